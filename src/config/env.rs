@@ -1,0 +1,160 @@
+//! The environment as npm reads it: `npm_config_*` variables and `${VAR}` expansion.
+
+use std::collections::BTreeMap;
+
+/// The environment a logout runs in. Passed explicitly (not read from the process) so
+/// that embedders and tests can give each call its own.
+pub type Env = BTreeMap<String, String>;
+
+/// Config keys set by `npm_config_*` variables, in npm's normalised form: a key starting
+/// with `//` is kept as written; any other is lowercased with non-leading `_` turned to `-`.
+pub fn config_from_env(env: &Env) -> Vec<(String, String)> {
+    const PREFIX: &str = "npm_config_";
+    env.iter()
+        .filter(|(name, value)| {
+            !value.is_empty()
+                && name.len() >= PREFIX.len()
+                && name.is_char_boundary(PREFIX.len())
+                && name[..PREFIX.len()].eq_ignore_ascii_case(PREFIX)
+        })
+        .map(|(name, value)| {
+            let key = &name[PREFIX.len()..];
+            let key = if key.starts_with("//") {
+                key.to_string()
+            } else {
+                key.char_indices()
+                    .map(|(i, c)| if c == '_' && i > 0 { '-' } else { c })
+                    .collect::<String>()
+                    .to_lowercase()
+            };
+            (key, value.clone())
+        })
+        .collect()
+}
+
+/// npm's `${NAME}` substitution. `${NAME?}` becomes empty when NAME is unset; a plain
+/// `${NAME}` that is unset stays as written. A run of backslashes before `$` is halved;
+/// an odd run escapes the reference.
+pub fn expand(input: &str, env: &Env) -> String {
+    if !input.contains("${") {
+        return input.to_string();
+    }
+    let bytes = input.as_bytes();
+    let mut out = String::with_capacity(input.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // A match may only start where no backslash precedes it (the regex's lookbehind).
+        if i > 0 && bytes[i - 1] == b'\\' {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < bytes.len() && bytes[j] == b'\\' {
+            j += 1;
+        }
+        let Some(reference) = parse_reference(&input[j..]) else {
+            i = j.max(i + 1);
+            continue;
+        };
+        let escapes = j - i;
+        let end = j + reference.len;
+        out.push_str(&input[copied..i]);
+        if escapes % 2 == 1 {
+            out.push_str(&input[i + escapes.div_ceil(2)..end]);
+        } else {
+            out.push_str(&input[i..i + escapes / 2]);
+            match env.get(reference.name) {
+                Some(v) => out.push_str(v),
+                None if reference.optional => {}
+                None => out.push_str(&format!("${{{}}}", reference.name)),
+            }
+        }
+        copied = end;
+        i = end;
+    }
+    out.push_str(&input[copied..]);
+    out
+}
+
+struct Reference<'a> {
+    name: &'a str,
+    optional: bool,
+    len: usize,
+}
+
+/// `\$\{([^${}?]+)(\?)?\}` at the start of `s`.
+fn parse_reference(s: &str) -> Option<Reference<'_>> {
+    let rest = s.strip_prefix("${")?;
+    let name_len = rest.find(['$', '{', '}', '?']).unwrap_or(rest.len());
+    if name_len == 0 {
+        return None;
+    }
+    let after = &rest[name_len..];
+    let (optional, tail) = match after.strip_prefix('?') {
+        Some(t) => (true, t),
+        None => (false, after),
+    };
+    tail.strip_prefix('}')?;
+    Some(Reference {
+        name: &rest[..name_len],
+        optional,
+        len: 2 + name_len + usize::from(optional) + 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        [("TOKEN", "t0k"), ("EMPTY", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn expansion_follows_npm() {
+        let e = env();
+        for (input, want) in [
+            ("${TOKEN}", "t0k"),
+            ("a${TOKEN}b", "at0kb"),
+            ("${MISSING}", "${MISSING}"),
+            ("${MISSING?}", ""),
+            ("$TOKEN", "$TOKEN"),
+            ("\\${TOKEN}", "${TOKEN}"),
+            ("\\\\${TOKEN}", "\\t0k"),
+            ("\\\\\\${TOKEN}", "\\${TOKEN}"),
+            ("${EMPTY}x", "x"),
+            ("${TO${TOKEN}", "${TOt0k"),
+            ("${}", "${}"),
+        ] {
+            assert_eq!(expand(input, &e), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn env_keys_are_normalised() {
+        let env: Env = [
+            ("NPM_CONFIG__AUTH", "x"),
+            ("npm_config_fetch_retries", "0"),
+            ("npm_config_//h/:_authToken", "t"),
+            ("npm_config_empty", ""),
+            ("other", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mut got = config_from_env(&env);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("//h/:_authToken".to_string(), "t".to_string()),
+                ("_auth".to_string(), "x".to_string()),
+                ("fetch-retries".to_string(), "0".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! Where npm looks for its files: the global prefix, the project root (with workspace
+//! roots), and path-typed values (`~/` and relative paths).
+
+use std::path::{Component, Path, PathBuf};
+
+use super::env::Env;
+
+/// The prefix npm falls back to when no config sets one: env `PREFIX`, else derived from
+/// the node executable. Embedders whose executable is not node (Electron) pass it.
+pub fn default_global_prefix(
+    explicit: Option<&Path>,
+    env: &Env,
+    exec_path: Option<&Path>,
+) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = env.get("PREFIX").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let exec = exec_path.map(Path::to_path_buf).unwrap_or_else(|| {
+        std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/usr/local/bin/node"))
+    });
+    if cfg!(windows) {
+        return exec.parent().map(Path::to_path_buf).unwrap_or(exec);
+    }
+    let prefix = exec
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    match env.get("DESTDIR").filter(|d| !d.is_empty()) {
+        Some(destdir) => join_lexically(Path::new(destdir), &prefix),
+        None => prefix,
+    }
+}
+
+/// Where npm's own `npmrc` sits for a given prefix.
+pub fn builtin_config_path(prefix: &Path) -> PathBuf {
+    if cfg!(windows) {
+        prefix.join("node_modules").join("npm").join("npmrc")
+    } else {
+        prefix.join("lib").join("node_modules").join("npm").join("npmrc")
+    }
+}
+
+/// npm's project root: the nearest directory at or above `cwd` holding a `package.json`
+/// file or a `node_modules` directory, replaced by an ancestor workspace root whose
+/// `workspaces` globs include it. Falls back to `cwd`.
+pub fn find_local_prefix(cwd: &Path, follow_workspaces: bool) -> PathBuf {
+    let mut found: Option<PathBuf> = None;
+    for dir in cwd.ancestors() {
+        let has_package_json = dir.join("package.json").is_file();
+        match &found {
+            None => {
+                if has_package_json || dir.join("node_modules").is_dir() {
+                    if !follow_workspaces {
+                        return dir.to_path_buf();
+                    }
+                    found = Some(dir.to_path_buf());
+                }
+            }
+            Some(project) => {
+                if has_package_json && is_workspace_of(dir, project) {
+                    return dir.to_path_buf();
+                }
+            }
+        }
+    }
+    found.unwrap_or_else(|| cwd.to_path_buf())
+}
+
+/// Whether `root/package.json` declares `member` as one of its workspaces.
+fn is_workspace_of(root: &Path, member: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(root.join("package.json")) else {
+        return false;
+    };
+    let Ok(pkg) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    let patterns = match pkg.get("workspaces") {
+        Some(serde_json::Value::Array(items)) => items.clone(),
+        Some(serde_json::Value::Object(o)) => match o.get("packages") {
+            Some(serde_json::Value::Array(items)) => items.clone(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    // A workspace is a directory with its own package.json.
+    if !member.join("package.json").is_file() {
+        return false;
+    }
+    let Ok(rel) = member.strip_prefix(root) else {
+        return false;
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let mut included = false;
+    for pattern in patterns.iter().filter_map(|p| p.as_str()) {
+        let (negated, pattern) = match pattern.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, pattern),
+        };
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        let matches = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map(|g| g.compile_matcher().is_match(&rel))
+            .unwrap_or(false);
+        if matches {
+            included = !negated;
+        }
+    }
+    included && !rel.split('/').any(|part| part == "node_modules")
+}
+
+/// Node's `path.resolve(base, p)` with npm's `~/` rule for path-typed config values.
+pub fn resolve_config_path(value: &str, home: &Path, base: &Path) -> PathBuf {
+    let tilde = value.strip_prefix("~/").or_else(|| {
+        if cfg!(windows) {
+            value.strip_prefix("~\\")
+        } else {
+            None
+        }
+    });
+    match tilde {
+        Some(rest) => join_lexically(home, Path::new(rest)),
+        None => join_lexically(base, Path::new(value)),
+    }
+}
+
+/// `path.resolve`: join then normalise `.` and `..` without touching the filesystem.
+pub fn join_lexically(base: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_like_node() {
+        let home = Path::new("/home/u");
+        let base = Path::new("/work/p");
+        assert_eq!(
+            resolve_config_path("~/x/.npmrc", home, base),
+            PathBuf::from("/home/u/x/.npmrc")
+        );
+        assert_eq!(
+            resolve_config_path("../a/./b", home, base),
+            PathBuf::from("/work/a/b")
+        );
+        assert_eq!(resolve_config_path("/abs", home, base), PathBuf::from("/abs"));
+    }
+
+    #[test]
+    fn prefix_from_exec_path() {
+        let env = Env::new();
+        assert_eq!(
+            default_global_prefix(None, &env, Some(Path::new("/opt/node/bin/node"))),
+            PathBuf::from("/opt/node")
+        );
+        let env: Env = [("PREFIX".to_string(), "/p".to_string())].into();
+        assert_eq!(
+            default_global_prefix(None, &env, Some(Path::new("/opt/node/bin/node"))),
+            PathBuf::from("/p")
+        );
+    }
+
+    #[test]
+    fn workspace_root_becomes_local_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("package.json"), r#"{"workspaces":["packages/*"]}"#).unwrap();
+        std::fs::create_dir_all(root.join("packages/a/src")).unwrap();
+        std::fs::write(root.join("packages/a/package.json"), "{}").unwrap();
+        assert_eq!(find_local_prefix(&root.join("packages/a/src"), true), root);
+        assert_eq!(
+            find_local_prefix(&root.join("packages/a/src"), false),
+            root.join("packages/a")
+        );
+        let lone = tempfile::tempdir().unwrap();
+        assert_eq!(find_local_prefix(lone.path(), true), lone.path());
+    }
+}

@@ -1,0 +1,369 @@
+//! Removing credential lines from a config file without losing anything else.
+//!
+//! The edit is a pure function of the file's bytes (remove the lines that define the
+//! keys, keep every other byte), applied under a cross-process lock to the content read
+//! under that lock, and written with a temp file + fsync + rename + directory fsync so a
+//! crash at any instant leaves either the old or the new file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::config::env::{expand, Env};
+use crate::error::{LogoutError, Result};
+use crate::npmrc::NpmrcDocument;
+
+/// The outcome of removing keys from one text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Removal {
+    pub text: String,
+    /// The requested keys that were present, in the order requested.
+    pub removed: Vec<String>,
+}
+
+/// Removes every top-level line whose key (after `${VAR}` expansion) is one of `keys`.
+pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
+    let mut spans = Vec::new();
+    let mut removed = Vec::new();
+    for entry in doc.top_level() {
+        let expanded = expand(&entry.key, env);
+        if keys.iter().any(|k| *k == expanded) {
+            spans.push(entry.span.clone());
+            if !removed.contains(&expanded) {
+                removed.push(expanded);
+            }
+        }
+    }
+    removed.sort_by_key(|k| keys.iter().position(|x| x == k));
+    Removal {
+        text: doc.without(&spans),
+        removed,
+    }
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOutcome {
+    pub removed: Vec<String>,
+    /// The file held nothing but whitespace afterwards and was deleted (npm behaviour).
+    pub deleted: bool,
+}
+
+/// Removes `keys` from the file at `path`, atomically and under a lock. With `dry_run`
+/// nothing is written; the outcome says what would be removed.
+pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Result<FileOutcome> {
+    let is_symlink = fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false);
+    let target = if is_symlink {
+        fs::canonicalize(path).map_err(|e| LogoutError::io("cannot resolve symlink", path, &e))?
+    } else {
+        path.to_path_buf()
+    };
+    if dry_run {
+        let Some(text) = read_text(&target)? else {
+            return Ok(FileOutcome {
+                removed: Vec::new(),
+                deleted: false,
+            });
+        };
+        let removal = remove_keys(&NpmrcDocument::parse(text), env, keys);
+        let deleted = !removal.removed.is_empty() && removal.text.trim().is_empty() && !is_symlink;
+        return Ok(FileOutcome {
+            removed: removal.removed,
+            deleted,
+        });
+    }
+    let lock = FileLock::acquire(&target)?;
+    let result = edit_locked(&target, env, keys, is_symlink);
+    lock.release();
+    result
+}
+
+fn edit_locked(target: &Path, env: &Env, keys: &[String], is_symlink: bool) -> Result<FileOutcome> {
+    remove_stale_temp_files(target);
+    let Some(text) = read_text(target)? else {
+        return Ok(FileOutcome {
+            removed: Vec::new(),
+            deleted: false,
+        });
+    };
+    let removal = remove_keys(&NpmrcDocument::parse(text.clone()), env, keys);
+    if removal.removed.is_empty() {
+        return Ok(FileOutcome {
+            removed: Vec::new(),
+            deleted: false,
+        });
+    }
+    if removal.text.trim().is_empty() && !is_symlink {
+        ensure_unchanged(target, &text)?;
+        fs::remove_file(target).map_err(|e| LogoutError::io("cannot remove", target, &e))?;
+        sync_dir(target);
+        return Ok(FileOutcome {
+            removed: removal.removed,
+            deleted: true,
+        });
+    }
+    let new_text = if removal.text.trim().is_empty() {
+        String::new()
+    } else {
+        removal.text
+    };
+    write_atomically(target, new_text.as_bytes(), &text)?;
+    Ok(FileOutcome {
+        removed: removal.removed,
+        deleted: false,
+    })
+}
+
+fn read_text(path: &Path) -> Result<Option<String>> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            LogoutError::new(
+                "EENCODING",
+                format!("config file {} is not valid UTF-8", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(LogoutError::io("cannot read config file", path, &e)),
+    }
+}
+
+/// Someone who does not take our lock (an editor, npm itself) may have written the file
+/// since we read it; then we stop rather than overwrite their change.
+fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
+    match fs::read(path) {
+        Ok(now) if now == expected.as_bytes() => Ok(()),
+        Ok(_) => Err(LogoutError::new(
+            "ECONFLICT",
+            format!(
+                "{} changed while it was being edited; nothing was written",
+                path.display()
+            ),
+        )),
+        Err(e) => Err(LogoutError::io("cannot read config file", path, &e)),
+    }
+}
+
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}.registry-logout-")
+}
+
+/// Temp files of a run that was killed mid-write. We hold the lock, so no live writer
+/// owns one.
+fn remove_stale_temp_files(target: &Path) {
+    let (Some(dir), prefix) = (target.parent(), temp_prefix(target)) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn write_atomically(target: &Path, contents: &[u8], expected_old: &str) -> Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let meta = fs::metadata(target).map_err(|e| LogoutError::io("cannot stat", target, &e))?;
+    let temp_path = dir.join(format!(
+        "{}{}-{}.tmp",
+        temp_prefix(target),
+        std::process::id(),
+        unique_suffix()
+    ));
+    let write = || -> io::Result<()> {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp_path)?;
+        file.write_all(contents)?;
+        copy_owner_and_mode(&file, &meta)?;
+        file.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&temp_path);
+        return Err(LogoutError::io("cannot write", target, &e));
+    }
+    if let Err(e) = ensure_unchanged(target, expected_old) {
+        let _ = fs::remove_file(&temp_path);
+        return Err(e);
+    }
+    if let Err(e) = fs::rename(&temp_path, target) {
+        let _ = fs::remove_file(&temp_path);
+        return Err(LogoutError::io("cannot replace", target, &e));
+    }
+    sync_dir(target);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // Ownership first: as root, keep a user's file theirs. Failing to chown (not root)
+    // is expected and harmless: the file is then ours, as it was.
+    let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+    file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
+}
+
+#[cfg(not(unix))]
+fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
+    file.set_permissions(meta.permissions())
+}
+
+/// Makes a rename or unlink durable.
+fn sync_dir(target: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = target.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+}
+
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// An exclusive lock beside the target, held with `flock` so the kernel releases it when
+/// a holder dies. The lock file is deleted on release; a waiter that then wakes on the
+/// deleted file notices (its inode no longer matches the path) and locks again.
+struct FileLock {
+    path: PathBuf,
+    file: File,
+}
+
+impl FileLock {
+    fn acquire(target: &Path) -> Result<Self> {
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = dir.join(format!(".{name}.registry-logout.lock"));
+        loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| LogoutError::io("cannot create lock file", &path, &e))?;
+            file.lock()
+                .map_err(|e| LogoutError::io("cannot lock", &path, &e))?;
+            if same_file(&file, &path) {
+                return Ok(Self { path, file });
+            }
+        }
+    }
+
+    fn release(self) {
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn removes_only_matching_lines() {
+        let text = "; keep\r\n//h/:_authToken=${TOK}\r\nregistry=x\r\n//h/:email=e";
+        let env: Env = [("TOK".into(), "t".into())].into();
+        let doc = NpmrcDocument::parse(text.into());
+        let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken", "//h/:email"]));
+        assert_eq!(r.text, "; keep\r\nregistry=x\r\n");
+        assert_eq!(r.removed, keys(&["//h/:_authToken", "//h/:email"]));
+    }
+
+    #[test]
+    fn expanded_keys_match() {
+        let env: Env = [("HOST".into(), "h".into())].into();
+        let doc = NpmrcDocument::parse("//${HOST}/:_authToken=t\n".into());
+        let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken"]));
+        assert_eq!(r.text, "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_mode_and_leaves_nothing_behind() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::write(&path, "a=1\n//h/:_authToken=t\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        assert_eq!(out.removed, keys(&["//h/:_authToken"]));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_target_is_emptied_not_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real-npmrc");
+        let link = dir.path().join(".npmrc");
+        fs::write(&real, "//h/:_authToken=t\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        edit_file(&link, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "");
+    }
+
+    #[test]
+    fn whitespace_only_file_is_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::write(&path, "\n//h/:_authToken=t\n\n").unwrap();
+        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        assert!(out.deleted);
+        assert!(!path.exists());
+    }
+}

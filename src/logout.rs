@@ -1,0 +1,316 @@
+//! The pipeline: resolve config → pick the credential → revoke it → edit the files that
+//! held it → resolve again. Each stage is a plain function of data; this module only
+//! sequences them and turns their results into one report.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, ConfigInputs, ConfigLevel, Env};
+use crate::credentials::{self, Credential, CredentialKind, CLEARED_SUFFIXES};
+use crate::edit;
+use crate::error::{LogoutError, Result};
+use crate::nerf_dart::RegistryUrl;
+use crate::revoke::{self, FetchSettings, RevokeRequest};
+
+/// What to do about the token on the registry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RevokePolicy {
+    /// Revoke, and change no file if that fails (npm behaviour).
+    #[default]
+    Required,
+    /// Revoke, report a failure, and clean the files anyway.
+    BestEffort,
+    /// Send nothing; only clean the files.
+    Skip,
+}
+
+impl RevokePolicy {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "required" => Ok(Self::Required),
+            "best-effort" => Ok(Self::BestEffort),
+            "skip" => Ok(Self::Skip),
+            other => Err(LogoutError::invalid_option(format!(
+                "revoke must be 'required', 'best-effort' or 'skip', got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// A logout call, in plain data.
+#[derive(Clone, Debug, Default)]
+pub struct LogoutRequest {
+    pub registry: Option<String>,
+    pub scope: Option<String>,
+    pub cwd: PathBuf,
+    pub env: Env,
+    /// npm config keys at the cli level.
+    pub config: Vec<(String, Value)>,
+    pub userconfig: Option<String>,
+    pub globalconfig: Option<String>,
+    /// The default global prefix, for hosts whose executable is not node.
+    pub prefix: Option<PathBuf>,
+    pub exec_path: Option<PathBuf>,
+    pub otp: Option<String>,
+    pub revoke: RevokePolicy,
+    pub dry_run: bool,
+}
+
+/// Where a credential came from (never its value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialSource {
+    pub kind: CredentialKind,
+    /// The config key that holds it, e.g. `//registry.npmjs.org/:_authToken`.
+    pub key: String,
+    pub level: ConfigLevel,
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevocationOutcome {
+    Revoked { status: u16, attempts: u32 },
+    /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
+    Skipped { reason: &'static str },
+    Failed { status: Option<u16>, error: LogoutError, attempts: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: PathBuf,
+    pub level: ConfigLevel,
+    pub removed_keys: Vec<String>,
+    pub deleted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoutReport {
+    pub registry: String,
+    pub scope: Option<String>,
+    pub credential: CredentialSource,
+    pub revocation: RevocationOutcome,
+    pub files: Vec<FileChange>,
+    /// A credential that still applies to the registry after the edit.
+    pub still_logged_in: Option<CredentialSource>,
+    pub dry_run: bool,
+}
+
+impl LogoutRequest {
+    fn config_inputs(&self) -> ConfigInputs {
+        let mut cli = self.config.clone();
+        for (key, value) in [
+            ("registry", &self.registry),
+            ("scope", &self.scope),
+            ("userconfig", &self.userconfig),
+            ("globalconfig", &self.globalconfig),
+        ] {
+            if let Some(v) = value {
+                cli.push((key.to_string(), Value::String(v.clone())));
+            }
+        }
+        ConfigInputs {
+            cwd: self.cwd.clone(),
+            env: self.env.clone(),
+            cli,
+            default_prefix: self.prefix.clone(),
+            exec_path: self.exec_path.clone(),
+        }
+    }
+}
+
+/// `@scope` from `scope` or `@scope`; npm package scopes are URL-safe names.
+pub fn normalize_scope(scope: &str) -> Result<String> {
+    let name = scope.strip_prefix('@').unwrap_or(scope);
+    let valid = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
+    if !valid {
+        return Err(LogoutError::new(
+            "EINVALIDSCOPE",
+            format!("invalid scope {scope:?}: expected @name with letters, digits, '-', '_', '.' or '~'"),
+        ));
+    }
+    Ok(format!("@{name}"))
+}
+
+/// The resolved target of a logout: the config, the registry and the credential.
+pub struct Resolved {
+    pub config: Config,
+    pub registry: String,
+    pub registry_url: RegistryUrl,
+    pub scope: Option<String>,
+    pub credential: Credential,
+}
+
+pub fn resolve(request: &LogoutRequest) -> Result<Resolved> {
+    let config = Config::load(&request.config_inputs())?;
+    credentials::check_legacy_auth(&config)?;
+    let scope = config
+        .get_string("scope")
+        .map(|s| normalize_scope(&s))
+        .transpose()?;
+    let registry = config.registry_for(scope.as_deref());
+    let registry_url = RegistryUrl::parse(&registry)?;
+    let credential = credentials::find_credential(&config, &registry_url, &registry)
+        .ok_or_else(|| LogoutError::need_auth(&registry))?;
+    Ok(Resolved {
+        config,
+        registry,
+        registry_url,
+        scope,
+        credential,
+    })
+}
+
+fn source_of(config: &Config, credential: &Credential) -> CredentialSource {
+    let key = credential.primary_key();
+    let layer = config.find(&key);
+    CredentialSource {
+        kind: credential.kind,
+        level: layer.map_or(ConfigLevel::Cli, |l| l.level),
+        path: layer.and_then(|l| l.path().map(PathBuf::from)),
+        key,
+    }
+}
+
+/// The keys to remove, per level: npm's set (every credential key at the nerf dart N, at
+/// the level of the credential, plus the scope mapping there) and our fixes (the same at
+/// the candidate key K, each credential key at the level that supplied it, the scope
+/// mapping at the level that supplied it).
+pub fn removal_plan(resolved: &Resolved) -> BTreeMap<ConfigLevel, Vec<String>> {
+    let config = &resolved.config;
+    let credential = &resolved.credential;
+    let mut plan: BTreeMap<ConfigLevel, Vec<String>> = BTreeMap::new();
+    let mut add = |level: ConfigLevel, key: String| {
+        let keys = plan.entry(level).or_default();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    let level = source_of(config, credential).level;
+    let nerf = resolved.registry_url.nerf_dart();
+    for prefix in [&nerf, &credential.reg_key] {
+        for suffix in CLEARED_SUFFIXES {
+            add(level, format!("{prefix}:{suffix}"));
+        }
+    }
+    for key in credential.keys() {
+        if let Some(layer) = config.find(&key) {
+            add(layer.level, key);
+        }
+    }
+    if let Some(scope) = &resolved.scope {
+        let key = format!("{scope}:registry");
+        add(level, key.clone());
+        if let Some(layer) = config.find(&key) {
+            add(layer.level, key);
+        }
+    }
+    plan
+}
+
+pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Result<LogoutReport> {
+    let resolved = resolve(request)?;
+    let config = &resolved.config;
+    let credential_source = source_of(config, &resolved.credential);
+
+    let revocation = match (&resolved.credential.token, request.revoke, request.dry_run) {
+        (None, _, _) => RevocationOutcome::Skipped {
+            reason: "not a token",
+        },
+        (Some(_), _, true) => RevocationOutcome::Skipped { reason: "dry run" },
+        (Some(_), RevokePolicy::Skip, _) => RevocationOutcome::Skipped {
+            reason: "revoke: skip",
+        },
+        (Some(token), policy, false) => {
+            let cert_files = cert_files(config, &resolved.credential);
+            let settings =
+                FetchSettings::from_config(config, resolved.registry_url.url(), cert_files)?;
+            let req = RevokeRequest {
+                registry: resolved.registry.clone(),
+                token: token.clone(),
+                scope: resolved.scope.clone(),
+                otp: request
+                    .otp
+                    .clone()
+                    .or_else(|| config.get_string("otp")),
+                auth_type: config
+                    .get_string("auth-type")
+                    .unwrap_or_else(|| "web".to_string()),
+                settings,
+            };
+            match revoke::revoke(&req, cancel).await {
+                Ok(done) => RevocationOutcome::Revoked {
+                    status: done.status,
+                    attempts: done.attempts,
+                },
+                Err(failure) => {
+                    if policy == RevokePolicy::Required || failure.error.code() == "ABORT_ERR" {
+                        return Err(failure.error);
+                    }
+                    RevocationOutcome::Failed {
+                        status: failure.status,
+                        error: failure.error,
+                        attempts: failure.attempts,
+                    }
+                }
+            }
+        }
+    };
+
+    if cancel.is_cancelled() {
+        return Err(LogoutError::aborted());
+    }
+
+    let mut files = Vec::new();
+    for (level, keys) in removal_plan(&resolved) {
+        if !level.is_editable_file() {
+            continue;
+        }
+        let Some(path) = config.layer(level).and_then(|l| l.path()) else {
+            continue;
+        };
+        let outcome = edit::edit_file(path, &config.env, &keys, request.dry_run)?;
+        if !outcome.removed.is_empty() {
+            files.push(FileChange {
+                path: path.to_path_buf(),
+                level,
+                removed_keys: outcome.removed,
+                deleted: outcome.deleted,
+            });
+        }
+    }
+
+    let still_logged_in = if request.dry_run {
+        None
+    } else {
+        remaining_credential(request)
+    };
+
+    Ok(LogoutReport {
+        registry: resolved.registry.clone(),
+        scope: resolved.scope.clone(),
+        credential: credential_source,
+        revocation,
+        files,
+        still_logged_in,
+        dry_run: request.dry_run,
+    })
+}
+
+/// The credential that would apply now, if any (from another file or the environment).
+fn remaining_credential(request: &LogoutRequest) -> Option<CredentialSource> {
+    let resolved = resolve(request).ok()?;
+    Some(source_of(&resolved.config, &resolved.credential))
+}
+
+/// A client certificate stored beside the credential (`K:certfile`/`K:keyfile`).
+fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
+    let certfile = config.get_string(&format!("{}:certfile", credential.reg_key))?;
+    let keyfile = config.get_string(&format!("{}:keyfile", credential.reg_key))?;
+    Some((PathBuf::from(certfile), PathBuf::from(keyfile)))
+}

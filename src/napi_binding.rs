@@ -1,0 +1,300 @@
+//! The Node-facing skin: converts JS options to a `LogoutRequest`, runs the pipeline on
+//! napi's tokio runtime, and converts the report back. No logic lives here.
+//!
+//! The promise always resolves, with either `result` or `error` set: a `#[napi]` async
+//! rejection can only carry napi's own status as `err.code`, while callers need npm's
+//! codes (`ENEEDAUTH`, `EOTP`, …). `index.js` turns `error` into a coded `Error`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ConfigLevel;
+use crate::credentials::CredentialKind;
+use crate::logout::{self, CredentialSource, LogoutReport, LogoutRequest, RevocationOutcome, RevokePolicy};
+use crate::LogoutError;
+
+#[napi(string_enum = "kebab-case")]
+pub enum RevokeMode {
+    /// Revoke the token; if that fails, change no file (npm behaviour).
+    Required,
+    /// Revoke the token; if that fails, report it and clean the files anyway.
+    BestEffort,
+    /// Do not contact the registry; only clean the files.
+    Skip,
+}
+
+/// Options of `logout()`. All are optional.
+#[napi(object)]
+#[derive(Default)]
+pub struct LogoutOptions {
+    /// Registry URL (npm `--registry`).
+    pub registry: Option<String>,
+    /// Scope whose registry to log out of, with or without the leading `@`.
+    pub scope: Option<String>,
+    /// Directory to resolve the project from (default `process.cwd()`).
+    pub cwd: Option<String>,
+    /// Environment to read `npm_config_*`, `${VAR}`, `HOME` and proxies from (default `process.env`).
+    pub env: Option<HashMap<String, Option<String>>>,
+    /// npm config keys at the command-line level, e.g. `{ 'fetch-retries': 0 }`.
+    #[napi(ts_type = "Record<string, string | number | boolean | string[] | null>")]
+    pub config: Option<HashMap<String, serde_json::Value>>,
+    /// Path of the user config file (npm `--userconfig`).
+    pub userconfig: Option<String>,
+    /// Path of the global config file (npm `--globalconfig`).
+    pub globalconfig: Option<String>,
+    /// The default global prefix, for hosts whose executable is not node (Electron).
+    pub prefix: Option<String>,
+    /// The node executable npm derives the default prefix from (default `process.execPath`).
+    pub exec_path: Option<String>,
+    /// One-time password, sent as `npm-otp`.
+    pub otp: Option<String>,
+    /// What to do about the token on the registry (default `'required'`).
+    pub revoke: Option<RevokeMode>,
+    /// Report what would happen; send nothing, write nothing.
+    pub dry_run: Option<bool>,
+}
+
+#[napi(object)]
+pub struct CredentialInfo {
+    #[napi(ts_type = "'token' | 'auth' | 'basic' | 'certificate'")]
+    pub kind: String,
+    /// The config key holding it (never its value).
+    pub key: String,
+    #[napi(ts_type = "'cli' | 'env' | 'project' | 'user' | 'global' | 'builtin'")]
+    pub level: String,
+    /// The file holding it, for file levels.
+    pub path: Option<String>,
+}
+
+#[napi(object)]
+pub struct RevocationInfo {
+    #[napi(ts_type = "'revoked' | 'skipped' | 'failed'")]
+    pub outcome: String,
+    /// The final HTTP status, when the registry answered.
+    pub status: Option<u32>,
+    /// How many requests were sent (retries included).
+    pub attempts: Option<u32>,
+    /// Why nothing was sent (`skipped`).
+    pub reason: Option<String>,
+    /// The error code (`failed`).
+    pub code: Option<String>,
+    /// The error message (`failed`).
+    pub message: Option<String>,
+}
+
+#[napi(object)]
+pub struct FileChangeInfo {
+    pub path: String,
+    #[napi(ts_type = "'project' | 'user' | 'global'")]
+    pub level: String,
+    /// Keys removed (never values).
+    pub removed_keys: Vec<String>,
+    /// The file held nothing else and was deleted.
+    pub deleted: bool,
+}
+
+#[napi(object)]
+pub struct LogoutResult {
+    /// The registry logged out of.
+    pub registry: String,
+    pub scope: Option<String>,
+    /// Where the credential came from.
+    pub credential: CredentialInfo,
+    pub revocation: RevocationInfo,
+    /// Files changed (in a dry run: files that would change).
+    pub files: Vec<FileChangeInfo>,
+    /// A credential that still applies to the registry after the logout.
+    pub still_logged_in: Option<CredentialInfo>,
+    pub dry_run: bool,
+}
+
+#[napi(object)]
+pub struct NativeError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Exactly one of `result` and `error` is set.
+#[napi(object)]
+pub struct NativeOutcome {
+    pub result: Option<LogoutResult>,
+    pub error: Option<NativeError>,
+}
+
+/// Cancels an in-flight logout. napi's own `AbortSignal` support only cancels work that
+/// has not started, so the JS wrapper forwards the signal's `abort` event here.
+#[napi]
+pub struct AbortHandle {
+    token: CancellationToken,
+}
+
+#[napi]
+impl AbortHandle {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            token: CancellationToken::new(),
+        }
+    }
+
+    #[napi]
+    pub fn abort(&self) {
+        self.token.cancel();
+    }
+}
+
+#[napi(js_name = "logout")]
+pub fn logout_native<'env>(
+    env: &'env Env,
+    options: Option<LogoutOptions>,
+    handle: &AbortHandle,
+) -> Result<PromiseRaw<'env, NativeOutcome>> {
+    let token = handle.token.clone();
+    let request = to_request(options.unwrap_or_default());
+    env.spawn_future(async move {
+        let outcome = match request {
+            Ok(request) => logout::logout(&request, &token).await,
+            Err(e) => Err(e),
+        };
+        Ok(match outcome {
+            Ok(report) => NativeOutcome {
+                result: Some(report.into()),
+                error: None,
+            },
+            Err(e) => NativeOutcome {
+                result: None,
+                error: Some(e.into()),
+            },
+        })
+    })
+}
+
+fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutError> {
+    let cwd = match o.cwd {
+        Some(c) => PathBuf::from(c),
+        None => std::env::current_dir()
+            .map_err(|e| LogoutError::new("ENOENT", format!("cannot read the current directory: {e}")))?,
+    };
+    let env = match o.env {
+        Some(env) => env
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect(),
+        None => std::env::vars().collect(),
+    };
+    let mut config: Vec<(String, serde_json::Value)> = o.config.unwrap_or_default().into_iter().collect();
+    // HashMap order is arbitrary; the cli level has one value per key, so sort for stability.
+    config.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(LogoutRequest {
+        registry: o.registry,
+        scope: o.scope,
+        cwd,
+        env,
+        config,
+        userconfig: o.userconfig,
+        globalconfig: o.globalconfig,
+        prefix: o.prefix.map(PathBuf::from),
+        exec_path: o.exec_path.map(PathBuf::from),
+        otp: o.otp,
+        revoke: match o.revoke {
+            None | Some(RevokeMode::Required) => RevokePolicy::Required,
+            Some(RevokeMode::BestEffort) => RevokePolicy::BestEffort,
+            Some(RevokeMode::Skip) => RevokePolicy::Skip,
+        },
+        dry_run: o.dry_run.unwrap_or(false),
+    })
+}
+
+fn level_name(level: ConfigLevel) -> String {
+    level.as_str().to_string()
+}
+
+fn kind_name(kind: CredentialKind) -> String {
+    kind.as_str().to_string()
+}
+
+impl From<CredentialSource> for CredentialInfo {
+    fn from(c: CredentialSource) -> Self {
+        Self {
+            kind: kind_name(c.kind),
+            key: c.key,
+            level: level_name(c.level),
+            path: c.path.map(|p| p.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+impl From<RevocationOutcome> for RevocationInfo {
+    fn from(r: RevocationOutcome) -> Self {
+        let empty = RevocationInfo {
+            outcome: String::new(),
+            status: None,
+            attempts: None,
+            reason: None,
+            code: None,
+            message: None,
+        };
+        match r {
+            RevocationOutcome::Revoked { status, attempts } => RevocationInfo {
+                outcome: "revoked".into(),
+                status: Some(status.into()),
+                attempts: Some(attempts),
+                ..empty
+            },
+            RevocationOutcome::Skipped { reason } => RevocationInfo {
+                outcome: "skipped".into(),
+                reason: Some(reason.into()),
+                ..empty
+            },
+            RevocationOutcome::Failed {
+                status,
+                error,
+                attempts,
+            } => RevocationInfo {
+                outcome: "failed".into(),
+                status: status.map(u32::from),
+                attempts: Some(attempts),
+                code: Some(error.code().to_string()),
+                message: Some(error.message().to_string()),
+                ..empty
+            },
+        }
+    }
+}
+
+impl From<LogoutReport> for LogoutResult {
+    fn from(r: LogoutReport) -> Self {
+        Self {
+            registry: r.registry,
+            scope: r.scope,
+            credential: r.credential.into(),
+            revocation: r.revocation.into(),
+            files: r
+                .files
+                .into_iter()
+                .map(|f| FileChangeInfo {
+                    path: f.path.to_string_lossy().into_owned(),
+                    level: level_name(f.level),
+                    removed_keys: f.removed_keys,
+                    deleted: f.deleted,
+                })
+                .collect(),
+            still_logged_in: r.still_logged_in.map(Into::into),
+            dry_run: r.dry_run,
+        }
+    }
+}
+
+impl From<LogoutError> for NativeError {
+    fn from(e: LogoutError) -> Self {
+        Self {
+            code: e.code().to_string(),
+            message: e.message().to_string(),
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! The `.npmrc` dialect, read the way npm's `ini` package reads it, keeping where every
+//! entry lives in the original bytes.
+//!
+//! We do not use a general INI crate: `rust-ini` splits `//host/:_authToken=x` at the `:`,
+//! keeps the first of duplicate keys, mangles `C:\certs\ca.pem`, rejects a bare key at the
+//! end of a file and drops comments when writing. npm's rules are small enough to follow
+//! exactly, and the editor needs each entry's byte span to remove a line without touching
+//! any other byte, which no INI crate exposes.
+
+use serde_json::Value;
+use std::ops::Range;
+
+/// One `key=value` line at any level of nesting.
+#[derive(Clone)]
+pub struct NpmrcEntry {
+    /// The key as npm's `ini` decodes it (unquoted, unescaped, `[]` suffix removed), before
+    /// `${VAR}` expansion.
+    pub key: String,
+    /// `true`/`false`/`null` literals, JSON values of quoted strings, or a plain string.
+    pub value: Value,
+    /// `key[]=v` appends to a list.
+    pub is_list_item: bool,
+    /// `None` for top-level entries, which are the only ones npm's config reads.
+    pub section: Option<String>,
+    /// Bytes to delete to remove this entry: the line and the one line break after it.
+    pub span: Range<usize>,
+}
+
+impl std::fmt::Debug for NpmrcEntry {
+    // Values may be secrets, so they are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpmrcEntry")
+            .field("key", &self.key)
+            .field("section", &self.section)
+            .field("span", &self.span)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A parsed `.npmrc` that still owns its exact text.
+#[derive(Clone, Debug)]
+pub struct NpmrcDocument {
+    text: String,
+    entries: Vec<NpmrcEntry>,
+}
+
+impl NpmrcDocument {
+    pub fn parse(text: String) -> Self {
+        let entries = parse_entries(&text);
+        Self { text, entries }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn entries(&self) -> &[NpmrcEntry] {
+        &self.entries
+    }
+
+    /// Entries npm's config sees (outside any `[section]`), in file order.
+    pub fn top_level(&self) -> impl Iterator<Item = &NpmrcEntry> {
+        self.entries.iter().filter(|e| e.section.is_none())
+    }
+
+    /// The text with the given byte ranges removed. Ranges must be entry spans of this
+    /// document; overlapping or repeated ranges are tolerated.
+    pub fn without(&self, spans: &[Range<usize>]) -> String {
+        let mut spans: Vec<Range<usize>> = spans.to_vec();
+        spans.sort_by_key(|s| s.start);
+        let mut out = String::with_capacity(self.text.len());
+        let mut pos = 0;
+        for span in spans {
+            if span.start > pos {
+                out.push_str(&self.text[pos..span.start]);
+            }
+            pos = pos.max(span.end);
+        }
+        out.push_str(&self.text[pos.min(self.text.len())..]);
+        out
+    }
+}
+
+/// JavaScript's `String.prototype.trim` whitespace set (it includes U+FEFF, so a BOM
+/// disappears exactly where npm loses it, and excludes U+0085, unlike `char::is_whitespace`).
+pub fn is_js_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}'..='\u{d}'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
+pub fn js_trim(s: &str) -> &str {
+    s.trim_matches(is_js_whitespace)
+}
+
+/// Splits into lines the way `str.split(/[\r\n]+/)` does, yielding each non-empty line's
+/// content range and the range to delete to remove it (content plus one line break).
+fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < bytes.len() && (bytes[pos] == b'\n' || bytes[pos] == b'\r') {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        while pos < bytes.len() && bytes[pos] != b'\n' && bytes[pos] != b'\r' {
+            pos += 1;
+        }
+        let end = pos;
+        let remove_end = if bytes.get(end..end + 2) == Some(b"\r\n") {
+            end + 2
+        } else if end < bytes.len() {
+            end + 1
+        } else {
+            end
+        };
+        Some((start..end, start..remove_end))
+    })
+}
+
+fn parse_entries(text: &str) -> Vec<NpmrcEntry> {
+    let mut entries = Vec::new();
+    // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
+    let mut section: Option<Option<String>> = None;
+    for (content, span) in lines(text) {
+        let line = &text[content];
+        let first = line.trim_start_matches(is_js_whitespace);
+        if first.is_empty() || first.starts_with(';') || first.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = section_header(line) {
+            let name = unquote(name).into_string();
+            section = Some((name != "__proto__").then_some(name));
+            continue;
+        }
+        let (raw_key, raw_value) = match line.find('=') {
+            Some(0) => continue,
+            Some(i) => {
+                let v = &line[i + 1..];
+                // JS `.` stops at U+2028/U+2029, so ini's line regex fails on such a value.
+                if v.contains(['\u{2028}', '\u{2029}']) {
+                    continue;
+                }
+                (&line[..i], Some(v))
+            }
+            None => (line, None),
+        };
+        let key = unquote(raw_key).into_string();
+        let is_list_item = key.len() > 2 && key.ends_with("[]");
+        let key = if is_list_item {
+            key[..key.len() - 2].to_string()
+        } else {
+            key
+        };
+        if key == "__proto__" {
+            continue;
+        }
+        let value = match raw_value {
+            None => Value::Bool(true),
+            Some(v) => match unquote(v) {
+                Unquoted::Json(j) => j,
+                Unquoted::Plain(s) => match s.as_str() {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    "null" => Value::Null,
+                    _ => Value::String(s),
+                },
+            },
+        };
+        let section = match &section {
+            None => None,
+            Some(None) => continue,
+            Some(Some(name)) => Some(name.clone()),
+        };
+        entries.push(NpmrcEntry {
+            key,
+            value,
+            is_list_item,
+            section,
+            span,
+        });
+    }
+    entries
+}
+
+/// `^\[([^\]]*)\]\s*$`
+fn section_header(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let after = &rest[close + 1..];
+    after
+        .chars()
+        .all(is_js_whitespace)
+        .then_some(&rest[..close])
+}
+
+enum Unquoted {
+    Plain(String),
+    Json(Value),
+}
+
+impl Unquoted {
+    fn into_string(self) -> String {
+        match self {
+            Unquoted::Plain(s) => s,
+            Unquoted::Json(v) => js_string(&v),
+        }
+    }
+}
+
+/// ini's `unsafe()`: trim; a quoted value is JSON-decoded (single quotes stripped first);
+/// otherwise the value ends at the first unescaped `;` or `#`.
+fn unquote(raw: &str) -> Unquoted {
+    let val = js_trim(raw);
+    let quoted = (val.starts_with('"') && val.ends_with('"'))
+        || (val.starts_with('\'') && val.ends_with('\''));
+    if quoted {
+        let inner = if val.starts_with('\'') {
+            val.get(1..val.len().saturating_sub(1)).unwrap_or("")
+        } else {
+            val
+        };
+        return match serde_json::from_str::<Value>(inner) {
+            Ok(v) => Unquoted::Json(v),
+            Err(_) => Unquoted::Plain(inner.to_string()),
+        };
+    }
+    let mut out = String::with_capacity(val.len());
+    let mut escaped = false;
+    for c in val.chars() {
+        if escaped {
+            if !matches!(c, '\\' | ';' | '#') {
+                out.push('\\');
+            }
+            out.push(c);
+            escaped = false;
+        } else if c == ';' || c == '#' {
+            break;
+        } else if c == '\\' {
+            escaped = true;
+        } else {
+            out.push(c);
+        }
+    }
+    if escaped {
+        out.push('\\');
+    }
+    Unquoted::Plain(js_trim(&out).to_string())
+}
+
+/// JavaScript's `String(value)` for the values ini can produce.
+pub fn js_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::Null => String::new(),
+                other => js_string(other),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Object(_) => "[object Object]".into(),
+    }
+}
+
+/// JavaScript truthiness, which is what npm's `if (opts[key])` tests.
+pub fn js_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn top(text: &str) -> Vec<(String, Value)> {
+        NpmrcDocument::parse(text.to_string())
+            .top_level()
+            .map(|e| (e.key.clone(), e.value.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn nerf_dart_keys_keep_their_colon() {
+        assert_eq!(
+            top("//registry.example/:_authToken=abc\n"),
+            vec![("//registry.example/:_authToken".into(), json!("abc"))]
+        );
+    }
+
+    #[test]
+    fn comments_quotes_and_escapes() {
+        let got = top(concat!(
+            "; comment\n",
+            "  # indented comment\n",
+            "a = 1 ; trailing\n",
+            "b=\"x;y\"\n",
+            "c='quoted'\n",
+            "d=C:\\certs\\ca.pem\n",
+            "e=x\\;y\\#z\\\\w\n",
+            "bare\n",
+            "=ignored\n",
+            "f=true\n",
+            "g=null\n",
+            "h=\"\\u0041\"\n",
+        ));
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), json!("1")),
+                ("b".into(), json!("x;y")),
+                ("c".into(), json!("quoted")),
+                ("d".into(), json!("C:\\certs\\ca.pem")),
+                ("e".into(), json!("x;y#z\\w")),
+                ("bare".into(), json!(true)),
+                ("f".into(), json!(true)),
+                ("g".into(), json!(null)),
+                ("h".into(), json!("A")),
+            ]
+        );
+    }
+
+    #[test]
+    fn sections_are_not_top_level() {
+        let doc = NpmrcDocument::parse("a=1\n[sec]\nb=2\n".into());
+        let keys: Vec<_> = doc.top_level().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, vec!["a"]);
+        assert_eq!(doc.entries().len(), 2);
+    }
+
+    #[test]
+    fn bom_and_crlf() {
+        let doc = NpmrcDocument::parse("\u{feff}a=1\r\nb=2\r\n".into());
+        let keys: Vec<_> = doc.top_level().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, vec!["a", "b"]);
+        let b = &doc.entries()[1];
+        assert_eq!(doc.without(std::slice::from_ref(&b.span)), "\u{feff}a=1\r\n");
+    }
+
+    #[test]
+    fn removing_keeps_every_other_byte() {
+        let text = "# c\n\na=1\n\n//h/:_authToken=t\n; end";
+        let doc = NpmrcDocument::parse(text.into());
+        let tok = doc
+            .entries()
+            .iter()
+            .find(|e| e.key.ends_with("_authToken"))
+            .map(|e| e.span.clone());
+        assert_eq!(doc.without(&[tok.unwrap_or(0..0)]), "# c\n\na=1\n\n; end");
+    }
+
+    #[test]
+    fn list_items() {
+        let doc = NpmrcDocument::parse("ca[]=a\nca[]=b\n".into());
+        assert!(doc.entries().iter().all(|e| e.is_list_item && e.key == "ca"));
+    }
+}
