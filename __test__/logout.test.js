@@ -1,0 +1,230 @@
+'use strict'
+
+// The JS API against a real HTTP registry on 127.0.0.1 and real files in temp dirs.
+// Scenarios follow npm/cli's test/lib/commands/logout.js, plus our own guarantees.
+
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const { logout } = require('..')
+const { startRegistry, statusSequence, delay, hang } = require('./helpers/registry.js')
+const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+
+const TOKEN = 'npm_DISTINCTIVEsecret0123456789'
+
+async function setup (t, files = {}) {
+  const registry = await startRegistry()
+  const sb = makeSandbox()
+  t.after(async () => { await registry.close(); sb.cleanup() })
+  for (const [rel, text] of Object.entries(files)) {
+    sb.write(rel, text.replaceAll('HOST', registry.host))
+  }
+  const env = isolatedEnv(sb)
+  return { registry, sb, env, opts: { cwd: sb.project, env } }
+}
+
+test('token in the user file, registry from the option: revoked and removed', async (t) => {
+  const original = `; my config\r\n\r\n//HOST/:_authToken=${TOKEN}\r\nfund=false\r\n# end`
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': original })
+  fs.chmodSync(sb.userconfig, 0o640)
+  const result = await logout({ ...opts, registry: registry.url })
+
+  assert.equal(registry.requests.length, 1)
+  const req = registry.requests[0]
+  assert.equal(req.method, 'DELETE')
+  assert.equal(req.url, `/-/user/token/${TOKEN}`)
+  assert.equal(req.headers.authorization, `Bearer ${TOKEN}`)
+  assert.equal(req.headers['npm-command'], 'logout')
+  assert.equal(req.headers['npm-auth-type'], 'web')
+  assert.match(req.headers['user-agent'], /^registry-logout\/\d+\.\d+\.\d+/)
+
+  assert.equal(sb.read(sb.userconfig), '; my config\r\n\r\nfund=false\r\n# end')
+  assert.equal(fs.statSync(sb.userconfig).mode & 0o777, 0o640)
+  assert.deepEqual(result.credential, {
+    kind: 'token', key: `//${registry.host}/:_authToken`, level: 'user', path: sb.userconfig
+  })
+  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 1 })
+  assert.deepEqual(result.files, [{
+    path: sb.userconfig, level: 'user', removedKeys: [`//${registry.host}/:_authToken`], deleted: false
+  }])
+  assert.equal(result.stillLoggedIn, undefined)
+  assert.equal(result.dryRun, false)
+})
+
+test('registry from the config option and from the file', async (t) => {
+  const { registry, sb, opts } = await setup(t, {
+    'home/.npmrc': `registry=http://HOST/\n//HOST/:_authToken=${TOKEN}\n`
+  })
+  await logout(opts)
+  assert.equal(registry.requests.length, 1)
+  assert.equal(sb.read(sb.userconfig), `registry=http://${registry.host}/\n`)
+
+  sb.write('home/.npmrc', `//${registry.host}/:_authToken=${TOKEN}\n`)
+  await logout({ ...opts, config: { registry: registry.url } })
+  assert.equal(registry.requests.length, 2)
+  assert.equal(sb.exists(sb.userconfig), false, 'a file left empty is removed, as npm does')
+})
+
+test('scope: the token at the scope registry is revoked and the mapping removed', async (t) => {
+  const { registry, sb, opts } = await setup(t, {
+    'home/.npmrc': `@myscope:registry=http://HOST/\n//HOST/:_authToken=${TOKEN}\nother=1\n`
+  })
+  const result = await logout({ ...opts, scope: 'myscope' })
+  assert.equal(result.scope, '@myscope')
+  assert.equal(registry.requests[0].headers['npm-scope'], '@myscope')
+  assert.equal(sb.read(sb.userconfig), 'other=1\n')
+})
+
+test('username and password: nothing is sent, both lines are removed', async (t) => {
+  const pass = Buffer.from('hunter2').toString('base64')
+  const { registry, sb, opts } = await setup(t, {
+    'home/.npmrc': `//HOST/:username=me\n//HOST/:_password=${pass}\n//HOST/:email=me@example.com\nkeep=1\n`
+  })
+  const result = await logout({ ...opts, registry: registry.url })
+  assert.equal(registry.requests.length, 0)
+  assert.equal(result.credential.kind, 'basic')
+  assert.equal(result.revocation.outcome, 'skipped')
+  assert.equal(sb.read(sb.userconfig), 'keep=1\n')
+})
+
+test('not logged in: ENEEDAUTH with npm\'s exact message, nothing changes', async (t) => {
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': 'keep=1\n' })
+  await assert.rejects(logout({ ...opts, registry: registry.url }), (err) => {
+    assert.ok(err instanceof Error)
+    assert.equal(err.code, 'ENEEDAUTH')
+    assert.equal(err.message, `not logged in to ${registry.url}, so can't log out!`)
+    return true
+  })
+  assert.equal(sb.read(sb.userconfig), 'keep=1\n')
+  assert.equal(registry.requests.length, 0)
+})
+
+test('a token in the project file wins over the user file; only the project file changes', async (t) => {
+  const user = `//HOST/:_authToken=user-token\n`
+  const { registry, sb, opts } = await setup(t, {
+    'home/.npmrc': user,
+    'project/.npmrc': `//HOST/:_authToken=${TOKEN}\nsave-exact=true\n`
+  })
+  const result = await logout({ ...opts, registry: registry.url, force: true })
+  assert.equal(registry.requests[0].headers.authorization, `Bearer ${TOKEN}`)
+  assert.equal(sb.read(sb.projectconfig), 'save-exact=true\n')
+  assert.equal(sb.read(sb.userconfig), user.replace('HOST', registry.host))
+  assert.equal(result.credential.level, 'project')
+  assert.deepEqual(result.stillLoggedIn, {
+    kind: 'token', key: `//${registry.host}/:_authToken`, level: 'user', path: sb.userconfig
+  })
+})
+
+test('the event loop keeps running while a revocation waits on a slow server', async (t) => {
+  const { registry, opts } = await setup(t, { 'home/.npmrc': `//HOST/:_authToken=${TOKEN}\n` })
+  registry.respond(delay(400))
+  let ticks = 0
+  const timer = setInterval(() => { ticks++ }, 10)
+  try {
+    await logout({ ...opts, registry: registry.url })
+  } finally {
+    clearInterval(timer)
+  }
+  assert.ok(ticks >= 10, `timer fired ${ticks} times during a 400 ms request`)
+})
+
+test('abort: rejects with ABORT_ERR, cancels the request, changes no file', async (t) => {
+  const original = `//HOST/:_authToken=${TOKEN}\n`
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': original })
+  registry.respond(hang())
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(), 100)
+  const started = Date.now()
+  await assert.rejects(logout({ ...opts, registry: registry.url }, controller.signal), (err) => {
+    assert.equal(err.code, 'ABORT_ERR')
+    assert.equal(err.name, 'AbortError')
+    return true
+  })
+  assert.ok(Date.now() - started < 5000)
+  assert.equal(sb.read(sb.userconfig), original.replace('HOST', registry.host))
+
+  const aborted = AbortSignal.abort()
+  await assert.rejects(logout({ ...opts, registry: registry.url }, aborted), { code: 'ABORT_ERR' })
+})
+
+test('revoke policies: required keeps the file, best-effort cleans it, skip sends nothing', async (t) => {
+  const original = `//HOST/:_authToken=${TOKEN}\nkeep=1\n`
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': original })
+  const base = { ...opts, registry: registry.url, config: { 'fetch-retries': 0 } }
+  registry.respond(statusSequence([500, 500, 500]))
+
+  await assert.rejects(logout(base), (err) => {
+    assert.equal(err.code, 'E500')
+    assert.ok(!err.message.includes(TOKEN), 'token in message')
+    return true
+  })
+  assert.equal(sb.read(sb.userconfig), original.replace('HOST', registry.host))
+
+  const result = await logout({ ...base, revoke: 'best-effort' })
+  assert.equal(result.revocation.outcome, 'failed')
+  assert.equal(result.revocation.status, 500)
+  assert.equal(result.revocation.code, 'E500')
+  assert.ok(!result.revocation.message.includes(TOKEN))
+  assert.equal(sb.read(sb.userconfig), 'keep=1\n')
+
+  sb.write(sb.userconfig, original.replace('HOST', registry.host))
+  const before = registry.requests.length
+  const skipped = await logout({ ...base, revoke: 'skip' })
+  assert.equal(registry.requests.length, before)
+  assert.equal(skipped.revocation.outcome, 'skipped')
+  assert.equal(sb.read(sb.userconfig), 'keep=1\n')
+})
+
+test('dry run: reports what would change, sends nothing, writes nothing', async (t) => {
+  const original = `//HOST/:_authToken=${TOKEN}\nkeep=1\n`
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': original })
+  const result = await logout({ ...opts, registry: registry.url, dryRun: true })
+  assert.equal(registry.requests.length, 0)
+  assert.equal(result.dryRun, true)
+  assert.deepEqual(result.files.map(f => f.removedKeys), [[`//${registry.host}/:_authToken`]])
+  assert.equal(sb.read(sb.userconfig), original.replace('HOST', registry.host))
+})
+
+test('a token from the environment is revoked and reported; no file is edited', async (t) => {
+  const { registry, opts } = await setup(t, {})
+  const env = { ...opts.env, [`npm_config_//${registry.host}/:_authToken`]: TOKEN }
+  const result = await logout({ ...opts, env, registry: registry.url })
+  assert.equal(registry.requests.length, 1)
+  assert.equal(result.credential.level, 'env')
+  assert.deepEqual(result.files, [])
+  assert.equal(result.stillLoggedIn.level, 'env', 'the variable still applies')
+})
+
+test('unscoped auth in a config file fails with ERR_INVALID_AUTH before any request', async (t) => {
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': `_authToken=${TOKEN}\n` })
+  await assert.rejects(logout({ ...opts, registry: registry.url }), (err) => {
+    assert.equal(err.code, 'ERR_INVALID_AUTH')
+    assert.ok(err.message.includes(`\`_authToken\` must be renamed to \`//${registry.host}/:_authToken\``), err.message)
+    assert.ok(err.message.includes(sb.userconfig))
+    assert.ok(!err.message.includes(TOKEN))
+    return true
+  })
+  assert.equal(registry.requests.length, 0)
+})
+
+test('bad arguments reject with a code (never throw synchronously)', async () => {
+  for (const [args, code] of [
+    [['nope'], 'ERR_INVALID_ARG_TYPE'],
+    [[{ registry: 5 }], 'ERR_INVALID_ARG_TYPE'],
+    [[{ otp: 123456 }], 'ERR_INVALID_ARG_TYPE'],
+    [[{}, 'not a signal'], 'ERR_INVALID_ARG_TYPE'],
+    [[{ revoke: 'sometimes' }], 'ERR_INVALID_ARG_TYPE'],
+    [[{ registry: 'not a url', env: {} }], 'ERR_INVALID_URL'],
+    [[{ scope: '@bad scope', env: {} }], 'EINVALIDSCOPE']
+  ]) {
+    let promise
+    assert.doesNotThrow(() => { promise = logout(...args) })
+    await assert.rejects(promise, (err) => {
+      assert.equal(err.code, code, JSON.stringify(args))
+      assert.ok(!err.message.includes('123456'), 'value echoed in message')
+      return true
+    })
+  }
+})

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+'use strict'
+
+// `registry-logout`: npm logout's flags on top of the addon. Silent on success, like
+// npm; `<code>: <message>` on stderr and exit 1 on failure; `--json` for one object on
+// stdout either way.
+
+const HELP = `Usage: registry-logout [options]
+
+Log out of an npm registry: revoke the token and remove the credential from the
+.npmrc that holds it, keeping every other byte of that file.
+
+Options (npm's):
+  --registry <url>        registry to log out of (default: npm's effective registry)
+  --scope <@scope>        log out of the registry mapped to this scope
+  --userconfig <path>     user config file (default ~/.npmrc)
+  --globalconfig <path>   global config file (default <prefix>/etc/npmrc)
+  --prefix <path>         npm prefix (also the project root, as in npm)
+  -g, --global            global mode: the project .npmrc is not read
+  --otp <code>            one-time password for the revocation request
+  --<key>=<value>         any npm config key at the command-line level,
+                          e.g. --fetch-retries=0 --strict-ssl=false --https-proxy=<url>
+
+Options (registry-logout's):
+  --revoke <mode>         required (default): if revocation fails, change nothing
+                          best-effort: remove the credential even if revocation fails
+                          skip: do not contact the registry
+  --dry-run               show what would happen; send nothing, write nothing
+  --json                  print one JSON object: {"ok":true,...} or {"ok":false,"error":{...}}
+  -h, --help              show this help
+
+Exit status: 0 on success, 1 on failure.
+`
+
+// Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force'])
+
+class UsageError extends Error {
+  constructor (message) {
+    super(message)
+    this.code = 'EUSAGE'
+  }
+}
+
+function parseBoolean (name, value) {
+  if (value === undefined || value === 'true') return true
+  if (value === 'false') return false
+  throw new UsageError(`--${name} takes no value or true/false, got ${JSON.stringify(value)}`)
+}
+
+/** Parses argv the way npm's nopt does for the flags logout uses. */
+function parseArgs (argv) {
+  const flags = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') {
+      if (i + 1 < argv.length) throw new UsageError(`unexpected argument ${JSON.stringify(argv[i + 1])}`)
+      break
+    }
+    if (arg === '-g') { flags.global = true; continue }
+    if (arg === '-h' || arg === '-?') { flags.help = true; continue }
+    if (!arg.startsWith('--') || arg.length === 2) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (see --help)`)
+    }
+    const eq = arg.indexOf('=')
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
+    let value = eq === -1 ? undefined : arg.slice(eq + 1)
+    if (name.startsWith('no-') && value === undefined && BOOLEAN_FLAGS.has(name.slice(3))) {
+      flags[name.slice(3)] = false
+      continue
+    }
+    if (BOOLEAN_FLAGS.has(name)) {
+      flags[name] = parseBoolean(name, value)
+      continue
+    }
+    if (value === undefined) {
+      const next = argv[i + 1]
+      if (next !== undefined && !next.startsWith('-')) {
+        value = next
+        i++
+      } else {
+        value = 'true'
+      }
+    }
+    flags[name] = value
+  }
+  return flags
+}
+
+/** Splits parsed flags into `logout()` options. */
+function toOptions (flags) {
+  const options = { config: {} }
+  for (const [name, value] of Object.entries(flags)) {
+    switch (name) {
+      case 'json': case 'help': break
+      case 'registry': case 'scope': case 'userconfig': case 'globalconfig': case 'otp':
+        options[name] = value
+        break
+      case 'dry-run': options.dryRun = value; break
+      case 'revoke': options.revoke = value; break
+      case 'all': case 'force':
+        if (value) options[name] = value
+        break
+      default:
+        options.config[name] = value
+    }
+  }
+  return options
+}
+
+async function main () {
+  let flags = {}
+  const controller = new AbortController()
+  process.once('SIGINT', () => controller.abort())
+  process.once('SIGTERM', () => controller.abort())
+  try {
+    flags = parseArgs(process.argv.slice(2))
+    if (flags.help) {
+      process.stdout.write(HELP)
+      return
+    }
+    const options = toOptions(flags)
+    if (options.revoke !== undefined && !['required', 'best-effort', 'skip'].includes(options.revoke)) {
+      throw new UsageError(`--revoke must be required, best-effort or skip, got ${JSON.stringify(options.revoke)}`)
+    }
+    const { logout } = require('../index.js')
+    const result = await logout(options, controller.signal)
+    if (flags.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n')
+  } catch (err) {
+    const code = err.code || 'EUNKNOWN'
+    const message = err.message || String(err)
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n')
+    } else {
+      process.stderr.write(`${code}: ${message}\n`)
+    }
+    process.exitCode = 1
+  }
+}
+
+main()
