@@ -27,7 +27,7 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut removed = Vec::new();
     for entry in doc.top_level() {
         let expanded = expand(&entry.key, env);
-        if keys.iter().any(|k| *k == expanded) {
+        if keys.contains(&expanded) {
             spans.push(entry.span.clone());
             if !removed.contains(&expanded) {
                 removed.push(expanded);
@@ -336,7 +336,10 @@ mod tests {
         let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
         assert_eq!(out.removed, keys(&["//h/:_authToken"]));
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
@@ -353,7 +356,10 @@ mod tests {
         fs::write(&real, "//h/:_authToken=t\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         edit_file(&link, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "");
     }
 

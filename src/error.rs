@@ -45,7 +45,10 @@ impl LogoutError {
     /// An I/O failure on a config file; keeps the OS code (`EACCES`, `EISDIR`, …).
     pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
         let code = io_error_code(err);
-        Self::new(code, format!("{action} {}: {}", path.display(), describe_io(err)))
+        Self::new(
+            code,
+            format!("{action} {}: {}", path.display(), describe_io(err)),
+        )
     }
 }
 

@@ -13,7 +13,7 @@ pub mod revoke;
 pub mod secret;
 pub mod tls;
 
-mod napi_binding;
+pub mod napi_binding;
 
 pub use error::{LogoutError, Result};
 pub use logout::{logout, LogoutReport, LogoutRequest, RevokePolicy};

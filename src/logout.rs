@@ -71,10 +71,19 @@ pub struct CredentialSource {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RevocationOutcome {
-    Revoked { status: u16, attempts: u32 },
+    Revoked {
+        status: u16,
+        attempts: u32,
+    },
     /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
-    Skipped { reason: &'static str },
-    Failed { status: Option<u16>, error: LogoutError, attempts: u32 },
+    Skipped {
+        reason: &'static str,
+    },
+    Failed {
+        status: Option<u16>,
+        error: LogoutError,
+        attempts: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,10 +243,7 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
                 registry: resolved.registry.clone(),
                 token: token.clone(),
                 scope: resolved.scope.clone(),
-                otp: request
-                    .otp
-                    .clone()
-                    .or_else(|| config.get_string("otp")),
+                otp: request.otp.clone().or_else(|| config.get_string("otp")),
                 auth_type: config
                     .get_string("auth-type")
                     .unwrap_or_else(|| "web".to_string()),

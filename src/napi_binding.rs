@@ -14,7 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::ConfigLevel;
 use crate::credentials::CredentialKind;
-use crate::logout::{self, CredentialSource, LogoutReport, LogoutRequest, RevocationOutcome, RevokePolicy};
+use crate::logout::{
+    self, CredentialSource, LogoutReport, LogoutRequest, RevocationOutcome, RevokePolicy,
+};
 use crate::LogoutError;
 
 #[napi(string_enum = "kebab-case")]
@@ -177,8 +179,9 @@ pub fn logout_native<'env>(
 fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutError> {
     let cwd = match o.cwd {
         Some(c) => PathBuf::from(c),
-        None => std::env::current_dir()
-            .map_err(|e| LogoutError::new("ENOENT", format!("cannot read the current directory: {e}")))?,
+        None => std::env::current_dir().map_err(|e| {
+            LogoutError::new("ENOENT", format!("cannot read the current directory: {e}"))
+        })?,
     };
     let env = match o.env {
         Some(env) => env
@@ -187,7 +190,8 @@ fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutErro
             .collect(),
         None => std::env::vars().collect(),
     };
-    let mut config: Vec<(String, serde_json::Value)> = o.config.unwrap_or_default().into_iter().collect();
+    let mut config: Vec<(String, serde_json::Value)> =
+        o.config.unwrap_or_default().into_iter().collect();
     // HashMap order is arbitrary; the cli level has one value per key, so sort for stability.
     config.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(LogoutRequest {

@@ -14,7 +14,10 @@ pub struct RegistryUrl {
 impl RegistryUrl {
     pub fn parse(input: &str) -> Result<Self> {
         let url = Url::parse(input).map_err(|e| {
-            LogoutError::new("ERR_INVALID_URL", format!("invalid registry URL {input:?}: {e}"))
+            LogoutError::new(
+                "ERR_INVALID_URL",
+                format!("invalid registry URL {input:?}: {e}"),
+            )
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(LogoutError::new(

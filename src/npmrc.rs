@@ -358,7 +358,10 @@ mod tests {
         let keys: Vec<_> = doc.top_level().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, vec!["a", "b"]);
         let b = &doc.entries()[1];
-        assert_eq!(doc.without(std::slice::from_ref(&b.span)), "\u{feff}a=1\r\n");
+        assert_eq!(
+            doc.without(std::slice::from_ref(&b.span)),
+            "\u{feff}a=1\r\n"
+        );
     }
 
     #[test]
@@ -376,6 +379,9 @@ mod tests {
     #[test]
     fn list_items() {
         let doc = NpmrcDocument::parse("ca[]=a\nca[]=b\n".into());
-        assert!(doc.entries().iter().all(|e| e.is_list_item && e.key == "ca"));
+        assert!(doc
+            .entries()
+            .iter()
+            .all(|e| e.is_list_item && e.key == "ca"));
     }
 }

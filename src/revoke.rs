@@ -56,7 +56,11 @@ impl FetchSettings {
                 ca.push(read_pem_file(Path::new(&cafile), "cafile")?);
             }
         }
-        let extra_ca = match config.env.get("NODE_EXTRA_CA_CERTS").filter(|p| !p.is_empty()) {
+        let extra_ca = match config
+            .env
+            .get("NODE_EXTRA_CA_CERTS")
+            .filter(|p| !p.is_empty())
+        {
             // Node only warns when the extra CA file is unreadable; so do we (by ignoring it).
             Some(path) => std::fs::read_to_string(path).ok().into_iter().collect(),
             None => Vec::new(),
@@ -111,7 +115,8 @@ impl FetchSettings {
 }
 
 fn read_pem_file(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| LogoutError::io(&format!("cannot read {what}"), path, &e))
+    std::fs::read_to_string(path)
+        .map_err(|e| LogoutError::io(&format!("cannot read {what}"), path, &e))
 }
 
 /// `https-proxy`, else `proxy`, else the environment (`https_proxy` for https; for
@@ -159,14 +164,17 @@ fn select_proxy(config: &Config, registry: &url::Url) -> Option<String> {
 /// the last labels of the host.
 pub fn host_matches_no_proxy(host: &str, list: &str) -> bool {
     let host_labels: Vec<&str> = host.split('.').rev().collect();
-    list.split(',').map(str::trim).filter(|s| !s.is_empty()).any(|entry| {
-        let labels: Vec<&str> = entry.split('.').filter(|s| !s.is_empty()).rev().collect();
-        !labels.is_empty()
-            && labels
-                .iter()
-                .enumerate()
-                .all(|(i, label)| host_labels.get(i) == Some(label))
-    })
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .any(|entry| {
+            let labels: Vec<&str> = entry.split('.').filter(|s| !s.is_empty()).rev().collect();
+            !labels.is_empty()
+                && labels
+                    .iter()
+                    .enumerate()
+                    .all(|(i, label)| host_labels.get(i) == Some(label))
+        })
 }
 
 /// What to revoke, and where.
@@ -212,7 +220,10 @@ pub fn encode_uri_component(s: &str) -> String {
 /// The revocation URL: the registry with one trailing slash dropped, then the path.
 pub fn revocation_url(registry: &str, token: &Secret) -> String {
     let base = registry.strip_suffix('/').unwrap_or(registry);
-    format!("{base}/-/user/token/{}", encode_uri_component(token.expose()))
+    format!(
+        "{base}/-/user/token/{}",
+        encode_uri_component(token.expose())
+    )
 }
 
 /// The same URL with the token replaced, for messages.
@@ -317,13 +328,12 @@ async fn send_once(
         .flat_map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()))
         .collect();
     let body = response.bytes().await.unwrap_or_default();
+    let asks_for_otp = www_authenticate.iter().any(|s| s == "otp")
+        || (www_authenticate.is_empty()
+            && String::from_utf8_lossy(&body).contains("one-time pass"));
     let code = if www_authenticate.iter().any(|s| s == "ipaddress") {
         "EAUTHIP"
-    } else if www_authenticate.iter().any(|s| s == "otp") {
-        "EOTP"
-    } else if www_authenticate.is_empty()
-        && String::from_utf8_lossy(&body).contains("one-time pass")
-    {
+    } else if asks_for_otp {
         "EOTP"
     } else {
         "E401"
@@ -331,10 +341,7 @@ async fn send_once(
     let message = match code {
         "EOTP" => "OTP required for authentication".to_string(),
         "EAUTHIP" => "Login is not allowed from your IP address".to_string(),
-        _ => format!(
-            "401 Unauthorized - DELETE {}",
-            redacted_url(&req.registry)
-        ),
+        _ => format!("401 Unauthorized - DELETE {}", redacted_url(&req.registry)),
     };
     Err(AttemptError::Final(LogoutError::new(code, message)))
 }
@@ -375,7 +382,9 @@ fn redirect_policy() -> redirect::Policy {
         if prev.scheme() == "https" && next.scheme() != "https" {
             return attempt.error(InsecureRedirect("redirect from https to http refused"));
         }
-        if prev.host_str() != next.host_str() || prev.port_or_known_default() != next.port_or_known_default() {
+        if prev.host_str() != next.host_str()
+            || prev.port_or_known_default() != next.port_or_known_default()
+        {
             return attempt.error(InsecureRedirect("redirect to another host refused"));
         }
         attempt.follow()
@@ -411,41 +420,34 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
             format!("TLS handshake failed: {tls} - DELETE {target}"),
         ));
     }
-    let io_code = find_source::<std::io::Error>(&err).map(|io| {
-        use std::io::ErrorKind as K;
-        match io.kind() {
-            K::ConnectionRefused => "ECONNREFUSED",
-            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-                "ECONNRESET"
-            }
-            K::TimedOut => "ETIMEDOUT",
-            K::AddrInUse => "EADDRINUSE",
-            K::AddrNotAvailable => "EADDRNOTAVAIL",
-            K::HostUnreachable => "EHOSTUNREACH",
-            K::NetworkUnreachable => "ENETUNREACH",
-            _ if io.to_string().contains("failed to lookup address") => "ENOTFOUND",
-            _ => "ECONNRESET",
-        }
-    });
     let chain = error_chain_text(&err);
-    let code = io_code.unwrap_or({
-        if chain.contains("dns error") || chain.contains("failed to lookup address") {
-            "ENOTFOUND"
-        } else if chain.contains("connection closed") || chain.contains("IncompleteMessage") {
-            "ECONNRESET"
-        } else {
-            "ECONNRESET"
-        }
-    });
     let code = if chain.contains("failed to lookup address") || chain.contains("dns error") {
         "ENOTFOUND"
     } else {
-        code
+        find_source::<std::io::Error>(&err).map_or("ECONNRESET", io_kind_code)
     };
     AttemptError::Network(LogoutError::new(
         code,
-        format!("request to DELETE {target} failed: {}", redact_chain(&chain, req)),
+        format!(
+            "request to DELETE {target} failed: {}",
+            redact_chain(&chain, req)
+        ),
     ))
+}
+
+/// Node's system error code for a socket error (hyper reports a peer that closed the
+/// connection without answering as an unexpected EOF, which Node calls ECONNRESET).
+fn io_kind_code(io: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match io.kind() {
+        K::ConnectionRefused => "ECONNREFUSED",
+        K::TimedOut => "ETIMEDOUT",
+        K::AddrInUse => "EADDRINUSE",
+        K::AddrNotAvailable => "EADDRNOTAVAIL",
+        K::HostUnreachable => "EHOSTUNREACH",
+        K::NetworkUnreachable => "ENETUNREACH",
+        _ => "ECONNRESET",
+    }
 }
 
 fn tls_code(err: &rustls::Error) -> &'static str {
@@ -536,9 +538,12 @@ fn build_client(settings: &FetchSettings) -> Result<reqwest::Client> {
         })?;
         builder = builder.proxy(proxy);
     }
-    builder
-        .build()
-        .map_err(|e| LogoutError::new("ERR_TLS", format!("cannot build HTTP client: {}", e.without_url())))
+    builder.build().map_err(|e| {
+        LogoutError::new(
+            "ERR_TLS",
+            format!("cannot build HTTP client: {}", e.without_url()),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -547,7 +552,10 @@ mod tests {
 
     #[test]
     fn encodes_like_javascript() {
-        assert_eq!(encode_uri_component("a b/c?d=é~*'()!"), "a%20b%2Fc%3Fd%3D%C3%A9~*'()!");
+        assert_eq!(
+            encode_uri_component("a b/c?d=é~*'()!"),
+            "a%20b%2Fc%3Fd%3D%C3%A9~*'()!"
+        );
     }
 
     #[test]
@@ -563,9 +571,15 @@ mod tests {
     #[test]
     fn no_proxy_matches_domain_suffix() {
         assert!(host_matches_no_proxy("registry.example.com", "example.com"));
-        assert!(host_matches_no_proxy("registry.example.com", "foo, .example.com"));
+        assert!(host_matches_no_proxy(
+            "registry.example.com",
+            "foo, .example.com"
+        ));
         assert!(!host_matches_no_proxy("registry.example.com", "ample.com"));
-        assert!(!host_matches_no_proxy("example.com", "registry.example.com"));
+        assert!(!host_matches_no_proxy(
+            "example.com",
+            "registry.example.com"
+        ));
         assert!(host_matches_no_proxy("127.0.0.1", "127.0.0.1"));
     }
 }

@@ -40,7 +40,11 @@ pub fn builtin_config_path(prefix: &Path) -> PathBuf {
     if cfg!(windows) {
         prefix.join("node_modules").join("npm").join("npmrc")
     } else {
-        prefix.join("lib").join("node_modules").join("npm").join("npmrc")
+        prefix
+            .join("lib")
+            .join("node_modules")
+            .join("npm")
+            .join("npmrc")
     }
 }
 
@@ -166,7 +170,10 @@ mod tests {
             resolve_config_path("../a/./b", home, base),
             PathBuf::from("/work/a/b")
         );
-        assert_eq!(resolve_config_path("/abs", home, base), PathBuf::from("/abs"));
+        assert_eq!(
+            resolve_config_path("/abs", home, base),
+            PathBuf::from("/abs")
+        );
     }
 
     #[test]
@@ -187,7 +194,11 @@ mod tests {
     fn workspace_root_becomes_local_prefix() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::write(root.join("package.json"), r#"{"workspaces":["packages/*"]}"#).unwrap();
+        std::fs::write(
+            root.join("package.json"),
+            r#"{"workspaces":["packages/*"]}"#,
+        )
+        .unwrap();
         std::fs::create_dir_all(root.join("packages/a/src")).unwrap();
         std::fs::write(root.join("packages/a/package.json"), "{}").unwrap();
         assert_eq!(find_local_prefix(&root.join("packages/a/src"), true), root);

@@ -224,7 +224,8 @@ impl Config {
             Some(Value::String(p)) if !p.is_empty() => PathBuf::from(p),
             _ => {
                 let workspaces_off = matches!(
-                    cfg.layer(ConfigLevel::Cli).and_then(|l| l.get("workspaces")),
+                    cfg.layer(ConfigLevel::Cli)
+                        .and_then(|l| l.get("workspaces")),
                     Some(Value::Bool(false))
                 );
                 locations::find_local_prefix(&cwd, !workspaces_off && !cfg.global_mode)
