@@ -38,6 +38,20 @@ export interface FileChangeInfo {
 
 export declare function logout(options: LogoutOptions | undefined | null, handle: AbortHandle): Promise<NativeOutcome>
 
+/** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
+export interface LogoutAllEntry {
+  registry: string
+  result?: LogoutResult
+  error?: NativeError
+}
+
+/** The outcome of `logout({ all: true })`. */
+export interface LogoutAllResult {
+  /** Whether every registry was logged out of. */
+  ok: boolean
+  results: Array<LogoutAllEntry>
+}
+
 /** Options of `logout()`. All are optional. */
 export interface LogoutOptions {
   /** Registry URL (npm `--registry`). */
@@ -64,6 +78,10 @@ export interface LogoutOptions {
   revoke?: RevokeMode
   /** Report what would happen; send nothing, write nothing. */
   dryRun?: boolean
+  /** Log out of every registry that holds a credential in a config file. */
+  all?: boolean
+  /** Revoke a token even when a git-tracked project `.npmrc` shares it. */
+  force?: boolean
 }
 
 export interface LogoutResult {
@@ -85,9 +103,10 @@ export interface NativeError {
   message: string
 }
 
-/** Exactly one of `result` and `error` is set. */
+/** Exactly one of `result`, `all` and `error` is set. */
 export interface NativeOutcome {
   result?: LogoutResult
+  all?: LogoutAllResult
   error?: NativeError
 }
 

@@ -1,6 +1,6 @@
 // The option and result types are generated from the Rust side (binding.d.ts, written by
 // `napi build`), so they match it exactly.
-import type { LogoutOptions, LogoutResult } from './binding'
+import type { LogoutOptions, LogoutResult, LogoutAllResult } from './binding'
 
 export type {
   LogoutOptions,
@@ -8,6 +8,9 @@ export type {
   CredentialInfo,
   RevocationInfo,
   FileChangeInfo,
+  LogoutAllResult,
+  LogoutAllEntry,
+  NativeError,
   RevokeMode
 } from './binding'
 
@@ -21,4 +24,11 @@ export interface LogoutError extends Error {
  * token on the registry, and removes the credential from the file that holds it.
  * Rejects with a {@link LogoutError}.
  */
-export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutResult>
+export function logout (options?: LogoutOptions & { all?: false | null }, signal?: AbortSignal): Promise<LogoutResult>
+/**
+ * With `all: true`: logs out of every registry that holds a credential in a config
+ * file. Resolves with one entry per registry (a failure on one does not stop the
+ * others); rejects only when nothing is logged in or the config cannot be read.
+ */
+export function logout (options: LogoutOptions & { all: true }, signal?: AbortSignal): Promise<LogoutAllResult>
+export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutResult | LogoutAllResult>

@@ -29,7 +29,7 @@ function invalidArgument (err) {
 /**
  * @param {import('./index').LogoutOptions} [options]
  * @param {AbortSignal} [signal]
- * @returns {Promise<import('./index').LogoutResult>}
+ * @returns {Promise<import('./index').LogoutResult | import('./index').LogoutAllResult>}
  */
 async function logout (options, signal) {
   if (options === undefined || options === null) options = {}
@@ -64,7 +64,7 @@ async function logout (options, signal) {
     if (signal) signal.removeEventListener('abort', onAbort)
   }
   if (outcome.error) throw codedError(outcome.error.code, outcome.error.message)
-  return outcome.result
+  return outcome.all ?? outcome.result
 }
 
 module.exports = { logout }

@@ -25,6 +25,10 @@ Options (registry-logout's):
   --revoke <mode>         required (default): if revocation fails, change nothing
                           best-effort: remove the credential even if revocation fails
                           skip: do not contact the registry
+  --all                   log out of every registry that has a credential in a
+                          config file (one failure does not stop the others)
+  --force                 revoke a token even when it comes from a project .npmrc
+                          that git tracks (a token shared with your team)
   --dry-run               show what would happen; send nothing, write nothing
   --json                  print one JSON object: {"ok":true,...} or {"ok":false,"error":{...}}
   -h, --help              show this help
@@ -125,6 +129,17 @@ async function main () {
     }
     const { logout } = require('../index.js')
     const result = await logout(options, controller.signal)
+    if (options.all) {
+      // One entry per registry; the exit status says whether all of them succeeded.
+      if (flags.json) process.stdout.write(JSON.stringify(result) + '\n')
+      for (const entry of result.results) {
+        if (entry.error && !flags.json) {
+          process.stderr.write(`${entry.registry}: ${entry.error.code}: ${entry.error.message}\n`)
+        }
+      }
+      if (!result.ok) process.exitCode = 1
+      return
+    }
     if (flags.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n')
   } catch (err) {
     const code = err.code || 'EUNKNOWN'

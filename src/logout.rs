@@ -57,6 +57,8 @@ pub struct LogoutRequest {
     pub otp: Option<String>,
     pub revoke: RevokePolicy,
     pub dry_run: bool,
+    /// Revoke even a token that a git-tracked project `.npmrc` shares with a team.
+    pub force: bool,
 }
 
 /// Where a credential came from (never its value).
@@ -226,6 +228,10 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
     let resolved = resolve(request)?;
     let config = &resolved.config;
     let credential_source = source_of(config, &resolved.credential);
+    if resolved.credential.token.is_some() && request.revoke != RevokePolicy::Skip && !request.force
+    {
+        guard_shared_token(&credential_source)?;
+    }
 
     let revocation = match (&resolved.credential.token, request.revoke, request.dry_run) {
         (None, _, _) => RevocationOutcome::Skipped {
@@ -272,24 +278,22 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         return Err(LogoutError::aborted());
     }
 
-    let mut files = Vec::new();
-    for (level, keys) in removal_plan(&resolved) {
-        if !level.is_editable_file() {
-            continue;
-        }
-        let Some(path) = config.layer(level).and_then(|l| l.path()) else {
-            continue;
-        };
-        let outcome = edit::edit_file(path, &config.env, &keys, request.dry_run)?;
-        if !outcome.removed.is_empty() {
-            files.push(FileChange {
-                path: path.to_path_buf(),
-                level,
-                removed_keys: outcome.removed,
-                deleted: outcome.deleted,
-            });
-        }
-    }
+    // File edits block (they may wait on another process's lock): keep them off the
+    // runtime's worker threads.
+    let plan = removal_plan(&resolved);
+    let targets: Vec<(ConfigLevel, PathBuf, Vec<String>)> = plan
+        .into_iter()
+        .filter(|(level, _)| level.is_editable_file())
+        .filter_map(|(level, keys)| {
+            let path = config.layer(level)?.path()?.to_path_buf();
+            Some((level, path, keys))
+        })
+        .collect();
+    let env = config.env.clone();
+    let dry_run = request.dry_run;
+    let files = tokio::task::spawn_blocking(move || apply_edits(targets, &env, dry_run))
+        .await
+        .map_err(|e| LogoutError::new("EINTERNAL", format!("file edit task failed: {e}")))??;
 
     let still_logged_in = if request.dry_run {
         None
@@ -306,6 +310,172 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         still_logged_in,
         dry_run: request.dry_run,
     })
+}
+
+fn apply_edits(
+    targets: Vec<(ConfigLevel, PathBuf, Vec<String>)>,
+    env: &Env,
+    dry_run: bool,
+) -> Result<Vec<FileChange>> {
+    let mut files = Vec::new();
+    for (level, path, keys) in targets {
+        let outcome = edit::edit_file(&path, env, &keys, dry_run)?;
+        if !outcome.removed.is_empty() {
+            files.push(FileChange {
+                path,
+                level,
+                removed_keys: outcome.removed,
+                deleted: outcome.deleted,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// Teams commit read-only tokens to a project `.npmrc`; revoking one logs out everyone
+/// (npm/cli#3888, #8900). Refuse unless forced.
+fn guard_shared_token(source: &CredentialSource) -> Result<()> {
+    if source.level != ConfigLevel::Project {
+        return Ok(());
+    }
+    let Some(path) = &source.path else {
+        return Ok(());
+    };
+    if !git_tracks(path) {
+        return Ok(());
+    }
+    Err(LogoutError::new(
+        "ESHAREDTOKEN",
+        format!(
+            "the token for this registry comes from {}, which git tracks: it is probably \
+             shared with everyone who clones the repository, and revoking it would log them \
+             all out. Use --revoke=skip to only remove it here, or --force to revoke it anyway.",
+            path.display()
+        ),
+    ))
+}
+
+/// Whether `git ls-files` knows the file. No git, or not a repository: not tracked.
+fn git_tracks(path: &std::path::Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `--all`: the registries that hold a credential in any config file we could edit.
+/// A credential key `//host/path/:…` maps back to the configured registry (or scope
+/// registry) it belongs to, else to `https://host/path/`.
+pub fn registries_with_credentials(request: &LogoutRequest) -> Result<Vec<String>> {
+    let config = Config::load(&request.config_inputs())?;
+    credentials::check_legacy_auth(&config)?;
+    let mut known: Vec<RegistryUrl> = Vec::new();
+    for layer in config.layers() {
+        for key in layer.keys() {
+            if key == "registry" || key.ends_with(":registry") {
+                if let Some(url) = config
+                    .get_string(key)
+                    .and_then(|r| RegistryUrl::parse(&r).ok())
+                {
+                    known.push(url);
+                }
+            }
+        }
+    }
+    known.push(RegistryUrl::parse(&config.registry_for(None))?);
+    let mut registries: Vec<String> = Vec::new();
+    let mut reg_keys: Vec<String> = Vec::new();
+    for layer in config
+        .layers()
+        .iter()
+        .filter(|l| l.level.is_editable_file())
+    {
+        for key in layer.keys() {
+            let Some((reg_key, suffix)) = key.rsplit_once(':') else {
+                continue;
+            };
+            if !reg_key.starts_with("//")
+                || !matches!(suffix, "_authToken" | "_auth" | "username" | "certfile")
+            {
+                continue;
+            }
+            if !reg_keys.iter().any(|k| k == reg_key) {
+                reg_keys.push(reg_key.to_string());
+            }
+        }
+    }
+    reg_keys.sort();
+    for reg_key in reg_keys {
+        let registry = known
+            .iter()
+            .find(|u| u.candidate_keys().first() == Some(&reg_key) || u.nerf_dart() == reg_key)
+            .or_else(|| known.iter().find(|u| u.candidate_keys().contains(&reg_key)))
+            .map(|u| u.url().to_string())
+            .unwrap_or_else(|| format!("https:{reg_key}"));
+        if !registries.contains(&registry) {
+            registries.push(registry);
+        }
+    }
+    Ok(registries)
+}
+
+/// One registry's outcome in `--all`.
+pub type AllEntry = (String, Result<LogoutReport>);
+
+/// Logs out of every registry that holds a credential; one failure does not stop the
+/// others. A registry whose credential an earlier logout in this run already removed
+/// is left out.
+pub async fn logout_all(
+    request: &LogoutRequest,
+    cancel: &CancellationToken,
+) -> Result<Vec<AllEntry>> {
+    let registries = registries_with_credentials(request)?;
+    if registries.is_empty() {
+        return Err(LogoutError::new(
+            "ENEEDAUTH",
+            "not logged in to any registry, so can't log out!",
+        ));
+    }
+    let mut entries: Vec<AllEntry> = Vec::new();
+    for registry in registries {
+        if cancel.is_cancelled() {
+            return Err(LogoutError::aborted());
+        }
+        let one = LogoutRequest {
+            registry: Some(registry.clone()),
+            scope: None,
+            config: request
+                .config
+                .iter()
+                .filter(|(k, _)| k != "registry" && k != "scope")
+                .cloned()
+                .collect(),
+            ..request.clone()
+        };
+        let outcome = logout(&one, cancel).await;
+        if let Err(e) = &outcome {
+            if e.code() == "ABORT_ERR" {
+                return Err(e.clone());
+            }
+            let earlier_changed_files = entries
+                .iter()
+                .any(|(_, r)| r.as_ref().is_ok_and(|r| !r.files.is_empty()));
+            if e.code() == "ENEEDAUTH" && earlier_changed_files {
+                continue;
+            }
+        }
+        entries.push((registry, outcome));
+    }
+    Ok(entries)
 }
 
 /// The credential that would apply now, if any (from another file or the environment).

@@ -58,6 +58,10 @@ pub struct LogoutOptions {
     pub revoke: Option<RevokeMode>,
     /// Report what would happen; send nothing, write nothing.
     pub dry_run: Option<bool>,
+    /// Log out of every registry that holds a credential in a config file.
+    pub all: Option<bool>,
+    /// Revoke a token even when a git-tracked project `.npmrc` shares it.
+    pub force: Option<bool>,
 }
 
 #[napi(object)]
@@ -120,10 +124,27 @@ pub struct NativeError {
     pub message: String,
 }
 
-/// Exactly one of `result` and `error` is set.
+/// One registry's outcome with `all`: exactly one of `result` and `error` is set.
+#[napi(object)]
+pub struct LogoutAllEntry {
+    pub registry: String,
+    pub result: Option<LogoutResult>,
+    pub error: Option<NativeError>,
+}
+
+/// The outcome of `logout({ all: true })`.
+#[napi(object)]
+pub struct LogoutAllResult {
+    /// Whether every registry was logged out of.
+    pub ok: bool,
+    pub results: Vec<LogoutAllEntry>,
+}
+
+/// Exactly one of `result`, `all` and `error` is set.
 #[napi(object)]
 pub struct NativeOutcome {
     pub result: Option<LogoutResult>,
+    pub all: Option<LogoutAllResult>,
     pub error: Option<NativeError>,
 }
 
@@ -157,23 +178,69 @@ pub fn logout_native<'env>(
     handle: &AbortHandle,
 ) -> Result<PromiseRaw<'env, NativeOutcome>> {
     let token = handle.token.clone();
-    let request = to_request(options.unwrap_or_default());
+    let options = options.unwrap_or_default();
+    let all = options.all.unwrap_or(false);
+    let request = to_request(options);
     env.spawn_future(async move {
-        let outcome = match request {
-            Ok(request) => logout::logout(&request, &token).await,
-            Err(e) => Err(e),
+        let empty = NativeOutcome {
+            result: None,
+            all: None,
+            error: None,
         };
-        Ok(match outcome {
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(NativeOutcome {
+                    error: Some(e.into()),
+                    ..empty
+                })
+            }
+        };
+        if all {
+            return Ok(match logout::logout_all(&request, &token).await {
+                Ok(entries) => NativeOutcome {
+                    all: Some(all_result(entries)),
+                    ..empty
+                },
+                Err(e) => NativeOutcome {
+                    error: Some(e.into()),
+                    ..empty
+                },
+            });
+        }
+        Ok(match logout::logout(&request, &token).await {
             Ok(report) => NativeOutcome {
+                result: Some(report.into()),
+                ..empty
+            },
+            Err(e) => NativeOutcome {
+                error: Some(e.into()),
+                ..empty
+            },
+        })
+    })
+}
+
+fn all_result(entries: Vec<logout::AllEntry>) -> LogoutAllResult {
+    let results: Vec<LogoutAllEntry> = entries
+        .into_iter()
+        .map(|(registry, outcome)| match outcome {
+            Ok(report) => LogoutAllEntry {
+                registry,
                 result: Some(report.into()),
                 error: None,
             },
-            Err(e) => NativeOutcome {
+            Err(e) => LogoutAllEntry {
+                registry,
                 result: None,
                 error: Some(e.into()),
             },
         })
-    })
+        .collect();
+    LogoutAllResult {
+        ok: results.iter().all(|r| r.error.is_none()),
+        results,
+    }
 }
 
 fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutError> {
@@ -211,6 +278,7 @@ fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutErro
             Some(RevokeMode::Skip) => RevokePolicy::Skip,
         },
         dry_run: o.dry_run.unwrap_or(false),
+        force: o.force.unwrap_or(false),
     })
 }
 

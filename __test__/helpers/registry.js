@@ -1,0 +1,192 @@
+'use strict'
+// A tiny fake npm registry for tests: a real HTTP server on 127.0.0.1 that
+// records every request and answers with a configurable handler.
+
+const http = require('node:http')
+
+const TOKEN_PATH_RE = /\/-\/user\/token\/[^/?#]+$/
+
+function sendJson (res, status, body, headers = {}) {
+  if (res.headersSent || res.destroyed) return
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  })
+  res.end(text)
+}
+
+// True when `url` (request path, maybe with a query) is a token-revocation path,
+// under any prefix: `/-/user/token/X`, `/npm/r/-/user/token/X`.
+function isTokenDelete (method, url) {
+  const path = String(url).split('?')[0]
+  return method === 'DELETE' && TOKEN_PATH_RE.test(path)
+}
+
+// The default registry behaviour: DELETE /-/user/token/<x> → 200 {"ok":true},
+// anything else → 404 JSON.
+function defaultHandler (req, res) {
+  if (isTokenDelete(req.method, req.url)) {
+    sendJson(res, 200, { ok: true })
+  } else {
+    sendJson(res, 404, { error: 'Not found' })
+  }
+}
+
+// Responder factories ---------------------------------------------------------
+
+// Answer request n with statuses[n] (the last entry repeats). A status < 400 on a
+// token DELETE gets {"ok":true}; others get an error body. `headers` may be an
+// object (applied to every response) or an array parallel to `statuses`.
+function statusSequence (statuses, { headers, body } = {}) {
+  const list = [].concat(statuses)
+  if (list.length === 0) throw new Error('statusSequence needs at least one status')
+  return (req, res, n) => {
+    const i = Math.min(n, list.length - 1)
+    const status = list[i]
+    const h = Array.isArray(headers) ? (headers[i] || {}) : (headers || {})
+    const b = body !== undefined
+      ? (typeof body === 'function' ? body(status, n) : body)
+      : (status < 400 ? { ok: true } : { error: `status ${status}` })
+    sendJson(res, status, b, h)
+  }
+}
+
+// Always answer `status` (default 200 ok / error body).
+function always (status, opts) {
+  return statusSequence([status], opts)
+}
+
+// Wait `ms` before delegating to `inner` (default: defaultHandler). The timer is
+// cancelled if the client goes away, so closing the server is not delayed.
+function delay (ms, inner = defaultHandler) {
+  return (req, res, n) => {
+    const t = setTimeout(() => inner(req, res, n), ms)
+    res.on('close', () => clearTimeout(t))
+  }
+}
+
+// Never answer (until the client or the server gives up).
+function hang () {
+  return () => {}
+}
+
+// Reset the connection without answering. With `times`, only the first `times`
+// requests are reset and later ones go to `inner`.
+function destroySocket ({ times = Infinity, inner = defaultHandler } = {}) {
+  return (req, res, n) => {
+    if (n < times) {
+      // resetAndDestroy sends a TCP RST where available (node >= 16.17).
+      if (typeof req.socket.resetAndDestroy === 'function') req.socket.resetAndDestroy()
+      else req.socket.destroy()
+    } else {
+      inner(req, res, n)
+    }
+  }
+}
+
+// Redirect every request to `location` (a string, or fn(req, n) → string).
+function redirect (location, status = 302) {
+  return (req, res, n) => {
+    const loc = typeof location === 'function' ? location(req, n) : location
+    res.writeHead(status, { location: loc, 'content-length': 0 })
+    res.end()
+  }
+}
+
+// -----------------------------------------------------------------------------
+
+async function startRegistry (opts = {}) {
+  let handler = typeof opts.handler === 'function' ? opts.handler : null
+  const requests = []
+  const sockets = new Set()
+
+  const server = http.createServer((req, res) => {
+    const n = requests.length
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const record = {
+        method: req.method,
+        url: req.url,
+        headers: { ...req.headers },
+        body: Buffer.concat(chunks).toString('utf8'),
+      }
+      requests.push(record)
+      try {
+        ;(handler || defaultHandler)(req, res, n)
+      } catch (err) {
+        sendJson(res, 500, { error: String(err && err.message) })
+      }
+    })
+  })
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  // Don't keep connections open forever between tests.
+  server.keepAliveTimeout = 1000
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address()
+  const host = `127.0.0.1:${port}`
+  let closed = false
+
+  return {
+    url: `http://${host}/`,
+    host,
+    port,
+    requests,
+    server,
+    respond (fn) {
+      if (fn != null && typeof fn !== 'function') throw new TypeError('respond(fn): fn must be a function')
+      handler = fn || null
+      return this
+    },
+    reset () {
+      requests.length = 0
+      handler = null
+    },
+    close () {
+      if (closed) return Promise.resolve()
+      closed = true
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        for (const s of sockets) s.destroy()
+      })
+    },
+  }
+}
+
+// A port on 127.0.0.1 that nothing listens on (best effort: bind, note, release).
+async function closedPort () {
+  const server = http.createServer()
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+module.exports = {
+  startRegistry,
+  defaultHandler,
+  isTokenDelete,
+  sendJson,
+  statusSequence,
+  always,
+  delay,
+  hang,
+  destroySocket,
+  redirect,
+  closedPort,
+}
