@@ -75,7 +75,7 @@ export interface LogoutOptions {
   /** One-time password, sent as `npm-otp`. */
   otp?: string
   /** What to do about the token on the registry (default `'required'`). */
-  revoke?: RevokeMode
+  revoke?: 'required' | 'best-effort' | 'skip'
   /** Report what would happen; send nothing, write nothing. */
   dryRun?: boolean
   /** Log out of every registry that holds a credential in a config file. */

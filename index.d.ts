@@ -10,8 +10,7 @@ export type {
   FileChangeInfo,
   LogoutAllResult,
   LogoutAllEntry,
-  NativeError,
-  RevokeMode
+  NativeError
 } from './binding'
 
 /** An Error from `logout()`, with npm's error code (`ENEEDAUTH`, `E404`, `EOTP`, …). */

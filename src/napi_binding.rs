@@ -55,6 +55,7 @@ pub struct LogoutOptions {
     /// One-time password, sent as `npm-otp`.
     pub otp: Option<String>,
     /// What to do about the token on the registry (default `'required'`).
+    #[napi(ts_type = "'required' | 'best-effort' | 'skip'")]
     pub revoke: Option<RevokeMode>,
     /// Report what would happen; send nothing, write nothing.
     pub dry_run: Option<bool>,

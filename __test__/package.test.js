@@ -1,0 +1,178 @@
+'use strict'
+
+// The package as a dependency: packed tarballs installed into a fresh project (CommonJS,
+// ES modules, strict TypeScript, the CLI), plus `--all` and the shared-token guard
+// against a local registry.
+
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { spawnSync, execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const { logout } = require('..')
+const { startRegistry, statusSequence } = require('./helpers/registry.js')
+const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+const { runCli } = require('./helpers/npm.js')
+
+const ROOT = path.join(__dirname, '..')
+const TOKEN = 'npm_PACKAGEtestSECRET42'
+
+function run (cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts })
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
+  }
+  return r.stdout
+}
+
+function platformSuffix () {
+  const report = process.report.getReport()
+  if (process.platform === 'linux') {
+    return `linux-${process.arch}-${report.header.glibcVersionRuntime ? 'gnu' : 'musl'}`
+  }
+  return process.platform === 'win32' ? `win32-${process.arch}-msvc` : `${process.platform}-${process.arch}`
+}
+
+test('packed tarballs install into a fresh project: require, import, strict TypeScript, CLI', async (t) => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-pack-'))
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }))
+  const suffix = platformSuffix()
+  const binary = path.join(ROOT, `registry-logout.${suffix}.node`)
+  assert.ok(fs.existsSync(binary), `built addon ${binary} (run npm install first)`)
+
+  // The platform package, as napi-rs publishes it, with the binary we built.
+  const platformDir = path.join(work, 'platform')
+  fs.cpSync(path.join(ROOT, 'npm', suffix), platformDir, { recursive: true })
+  fs.copyFileSync(binary, path.join(platformDir, `registry-logout.${suffix}.node`))
+  const env = { ...process.env, npm_config_cache: path.join(work, 'cache'), npm_config_update_notifier: 'false' }
+  const packOpts = { env, cwd: work }
+  const platformTgz = run('npm', ['pack', '--silent', '--pack-destination', work, platformDir], packOpts).trim().split('\n').pop()
+  const mainTgz = run('npm', ['pack', '--silent', '--pack-destination', work, ROOT], packOpts).trim().split('\n').pop()
+
+  const listing = run('tar', ['tzf', path.join(work, mainTgz)])
+  assert.ok(!/\.node$/m.test(listing), 'no binary in the main tarball')
+  for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'binding.js', 'binding.d.ts', 'bin/registry-logout.js']) {
+    assert.ok(listing.includes(`package/${f}`), `${f} is packed`)
+  }
+
+  const app = path.join(work, 'app')
+  fs.mkdirSync(app)
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund',
+    path.join(work, platformTgz), path.join(work, mainTgz)], { env, cwd: app })
+
+  assert.equal(run(process.execPath, ['-e', "process.stdout.write(typeof require('registry-logout').logout)"], { cwd: app }), 'function')
+  assert.equal(run(process.execPath, ['--input-type=module', '-e',
+    "import { logout } from 'registry-logout'; import def from 'registry-logout'; process.stdout.write(typeof logout + ' ' + typeof def.logout)"],
+  { cwd: app }), 'function function')
+
+  const help = run(path.join(app, 'node_modules', '.bin', 'registry-logout'), ['--help'], { cwd: app })
+  for (const flag of ['--registry', '--scope', '--userconfig', '--globalconfig', '--prefix', '-g', '--otp',
+    '--revoke', '--dry-run', '--all', '--force', '--json', '--help']) {
+    assert.ok(help.includes(flag), `--help lists ${flag}`)
+  }
+
+  fs.copyFileSync(path.join(__dirname, 'fixtures', 'types-check.ts'), path.join(app, 'check.ts'))
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  run(process.execPath, [tsc, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node', 'check.ts'],
+{ cwd: app, env })
+})
+
+test('--all logs out of every registry with a credential; one failure does not stop the others', async (t) => {
+  const a = await startRegistry()
+  const b = await startRegistry()
+  const broken = await startRegistry()
+  broken.respond(statusSequence([500, 500, 500]))
+  const sb = makeSandbox()
+  t.after(async () => { await a.close(); await b.close(); await broken.close(); sb.cleanup() })
+  sb.write(sb.userconfig, [
+    '# tokens',
+    `//${a.host}/:_authToken=${TOKEN}-a`,
+    `//${b.host}/:_authToken=${TOKEN}-b`,
+    `//${broken.host}/:_authToken=${TOKEN}-c`,
+    'keep=1',
+    ''
+  ].join('\n'))
+  const env = isolatedEnv(sb)
+
+  const cli = await runCli(['--all', '--json', '--fetch-retries=0'], { cwd: sb.project, env })
+  assert.equal(cli.status, 1, 'exit status says not all succeeded')
+  const out = JSON.parse(cli.stdout)
+  assert.equal(out.ok, false)
+  const byRegistry = Object.fromEntries(out.results.map(r => [r.registry, r]))
+  assert.equal(Object.keys(byRegistry).length, 3)
+  // Without a configured registry, a credential key maps back to an https URL.
+  assert.equal(byRegistry[`https://${a.host}/`].error.code.length > 0, true)
+  assert.ok(!cli.stdout.includes(TOKEN) && !cli.stderr.includes(TOKEN))
+
+  // With http registries configured as scopes, --all reaches them.
+  sb.write(sb.userconfig, [
+    `@a:registry=${a.url}`, `@b:registry=${b.url}`, `@c:registry=${broken.url}`,
+    `//${a.host}/:_authToken=${TOKEN}-a`,
+    `//${b.host}/:_authToken=${TOKEN}-b`,
+    `//${broken.host}/:_authToken=${TOKEN}-c`,
+    'keep=1', ''
+  ].join('\n'))
+  const result = await logout({ all: true, cwd: sb.project, env, config: { 'fetch-retries': 0 } })
+  assert.equal(result.ok, false)
+  const ok = result.results.filter(r => r.result).map(r => r.registry).sort()
+  const failed = result.results.filter(r => r.error)
+  assert.deepEqual(ok, [a.url, b.url].sort())
+  assert.equal(failed.length, 1)
+  assert.equal(failed[0].registry, broken.url)
+  assert.equal(failed[0].error.code, 'E500')
+  assert.equal(a.requests.length, 1)
+  assert.equal(b.requests.length, 1)
+  const after = sb.read(sb.userconfig)
+  assert.ok(!after.includes(`${TOKEN}-a`) && !after.includes(`${TOKEN}-b`))
+  assert.ok(after.includes(`${TOKEN}-c`), 'the failed registry keeps its token (revoke: required)')
+  assert.ok(after.includes('keep=1'))
+
+  await assert.rejects(logout({ all: true, cwd: sb.project, env: isolatedEnv(makeSandbox()) }), { code: 'ENEEDAUTH' })
+})
+
+test('shared-token guard: a token in a git-tracked project .npmrc is not revoked without force', async (t) => {
+  const registry = await startRegistry()
+  const sb = makeSandbox()
+  t.after(async () => { await registry.close(); sb.cleanup() })
+  const npmrc = `//${registry.host}/:_authToken=${TOKEN}\n`
+  sb.write(sb.projectconfig, npmrc)
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: sb.project })
+  git('init', '-q')
+  git('add', '.npmrc', 'package.json')
+  git('commit', '-qm', 'shared token')
+  const env = isolatedEnv(sb)
+  const opts = { cwd: sb.project, env, registry: registry.url }
+
+  await assert.rejects(logout(opts), (err) => {
+    assert.equal(err.code, 'ESHAREDTOKEN')
+    assert.ok(err.message.includes(sb.projectconfig))
+    assert.ok(err.message.includes('--force'))
+    assert.ok(!err.message.includes(TOKEN))
+    return true
+  })
+  assert.equal(registry.requests.length, 0)
+  assert.equal(sb.read(sb.projectconfig), npmrc)
+
+  const cli = await runCli([`--registry=${registry.url}`], { cwd: sb.project, env })
+  assert.equal(cli.status, 1)
+  assert.match(cli.stderr, /^ESHAREDTOKEN: /)
+
+  const skipped = await logout({ ...opts, revoke: 'skip' })
+  assert.equal(skipped.revocation.outcome, 'skipped')
+  assert.equal(registry.requests.length, 0)
+
+  sb.write(sb.projectconfig, npmrc)
+  const forced = await logout({ ...opts, force: true })
+  assert.equal(forced.revocation.outcome, 'revoked')
+  assert.equal(registry.requests.length, 1)
+
+  // An untracked project .npmrc is the user's own: no guard.
+  sb.write(sb.projectconfig, npmrc)
+  git('rm', '-q', '--cached', '.npmrc')
+  const own = await logout(opts)
+  assert.equal(own.revocation.outcome, 'revoked')
+})
