@@ -42,12 +42,69 @@ impl std::fmt::Debug for NpmrcEntry {
 pub struct NpmrcDocument {
     text: String,
     entries: Vec<NpmrcEntry>,
+    /// `[name]` headers in file order (decoded, `__proto__` left out).
+    sections: Vec<String>,
+}
+
+/// One property of the object npm's `ini.decode` returns for a file: what npm's config
+/// loader iterates over for one level.
+#[derive(Clone)]
+pub struct IniProperty {
+    /// The decoded key, before `${VAR}` expansion.
+    pub key: String,
+    pub value: Value,
+    /// The lines that contributed to it (none for a key made by a `[section]` header).
+    pub spans: Vec<Range<usize>>,
+}
+
+impl std::fmt::Debug for IniProperty {
+    // Values may be secrets, so they are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IniProperty")
+            .field("key", &self.key)
+            .field("spans", &self.spans)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NpmrcDocument {
     pub fn parse(text: String) -> Self {
-        let entries = parse_entries(&text);
-        Self { text, entries }
+        let (entries, sections) = parse_entries(&text);
+        Self {
+            text,
+            entries,
+            sections,
+        }
+    }
+
+    /// The top level of the object `ini.decode` builds, in JavaScript property order
+    /// (integer-like keys first, ascending; then insertion order). That is:
+    /// - top-level lines, where `key[]=v` builds a list, a plain duplicate replaces the
+    ///   value in place (the key keeps its first position), and a plain line after a
+    ///   list appends to it;
+    /// - each `[name]` header makes `name` an object unless it already holds a truthy
+    ///   value, and a dotted `[a.b]` makes `a` an object (ini nests dotted sections).
+    ///
+    /// Section contents are not config npm reads; only the objects' existence matters
+    /// (an object is truthy and prints as `[object Object]`).
+    pub fn ini_object(&self) -> Vec<IniProperty> {
+        let mut props = IniObject::default();
+        for entry in self.top_level() {
+            props.assign(
+                &entry.key,
+                entry.value.clone(),
+                entry.is_list_item,
+                &entry.span,
+            );
+        }
+        for name in &self.sections {
+            match props.get(name) {
+                Some(v) if js_truthy(v) => {}
+                _ => props.set(name, Value::Object(Default::default())),
+            }
+        }
+        props.nest_dotted_sections();
+        props.into_js_order()
     }
 
     pub fn text(&self) -> &str {
@@ -132,8 +189,9 @@ fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ 
     })
 }
 
-fn parse_entries(text: &str) -> Vec<NpmrcEntry> {
+fn parse_entries(text: &str) -> (Vec<NpmrcEntry>, Vec<String>) {
     let mut entries = Vec::new();
+    let mut sections = Vec::new();
     // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
     let mut section: Option<Option<String>> = None;
     for (content, span) in lines(text) {
@@ -144,6 +202,9 @@ fn parse_entries(text: &str) -> Vec<NpmrcEntry> {
         }
         if let Some(name) = section_header(line) {
             let name = unquote(name).into_string();
+            if name != "__proto__" {
+                sections.push(name.clone());
+            }
             section = Some((name != "__proto__").then_some(name));
             continue;
         }
@@ -159,8 +220,15 @@ fn parse_entries(text: &str) -> Vec<NpmrcEntry> {
             }
             None => (line, None),
         };
-        let key = unquote(raw_key).into_string();
-        let is_list_item = key.len() > 2 && key.ends_with("[]");
+        let unquoted_key = unquote(raw_key);
+        // ini tests `keyRaw.slice(-2) === '[]'` on the decoded key, which only a string
+        // (not a number or object from a quoted JSON key) can pass.
+        let key_is_string = matches!(
+            unquoted_key,
+            Unquoted::Plain(_) | Unquoted::Json(Value::String(_))
+        );
+        let key = unquoted_key.into_string();
+        let is_list_item = key_is_string && key.chars().count() > 2 && key.ends_with("[]");
         let key = if is_list_item {
             key[..key.len() - 2].to_string()
         } else {
@@ -171,14 +239,16 @@ fn parse_entries(text: &str) -> Vec<NpmrcEntry> {
         }
         let value = match raw_value {
             None => Value::Bool(true),
+            // ini turns the strings `true`/`false`/`null` into literals after unquoting,
+            // so `"true"` (JSON string) becomes `true` too.
             Some(v) => match unquote(v) {
-                Unquoted::Json(j) => j,
-                Unquoted::Plain(s) => match s.as_str() {
+                Unquoted::Json(Value::String(s)) | Unquoted::Plain(s) => match s.as_str() {
                     "true" => Value::Bool(true),
                     "false" => Value::Bool(false),
                     "null" => Value::Null,
                     _ => Value::String(s),
                 },
+                Unquoted::Json(j) => j,
             },
         };
         let section = match &section {
@@ -194,7 +264,148 @@ fn parse_entries(text: &str) -> Vec<NpmrcEntry> {
             span,
         });
     }
-    entries
+    (entries, sections)
+}
+
+/// The top-level object ini builds, as an insertion-ordered list.
+#[derive(Default)]
+struct IniObject {
+    props: Vec<IniProperty>,
+}
+
+impl IniObject {
+    fn position(&self, key: &str) -> Option<usize> {
+        self.props.iter().position(|p| p.key == key)
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.position(key).map(|i| &self.props[i].value)
+    }
+
+    /// `p[key] = value`: replaces in place, or appends.
+    fn set(&mut self, key: &str, value: Value) {
+        match self.position(key) {
+            Some(i) => self.props[i].value = value,
+            None => self.props.push(IniProperty {
+                key: key.to_string(),
+                value,
+                spans: Vec::new(),
+            }),
+        }
+    }
+
+    /// One `key=value` / `key[]=value` line, as ini's decode loop assigns it.
+    fn assign(&mut self, key: &str, value: Value, is_list_item: bool, span: &Range<usize>) {
+        let i = match self.position(key) {
+            Some(i) => i,
+            None => {
+                let initial = if is_list_item {
+                    Value::Array(Vec::new())
+                } else {
+                    Value::Null
+                };
+                self.props.push(IniProperty {
+                    key: key.to_string(),
+                    value: initial,
+                    spans: Vec::new(),
+                });
+                self.props.len() - 1
+            }
+        };
+        let prop = &mut self.props[i];
+        prop.spans.push(span.clone());
+        if is_list_item && !prop.value.is_array() {
+            let first = prop.value.take();
+            prop.value = Value::Array(vec![first]);
+        }
+        match &mut prop.value {
+            Value::Array(items) => items.push(value),
+            other => *other = value,
+        }
+    }
+
+    /// ini's post-pass: `{"a.b": {…}}` becomes `{a: {b: {…}}}`; an escaped `\.` stays a
+    /// dot in the name. Only the top-level effect is kept: the first name part becomes
+    /// an object unless it is one already.
+    fn nest_dotted_sections(&mut self) {
+        let keys: Vec<String> = js_property_order(&self.props)
+            .into_iter()
+            .map(|i| self.props[i].key.clone())
+            .collect();
+        let mut remove = Vec::new();
+        for k in keys {
+            if !matches!(self.get(&k), Some(Value::Object(_))) {
+                continue;
+            }
+            let mut parts = split_sections(&k);
+            let last = parts.pop().unwrap_or_default();
+            let unescaped = last.replace("\\.", ".");
+            let first = parts.into_iter().find(|p| p != "__proto__");
+            match first {
+                None if unescaped == last => continue,
+                None => self.set(&unescaped, Value::Object(Default::default())),
+                Some(first) => {
+                    // `typeof p[part] !== 'object'` replaces anything but an object,
+                    // an array or null.
+                    let keep = matches!(
+                        self.get(&first),
+                        Some(Value::Object(_) | Value::Array(_) | Value::Null)
+                    ) && self.position(&first).is_some();
+                    if !keep {
+                        self.set(&first, Value::Object(Default::default()));
+                    }
+                }
+            }
+            remove.push(k);
+        }
+        self.props.retain(|p| !remove.contains(&p.key));
+    }
+
+    fn into_js_order(self) -> Vec<IniProperty> {
+        let order = js_property_order(&self.props);
+        let mut slots: Vec<Option<IniProperty>> = self.props.into_iter().map(Some).collect();
+        order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+            .collect()
+    }
+}
+
+/// ini's `splitSections(str, '.')`: split at dots not preceded by a backslash.
+fn split_sections(s: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' && !(i > 0 && bytes[i - 1] == b'\\') {
+            parts.push(s[start..i].to_string());
+            start = i + 1;
+        }
+    }
+    parts.push(s[start..].to_string());
+    parts
+}
+
+/// JavaScript's own-property order: array-index keys (canonical integers below
+/// 2^32 - 1) ascending, then the rest in insertion order. Returns indices into `props`.
+fn js_property_order(props: &[IniProperty]) -> Vec<usize> {
+    let index_of = |key: &str| -> Option<u32> {
+        let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
+        if !canonical || !key.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        key.parse::<u32>().ok().filter(|&n| n != u32::MAX)
+    };
+    let mut ints: Vec<(u32, usize)> = Vec::new();
+    let mut rest = Vec::new();
+    for (i, p) in props.iter().enumerate() {
+        match index_of(&p.key) {
+            Some(n) => ints.push((n, i)),
+            None => rest.push(i),
+        }
+    }
+    ints.sort_unstable();
+    ints.into_iter().map(|(_, i)| i).chain(rest).collect()
 }
 
 /// `^\[([^\]]*)\]\s*$`
@@ -268,7 +479,7 @@ pub fn js_string(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => js_number(n.as_f64().unwrap_or(f64::NAN)),
         Value::Array(items) => items
             .iter()
             .map(|i| match i {
@@ -279,6 +490,48 @@ pub fn js_string(v: &Value) -> String {
             .join(","),
         Value::Object(_) => "[object Object]".into(),
     }
+}
+
+/// JavaScript's `Number.prototype.toString()`: the shortest round-trip digits, in
+/// positional notation for exponents -7 < e < 21 and scientific notation otherwise.
+pub fn js_number(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if f == 0.0 {
+        return "0".into();
+    }
+    let sign = if f < 0.0 { "-" } else { "" };
+    // `{:e}` prints the shortest round-trip digits: `d[.ddd]e[-]x`.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exp: i64 = exp.parse().unwrap_or(0);
+    let k = digits.len() as i64;
+    let n = exp + 1;
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e = if e >= 0 {
+            format!("+{e}")
+        } else {
+            e.to_string()
+        };
+        if k == 1 {
+            format!("{digits}e{e}")
+        } else {
+            format!("{}.{}e{e}", &digits[..1], &digits[1..])
+        }
+    };
+    format!("{sign}{body}")
 }
 
 /// JavaScript truthiness, which is what npm's `if (opts[key])` tests.

@@ -4,6 +4,16 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::env::Env;
+use crate::error::{LogoutError, Result};
+
+/// `path.resolve(p)`: absolute (against the process's working directory) and normalised.
+pub fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return join_lexically(Path::new("/"), p);
+    }
+    let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    join_lexically(&base, p)
+}
 
 /// The prefix npm falls back to when no config sets one: env `PREFIX`, else derived from
 /// the node executable. Embedders whose executable is not node (Electron) pass it.
@@ -35,8 +45,18 @@ pub fn default_global_prefix(
     }
 }
 
-/// Where npm's own `npmrc` sits for a given prefix.
-pub fn builtin_config_path(prefix: &Path) -> PathBuf {
+/// Where npm's own `npmrc` sits: in npm's install directory, which belongs to the node
+/// installation (`<node prefix>/lib/node_modules/npm`), whatever `PREFIX`, `DESTDIR` or
+/// `prefix` say. An embedder that passes its own prefix gets `<prefix>/…` instead.
+pub fn builtin_config_path(explicit_prefix: Option<&Path>, exec_path: Option<&Path>) -> PathBuf {
+    let prefix = match explicit_prefix {
+        Some(p) => p.to_path_buf(),
+        None => default_global_prefix(None, &Env::new(), exec_path),
+    };
+    npm_dir_config(&prefix)
+}
+
+fn npm_dir_config(prefix: &Path) -> PathBuf {
     if cfg!(windows) {
         prefix.join("node_modules").join("npm").join("npmrc")
     } else {
@@ -50,8 +70,9 @@ pub fn builtin_config_path(prefix: &Path) -> PathBuf {
 
 /// npm's project root: the nearest directory at or above `cwd` holding a `package.json`
 /// file or a `node_modules` directory, replaced by an ancestor workspace root whose
-/// `workspaces` globs include it. Falls back to `cwd`.
-pub fn find_local_prefix(cwd: &Path, follow_workspaces: bool) -> PathBuf {
+/// `workspaces` globs include it. Falls back to `cwd`. Like npm, a workspace root whose
+/// `workspaces` is neither a list nor `{ "packages": [...] }` is an error.
+pub fn find_local_prefix(cwd: &Path, follow_workspaces: bool) -> Result<PathBuf> {
     let mut found: Option<PathBuf> = None;
     for dir in cwd.ancestors() {
         let has_package_json = dir.join("package.json").is_file();
@@ -59,62 +80,112 @@ pub fn find_local_prefix(cwd: &Path, follow_workspaces: bool) -> PathBuf {
             None => {
                 if has_package_json || dir.join("node_modules").is_dir() {
                     if !follow_workspaces {
-                        return dir.to_path_buf();
+                        return Ok(dir.to_path_buf());
                     }
                     found = Some(dir.to_path_buf());
                 }
             }
             Some(project) => {
-                if has_package_json && is_workspace_of(dir, project) {
-                    return dir.to_path_buf();
+                if has_package_json && is_workspace_of(dir, project)? {
+                    return Ok(dir.to_path_buf());
                 }
             }
         }
     }
-    found.unwrap_or_else(|| cwd.to_path_buf())
+    Ok(found.unwrap_or_else(|| cwd.to_path_buf()))
 }
 
-/// Whether `root/package.json` declares `member` as one of its workspaces.
-fn is_workspace_of(root: &Path, member: &Path) -> bool {
+/// Whether `root/package.json` declares `member` as one of its workspaces, with the
+/// semantics of npm's `@npmcli/map-workspaces`: patterns are globs relative to `root`
+/// (a leading `./` or `/` dropped) matching directories that hold a `package.json`; a
+/// pattern with an odd number of leading `!` excludes, unless a later positive pattern
+/// is itself matched by it; `node_modules` and, as with `glob`, names starting with
+/// `.` (unless the pattern spells the dot) never match.
+fn is_workspace_of(root: &Path, member: &Path) -> Result<bool> {
     let Ok(text) = std::fs::read_to_string(root.join("package.json")) else {
-        return false;
+        return Ok(false);
     };
     let Ok(pkg) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return false;
+        return Ok(false);
     };
-    let patterns = match pkg.get("workspaces") {
-        Some(serde_json::Value::Array(items)) => items.clone(),
-        Some(serde_json::Value::Object(o)) => match o.get("packages") {
-            Some(serde_json::Value::Array(items)) => items.clone(),
-            _ => return false,
+    let Some(workspaces) = pkg.get("workspaces").filter(|w| crate::npmrc::js_truthy(w)) else {
+        return Ok(false);
+    };
+    let declared = match workspaces.get("packages") {
+        Some(serde_json::Value::Array(items)) => items,
+        _ => match workspaces {
+            serde_json::Value::Array(items) => items,
+            _ => {
+                return Err(LogoutError::new(
+                    "EWORKSPACESCONFIG",
+                    format!(
+                        "workspaces config expects an Array (in {})",
+                        root.join("package.json").display()
+                    ),
+                ))
+            }
         },
-        _ => return false,
     };
     // A workspace is a directory with its own package.json.
     if !member.join("package.json").is_file() {
-        return false;
+        return Ok(false);
     }
     let Ok(rel) = member.strip_prefix(root) else {
-        return false;
+        return Ok(false);
     };
     let rel = rel.to_string_lossy().replace('\\', "/");
-    let mut included = false;
-    for pattern in patterns.iter().filter_map(|p| p.as_str()) {
-        let (negated, pattern) = match pattern.strip_prefix('!') {
-            Some(p) => (true, p),
-            None => (false, pattern),
-        };
-        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
-        let matches = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map(|g| g.compile_matcher().is_match(&rel))
-            .unwrap_or(false);
-        if matches {
-            included = !negated;
+    if rel.is_empty() || rel.split('/').any(|part| part == "node_modules") {
+        return Ok(false);
+    }
+    let mut patterns: Vec<String> = Vec::new();
+    let mut negated: Vec<String> = Vec::new();
+    for raw in declared.iter().filter_map(|p| p.as_str()) {
+        let bangs = raw.len() - raw.trim_start_matches('!').len();
+        let pattern = raw[bangs..].replace('\\', "/");
+        let pattern = strip_leading_dot_slash(&pattern)
+            .trim_end_matches('/')
+            .to_string();
+        if bangs % 2 == 1 {
+            negated.push(pattern);
+        } else {
+            // A positive pattern re-includes what an earlier negation matched.
+            negated.retain(|n| !glob_match(n, &pattern));
+            patterns.push(pattern);
         }
     }
-    included && !rel.split('/').any(|part| part == "node_modules")
+    let included = patterns
+        .iter()
+        .any(|p| glob_match(p, &rel) && dots_spelled(p, &rel));
+    Ok(included && !negated.iter().any(|n| glob_match(n, &rel)))
+}
+
+/// `pattern.replace(/^\.?\/+/, '')`
+fn strip_leading_dot_slash(pattern: &str) -> &str {
+    let rest = pattern.strip_prefix('.').unwrap_or(pattern);
+    if rest.starts_with('/') {
+        rest.trim_start_matches('/')
+    } else {
+        pattern
+    }
+}
+
+fn glob_match(pattern: &str, path: &str) -> bool {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map(|g| g.compile_matcher().is_match(path))
+        .unwrap_or(false)
+}
+
+/// `glob` (dot: false) does not let a wildcard match a name starting with `.`: such a
+/// path component must appear in the pattern as written.
+fn dots_spelled(pattern: &str, path: &str) -> bool {
+    path.split('/').filter(|c| c.starts_with('.')).all(|c| {
+        pattern
+            .split('/')
+            .any(|seg| seg.starts_with('.') && glob_match(seg, c))
+    })
 }
 
 /// Node's `path.resolve(base, p)` with npm's `~/` rule for path-typed config values.
@@ -201,12 +272,15 @@ mod tests {
         .unwrap();
         std::fs::create_dir_all(root.join("packages/a/src")).unwrap();
         std::fs::write(root.join("packages/a/package.json"), "{}").unwrap();
-        assert_eq!(find_local_prefix(&root.join("packages/a/src"), true), root);
         assert_eq!(
-            find_local_prefix(&root.join("packages/a/src"), false),
+            find_local_prefix(&root.join("packages/a/src"), true).unwrap(),
+            root
+        );
+        assert_eq!(
+            find_local_prefix(&root.join("packages/a/src"), false).unwrap(),
             root.join("packages/a")
         );
         let lone = tempfile::tempdir().unwrap();
-        assert_eq!(find_local_prefix(lone.path(), true), lone.path());
+        assert_eq!(find_local_prefix(lone.path(), true).unwrap(), lone.path());
     }
 }

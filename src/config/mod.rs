@@ -104,24 +104,6 @@ impl ConfigLayer {
     pub fn spans_of(&self, key: &str) -> &[Range<usize>] {
         self.spans.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
-
-    fn set(&mut self, key: String, value: Value, is_list_item: bool) {
-        match self.values.get_mut(&key) {
-            Some(Value::Array(items)) => items.push(value),
-            Some(existing) if is_list_item => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, value]);
-            }
-            _ => {
-                let value = if is_list_item {
-                    Value::Array(vec![value])
-                } else {
-                    value
-                };
-                self.values.insert(key, value);
-            }
-        }
-    }
 }
 
 /// What a config load starts from.
@@ -173,11 +155,12 @@ const LIST_KEYS: &[&str] = &["ca", "noproxy"];
 impl Config {
     pub fn load(inputs: &ConfigInputs) -> Result<Self> {
         let env = &inputs.env;
-        let cwd = inputs.cwd.clone();
+        // npm runs in `process.cwd()`, which is always absolute and normalised.
+        let cwd = locations::absolute(&inputs.cwd);
         let home = env
             .get("HOME")
             .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
+            .map(|h| locations::absolute(Path::new(h)))
             .or_else(home_dir)
             .unwrap_or_else(|| PathBuf::from("/"));
         let mut cfg = Config {
@@ -198,28 +181,38 @@ impl Config {
         // Same order as npm's loader: builtin first (it can set effective defaults),
         // then cli and env, then project, user and global files, each of which can move
         // the next one's location.
-        let builtin_path = locations::builtin_config_path(&default_prefix);
+        let builtin_path = locations::builtin_config_path(
+            inputs.default_prefix.as_deref(),
+            inputs.exec_path.as_deref(),
+        );
         let builtin = cfg.read_file_layer(ConfigLevel::Builtin, builtin_path)?;
-        cfg.layers.push(builtin);
+        cfg.insert_layer(builtin)?;
 
         let mut cli = ConfigLayer::new(ConfigLevel::Cli);
         for (key, value) in &inputs.cli {
             let key = env::expand(key, env);
             let value = cfg.parse_field(&key, value.clone());
-            cli.set(key, value, false);
+            cli.values.insert(key, value);
         }
-        cfg.layers.push(cli);
+        cfg.insert_layer(cli)?;
 
         let mut env_layer = ConfigLayer::new(ConfigLevel::Env);
         for (key, value) in env::config_from_env(env) {
             let key = env::expand(&key, env);
             let value = cfg.parse_field(&key, Value::String(value));
-            env_layer.set(key, value, false);
+            env_layer.values.insert(key, value);
         }
-        cfg.layers.push(env_layer);
+        cfg.insert_layer(env_layer)?;
 
-        cfg.global_mode = cfg.get("global").is_some_and(crate::npmrc::js_truthy)
-            || cfg.get_string("location").as_deref() == Some("global");
+        // npm asks two different questions here: the project walk stops at the first
+        // package (no workspace root) when `global` is truthy, but the project file is
+        // skipped only when `global` is exactly `true` (so `npm_config_global=1` walks
+        // like global mode and still reads the project file).
+        let location_global =
+            matches!(cfg.get("location"), Some(Value::String(l)) if l == "global");
+        cfg.global_mode = matches!(cfg.get("global"), Some(Value::Bool(true))) || location_global;
+        let walk_as_global =
+            cfg.get("global").is_some_and(crate::npmrc::js_truthy) || location_global;
         cfg.local_prefix = match cfg.layer(ConfigLevel::Cli).and_then(|l| l.get("prefix")) {
             Some(Value::String(p)) if !p.is_empty() => PathBuf::from(p),
             _ => {
@@ -228,64 +221,162 @@ impl Config {
                         .and_then(|l| l.get("workspaces")),
                     Some(Value::Bool(false))
                 );
-                locations::find_local_prefix(&cwd, !workspaces_off && !cfg.global_mode)
+                locations::find_local_prefix(&cwd, !workspaces_off && !walk_as_global)?
             }
         };
 
-        let user_path_early = cfg.user_config_path(&default_prefix);
+        let user_path_early = cfg.user_config_path();
         let project_path = cfg.local_prefix.join(".npmrc");
         if !cfg.global_mode && project_path != user_path_early {
             let project = cfg.read_file_layer(ConfigLevel::Project, project_path)?;
-            cfg.insert_layer(project);
+            cfg.insert_layer(project)?;
         }
 
-        let user_path = cfg.user_config_path(&default_prefix);
+        let user_path = cfg.user_config_path();
         let user = cfg.read_file_layer(ConfigLevel::User, user_path)?;
-        cfg.insert_layer(user);
+        cfg.insert_layer(user)?;
 
-        let global_path = match cfg.get_string("globalconfig") {
-            Some(p) => PathBuf::from(p),
-            None => {
-                let prefix = cfg
-                    .get_string("prefix")
-                    .map(PathBuf::from)
-                    .unwrap_or(default_prefix);
-                prefix.join("etc").join("npmrc")
-            }
+        let global_path = match cfg.get_path("globalconfig") {
+            Some(p) => p,
+            None => cfg
+                .get_path("prefix")
+                .unwrap_or(default_prefix)
+                .join("etc")
+                .join("npmrc"),
         };
         let global = cfg.read_file_layer(ConfigLevel::Global, global_path)?;
-        cfg.insert_layer(global);
+        cfg.insert_layer(global)?;
+
+        // npm validates before it resolves anything: unscoped credentials in a file are
+        // refused first (ERR_INVALID_AUTH), then the registry and scope must make sense.
+        crate::credentials::check_legacy_auth(&cfg)?;
+        cfg.validate_target()?;
         Ok(cfg)
     }
 
-    fn user_config_path(&self, _default_prefix: &Path) -> PathBuf {
-        self.get_string("userconfig")
-            .map(PathBuf::from)
+    fn user_config_path(&self) -> PathBuf {
+        self.get_path("userconfig")
             .unwrap_or_else(|| self.home.join(".npmrc"))
     }
 
-    fn insert_layer(&mut self, layer: ConfigLayer) {
+    /// A path-typed value as npm would use it (already resolved by `parse_field`).
+    fn get_path(&self, key: &str) -> Option<PathBuf> {
+        self.get_string(key).map(PathBuf::from)
+    }
+
+    /// Adds a file level. Like npm, two levels may not load the same file (npm fails
+    /// with `double-loading config "<file>" as "global", previously loaded as "user"`):
+    /// which level would its keys belong to, and which would an edit change?
+    fn insert_layer(&mut self, mut layer: ConfigLayer) -> Result<()> {
+        // npm's validation (every level but builtin) rewrites a URL-typed value to
+        // `url.parse(value).href`: lowercase scheme and host, `/` for an empty path.
+        if layer.level != ConfigLevel::Builtin {
+            if let Some(Value::String(r)) = layer.values.get_mut("registry") {
+                if let Some(normalized) = normalize_registry(r) {
+                    *r = normalized;
+                }
+            }
+        }
+        if let Some(path) = layer.path() {
+            if let Some(other) = self.layers.iter().find(|l| l.path() == Some(path)) {
+                return Err(LogoutError::new(
+                    "EDUPLICATECONFIG",
+                    format!(
+                        "config file {} is both the {} config and the {} config; point userconfig or globalconfig elsewhere",
+                        path.display(),
+                        other.level.as_str(),
+                        layer.level.as_str()
+                    ),
+                ));
+            }
+        }
         let at = self
             .layers
             .iter()
             .position(|l| l.level > layer.level)
             .unwrap_or(self.layers.len());
         self.layers.insert(at, layer);
+        Ok(())
+    }
+
+    /// Where the effective value of `key` comes from, for messages.
+    pub fn describe_source(&self, key: &str) -> String {
+        match self.find(key) {
+            None => "default".to_string(),
+            Some(layer) => match (layer.level, layer.path()) {
+                (ConfigLevel::Cli, _) => format!("`{key}` on the command line"),
+                (ConfigLevel::Env, _) => format!("`{key}` in the environment (npm_config_*)"),
+                (level, Some(path)) => {
+                    format!(
+                        "`{key}` in the {} config {}",
+                        level.as_str(),
+                        path.display()
+                    )
+                }
+                (level, None) => format!("`{key}` in the {} config", level.as_str()),
+            },
+        }
+    }
+
+    /// The registry (and scope) logout will use must be usable. npm drops an invalid
+    /// `registry` with a warning and falls back to another level or the public
+    /// registry; we refuse, naming the key and where it was set, rather than log out
+    /// of a registry nobody asked for.
+    fn validate_target(&self) -> Result<()> {
+        let scope = match self.get_string("scope") {
+            Some(raw) => Some(crate::logout::normalize_scope(&raw).map_err(|e| {
+                LogoutError::new(
+                    e.code(),
+                    format!("{} (set by {})", e.message(), self.describe_source("scope")),
+                )
+            })?),
+            None => None,
+        };
+        let key = match scope {
+            Some(scope) if self.get_string(&format!("{scope}:registry")).is_some() => {
+                format!("{scope}:registry")
+            }
+            _ => "registry".to_string(),
+        };
+        let Some(layer) = self.find(&key) else {
+            return Ok(());
+        };
+        let value = layer.get(&key).cloned().unwrap_or(Value::Null);
+        let valid = match &value {
+            Value::String(s) => normalize_registry(s).is_some(),
+            _ => false,
+        };
+        if valid {
+            return Ok(());
+        }
+        let shown = match &value {
+            Value::String(s) => format!("{s:?}"),
+            other => js_string(other),
+        };
+        Err(LogoutError::new(
+            "ERR_INVALID_URL",
+            format!(
+                "invalid registry URL {shown} (set by {}): expected an http:// or https:// URL",
+                self.describe_source(&key)
+            ),
+        ))
     }
 
     fn read_file_layer(&self, level: ConfigLevel, path: PathBuf) -> Result<ConfigLayer> {
         let mut layer = ConfigLayer::new(level);
         let document = read_config_file(&path)?;
         if let Some(doc) = &document {
-            for entry in doc.top_level() {
-                let key = env::expand(&entry.key, &self.env);
-                let value = self.parse_field(&key, entry.value.clone());
+            // npm's loader walks the object `ini` decoded, in property order, expanding
+            // `${VAR}` in each key; a later key that expands to the same name wins.
+            for prop in doc.ini_object() {
+                let key = env::expand(&prop.key, &self.env);
+                let value = self.parse_field(&key, prop.value);
                 layer
                     .spans
                     .entry(key.clone())
                     .or_default()
-                    .push(entry.span.clone());
-                layer.set(key, value, entry.is_list_item);
+                    .extend(prop.spans);
+                layer.values.insert(key, value);
             }
         }
         layer.file = Some(ConfigFile { path, document });
@@ -309,7 +400,9 @@ impl Config {
                     match s {
                         "true" => return Value::Bool(true),
                         "false" => return Value::Bool(false),
-                        "null" => return Value::Null,
+                        // npm turns "null" and "undefined" into values that are set
+                        // (they shadow lower levels) but falsy.
+                        "null" | "undefined" => return Value::Null,
                         _ => {}
                     }
                 }
@@ -389,6 +482,39 @@ impl Config {
             None => default,
         }
     }
+}
+
+/// A `registry` value as npm keeps it after validation (`url.parse(value).href`), or
+/// `None` when it is not a usable http(s) URL. npm's legacy parser needs `scheme://`,
+/// lowercases the scheme and host, and gives an empty path a `/`; the rest is kept as
+/// written. We also require what the WHATWG parser (which picks the credential) accepts.
+pub fn normalize_registry(value: &str) -> Option<String> {
+    let value = js_trim(value);
+    let (scheme, rest) = value.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "http" | "https") {
+        return None;
+    }
+    let parsed = crate::nerf_dart::RegistryUrl::parse(value).ok()?;
+    let host = parsed.url().host_str()?.to_string();
+    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (userinfo, host_port) = match authority.rfind('@') {
+        Some(i) => authority.split_at(i + 1),
+        None => ("", authority),
+    };
+    // Keep an explicit port as written (`url.parse` keeps `:443` on https).
+    let port = match host_port.rfind(':') {
+        Some(i) if !host_port[i..].contains(']') => &host_port[i..],
+        _ => "",
+    };
+    let tail = tail.replace('\\', "/");
+    let tail = if tail.starts_with('/') {
+        tail
+    } else {
+        format!("/{tail}")
+    };
+    Some(format!("{scheme}://{userinfo}{host}{port}{tail}"))
 }
 
 /// Reads a config file. A missing file is no error (npm behaviour); anything else that
