@@ -1,36 +1,67 @@
 //! `DELETE <registry>/-/user/token/<token>`, sent the way npm-registry-fetch sends it:
-//! same URL, headers, retries, timeouts, proxies and TLS, with npm's error codes.
+//! same URL, headers, retries, timeouts, proxies, TLS and redirects, with npm's error
+//! codes.
 //!
 //! The token is part of the URL path, so nothing here ever formats the URL it built:
 //! errors name the registry and a redacted path, and reqwest errors are stripped of
 //! their URL before they are read.
+//!
+//! Redirects are followed here rather than by reqwest, so that they behave as in
+//! make-fetch-happen: each hop has its own retries, 301/302 keep the method, 303 turns
+//! it into GET, the `authorization` header is kept on the same host, at most 20 are
+//! followed (`EMAXREDIRECT`), and a redirect without a usable `Location` is an error
+//! (`EINVALIDREDIRECT`) rather than a success. **[beyond npm]** A redirect from https
+//! to http, or to another host, is refused with `EINSECUREREDIRECT`: the token is in
+//! the path, so following it would hand the token to someone else or send it in clear.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use reqwest::redirect;
+use reqwest::{redirect, Method};
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 use crate::config::Config;
 use crate::error::{LogoutError, Result};
 use crate::secret::Secret;
 use crate::tls::{ClientCert, TlsSettings};
 
+/// make-fetch-happen's redirect limit (minipass-fetch's default `follow`).
+const MAX_REDIRECTS: u32 = 20;
+
+/// npm-registry-fetch's timeout when `fetch-timeout` is 0 (`opts.timeout || 30000`).
+const ZERO_TIMEOUT_FALLBACK_MS: u64 = 30_000;
+
 /// Network behaviour from npm's config keys.
-#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FetchSettings {
     pub retries: u32,
     pub retry_factor: u64,
     pub retry_min_ms: u64,
     pub retry_max_ms: u64,
     pub timeout_ms: u64,
-    /// The proxy to use for this registry, after `noproxy` was applied.
+    /// The proxy to use for this registry, after `noproxy` was applied. May hold
+    /// credentials (`http://user:pass@proxy`), so it is never printed as is.
     pub proxy: Option<String>,
     pub tls: TlsSettings,
     pub user_agent: String,
+}
+
+impl std::fmt::Debug for FetchSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchSettings")
+            .field("retries", &self.retries)
+            .field("retry_factor", &self.retry_factor)
+            .field("retry_min_ms", &self.retry_min_ms)
+            .field("retry_max_ms", &self.retry_max_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("tls", &self.tls)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
 }
 
 impl FetchSettings {
@@ -53,13 +84,18 @@ impl FetchSettings {
         };
         if ca.is_empty() {
             if let Some(cafile) = config.get_string("cafile") {
-                ca.push(read_pem_file(Path::new(&cafile), "cafile")?);
+                // npm ignores a cafile that does not exist (and fails on one it cannot read).
+                if let Some(pem) = read_optional_file(Path::new(&cafile), "cafile")? {
+                    ca.push(pem);
+                }
             }
         }
+        // Node reads NODE_EXTRA_CA_CERTS into its default store only: an explicit `ca`
+        // replaces both the bundled roots and the extra ones.
         let extra_ca = match config
             .env
             .get("NODE_EXTRA_CA_CERTS")
-            .filter(|p| !p.is_empty())
+            .filter(|p| !p.is_empty() && ca.is_empty())
         {
             // Node only warns when the extra CA file is unreadable; so do we (by ignoring it).
             Some(path) => std::fs::read_to_string(path).ok().into_iter().collect(),
@@ -84,12 +120,16 @@ impl FetchSettings {
                 key_pem: Secret::new(key),
             })
         });
+        let timeout_ms = match ms("fetch-timeout", 300_000.0) {
+            0 => ZERO_TIMEOUT_FALLBACK_MS,
+            t => t,
+        };
         Ok(Self {
-            retries: ms("fetch-retries", 2.0) as u32,
+            retries: ms("fetch-retries", 2.0).min(u64::from(u32::MAX)) as u32,
             retry_factor: ms("fetch-retry-factor", 10.0),
             retry_min_ms: ms("fetch-retry-mintimeout", 10_000.0),
             retry_max_ms: ms("fetch-retry-maxtimeout", 60_000.0),
-            timeout_ms: ms("fetch-timeout", 300_000.0),
+            timeout_ms,
             proxy: select_proxy(config, registry),
             tls: TlsSettings {
                 strict_ssl: config.get_bool("strict-ssl", true),
@@ -108,15 +148,19 @@ impl FetchSettings {
 
     /// promise-retry's schedule: `min(min * factor^n, max)` for each retry n.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let factor = (self.retry_factor as f64).powi(retry as i32);
+        let factor = (self.retry_factor as f64).powi(retry.min(64) as i32);
         let ms = ((self.retry_min_ms.max(1) as f64) * factor).round();
         Duration::from_millis((ms as u64).min(self.retry_max_ms))
     }
 }
 
-fn read_pem_file(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| LogoutError::io(&format!("cannot read {what}"), path, &e))
+/// The file's text, `None` when it does not exist, an error when it cannot be read.
+fn read_optional_file(path: &Path, what: &str) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(LogoutError::io(&format!("cannot read {what}"), path, &e)),
+    }
 }
 
 /// `https-proxy`, else `proxy`, else the environment (`https_proxy` for https; for
@@ -152,6 +196,7 @@ fn select_proxy(config: &Config, registry: &url::Url) -> Option<String> {
         ),
         _ => config.get_string("noproxy"),
     }
+    .filter(|s| !s.is_empty())
     .or_else(|| env_var("no_proxy"));
     let host = registry.host_str().unwrap_or_default();
     if no_proxy.is_some_and(|list| host_matches_no_proxy(host, &list)) {
@@ -178,21 +223,35 @@ pub fn host_matches_no_proxy(host: &str, list: &str) -> bool {
 }
 
 /// What to revoke, and where.
-#[derive(Debug)]
 pub struct RevokeRequest {
     /// The registry URL as configured (its path is kept).
     pub registry: String,
     pub token: Secret,
     pub scope: Option<String>,
+    /// A one-time password: a credential too, so never printed.
     pub otp: Option<String>,
     pub auth_type: String,
     pub settings: FetchSettings,
+}
+
+impl std::fmt::Debug for RevokeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevokeRequest")
+            .field("registry", &redact_userinfo(&self.registry))
+            .field("token", &self.token)
+            .field("scope", &self.scope)
+            .field("otp", &self.otp.as_ref().map(|_| "[redacted]"))
+            .field("auth_type", &self.auth_type)
+            .field("settings", &self.settings)
+            .finish()
+    }
 }
 
 /// A completed revocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Revoked {
     pub status: u16,
+    /// Requests sent, retries and redirects included.
     pub attempts: u32,
 }
 
@@ -201,6 +260,7 @@ pub struct Revoked {
 pub struct RevokeFailure {
     pub error: LogoutError,
     pub status: Option<u16>,
+    /// Requests sent, retries and redirects included.
     pub attempts: u32,
 }
 
@@ -226,10 +286,28 @@ pub fn revocation_url(registry: &str, token: &Secret) -> String {
     )
 }
 
-/// The same URL with the token replaced, for messages.
+/// The same URL with the token (and any `user:password@`) replaced, for messages.
 pub fn redacted_url(registry: &str) -> String {
-    let base = registry.strip_suffix('/').unwrap_or(registry);
+    let registry = redact_userinfo(registry);
+    let base = registry.strip_suffix('/').unwrap_or(&registry);
     format!("{base}/-/user/token/***")
+}
+
+/// `scheme://***@host/…` for a URL with credentials in it; other text unchanged.
+fn redact_userinfo(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let had = u.set_username("***").is_ok() && u.set_password(None).is_ok();
+            if had {
+                u.to_string()
+            } else {
+                "[redacted URL]".to_string()
+            }
+        }
+        Ok(_) => url.to_string(),
+        // Not a URL: nothing we can say about it safely.
+        Err(_) => "[redacted URL]".to_string(),
+    }
 }
 
 pub async fn revoke(
@@ -242,63 +320,168 @@ pub async fn revoke(
         attempts,
     };
     let client = shared_client(&req.settings).map_err(|e| fail(e, None, 0))?;
-    let url = revocation_url(&req.registry, &req.token);
-    let mut attempt: u32 = 0;
+    let mut url = Url::parse(&revocation_url(&req.registry, &req.token)).map_err(|_| {
+        fail(
+            LogoutError::new(
+                "ERR_INVALID_URL",
+                format!("invalid registry URL {}", redact_userinfo(&req.registry)),
+            ),
+            None,
+            0,
+        )
+    })?;
+    let mut method = Method::DELETE;
+    let mut sent: u32 = 0;
+    let mut redirects: u32 = 0;
     loop {
-        attempt += 1;
+        let (status, location) =
+            match send_with_retries(&client, req, &url, &method, &mut sent, cancel).await {
+                Ok(Hop::Done(status)) => {
+                    return Ok(Revoked {
+                        status,
+                        attempts: sent,
+                    })
+                }
+                Ok(Hop::Redirect { status, location }) => (status, location),
+                Err((error, status)) => return Err(fail(error, status, sent)),
+            };
+        let next = follow_redirect(&url, location.as_deref(), redirects, req)
+            .map_err(|e| fail(e, Some(status), sent))?;
+        redirects += 1;
+        // make-fetch-happen: a 303 is followed with GET; 301/302 keep DELETE.
+        if status == 303 {
+            method = Method::GET;
+        }
+        url = next;
+    }
+}
+
+/// The outcome of one hop (one URL, with its retries).
+enum Hop {
+    /// A final status below 400 that is not a redirect to follow.
+    Done(u16),
+    /// 301/302/303/307/308 and the `Location` header, if any.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// One URL with make-fetch-happen's retry loop. `sent` counts every request.
+async fn send_with_retries(
+    client: &reqwest::Client,
+    req: &RevokeRequest,
+    url: &Url,
+    method: &Method,
+    sent: &mut u32,
+    cancel: &CancellationToken,
+) -> std::result::Result<Hop, (LogoutError, Option<u16>)> {
+    let mut tries: u32 = 0;
+    loop {
+        tries += 1;
+        *sent = sent.saturating_add(1);
         let outcome = tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(fail(LogoutError::aborted(), None, attempt)),
-            r = send_once(&client, req, &url) => r,
+            _ = cancel.cancelled() => return Err((LogoutError::aborted(), None)),
+            r = send_once(client, req, url, method) => r,
         };
         let retryable = match &outcome {
-            Ok(status) if *status < 400 => {
-                return Ok(Revoked {
-                    status: *status,
-                    attempts: attempt,
+            Ok(answer) if is_redirect(answer.status) => {
+                return Ok(Hop::Redirect {
+                    status: answer.status,
+                    location: answer.location.clone(),
                 })
             }
-            Ok(status) => matches!(status, 408 | 420 | 429) || *status >= 500,
+            Ok(answer) if answer.status < 400 => return Ok(Hop::Done(answer.status)),
+            Ok(answer) => matches!(answer.status, 408 | 420 | 429) || answer.status >= 500,
             Err(AttemptError::Network(_)) => true,
-            Err(AttemptError::Final(_)) => false,
+            Err(AttemptError::Final(..)) => false,
         };
-        if !retryable || attempt > req.settings.retries {
-            let (error, status) = match outcome {
-                Ok(status) => (status_error(status, req), Some(status)),
-                Err(AttemptError::Network(e) | AttemptError::Final(e)) => (e, None),
-            };
-            // A 401 body was already classified in send_once; keep its status.
-            let status = status.or(match error.code() {
-                "EOTP" | "EAUTHIP" | "E401" => Some(401),
-                _ => None,
+        if !retryable || tries > req.settings.retries {
+            return Err(match outcome {
+                Ok(answer) => (status_error(answer.status, req), Some(answer.status)),
+                Err(AttemptError::Network(e)) => (e, None),
+                Err(AttemptError::Final(e, status)) => (e, status),
             });
-            return Err(fail(error, status, attempt));
         }
-        let wait = req.settings.backoff(attempt - 1);
+        let wait = req.settings.backoff(tries - 1);
         tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(fail(LogoutError::aborted(), None, attempt)),
+            _ = cancel.cancelled() => return Err((LogoutError::aborted(), None)),
             _ = tokio::time::sleep(wait) => {}
         }
     }
 }
 
+/// The next URL of a redirect, or why it is not followed.
+fn follow_redirect(
+    current: &Url,
+    location: Option<&str>,
+    followed: u32,
+    req: &RevokeRequest,
+) -> Result<Url> {
+    let target = redacted_url(&req.registry);
+    let invalid =
+        |why: &str| LogoutError::new("EINVALIDREDIRECT", format!("{why} - DELETE {target}"));
+    let location = location.ok_or_else(|| invalid("redirect location header missing"))?;
+    if followed >= MAX_REDIRECTS {
+        return Err(LogoutError::new(
+            "EMAXREDIRECT",
+            format!("maximum redirect reached ({MAX_REDIRECTS}) - DELETE {target}"),
+        ));
+    }
+    let next = current
+        .join(location)
+        .map_err(|_| invalid("redirect location is not a valid URL"))?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(invalid("redirect to a URL that is not http(s)"));
+    }
+    if current.scheme() == "https" && next.scheme() != "https" {
+        return Err(LogoutError::new(
+            "EINSECUREREDIRECT",
+            format!("redirect from https to http refused - DELETE {target}"),
+        ));
+    }
+    // make-fetch-happen keeps `authorization` when only the port or scheme changes and
+    // drops it for another host name; the token is in the path, so we do not go there.
+    if current.host_str() != next.host_str() {
+        return Err(LogoutError::new(
+            "EINSECUREREDIRECT",
+            format!("redirect to another host refused - DELETE {target}"),
+        ));
+    }
+    Ok(next)
+}
+
 enum AttemptError {
     /// Worth retrying (connection refused, reset, timeout, …).
     Network(LogoutError),
-    /// Not retried (a 401 with its own code, an insecure redirect, bad TLS setup).
-    Final(LogoutError),
+    /// Not retried (a 401 with its own code, a TLS failure, bad setup), with the
+    /// HTTP status when there was one.
+    Final(LogoutError, Option<u16>),
 }
 
-/// One attempt. `Ok(status)` for any HTTP response except 401s, which are classified
-/// here because their code depends on the headers and body.
+/// What one request got back, when it got a response.
+struct Answer {
+    status: u16,
+    /// `Location`, for redirect statuses.
+    location: Option<String>,
+}
+
+/// One request. `Ok` for any HTTP response except 401s, which are classified here
+/// because their code depends on the headers and body.
 async fn send_once(
     client: &reqwest::Client,
     req: &RevokeRequest,
-    url: &str,
-) -> std::result::Result<u16, AttemptError> {
+    url: &Url,
+    method: &Method,
+) -> std::result::Result<Answer, AttemptError> {
     let mut builder = client
-        .delete(url)
+        .request(method.clone(), url.clone())
         .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)))
         .header("authorization", format!("Bearer {}", req.token.expose()))
         .header("npm-command", "logout")
@@ -316,24 +499,42 @@ async fn send_once(
         .map_err(|e| classify_reqwest_error(e, req))?;
     let status = response.status().as_u16();
     if status != 401 {
-        // Drain the body so the connection can return to the pool.
+        let location = if is_redirect(status) {
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        } else {
+            None
+        };
+        // Drain the body so the connection can return to the pool (npm ignores it too).
         let _ = response.bytes().await;
-        return Ok(status);
+        return Ok(Answer { status, location });
     }
-    let www_authenticate: Vec<String> = response
+    // npm-registry-fetch's check-response: the header list decides when there is one;
+    // the body heuristic applies only without it.
+    let www_authenticate = response
         .headers()
         .get_all("www-authenticate")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let challenges: Vec<String> = www_authenticate
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
         .collect();
     let body = response.bytes().await.unwrap_or_default();
-    let asks_for_otp = www_authenticate.iter().any(|s| s == "otp")
-        || (www_authenticate.is_empty()
-            && String::from_utf8_lossy(&body).contains("one-time pass"));
-    let code = if www_authenticate.iter().any(|s| s == "ipaddress") {
-        "EAUTHIP"
-    } else if asks_for_otp {
+    let code = if !www_authenticate.is_empty() {
+        if challenges.iter().any(|s| s == "ipaddress") {
+            "EAUTHIP"
+        } else if challenges.iter().any(|s| s == "otp") {
+            "EOTP"
+        } else {
+            "E401"
+        }
+    } else if String::from_utf8_lossy(&body).contains("one-time pass") {
         "EOTP"
     } else {
         "E401"
@@ -343,7 +544,10 @@ async fn send_once(
         "EAUTHIP" => "Login is not allowed from your IP address".to_string(),
         _ => format!("401 Unauthorized - DELETE {}", redacted_url(&req.registry)),
     };
-    Err(AttemptError::Final(LogoutError::new(code, message)))
+    Err(AttemptError::Final(
+        LogoutError::new(code, message),
+        Some(401),
+    ))
 }
 
 fn status_error(status: u16, req: &RevokeRequest) -> LogoutError {
@@ -357,54 +561,9 @@ fn status_error(status: u16, req: &RevokeRequest) -> LogoutError {
     )
 }
 
-/// Our redirect refusals, recognised again when reqwest hands the error back.
-#[derive(Debug)]
-struct InsecureRedirect(&'static str);
-
-impl std::fmt::Display for InsecureRedirect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for InsecureRedirect {}
-
-fn redirect_policy() -> redirect::Policy {
-    redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= 20 {
-            return attempt.error(InsecureRedirect("too many redirects"));
-        }
-        let (Some(prev), next) = (attempt.previous().last(), attempt.url()) else {
-            return attempt.follow();
-        };
-        // The token is in the path: following to another host, or from https to
-        // plain http, would hand it to someone else or send it in clear.
-        if prev.scheme() == "https" && next.scheme() != "https" {
-            return attempt.error(InsecureRedirect("redirect from https to http refused"));
-        }
-        if prev.host_str() != next.host_str()
-            || prev.port_or_known_default() != next.port_or_known_default()
-        {
-            return attempt.error(InsecureRedirect("redirect to another host refused"));
-        }
-        attempt.follow()
-    })
-}
-
 fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptError {
     let err = err.without_url();
     let target = redacted_url(&req.registry);
-    if err.is_redirect() {
-        let why = find_source::<InsecureRedirect>(&err)
-            .map(|r| r.0)
-            .unwrap_or("redirect refused");
-        let code = if why == "too many redirects" {
-            "EMAXREDIRECTS"
-        } else {
-            "EINSECUREREDIRECT"
-        };
-        return AttemptError::Final(LogoutError::new(code, format!("{why} - DELETE {target}")));
-    }
     if err.is_timeout() {
         return AttemptError::Network(LogoutError::new(
             "ETIMEDOUT",
@@ -415,12 +574,29 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
         ));
     }
     if let Some(tls) = find_source::<rustls::Error>(&err) {
-        return AttemptError::Final(LogoutError::new(
-            tls_code(tls),
-            format!("TLS handshake failed: {tls} - DELETE {target}"),
-        ));
+        let (code, text) = crate::tls::node_error(tls);
+        return AttemptError::Final(
+            LogoutError::new(
+                code,
+                format!(
+                    "request to DELETE {target} failed, reason: {}",
+                    redact_text(&text, req)
+                ),
+            ),
+            None,
+        );
     }
     let chain = error_chain_text(&err);
+    // A proxy refusing the CONNECT: npm reads the proxy's answer as the response.
+    if chain.contains("proxy authorization required") {
+        return AttemptError::Final(
+            LogoutError::new(
+                "E407",
+                format!("407 Proxy Authentication Required - DELETE {target}"),
+            ),
+            Some(407),
+        );
+    }
     let code = if chain.contains("failed to lookup address") || chain.contains("dns error") {
         "ENOTFOUND"
     } else {
@@ -429,8 +605,8 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
     AttemptError::Network(LogoutError::new(
         code,
         format!(
-            "request to DELETE {target} failed: {}",
-            redact_chain(&chain, req)
+            "request to DELETE {target} failed, reason: {}",
+            redact_text(&chain, req)
         ),
     ))
 }
@@ -450,54 +626,58 @@ fn io_kind_code(io: &std::io::Error) -> &'static str {
     }
 }
 
-fn tls_code(err: &rustls::Error) -> &'static str {
-    use rustls::CertificateError as C;
-    match err {
-        rustls::Error::InvalidCertificate(c) => match c {
-            C::UnknownIssuer => "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-            C::Expired | C::ExpiredContext { .. } => "CERT_HAS_EXPIRED",
-            C::NotValidYet | C::NotValidYetContext { .. } => "CERT_NOT_YET_VALID",
-            C::NotValidForName | C::NotValidForNameContext { .. } => "ERR_TLS_CERT_ALTNAME_INVALID",
-            C::Revoked => "CERT_REVOKED",
-            _ => "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-        },
-        _ => "EPROTO",
+/// The chain of causes, looking inside `io::Error`s too (their `source()` skips the
+/// error they wrap, which is where rustls puts its own).
+fn error_chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if out.len() >= 32 {
+            break;
+        }
+        out.push(e);
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
+    out
 }
 
 fn find_source<'a, T: std::error::Error + 'static>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a T> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<T>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
+    error_chain(err)
+        .into_iter()
+        .find_map(|e| e.downcast_ref::<T>())
 }
 
 fn error_chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
+    let mut parts: Vec<String> = Vec::new();
+    for e in error_chain(err) {
         let text = e.to_string();
-        if parts.last() != Some(&text) {
+        if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
-        current = e.source();
     }
     parts.join(": ")
 }
 
 /// Belt and braces: error texts from lower layers should not contain the URL (we strip
-/// it), but if one ever echoes the token, it is cut out here.
-fn redact_chain(text: &str, req: &RevokeRequest) -> String {
+/// it), but if one ever echoes the token or the OTP, it is cut out here.
+fn redact_text(text: &str, req: &RevokeRequest) -> String {
     let token = req.token.expose();
     let encoded = encode_uri_component(token);
     let mut out = text.to_string();
-    for needle in [token, encoded.as_str()] {
+    for needle in [Some(token), Some(encoded.as_str()), req.otp.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         if !needle.is_empty() {
             out = out.replace(needle, "***");
         }
@@ -505,36 +685,73 @@ fn redact_chain(text: &str, req: &RevokeRequest) -> String {
     out
 }
 
+/// What makes two clients different.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    proxy: Option<String>,
+    tls: TlsSettings,
+    user_agent: String,
+}
+
 /// One client (and so one connection pool) per distinct network setup, kept for the
 /// life of the process: repeated logouts reuse connections and TLS setup.
 fn shared_client(settings: &FetchSettings) -> Result<reqwest::Client> {
-    static CLIENTS: OnceLock<Mutex<HashMap<u64, reqwest::Client>>> = OnceLock::new();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    settings.proxy.hash(&mut hasher);
-    settings.tls.hash(&mut hasher);
-    settings.user_agent.hash(&mut hasher);
-    let key = hasher.finish();
+    const MAX_CLIENTS: usize = 32;
+    static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, reqwest::Client>>> = OnceLock::new();
+    let key = ClientKey {
+        proxy: settings.proxy.clone(),
+        tls: settings.tls.clone(),
+        user_agent: settings.user_agent.clone(),
+    };
     let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(client) = clients.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(client);
     }
     let client = build_client(settings)?;
     if let Ok(mut c) = clients.lock() {
+        if c.len() >= MAX_CLIENTS {
+            c.clear();
+        }
         c.insert(key, client.clone());
     }
     Ok(client)
+}
+
+/// @npmcli/agent accepts http and https proxies (and socks, which we do not support);
+/// anything else, a scheme-less `host:port` included, is `EINVALIDPROXY` rather than
+/// a proxy silently not used.
+fn check_proxy_protocol(proxy: &str) -> Result<()> {
+    let parsed = Url::parse(proxy).ok();
+    match parsed.as_ref().map(Url::scheme) {
+        Some("http" | "https") => Ok(()),
+        scheme => Err(LogoutError::new(
+            "EINVALIDPROXY",
+            format!(
+                "Invalid protocol `{}:` connecting to proxy `{}`",
+                scheme.unwrap_or(""),
+                parsed
+                    .as_ref()
+                    .and_then(|u| u.host_str())
+                    .unwrap_or_default()
+            ),
+        )),
+    }
 }
 
 fn build_client(settings: &FetchSettings) -> Result<reqwest::Client> {
     let tls = crate::tls::client_config(&settings.tls)?;
     let mut builder = reqwest::Client::builder()
         .no_proxy()
-        .redirect(redirect_policy())
+        .redirect(redirect::Policy::none())
         .tls_backend_preconfigured(tls)
         .pool_idle_timeout(Duration::from_secs(30));
     if let Some(proxy) = &settings.proxy {
+        check_proxy_protocol(proxy)?;
         let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
-            LogoutError::new("EINVALIDPROXY", "the configured proxy is not a valid URL")
+            LogoutError::new(
+                "EINVALIDPROXY",
+                format!("invalid proxy URL {}", redact_userinfo(proxy)),
+            )
         })?;
         builder = builder.proxy(proxy);
     }
@@ -549,6 +766,7 @@ fn build_client(settings: &FetchSettings) -> Result<reqwest::Client> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn encodes_like_javascript() {
@@ -581,5 +799,143 @@ mod tests {
             "registry.example.com"
         ));
         assert!(host_matches_no_proxy("127.0.0.1", "127.0.0.1"));
+    }
+
+    #[test]
+    fn backoff_follows_promise_retry() {
+        let mut s = settings();
+        s.retry_min_ms = 10;
+        s.retry_factor = 10;
+        s.retry_max_ms = 500;
+        assert_eq!(s.backoff(0), Duration::from_millis(10));
+        assert_eq!(s.backoff(1), Duration::from_millis(100));
+        assert_eq!(s.backoff(2), Duration::from_millis(500));
+        assert_eq!(s.backoff(1000), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn redacts_credentials_in_urls() {
+        assert_eq!(
+            redacted_url("https://user:pw@h.example/npm/"),
+            "https://***@h.example/npm/-/user/token/***"
+        );
+        assert_eq!(
+            redact_userinfo("http://u:p@proxy:8080"),
+            "http://***@proxy:8080/"
+        );
+        assert_eq!(redact_userinfo("not a url u:p"), "[redacted URL]");
+    }
+
+    const TOKEN: &str = "npm_LEAKCANARY/+=tok";
+    const OTP: &str = "918273";
+
+    fn settings() -> FetchSettings {
+        FetchSettings {
+            retries: 0,
+            retry_factor: 10,
+            retry_min_ms: 1,
+            retry_max_ms: 5,
+            timeout_ms: 5_000,
+            proxy: Some("http://proxyuser:proxyLEAKpw@127.0.0.1:9".into()),
+            tls: TlsSettings {
+                strict_ssl: true,
+                ..TlsSettings::default()
+            },
+            user_agent: "registry-logout/test".into(),
+        }
+    }
+
+    fn request(registry: String) -> RevokeRequest {
+        let mut settings = settings();
+        settings.proxy = None;
+        RevokeRequest {
+            registry,
+            token: Secret::new(TOKEN),
+            scope: Some("@scope".into()),
+            otp: Some(OTP.into()),
+            auth_type: "web".into(),
+            settings,
+        }
+    }
+
+    fn assert_no_secret(text: &str) {
+        for needle in [
+            TOKEN,
+            encode_uri_component(TOKEN).as_str(),
+            "LEAKCANARY",
+            OTP,
+            "proxyLEAKpw",
+        ] {
+            assert!(!text.contains(needle), "{needle:?} leaked in {text}");
+        }
+    }
+
+    #[test]
+    fn debug_of_a_request_never_shows_secrets() {
+        let mut req = request("https://user:LEAKCANARYpw@registry.example/".into());
+        req.settings = settings();
+        for text in [format!("{req:?}"), format!("{req:#?}")] {
+            assert!(text.contains("registry.example"));
+            assert_no_secret(&text);
+        }
+    }
+
+    /// A one-shot HTTP server on 127.0.0.1 answering every connection with `reply`.
+    async fn serve(reply: &'static str) -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket.write_all(reply.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        (format!("http://{addr}/"), task)
+    }
+
+    async fn failure_for(reply: &'static str) -> RevokeFailure {
+        let (url, task) = serve(reply).await;
+        let out = revoke(&request(url), &CancellationToken::new()).await;
+        task.abort();
+        match out {
+            Ok(done) => panic!("expected a failure, got {done:?}"),
+            Err(failure) => failure,
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_never_show_secrets() {
+        let replies: [(&str, &str); 6] = [
+            ("HTTP/1.1 401 Unauthorized\r\nwww-authenticate: otp\r\ncontent-length: 0\r\n\r\n", "EOTP"),
+            ("HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n", "E401"),
+            ("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n", "E404"),
+            ("HTTP/1.1 307 Temporary Redirect\r\nlocation: http://localhost:9/-/user/token/npm_LEAKCANARY%2F%2B%3Dtok\r\ncontent-length: 0\r\n\r\n", "EINSECUREREDIRECT"),
+            ("HTTP/1.1 302 Found\r\ncontent-length: 0\r\n\r\n", "EINVALIDREDIRECT"),
+            ("not http at all\r\n\r\n", "ECONNRESET"),
+        ];
+        for (reply, code) in replies {
+            let failure = failure_for(reply).await;
+            assert_eq!(failure.error.code(), code, "{failure:?}");
+            assert_no_secret(&format!("{failure:?}"));
+            assert_no_secret(&format!("{:?} {}", failure.error, failure.error));
+        }
+
+        // A closed port: bind, note, release.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let req = request(format!("http://127.0.0.1:{port}/"));
+        let failure = revoke(&req, &CancellationToken::new()).await.unwrap_err();
+        assert_eq!(failure.error.code(), "ECONNREFUSED");
+        assert_no_secret(&format!("{failure:?} {}", failure.error));
+
+        // A bad proxy URL.
+        let mut req = request("http://127.0.0.1:9/".into());
+        req.settings.proxy = Some("http://u:proxyLEAKpw@[::1".into());
+        let failure = revoke(&req, &CancellationToken::new()).await.unwrap_err();
+        assert_no_secret(&format!("{failure:?} {}", failure.error));
     }
 }

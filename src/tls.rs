@@ -1,10 +1,13 @@
 //! TLS the way Node configures it for npm: Node's bundled roots unless `ca`/`cafile`
-//! replace them, `NODE_EXTRA_CA_CERTS` added, `strict-ssl=false` accepting any server
-//! certificate, and an optional client certificate.
+//! replace them, `NODE_EXTRA_CA_CERTS` added to the bundled roots (Node ignores it when
+//! `ca` is given), `strict-ssl=false` accepting any server certificate, and an optional
+//! client certificate. Failures carry the code Node would report
+//! (`SELF_SIGNED_CERT_IN_CHAIN`, `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, …).
 
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -17,7 +20,7 @@ pub struct TlsSettings {
     pub strict_ssl: bool,
     /// PEM text that replaces the default roots (`ca`, `cafile`).
     pub ca: Vec<String>,
-    /// PEM text added to the roots (`NODE_EXTRA_CA_CERTS`).
+    /// PEM text added to the bundled roots (`NODE_EXTRA_CA_CERTS`); unused with `ca`.
     pub extra_ca: Vec<String>,
     /// Client certificate chain and key, PEM.
     pub client_cert: Option<ClientCert>,
@@ -47,15 +50,22 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
         let mut roots = RootCertStore::empty();
         if settings.ca.is_empty() {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            // Node warns about, and otherwise ignores, extra CA certificates it cannot use.
+            for pem in &settings.extra_ca {
+                let certs = CertificateDer::pem_slice_iter(pem.as_bytes()).filter_map(|c| c.ok());
+                roots.add_parsable_certificates(certs);
+            }
         } else {
             for pem in &settings.ca {
                 add_pem_roots(&mut roots, pem, "ca")?;
             }
         }
-        for pem in &settings.extra_ca {
-            add_pem_roots(&mut roots, pem, "NODE_EXTRA_CA_CERTS")?;
-        }
-        builder.with_root_certificates(roots)
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(|e| LogoutError::new("ERR_TLS", format!("TLS setup failed: {e}")))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NodeCodes(webpki)))
     } else {
         builder
             .dangerous()
@@ -96,6 +106,200 @@ fn add_pem_roots(roots: &mut RootCertStore, pem: &str, what: &str) -> Result<()>
         return Err(invalid_pem(what));
     }
     Ok(())
+}
+
+/// An OpenSSL verification result name, carried through rustls in
+/// `CertificateError::Other` so that the error code matches Node's.
+#[derive(Debug)]
+pub struct NodeTlsCode(pub &'static str);
+
+impl std::fmt::Display for NodeTlsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(node_message(self.0).unwrap_or(self.0))
+    }
+}
+
+impl std::error::Error for NodeTlsCode {}
+
+/// Node's (OpenSSL's) code and message for a TLS failure seen by rustls.
+pub fn node_error(err: &rustls::Error) -> (&'static str, String) {
+    use rustls::CertificateError as C;
+    let code = match err {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::Other(other) => match other.0.downcast_ref::<NodeTlsCode>() {
+                Some(code) => code.0,
+                None => "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            },
+            C::UnknownIssuer => "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+            C::Expired | C::ExpiredContext { .. } => "CERT_HAS_EXPIRED",
+            C::NotValidYet | C::NotValidYetContext { .. } => "CERT_NOT_YET_VALID",
+            C::NotValidForName | C::NotValidForNameContext { .. } => "ERR_TLS_CERT_ALTNAME_INVALID",
+            C::Revoked => "CERT_REVOKED",
+            C::BadSignature => "CERT_SIGNATURE_FAILURE",
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => "INVALID_PURPOSE",
+            _ => "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        },
+        rustls::Error::AlertReceived(alert) => alert_code(*alert),
+        _ => "EPROTO",
+    };
+    let message = match node_message(code) {
+        Some(m) => m.to_string(),
+        None => err.to_string(),
+    };
+    (code, message)
+}
+
+fn node_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "SELF_SIGNED_CERT_IN_CHAIN" => "self-signed certificate in certificate chain",
+        "DEPTH_ZERO_SELF_SIGNED_CERT" => "self-signed certificate",
+        "UNABLE_TO_VERIFY_LEAF_SIGNATURE" => "unable to verify the first certificate",
+        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" => "unable to get local issuer certificate",
+        "CERT_HAS_EXPIRED" => "certificate has expired",
+        "CERT_NOT_YET_VALID" => "certificate is not yet valid",
+        "CERT_REVOKED" => "certificate revoked",
+        "CERT_SIGNATURE_FAILURE" => "certificate signature failure",
+        "ERR_TLS_CERT_ALTNAME_INVALID" => "Hostname/IP does not match certificate's altnames",
+        _ => return None,
+    })
+}
+
+/// OpenSSL's reason for an alert from the server, as Node names it (`ERR_SSL_<reason>`).
+fn alert_code(alert: rustls::AlertDescription) -> &'static str {
+    use rustls::AlertDescription as A;
+    match alert {
+        A::HandshakeFailure => "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+        A::BadCertificate => "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+        A::UnsupportedCertificate => "ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE",
+        A::CertificateRevoked => "ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED",
+        A::CertificateExpired => "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED",
+        A::CertificateUnknown => "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+        A::IllegalParameter => "ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER",
+        A::UnknownCA => "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+        A::AccessDenied => "ERR_SSL_TLSV1_ALERT_ACCESS_DENIED",
+        A::DecodeError => "ERR_SSL_TLSV1_ALERT_DECODE_ERROR",
+        A::DecryptError => "ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR",
+        A::ProtocolVersion => "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+        A::InsufficientSecurity => "ERR_SSL_TLSV1_ALERT_INSUFFICIENT_SECURITY",
+        A::InternalError => "ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR",
+        A::UnrecognisedName => "ERR_SSL_TLSV1_UNRECOGNIZED_NAME",
+        A::CertificateRequired => "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        A::NoApplicationProtocol => "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL",
+        _ => "EPROTO",
+    }
+}
+
+/// rustls' own verification, with "unknown issuer" refined into the name OpenSSL
+/// (and so Node and npm) gives it, which depends on the chain the server sent.
+#[derive(Debug)]
+struct NodeCodes(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for NodeCodes {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|e| match e {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+                    let code = unknown_issuer_code(end_entity, intermediates);
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+                        rustls::OtherError(Arc::new(NodeTlsCode(code))),
+                    ))
+                }
+                other => other,
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[rustls::DistinguishedName]> {
+        self.0.root_hint_subjects()
+    }
+}
+
+/// OpenSSL's verdict when no trusted issuer was found: a self-signed certificate in
+/// what the server sent, a lone self-signed leaf, a lone leaf, or a longer chain.
+fn unknown_issuer_code(end_entity: &[u8], intermediates: &[CertificateDer<'_>]) -> &'static str {
+    if intermediates.is_empty() {
+        if is_self_issued(end_entity) {
+            "DEPTH_ZERO_SELF_SIGNED_CERT"
+        } else {
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+        }
+    } else if intermediates.iter().any(|c| is_self_issued(c)) {
+        "SELF_SIGNED_CERT_IN_CHAIN"
+    } else {
+        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+    }
+}
+
+/// Issuer and subject names are the same DER bytes.
+fn is_self_issued(der: &[u8]) -> bool {
+    issuer_and_subject(der).is_some_and(|(issuer, subject)| issuer == subject)
+}
+
+/// The issuer and subject `Name`s of an X.509 certificate, as raw DER.
+fn issuer_and_subject(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (_, cert, _) = der_tlv(der).filter(|t| t.0 == 0x30)?;
+    let (_, tbs, _) = der_tlv(cert).filter(|t| t.0 == 0x30)?;
+    let mut rest = tbs;
+    let (tag, _, after) = der_tlv(rest)?;
+    if tag == 0xA0 {
+        rest = after; // [0] version
+    }
+    let (_, _, rest) = der_tlv(rest).filter(|t| t.0 == 0x02)?; // serialNumber
+    let (_, _, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?; // signature algorithm
+    let (_, issuer, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?;
+    let (_, _, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?; // validity
+    let (_, subject, _) = der_tlv(rest).filter(|t| t.0 == 0x30)?;
+    Some((issuer, subject))
+}
+
+/// One DER tag-length-value: (tag, contents, the bytes after it).
+fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *input.first()?;
+    let first = *input.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = input.get(2..2 + n)?;
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, 2 + n)
+    };
+    let contents = input.get(header..header.checked_add(len)?)?;
+    Some((tag, contents, input.get(header + len..)?))
 }
 
 /// `strict-ssl=false`: Node skips certificate checks; signatures are still verified so
@@ -145,5 +349,49 @@ impl ServerCertVerifier for AcceptAnyServerCert {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_reader_never_panics_on_garbage() {
+        let inputs: [&[u8]; 6] = [
+            b"",
+            &[0x30],
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            &[0x30, 0x89, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[0x30, 0x03, 0x30, 0x01],
+            &[0x30, 0x80, 0x00],
+        ];
+        for input in inputs {
+            assert!(issuer_and_subject(input).is_none());
+            assert!(!is_self_issued(input));
+        }
+        assert_eq!(
+            unknown_issuer_code(b"junk", &[]),
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+        );
+    }
+
+    #[test]
+    fn node_codes_for_alerts_and_certificates() {
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired);
+        assert_eq!(
+            node_error(&alert).0,
+            "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"
+        );
+        let chain = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+            rustls::OtherError(Arc::new(NodeTlsCode("SELF_SIGNED_CERT_IN_CHAIN"))),
+        ));
+        assert_eq!(
+            node_error(&chain),
+            (
+                "SELF_SIGNED_CERT_IN_CHAIN",
+                "self-signed certificate in certificate chain".to_string()
+            )
+        );
     }
 }

@@ -1,0 +1,166 @@
+'use strict'
+// Test PKI made with the `openssl` CLI in a temp dir, and a real HTTPS registry on
+// 127.0.0.1 with the same interface as registry.js's startRegistry().
+//
+//   const pki = makePki()      // { dir, ca, caKey, wrongCa, serverCert, serverKey,
+//                              //   clientCert, clientKey, paths: {…}, cleanup() }
+//   const reg = await startHttpsRegistry(pki, { requestCert: true })
+//   reg.url → 'https://127.0.0.1:PORT/'
+//
+// The server certificate is issued by `ca` for IP 127.0.0.1 and DNS localhost; the
+// client certificate is issued by the same CA. `wrongCa` is an unrelated CA that
+// verifies nothing here.
+
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const https = require('node:https')
+const os = require('node:os')
+const path = require('node:path')
+const { defaultHandler, sendJson } = require('./registry.js')
+
+function openssl (args, cwd) {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+}
+
+function hasOpenssl () {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+// A CA, a server cert and a client cert (EC P-256 keys: fast to make).
+function makePki () {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-pki-')))
+  const p = (name) => path.join(dir, name)
+  const newKey = (name) => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name], dir)
+  const makeCa = (name, cn) => {
+    newKey(`${name}.key`)
+    openssl(['req', '-x509', '-new', '-key', `${name}.key`, '-sha256', '-days', '2',
+      '-subj', `/CN=${cn}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE',
+      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      '-out', `${name}.pem`], dir)
+  }
+  const issue = (name, cn, ext) => {
+    newKey(`${name}.key`)
+    openssl(['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`], dir)
+    fs.writeFileSync(p(`${name}.ext`), ext)
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
+      '-CAcreateserial', '-days', '2', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir)
+  }
+  makeCa('ca', 'registry-logout test CA')
+  makeCa('wrong-ca', 'registry-logout unrelated CA')
+  issue('server', '127.0.0.1', [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '',
+  ].join('\n'))
+  issue('client', 'registry-logout test client', [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=clientAuth',
+    '',
+  ].join('\n'))
+  const read = (name) => fs.readFileSync(p(name), 'utf8')
+  const paths = {
+    ca: p('ca.pem'),
+    wrongCa: p('wrong-ca.pem'),
+    serverCert: p('server.pem'),
+    serverKey: p('server.key'),
+    clientCert: p('client.pem'),
+    clientKey: p('client.key'),
+  }
+  return {
+    dir,
+    paths,
+    ca: read('ca.pem'),
+    wrongCa: read('wrong-ca.pem'),
+    serverCert: read('server.pem'),
+    serverKey: read('server.key'),
+    clientCert: read('client.pem'),
+    clientKey: read('client.key'),
+    cleanup () {
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+// An HTTPS registry on 127.0.0.1: records requests (with `authorized` and the client
+// certificate's CN when one was presented) and answers with the handler.
+// `requestCert: true` makes the server demand a client certificate issued by the CA.
+async function startHttpsRegistry (pki, { handler: initial, requestCert = false } = {}) {
+  let handler = typeof initial === 'function' ? initial : null
+  const requests = []
+  const tlsErrors = []
+  const sockets = new Set()
+  const server = https.createServer({
+    key: pki.serverKey,
+    cert: pki.serverCert,
+    ca: pki.ca,
+    requestCert,
+    rejectUnauthorized: requestCert,
+  }, (req, res) => {
+    const n = requests.length
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const peer = req.socket.getPeerCertificate()
+      requests.push({
+        method: req.method,
+        url: req.url,
+        headers: { ...req.headers },
+        body: Buffer.concat(chunks).toString('utf8'),
+        authorized: req.socket.authorized,
+        clientCN: peer && peer.subject ? peer.subject.CN : null,
+      })
+      try {
+        ;(handler || defaultHandler)(req, res, n)
+      } catch (err) {
+        sendJson(res, 500, { error: String(err && err.message) })
+      }
+    })
+  })
+  server.on('tlsClientError', (err) => tlsErrors.push(err.code || err.message))
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  server.keepAliveTimeout = 1000
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address()
+  const host = `127.0.0.1:${port}`
+  let closed = false
+  return {
+    url: `https://${host}/`,
+    host,
+    port,
+    requests,
+    tlsErrors,
+    server,
+    respond (fn) {
+      handler = fn || null
+      return this
+    },
+    close () {
+      if (closed) return Promise.resolve()
+      closed = true
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        for (const s of sockets) s.destroy()
+      })
+    },
+  }
+}
+
+module.exports = { makePki, hasOpenssl, startHttpsRegistry }
