@@ -488,5 +488,6 @@ fn remaining_credential(request: &LogoutRequest) -> Option<CredentialSource> {
 fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
     let certfile = config.get_string(&format!("{}:certfile", credential.reg_key))?;
     let keyfile = config.get_string(&format!("{}:keyfile", credential.reg_key))?;
-    Some((PathBuf::from(certfile), PathBuf::from(keyfile)))
+    // npm opens them relative to its working directory, which is our `cwd`.
+    Some((config.cwd.join(certfile), config.cwd.join(keyfile)))
 }
