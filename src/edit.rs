@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::env::{expand, Env};
 use crate::error::{LogoutError, Result};
-use crate::npmrc::NpmrcDocument;
+use crate::npmrc::{js_trim, NpmrcDocument};
 
 /// The outcome of removing keys from one text.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,6 +22,10 @@ pub struct Removal {
 }
 
 /// Removes every top-level line whose key (after `${VAR}` expansion) is one of `keys`.
+///
+/// A byte-order mark belongs to the file, not to its first line: when that line goes,
+/// the mark stays, unless keeping it would change how the next line reads (npm reads
+/// `\u{feff}[s]` as a key, not as a section header).
 pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut spans = Vec::new();
     let mut removed = Vec::new();
@@ -35,10 +39,37 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
         }
     }
     removed.sort_by_key(|k| keys.iter().position(|x| x == k));
-    Removal {
-        text: doc.without(&spans),
-        removed,
+    let mut text = doc.without(&spans);
+    if doc.text().starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
+        let with_bom = format!("{BOM}{text}");
+        if reads_the_same(&with_bom, &text) {
+            text = with_bom;
+        }
     }
+    Removal { text, removed }
+}
+
+const BOM: char = '\u{feff}';
+
+/// Whether two texts hold the same entries, as npm would read them.
+fn reads_the_same(a: &str, b: &str) -> bool {
+    let (a, b) = (
+        NpmrcDocument::parse(a.to_string()),
+        NpmrcDocument::parse(b.to_string()),
+    );
+    a.entries().len() == b.entries().len()
+        && a.entries().iter().zip(b.entries()).all(|(x, y)| {
+            x.key == y.key
+                && x.value == y.value
+                && x.is_list_item == y.is_list_item
+                && x.section == y.section
+        })
+}
+
+/// npm deletes a file whose text is empty after JavaScript's `trim()`, which counts a
+/// byte-order mark as whitespace.
+fn is_blank(text: &str) -> bool {
+    js_trim(text).is_empty()
 }
 
 /// What happened to one file.
@@ -68,7 +99,7 @@ pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Resu
             });
         };
         let removal = remove_keys(&NpmrcDocument::parse(text), env, keys);
-        let deleted = !removal.removed.is_empty() && removal.text.trim().is_empty() && !is_symlink;
+        let deleted = !removal.removed.is_empty() && is_blank(&removal.text) && !is_symlink;
         return Ok(FileOutcome {
             removed: removal.removed,
             deleted,
@@ -95,7 +126,7 @@ fn edit_locked(target: &Path, env: &Env, keys: &[String], is_symlink: bool) -> R
             deleted: false,
         });
     }
-    if removal.text.trim().is_empty() && !is_symlink {
+    if is_blank(&removal.text) && !is_symlink {
         ensure_unchanged(target, &text)?;
         fs::remove_file(target).map_err(|e| LogoutError::io("cannot remove", target, &e))?;
         sync_dir(target);
@@ -104,7 +135,7 @@ fn edit_locked(target: &Path, env: &Env, keys: &[String], is_symlink: bool) -> R
             deleted: true,
         });
     }
-    let new_text = if removal.text.trim().is_empty() {
+    let new_text = if is_blank(&removal.text) {
         String::new()
     } else {
         removal.text
@@ -315,6 +346,27 @@ mod tests {
         let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken", "//h/:email"]));
         assert_eq!(r.text, "; keep\r\nregistry=x\r\n");
         assert_eq!(r.removed, keys(&["//h/:_authToken", "//h/:email"]));
+    }
+
+    #[test]
+    fn byte_order_mark_stays_when_the_first_line_goes() {
+        let k = keys(&["//h/:_authToken"]);
+        let env = Env::new();
+        let r = |text: &str| remove_keys(&NpmrcDocument::parse(text.into()), &env, &k).text;
+        assert_eq!(r("\u{feff}//h/:_authToken=t\r\na=1\r\n"), "\u{feff}a=1\r\n");
+        assert_eq!(r("\u{feff}//h/:_authToken=t\n\na=1"), "\u{feff}\na=1");
+        // `\u{feff}[s]` would be a key, not a header: the mark goes with the line.
+        assert_eq!(r("\u{feff}//h/:_authToken=t\n[s]\nb=2"), "[s]\nb=2");
+    }
+
+    #[test]
+    fn a_file_left_with_a_byte_order_mark_only_is_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::write(&path, "\u{feff}//h/:_authToken=t\n").unwrap();
+        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        assert!(out.deleted);
+        assert!(!path.exists());
     }
 
     #[test]

@@ -1,0 +1,299 @@
+'use strict'
+
+// Edits that lose nothing (SPEC §5): crash safety (SIGKILL at any instant leaves the
+// old or the new file), concurrency (many processes and many in-process calls on one
+// file: every edit lands, nothing else changes, no lock or temp file is left) and
+// faults (coded errors, file intact, no token in any message). Real processes, a real
+// HTTP registry on 127.0.0.1 and real files; no timing assertions.
+
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const { spawn, spawnSync } = require('node:child_process')
+const { once } = require('node:events')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const { logout } = require('..')
+const { startRegistry, defaultHandler, hang } = require('./helpers/registry.js')
+const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+const { CLI_PATH, runCli } = require('./helpers/npm.js')
+
+// Distinctive, so that a leak is found by a plain substring search.
+const SECRET = 'npm_EdItSaFeTySeCrEt'
+const token = (i) => `${SECRET}${String(i).padStart(3, '0')}xyz`
+// Generous bounds for child processes: they only stop a hang, never judge speed.
+const CHILD_TIMEOUT = 300_000
+
+const LEFTOVER = /registry-logout/
+
+function leftovers (dir) {
+  return fs.readdirSync(dir).filter((n) => LEFTOVER.test(n))
+}
+
+async function setup (t) {
+  const registry = await startRegistry()
+  const sb = makeSandbox({ prefix: 'registry-logout-safety-' })
+  t.after(async () => { await registry.close(); sb.cleanup() })
+  return { registry, sb, env: isolatedEnv(sb) }
+}
+
+/**
+ * A config shared by `n` registries `<url>r<i>/`, each token line interleaved with
+ * lines that must survive: comments, blank lines, quoted values, `${VAR}`, a BOM, mixed
+ * CRLF/LF and no final newline. Returns the text and the text expected after every
+ * token is removed.
+ */
+function sharedConfig (host, n) {
+  const lines = [['\ufeff; shared config, edit-safety test', '\r\n'], ['', '\n']]
+  for (let i = 0; i < n; i++) {
+    lines.push([`//${host}/r${i}/:_authToken=${token(i)}`, i % 3 === 0 ? '\r\n' : '\n', true])
+    lines.push([`unrelated-${i} = "value ${i}" ; kept`, i % 4 === 0 ? '\r\n' : '\n'])
+    if (i % 5 === 0) lines.push(['', '\n'])
+    if (i % 7 === 0) lines.push([`# note ${i}: \${HOME} stays as written`, '\n'])
+  }
+  lines.push(['; end without a final newline', ''])
+  const text = lines.map(([l, eol]) => l + eol).join('')
+  const expected = lines.filter(([, , isToken]) => !isToken).map(([l, eol]) => l + eol).join('')
+  return { text, expected }
+}
+
+function assertNoSecret (what, ...texts) {
+  for (const text of texts) {
+    assert.ok(!String(text).includes(SECRET), `${what} leaks the token`)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// (a) crash safety
+
+test('SIGKILL at any instant leaves exactly the old or the new file', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  // ~1 MB of lines around the token: a write that is not atomic would be seen torn.
+  const pad = (tag) => Array.from({ length: 5000 }, (_, i) => `; ${tag} padding line ${i} ${'.'.repeat(80)}\r\n`).join('')
+  const OLD = `${pad('head')}//${registry.host}/:_authToken=${token(1)}\r\n${pad('tail')}fund=false\r\n# end`
+  const NEW = `${pad('head')}${pad('tail')}fund=false\r\n# end`
+  const file = sb.userconfig
+  const args = [CLI_PATH, `--registry=${registry.url}`, `--userconfig=${file}`]
+
+  let arrived = null
+  let mode = 'fast'
+  registry.respond((req, res, n) => {
+    if (arrived) arrived()
+    if (mode === 'slow') return hang()(req, res, n)
+    defaultHandler(req, res, n)
+  })
+
+  const outcomes = { old: 0, new: 0 }
+  // kill: { atArrival } (while the DELETE is in flight), { afterSpawnMs } or
+  // { afterArrivalMs } (the edit happens shortly after the response).
+  async function runAndKill (kill) {
+    fs.writeFileSync(file, OLD)
+    const requestArrived = new Promise((resolve) => { arrived = resolve })
+    const child = spawn(process.execPath, args, { cwd: sb.project, env, stdio: 'ignore' })
+    const exited = once(child, 'exit')
+    const guard = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT)
+    try {
+      if (kill.afterSpawnMs !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, kill.afterSpawnMs))
+      } else {
+        // Whichever comes first: the request, or the process ending without one.
+        await Promise.race([requestArrived, exited])
+        if (kill.afterArrivalMs) await new Promise((resolve) => setTimeout(resolve, kill.afterArrivalMs))
+      }
+      child.kill('SIGKILL')
+      await exited
+    } finally {
+      clearTimeout(guard)
+      arrived = null
+    }
+    const now = fs.readFileSync(file, 'utf8')
+    assert.ok(now === OLD || now === NEW, `after a kill the file is neither old nor new (${JSON.stringify(kill)})`)
+    outcomes[now === OLD ? 'old' : 'new']++
+    return now
+  }
+
+  // 10 runs killed while the registry holds the DELETE: nothing may change yet.
+  mode = 'slow'
+  for (let i = 0; i < 10; i++) {
+    assert.equal(await runAndKill({ atArrival: true }), OLD, 'a run killed before revocation completed changed the file')
+  }
+  mode = 'fast'
+  // 15 runs killed 0–50 ms after spawn.
+  for (let i = 0; i < 15; i++) await runAndKill({ afterSpawnMs: Math.floor(Math.random() * 51) })
+  // 15 runs killed around the moment of the edit: one unkilled run measures when the
+  // file changes after the DELETE arrives, and the kills are spread over 60–130% of
+  // that delay. (The measure only aims the kills; nothing is asserted about time.)
+  fs.writeFileSync(file, OLD)
+  let arrivedAt = 0
+  let editedAt = 0
+  const watcher = fs.watch(path.dirname(file), (type, name) => {
+    if (name === path.basename(file) && arrivedAt && !editedAt) editedAt = performance.now()
+  })
+  const measured = new Promise((resolve) => { arrived = resolve })
+  const calibration = spawn(process.execPath, args, { cwd: sb.project, env, stdio: 'ignore' })
+  const calibrationExit = once(calibration, 'exit')
+  const calibrationGuard = setTimeout(() => calibration.kill('SIGKILL'), CHILD_TIMEOUT)
+  await Promise.race([measured.then(() => { arrivedAt = performance.now() }), calibrationExit])
+  await calibrationExit
+  clearTimeout(calibrationGuard)
+  await new Promise((resolve) => setTimeout(resolve, 50)) // let the watcher report
+  watcher.close()
+  arrived = null
+  const editDelay = editedAt ? editedAt - arrivedAt : 10
+  for (let i = 0; i < 15; i++) {
+    const ms = editDelay * (0.6 + ((i + Math.random()) / 15) * 0.7)
+    await runAndKill({ afterArrivalMs: Math.max(0, Math.floor(ms)) })
+  }
+  t.diagnostic(`40 kills (edit ~${Math.round(editDelay)} ms after the DELETE): ${outcomes.old} left the old file, ${outcomes.new} the new one`)
+
+  // One normal run cleans up whatever the killed runs left (lock or temp files).
+  fs.writeFileSync(file, OLD)
+  const r = await runCli(args.slice(1), { cwd: sb.project, env, timeout: CHILD_TIMEOUT })
+  assert.equal(r.status, 0, `normal run failed: ${r.stderr}`)
+  assertNoSecret('CLI output', r.stdout, r.stderr)
+  assert.equal(fs.readFileSync(file, 'utf8'), NEW)
+  assert.deepEqual(leftovers(sb.home), [], 'lock or temp files left behind')
+})
+
+// ---------------------------------------------------------------------------
+// (b) concurrency across processes
+
+test('64 processes logging out of 64 registries in one file: every edit lands', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  const N = 64
+  const { text, expected } = sharedConfig(registry.host, N)
+  fs.writeFileSync(sb.userconfig, text, { mode: 0o600 })
+  fs.chmodSync(sb.userconfig, 0o640)
+
+  const runs = await Promise.all(Array.from({ length: N }, (_, i) => runCli(
+    [`--registry=${registry.url}r${i}/`, `--userconfig=${sb.userconfig}`, '--json'],
+    { cwd: sb.project, env, timeout: CHILD_TIMEOUT }
+  )))
+  runs.forEach((r, i) => {
+    assertNoSecret(`run ${i}`, r.stdout, r.stderr)
+    assert.equal(r.status, 0, `run ${i} failed: ${r.stdout}${r.stderr}`)
+    const out = JSON.parse(r.stdout)
+    assert.deepEqual(out.files.map((f) => f.removedKeys), [[`//${registry.host}/r${i}/:_authToken`]])
+  })
+
+  const revoked = registry.requests.map((q) => `${q.method} ${q.url}`).sort()
+  const wanted = Array.from({ length: N }, (_, i) => `DELETE /r${i}/-/user/token/${token(i)}`).sort()
+  assert.deepEqual(revoked, wanted, 'each registry got exactly its own revocation')
+
+  const after = fs.readFileSync(sb.userconfig, 'utf8')
+  assert.ok(!after.includes(SECRET), 'a token is still in the file')
+  assert.equal(after, expected, 'unrelated lines lost, changed or reordered')
+  assert.equal(fs.statSync(sb.userconfig).mode & 0o777, 0o640)
+  assert.deepEqual(leftovers(sb.home), [], 'lock or temp files left behind')
+})
+
+// ---------------------------------------------------------------------------
+// (c) concurrency within one process
+
+test('200 concurrent logout() calls on one file: every edit lands', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  const N = 200
+  const { text, expected } = sharedConfig(registry.host, N)
+  fs.writeFileSync(sb.userconfig, text)
+
+  const results = await Promise.all(Array.from({ length: N }, (_, i) => logout({
+    cwd: sb.project, env, registry: `${registry.url}r${i}/`, userconfig: sb.userconfig
+  })))
+  results.forEach((r, i) => {
+    assert.deepEqual(r.files.map((f) => f.removedKeys), [[`//${registry.host}/r${i}/:_authToken`]])
+    assert.equal(r.revocation.outcome, 'revoked')
+  })
+  assert.equal(registry.requests.length, N)
+
+  const after = fs.readFileSync(sb.userconfig, 'utf8')
+  assert.ok(!after.includes(SECRET), 'a token is still in the file')
+  assert.equal(after, expected, 'unrelated lines lost, changed or reordered')
+  assert.deepEqual(leftovers(sb.home), [], 'lock or temp files left behind')
+})
+
+// ---------------------------------------------------------------------------
+// (d) faults
+
+// Runs the API and the CLI against a setup that must fail with one of `codes`, and
+// checks: coded error, every config file byte-identical, no token in any message.
+async function expectFault ({ registry, sb, env }, options, codes, intact) {
+  const before = intact.map((p) => [p, fs.readFileSync(p)])
+  const err = await logout({ cwd: sb.project, env, registry: registry.url, ...options })
+    .then(() => null, (e) => e)
+  assert.ok(err, 'logout succeeded where it must fail')
+  assert.ok(codes.includes(err.code), `unexpected code ${err.code}: ${err.message}`)
+  assertNoSecret('the error', err.message, err.stack, String(err), JSON.stringify(err))
+
+  const cliArgs = [`--registry=${registry.url}`]
+  if (options.userconfig) cliArgs.push(`--userconfig=${options.userconfig}`)
+  for (const json of [false, true]) {
+    const r = await runCli(json ? [...cliArgs, '--json'] : cliArgs, { cwd: sb.project, env, timeout: CHILD_TIMEOUT })
+    assert.equal(r.status, 1)
+    assertNoSecret('CLI output', r.stdout, r.stderr)
+    const code = json ? JSON.parse(r.stdout).error.code : r.stderr.split(':')[0]
+    assert.equal(code, err.code)
+  }
+  for (const [p, bytes] of before) {
+    assert.deepEqual(fs.readFileSync(p), bytes, `${p} changed`)
+  }
+  return err
+}
+
+const chattrWorks = (dir, flag) => spawnSync('chattr', [flag, dir], { stdio: 'ignore' }).status === 0
+
+test('faults: coded error, file intact, no token in any message', async (t) => {
+  const ctx = await setup(t)
+  const { registry, sb } = ctx
+  const ORIGINAL = `; mine\n//${registry.host}/:_authToken=${token(7)}\nfund=false\n`
+
+  await t.test('the directory of the config is read-only', async (t) => {
+    sb.write(sb.userconfig, ORIGINAL)
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+    if (!isRoot) {
+      fs.chmodSync(sb.home, 0o555)
+      try {
+        await expectFault(ctx, {}, ['EACCES', 'EPERM'], [sb.userconfig])
+      } finally {
+        fs.chmodSync(sb.home, 0o755)
+      }
+    } else if (chattrWorks(sb.home, '+i')) {
+      // root ignores permission bits; an immutable directory stops even root.
+      try {
+        await expectFault(ctx, {}, ['EPERM', 'EACCES'], [sb.userconfig])
+      } finally {
+        chattrWorks(sb.home, '-i')
+      }
+    } else {
+      t.skip('root ignores permissions and chattr +i is not available here')
+      return
+    }
+    assert.deepEqual(leftovers(sb.home), [])
+  })
+
+  await t.test('the lock file path is taken by a directory', async () => {
+    sb.write(sb.userconfig, ORIGINAL)
+    const lockPath = path.join(sb.home, '..npmrc.registry-logout.lock')
+    fs.mkdirSync(lockPath)
+    try {
+      await expectFault(ctx, {}, ['EISDIR'], [sb.userconfig])
+      assert.deepEqual(leftovers(sb.home), ['..npmrc.registry-logout.lock'], 'a temp file was left')
+    } finally {
+      fs.rmdirSync(lockPath)
+    }
+  })
+
+  await t.test('the user config path is a directory', async () => {
+    fs.rmSync(sb.userconfig, { force: true })
+    const dir = path.join(sb.root, 'userconfig-is-a-dir')
+    fs.mkdirSync(dir)
+    fs.writeFileSync(path.join(dir, 'inside'), 'x')
+    sb.write(sb.projectconfig, ORIGINAL)
+    try {
+      await expectFault(ctx, { userconfig: dir }, ['EISDIR'], [sb.projectconfig, path.join(dir, 'inside')])
+      assert.deepEqual(fs.readdirSync(dir), ['inside'])
+      assert.deepEqual(leftovers(sb.project), [])
+    } finally {
+      fs.rmSync(sb.projectconfig, { force: true })
+    }
+  })
+})
