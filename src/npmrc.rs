@@ -83,7 +83,10 @@ impl NpmrcDocument {
     ///   value in place (the key keeps its first position), and a plain line after a
     ///   list appends to it;
     /// - each `[name]` header makes `name` an object unless it already holds a truthy
-    ///   value, and a dotted `[a.b]` makes `a` an object (ini nests dotted sections).
+    ///   value;
+    /// - then every key holding an object or `null` whose name has a dot is nested: the
+    ///   key disappears and its first dot-separated part becomes an object (so
+    ///   `//reg.example/:_authToken=null` does not shadow a token at a lower level).
     ///
     /// Section contents are not config npm reads; only the objects' existence matters
     /// (an object is truthy and prints as `[object Object]`).
@@ -324,9 +327,10 @@ impl IniObject {
         }
     }
 
-    /// ini's post-pass: `{"a.b": {…}}` becomes `{a: {b: {…}}}`; an escaped `\.` stays a
-    /// dot in the name. Only the top-level effect is kept: the first name part becomes
-    /// an object unless it is one already.
+    /// ini's post-pass: `{"a.b": {…}}` becomes `{a: {b: {…}}}`; an escaped `\\.` stays a
+    /// dot in the name. It applies to every object-valued key, sections and also a
+    /// top-level `key=null`. Only the top-level effect is kept: the dotted key goes, and
+    /// its first name part becomes an object unless it is one already.
     fn nest_dotted_sections(&mut self) {
         let keys: Vec<String> = js_property_order(&self.props)
             .into_iter()
@@ -334,7 +338,9 @@ impl IniObject {
             .collect();
         let mut remove = Vec::new();
         for k in keys {
-            if !matches!(self.get(&k), Some(Value::Object(_))) {
+            // `typeof v === 'object' && !Array.isArray(v)`: objects, and also `null`,
+            // so `//reg.example/:_authToken=null` is moved to `{"//reg": {"example/:_authToken": null}}`.
+            if !matches!(self.get(&k), Some(Value::Object(_) | Value::Null)) {
                 continue;
             }
             let mut parts = split_sections(&k);

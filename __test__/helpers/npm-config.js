@@ -7,6 +7,7 @@
 //   config.load()            (npm.js: load)
 //   config.flat              (npm.js reads flatOptions while loading: flattened BEFORE
 //                             validation, and npm keeps that cached object)
+//   scope gets its `@`       (npm.js: config.set, which drops the cached flat object)
 //   config.validate()        (base-cmd.js constructor: ERR_INVALID_AUTH, and nopt's
 //                             clean, which normalises `registry` and drops invalid values)
 //   reg = config.get(scope ? `${scope}:registry` : 'registry') || config.get('registry')
@@ -76,12 +77,21 @@ async function npmAnswer ({ args = [], env, cwd, execPath, npmPath }) {
     } catch (err) {
       return { code: err.code || 'ECONFIGLOAD', message: err.message }
     }
-    const flat = config.flat
+    // npm.js reads flatOptions while loading, which caches the flat object...
+    let flat = config.flat
+    // ...then gives a scope its missing `@` (config.set, which drops that cache)...
+    const rawScope = config.get('scope')
+    if (rawScope && !/^@/.test(rawScope)) {
+      config.set('scope', `@${rawScope}`, config.find('scope'))
+    }
+    // ...then the command's constructor validates, and logout reads flatOptions again
+    // (the cached object, or a fresh one after the set above).
     try {
       config.validate()
     } catch (err) {
       return { code: err.code || 'EVALIDATE', message: err.message }
     }
+    flat = config.flat
     const scope = config.get('scope')
     const regRef = scope ? `${scope}:registry` : 'registry'
     const reg = config.get(regRef) || config.get('registry')
