@@ -349,7 +349,10 @@ impl IniObject {
             let first = parts.into_iter().find(|p| p != "__proto__");
             match first {
                 None if unescaped == last => continue,
-                None => self.set(&unescaped, Value::Object(Default::default())),
+                None => {
+                    let value = self.get(&k).cloned().unwrap_or(Value::Null);
+                    self.set(&unescaped, value);
+                }
                 Some(first) => {
                     // `typeof p[part] !== 'object'` replaces anything but an object,
                     // an array or null.
@@ -561,6 +564,220 @@ mod tests {
             .top_level()
             .map(|e| (e.key.clone(), e.value.clone()))
             .collect()
+    }
+
+    /// The top level of what npm's `ini.parse` returns, as `[key, value]` pairs in property
+    /// order; objects (sections, nested dotted keys, JSON objects) are `{"$object": true}`
+    /// and numbers are compared as JavaScript prints them.
+    ///
+    /// The expectations were produced by running npm's own `ini` (the copy inside npm
+    /// 11.19's global install) on each input:
+    ///   const ini = require(`${npmRoot}/npm/node_modules/ini`)
+    ///   Object.entries(ini.parse(text)).map(([k, v]) => [k, isObject(v) ? { $object: true } : v])
+    /// serialised with JSON.stringify; `__test__/ini-table.test.js` checks the same rules end
+    /// to end against the installed npm at test time.
+    const NPM_INI_TABLE: &[(&str, &str)] = &[
+        (
+            "a=1\nb=2\n",
+            "[[\"a\",\"1\"],[\"b\",\"2\"]]",
+        ),
+        (
+            "\u{feff}a=1\r\nb=2\r\n",
+            "[[\"a\",\"1\"],[\"b\",\"2\"]]",
+        ),
+        (
+            "\u{feff}#c\n\u{feff}[s]\n",
+            "[[\"[s]\",true]]",
+        ),
+        (
+            "a=1\rb=2\r\r\nc=3",
+            "[[\"a\",\"1\"],[\"b\",\"2\"],[\"c\",\"3\"]]",
+        ),
+        (
+            "; c\n  # d\n\t;e\n a = 1 \n",
+            "[[\"a\",\"1\"]]",
+        ),
+        (
+            "a=x\u{2028}y\nb=1\nk\u{2028}=2\n",
+            "[[\"b\",\"1\"],[\"k\",\"2\"]]",
+        ),
+        (
+            "a=\u{a0}b\u{a0}\nc=\u{85}d\u{85}\n",
+            "[[\"a\",\"b\"],[\"c\",\"\u{85}d\u{85}\"]]",
+        ),
+        (
+            "\u{e9}=\u{fc}\n\"\u{e9}x\"=\"\\u00e9\\u0041\"\n",
+            "[[\"\u{e9}\",\"\u{fc}\"],[\"\u{e9}x\",\"\u{e9}A\"]]",
+        ),
+        (
+            "n1='1e21'\nn2='1e-7'\nn3='123456789012345678901'\nn4='0.1'\nn5='-0'\nn6='1.50'\nn7='1e3'\nn8='12345678901234567890'\nn9='5e-324'\n",
+            "[[\"n1\",1e+21],[\"n2\",1e-7],[\"n3\",123456789012345680000],[\"n4\",0.1],[\"n5\",0],[\"n6\",1.5],[\"n7\",1000],[\"n8\",12345678901234567000],[\"n9\",5e-324]]",
+        ),
+        (
+            "j1='[1,\"a\",null,[2,3]]'\nj2='\"s\"'\nj3=\"true\"\nj4='false'\nj5=\"null\"\nj6='{\"x\":1}'\n",
+            "[[\"j1\",[1,\"a\",null,[2,3]]],[\"j2\",\"s\"],[\"j3\",true],[\"j4\",false],[\"j5\",null],[\"j6\",{\"$object\":true}]]",
+        ),
+        (
+            "[a.b]\nx=1\n[c]\n",
+            "[[\"c\",{\"$object\":true}],[\"a\",{\"$object\":true}]]",
+        ),
+        (
+            "[a\\.b]\n",
+            "[[\"a.b\",{\"$object\":true}]]",
+        ),
+        (
+            "x=\n[x]\ny=1\n",
+            "[[\"x\",{\"$object\":true}]]",
+        ),
+        (
+            "x=1\n[x]\ny=1\n",
+            "[[\"x\",\"1\"]]",
+        ),
+        (
+            "x=false\n[x.y]\n",
+            "[[\"x\",{\"$object\":true}]]",
+        ),
+        (
+            "a.b=null\nc=null\nd\\.e=null\n",
+            "[[\"c\",null],[\"a\",{\"$object\":true}],[\"d.e\",null]]",
+        ),
+        (
+            "//r.example/:_authToken=null\n//r/:_authToken=null\n",
+            "[[\"//r/:_authToken\",null],[\"//r\",{\"$object\":true}]]",
+        ),
+        (
+            "o.p='{\"a\":1}'\n",
+            "[[\"o\",{\"$object\":true}]]",
+        ),
+        (
+            "__proto__=1\nz=2\n[__proto__]\nq=1\n",
+            "[[\"z\",\"2\"]]",
+        ),
+        (
+            "b=1\n123=a\n2=b\n1=c\n01=d\n4294967295=e\n4294967294=f\n",
+            "[[\"1\",\"c\"],[\"2\",\"b\"],[\"123\",\"a\"],[\"4294967294\",\"f\"],[\"b\",\"1\"],[\"01\",\"d\"],[\"4294967295\",\"e\"]]",
+        ),
+        (
+            "a[]=1\na=2\nb=1\nb[]=2\nc[]=x\nc[]=y\n",
+            "[[\"a\",[\"1\",\"2\"]],[\"b\",[\"1\",\"2\"]],[\"c\",[\"x\",\"y\"]]]",
+        ),
+        (
+            "'x[]'=1\n'x[]'=2\n\"y[]\"=3\n'12[]'=4\n'[1,2,\"[]\"]'=5\n",
+            "[[\"12\",[\"4\"]],[\"x\",[\"1\",\"2\"]],[\"y\",[\"3\"]],[\"1,2,[]\",\"5\"]]",
+        ),
+        (
+            "[]=1\nz[]\n",
+            "[[\"[]\",\"1\"],[\"z\",[true]]]",
+        ),
+        (
+            "\t a \t=\t b \t\n",
+            "[[\"a\",\"b\"]]",
+        ),
+        (
+            "=x\n =y\n",
+            "[[\"\",\"y\"]]",
+        ),
+        (
+            "bare\nempty=\n[open\n[s]x=1\n",
+            "[[\"bare\",true],[\"empty\",\"\"],[\"[open\",true],[\"[s]x\",\"1\"]]",
+        ),
+        (
+            "a=b;c\nb=b\\;c\nc=\"b;c\"\nd='b;c'\ne=\"b\" ; c\nf='b' # c\n",
+            "[[\"a\",\"b\"],[\"b\",\"b;c\"],[\"c\",\"b;c\"],[\"d\",\"b;c\"],[\"e\",\"\\\"b\\\"\"],[\"f\",\"'b'\"]]",
+        ),
+        (
+            "a=\\\nb=\\\\\nc=\\q\nd=C:\\x\\y\ne=\\\\;\n",
+            "[[\"a\",\"\\\\\"],[\"b\",\"\\\\\"],[\"c\",\"\\\\q\"],[\"d\",\"C:\\\\x\\\\y\"],[\"e\",\"\\\\\"]]",
+        ),
+        (
+            "\"a=b\"=c\n",
+            "[[\"\\\"a\",\"b\\\"=c\"]]",
+        ),
+        (
+            "a=\"\nb='\nc=\"\"\nd=''\ne=\"x\nf='''\n",
+            "[[\"a\",\"\\\"\"],[\"b\",\"\"],[\"c\",\"\"],[\"d\",\"\"],[\"e\",\"\\\"x\"],[\"f\",\"'\"]]",
+        ),
+        (
+            "a=\" padded \"\nb='\"q\"'\n",
+            "[[\"a\",\" padded \"],[\"b\",\"q\"]]",
+        ),
+        (
+            "k = v = w\n",
+            "[[\"k\",\"v = w\"]]",
+        ),
+        (
+            "dup=1\ndup=2\ndup=3\n",
+            "[[\"dup\",\"3\"]]",
+        ),
+        (
+            "'\"k\"'=1\n",
+            "[[\"k\",\"1\"]]",
+        ),
+        (
+            "a=true\nb=false\nc=null\nd=TRUE\ne=undefined\n",
+            "[[\"a\",true],[\"b\",false],[\"c\",null],[\"d\",\"TRUE\"],[\"e\",\"undefined\"]]",
+        ),
+        (
+            "\n\n\r\n   \n\t\n",
+            "[]",
+        ),
+        (
+            "a=1\n[s]\n[t]\nb=2\n[s]\n",
+            "[[\"a\",\"1\"],[\"s\",{\"$object\":true}],[\"t\",{\"$object\":true}]]",
+        ),
+    ];
+
+    fn project(v: &Value) -> Value {
+        match v {
+            Value::Object(_) => json!({ "$object": true }),
+            Value::Number(n) => json!({ "$number": js_number(n.as_f64().unwrap_or(f64::NAN)) }),
+            Value::Array(items) => Value::Array(items.iter().map(project).collect()),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn ini_object_matches_npm_ini() {
+        for (input, expected) in NPM_INI_TABLE {
+            let expected: Value = serde_json::from_str(expected).unwrap();
+            let expected = match expected {
+                Value::Array(pairs) => Value::Array(
+                    pairs
+                        .iter()
+                        .map(|p| json!([p[0].clone(), project(&p[1])]))
+                        .collect(),
+                ),
+                other => other,
+            };
+            let got = Value::Array(
+                NpmrcDocument::parse(input.to_string())
+                    .ini_object()
+                    .iter()
+                    .map(|p| json!([p.key.clone(), project(&p.value)]))
+                    .collect(),
+            );
+            assert_eq!(got, expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_print_like_javascript() {
+        for (f, want) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1.0, "1"),
+            (1.5, "1.5"),
+            (-2.25, "-2.25"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (1.5e-7, "1.5e-7"),
+            (1e-6, "0.000001"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (5e-324, "5e-324"),
+            (0.1 + 0.2, "0.30000000000000004"),
+        ] {
+            assert_eq!(js_number(f), want, "{f:e}");
+        }
     }
 
     #[test]

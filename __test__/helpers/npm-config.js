@@ -119,6 +119,8 @@ async function npmAnswer ({ args = [], env, cwd, execPath, npmPath }) {
         path: fileLevel ? source : null,
       },
       npmLogsOut: Boolean(auth.token || auth.isBasicAuth),
+      // what npm would put after `Bearer ` (String() of the config value)
+      token: auth.token ? String(auth.token) : null,
     }
   } finally {
     process.chdir(savedCwd)
