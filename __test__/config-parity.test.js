@@ -760,6 +760,21 @@ const CASES = [
     },
   },
   {
+    name: 'a workspace root whose workspaces is not a list',
+    files: {
+      'project/package.json': PKG('root', { workspaces: 'packages/*' }),
+      'project/packages/a/package.json': PKG('a'),
+      [USER]: '//{{HOST}}/:_authToken=tokU\n',
+    },
+    cwd: 'project/packages/a',
+    registry: true,
+    npm: { status: 1, requests: 0 },
+    differ: {
+      why: 'npm refuses too ("workspaces config expects an Array"), without an error code; ours has one',
+      code: { npm: null, ours: 'EWORKSPACESCONFIG' },
+    },
+  },
+  {
     name: 'userconfig and globalconfig are the same file',
     files: { [USER]: '//{{HOST}}/:_authToken=tokU\n' },
     args: ['--globalconfig={{ROOT}}/home/.npmrc'],
