@@ -53,7 +53,9 @@ pub fn expand(input: &str, env: &Env) -> String {
         while j < bytes.len() && bytes[j] == b'\\' {
             j += 1;
         }
-        let Some(reference) = parse_reference(&input[j..]) else {
+        // `j` sits on a multi-byte character only when no `\\`/`$` is there, and then
+        // nothing can match: `get` keeps that case from slicing mid-character.
+        let Some(reference) = input.get(j..).and_then(parse_reference) else {
             i = j.max(i + 1);
             continue;
         };
@@ -129,6 +131,9 @@ mod tests {
             ("${EMPTY}x", "x"),
             ("${TO${TOKEN}", "${TOt0k"),
             ("${}", "${}"),
+            ("José ${TOKEN} ü", "José t0k ü"),
+            ("é${TOKEN}", "ét0k"),
+            ("\\é${TOKEN}", "\\ét0k"),
         ] {
             assert_eq!(expand(input, &e), want, "input {input:?}");
         }
