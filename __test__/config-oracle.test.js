@@ -123,6 +123,7 @@ function generate (rand, tree) {
     return pick([
       `tok${n}`, '', 'false', 'null', 'undefined', 'true',
       '${TOK}', '${UNSET}', '\\${TOK}', `"q${n}"`, `'s${n}'`, '"${TOK}"', `tok${n} ; comment`,
+      `'${n}'`, "'0'", "'[1]'", "'{}'", '"null"', "' '", `\\\\\${TOK}`, '${TOK?}', '${UNSET?}',
     ])
   }
   // The registries this configuration will name; most credentials are aimed at them.
@@ -211,7 +212,7 @@ function generate (rand, tree) {
   // registry and scope
   if (chance(0.8)) place('registry', regs[0], ['cli', 'cli', 'env', 'env', 'file', 'file', 'file'])
   if (chance(0.1)) place('registry', pick(REGISTRIES))
-  if (chance(0.25)) place('scope', '@sc', ['cli', 'cli', 'env', 'file'])
+  if (chance(0.25)) place('scope', pick(['@sc', '@sc', 'sc']), ['cli', 'cli', 'env', 'file'])
   if (chance(0.3)) place('@sc:registry', regs[1])
   // where the files are
   if (chance(0.15)) place('userconfig', pick([tree.p('alt/user.npmrc'), '~/../alt/user.npmrc']), ['cli', 'env', 'file'])
@@ -237,12 +238,23 @@ function generate (rand, tree) {
     const eol = pick(['\n', '\n', '\r\n', '\r'])
     files[f] = (chance(0.05) ? '\ufeff' : '') + lines.join(eol) + (chance(0.8) ? eol : '')
   }
-  return { cli, env, files, cwd: pick(tree.cwds) }
+  const workspaces = pick(WORKSPACES)
+  return { cli, env, files, cwd: pick(tree.cwds), workspaces }
 }
 
 // ---------------------------------------------------------------------------
 
-function writeFiles (tree, files) {
+// ws/package.json variants (the member is ws/packages/a; ws/packages/b has no package.json)
+const WORKSPACES = [
+  ['packages/*'], ['packages/*'], { packages: ['packages/*'] }, ['packages/*', '!packages/a'],
+  ['!packages/a', 'packages/*'], ['!packages/a', 'packages/a'], ['./packages/a/'], ['packages/**'],
+  ['packages/b'], [], null, 'packages/*',
+]
+
+function writeFiles (tree, files, workspaces) {
+  const pkg = { name: 'ws-root' }
+  if (workspaces !== null) pkg.workspaces = workspaces
+  fs.writeFileSync(tree.p('ws/package.json'), JSON.stringify(pkg))
   for (const [name, file] of Object.entries(tree.files)) {
     if (name in files) fs.writeFileSync(file, files[name])
     else fs.rmSync(file, { force: true })
@@ -291,6 +303,7 @@ async function ourAnswer (tree, fx) {
 function describe (tree, fx, i) {
   const rel = (s) => String(s).split(tree.root).join('<root>')
   const lines = [`iteration ${i} (ORACLE_SEED=${SEED} ORACLE_ONLY=${i})`, `cwd: ${rel(fx.cwd)}`,
+    `ws/package.json workspaces: ${JSON.stringify(fx.workspaces)}`,
     `argv: ${rel(npmArgs(fx.cli).join(' '))}`]
   const envShown = Object.entries(fx.env).filter(([k]) => !(k in ENV_VALUES) && k !== 'HOME')
   lines.push(`env: ${rel(JSON.stringify(Object.fromEntries(envShown)))}`)
@@ -312,7 +325,7 @@ test('resolution agrees with npm on random configurations', {
     for (let i = 0; i < RUNS; i++) {
       const fx = generate(rand, tree)
       if (ONLY !== null && i !== ONLY) continue
-      writeFiles(tree, fx.files)
+      writeFiles(tree, fx.files, fx.workspaces)
       const npm = await npmAnswer({
         args: npmArgs(fx.cli), env: fx.env, cwd: fx.cwd, execPath: tree.execPath, npmPath: tree.npmPath,
       })

@@ -398,6 +398,12 @@ const CASES = [
     npm: { status: 0, requests: 1 },
   },
   {
+    name: 'global=true in the user file does not skip the project file (read before it)',
+    files: { [USER]: 'global=true\n//{{HOST}}/:_authToken=tokU\n', [PROJECT]: '//{{HOST}}/:_authToken=tokP\n' },
+    registry: true,
+    npm: { status: 0, requests: 1 },
+  },
+  {
     name: 'project file == user file (HOME is the project): read once, as the user file',
     files: { [PROJECT]: '//{{HOST}}/:_authToken=tokP\n' },
     env: { HOME: '{{ROOT}}/project' },
@@ -563,6 +569,18 @@ const CASES = [
       status: { npm: 1, ours: 0 },
       code: { npm: 'ENEEDAUTH', ours: null },
       npmKeeps: { [USER]: ['//HOST/npm/:_auth'] },
+    },
+  },
+  {
+    name: 'certfile+keyfile at a longer key mask a token at a shorter one',
+    files: { [USER]: '//{{HOST}}/npm/:certfile=/nonexistent/c.pem\n//{{HOST}}/npm/:keyfile=/nonexistent/k.pem\n//{{HOST}}/:_authToken=tokRoot\n' },
+    args: ['--registry={{URL}}npm/'],
+    npm: { status: 1, code: 'ENEEDAUTH', requests: 0 },
+    differ: {
+      why: WHY.authIsLogin,
+      status: { npm: 1, ours: 0 },
+      code: { npm: 'ENEEDAUTH', ours: null },
+      npmKeeps: { [USER]: ['//HOST/npm/:certfile', '//HOST/npm/:keyfile'] },
     },
   },
   {
