@@ -80,6 +80,37 @@ pub struct FileOutcome {
     pub deleted: bool,
 }
 
+/// Fails, with the OS's code, when the file at `path` could not be rewritten: the file
+/// refuses writes (read-only, immutable) or its directory refuses the temp file. Run
+/// before revoking a token, so that a token is not revoked and then left in a file we
+/// cannot edit. Writes nothing that stays.
+pub fn check_writable(path: &Path) -> Result<()> {
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if !target.exists() {
+        return Ok(());
+    }
+    OpenOptions::new()
+        .write(true)
+        .open(&target)
+        .map_err(|e| LogoutError::io("cannot write", &target, &e))?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let probe = dir.join(format!(
+        "{}{}-{}.tmp",
+        temp_prefix(&target),
+        std::process::id(),
+        unique_suffix()
+    ));
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&probe)
+        .map_err(|e| LogoutError::io("cannot create a file beside", &target, &e))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Removes `keys` from the file at `path`, atomically and under a lock. With `dry_run`
 /// nothing is written; the outcome says what would be removed.
 pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Result<FileOutcome> {

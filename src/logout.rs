@@ -228,9 +228,34 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
     let resolved = resolve(request)?;
     let config = &resolved.config;
     let credential_source = source_of(config, &resolved.credential);
-    if resolved.credential.token.is_some() && request.revoke != RevokePolicy::Skip && !request.force
-    {
+    let revokes_token = resolved.credential.token.is_some() && request.revoke != RevokePolicy::Skip;
+    if revokes_token && !request.force {
         guard_shared_token(&credential_source)?;
+    }
+
+    // Which lines go from which files is decided now, from the config as read.
+    let plan = removal_plan(&resolved);
+    let targets: Vec<(ConfigLevel, PathBuf, Vec<String>)> = plan
+        .into_iter()
+        .filter(|(level, _)| level.is_editable_file())
+        .filter_map(|(level, keys)| {
+            let path = config.layer(level)?.path()?.to_path_buf();
+            Some((level, path, keys))
+        })
+        .collect();
+    if revokes_token && !request.dry_run {
+        // A token revoked and then left in a file we cannot write is the worst outcome:
+        // the user is logged out on the registry but not here. Find out first.
+        for (level, path, keys) in &targets {
+            let holds_keys = config
+                .layer(*level)
+                .and_then(|l| l.file.as_ref())
+                .and_then(|f| f.document.as_ref())
+                .is_some_and(|doc| !edit::remove_keys(doc, &config.env, keys).removed.is_empty());
+            if holds_keys {
+                edit::check_writable(path)?;
+            }
+        }
     }
 
     let revocation = match (&resolved.credential.token, request.revoke, request.dry_run) {
@@ -280,15 +305,6 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 
     // File edits block (they may wait on another process's lock): keep them off the
     // runtime's worker threads.
-    let plan = removal_plan(&resolved);
-    let targets: Vec<(ConfigLevel, PathBuf, Vec<String>)> = plan
-        .into_iter()
-        .filter(|(level, _)| level.is_editable_file())
-        .filter_map(|(level, keys)| {
-            let path = config.layer(level)?.path()?.to_path_buf();
-            Some((level, path, keys))
-        })
-        .collect();
     let env = config.env.clone();
     let dry_run = request.dry_run;
     let files = tokio::task::spawn_blocking(move || apply_edits(targets, &env, dry_run))
