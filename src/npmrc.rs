@@ -8,6 +8,7 @@
 //! any other byte, which no INI crate exposes.
 
 use serde_json::Value;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// One `key=value` line at any level of nesting.
@@ -274,11 +275,23 @@ fn parse_entries(text: &str) -> (Vec<NpmrcEntry>, Vec<String>) {
 #[derive(Default)]
 struct IniObject {
     props: Vec<IniProperty>,
+    /// key → index in `props` (files can be large; lookups stay O(1)).
+    index: HashMap<String, usize>,
 }
 
 impl IniObject {
     fn position(&self, key: &str) -> Option<usize> {
-        self.props.iter().position(|p| p.key == key)
+        self.index.get(key).copied()
+    }
+
+    fn push(&mut self, key: &str, value: Value) -> usize {
+        self.props.push(IniProperty {
+            key: key.to_string(),
+            value,
+            spans: Vec::new(),
+        });
+        self.index.insert(key.to_string(), self.props.len() - 1);
+        self.props.len() - 1
     }
 
     fn get(&self, key: &str) -> Option<&Value> {
@@ -289,11 +302,9 @@ impl IniObject {
     fn set(&mut self, key: &str, value: Value) {
         match self.position(key) {
             Some(i) => self.props[i].value = value,
-            None => self.props.push(IniProperty {
-                key: key.to_string(),
-                value,
-                spans: Vec::new(),
-            }),
+            None => {
+                self.push(key, value);
+            }
         }
     }
 
@@ -307,12 +318,7 @@ impl IniObject {
                 } else {
                     Value::Null
                 };
-                self.props.push(IniProperty {
-                    key: key.to_string(),
-                    value: initial,
-                    spans: Vec::new(),
-                });
-                self.props.len() - 1
+                self.push(key, initial)
             }
         };
         let prop = &mut self.props[i];
@@ -367,7 +373,16 @@ impl IniObject {
             }
             remove.push(k);
         }
-        self.props.retain(|p| !remove.contains(&p.key));
+        if !remove.is_empty() {
+            let remove: std::collections::HashSet<String> = remove.into_iter().collect();
+            self.props.retain(|p| !remove.contains(&p.key));
+            self.index = self
+                .props
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key.clone(), i))
+                .collect();
+        }
     }
 
     fn into_js_order(self) -> Vec<IniProperty> {
