@@ -68,6 +68,7 @@ function makeTree () {
     wsA: p('ws/packages/a/.npmrc'),
     wsB: p('ws/packages/b/.npmrc'),
     loose: p('loose/.npmrc'),
+    top: p('.npmrc'),
   }
   return {
     root,
@@ -75,7 +76,7 @@ function makeTree () {
     files,
     execPath: p('node/bin/node'),
     npmPath: p('node/lib/node_modules/npm'),
-    cwds: [p('ws'), p('ws/packages/a'), p('ws/packages/a/src'), p('ws/packages/b'), p('loose'), p('home')],
+    cwds: [p('ws'), p('ws/packages/a'), p('ws/packages/a/src'), p('ws/packages/b'), p('loose'), p('home'), root],
   }
 }
 
@@ -165,7 +166,7 @@ function generate (rand, tree) {
   for (const f of Object.keys(tree.files)) fileLines[f] = chance(0.55) ? [] : null
   // weighted towards the files most configurations read
   const fileKeys = ['home', 'home', 'home', 'ws', 'ws', 'loose', 'loose', 'nodeGlobal', 'nodeGlobal',
-    'builtin', 'pfxGlobal', 'altUser', 'altGlobal', 'wsA', 'wsB']
+    'builtin', 'pfxGlobal', 'altUser', 'altGlobal', 'wsA', 'wsB', 'top']
   const someFile = () => {
     const f = pick(fileKeys)
     if (!fileLines[f]) fileLines[f] = []
@@ -215,9 +216,11 @@ function generate (rand, tree) {
   if (chance(0.25)) place('scope', pick(['@sc', '@sc', 'sc']), ['cli', 'cli', 'env', 'file'])
   if (chance(0.3)) place('@sc:registry', regs[1])
   // where the files are
-  if (chance(0.15)) place('userconfig', pick([tree.p('alt/user.npmrc'), '~/../alt/user.npmrc']), ['cli', 'env', 'file'])
-  if (chance(0.15)) place('globalconfig', pick([tree.p('alt/global.npmrc'), '~/../alt/global.npmrc']), ['cli', 'env', 'file'])
-  if (chance(0.1)) place('prefix', tree.p('pfx'), ['cli', 'env', 'file'])
+  // absolute, from HOME, or relative to the cwd
+  if (chance(0.15)) place('userconfig', pick([tree.p('alt/user.npmrc'), '~/../alt/user.npmrc', 'alt/user.npmrc']), ['cli', 'env', 'file'])
+  if (chance(0.15)) place('globalconfig', pick([tree.p('alt/global.npmrc'), '~/../alt/global.npmrc', '../alt/global.npmrc']), ['cli', 'env', 'file'])
+  if (chance(0.1)) place('prefix', pick([tree.p('pfx'), 'pfx', '~/../pfx']), ['cli', 'env', 'file'])
+  if (chance(0.03)) place('location', pick(['user', 'project']), ['cli', 'env'])
   if (chance(0.05)) env.PREFIX = tree.p('pfx')
   if (chance(0.08)) addCli('global', true)
   if (chance(0.05)) place('location', 'global', ['cli', 'env'])
