@@ -39,6 +39,9 @@ Exit status: 0 on success, 1 on failure.
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
 const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force'])
 
+// npm config keys typed as lists.
+const LIST_KEYS = new Set(['ca', 'noproxy'])
+
 class UsageError extends Error {
   constructor (message) {
     super(message)
@@ -69,7 +72,8 @@ function parseArgs (argv) {
     const eq = arg.indexOf('=')
     let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
     let value = eq === -1 ? undefined : arg.slice(eq + 1)
-    if (name.startsWith('no-') && value === undefined && BOOLEAN_FLAGS.has(name.slice(3))) {
+    // nopt's rule: `--no-<key>` is `<key>=false` for any key.
+    if (name.startsWith('no-') && name.length > 3 && value === undefined) {
       flags[name.slice(3)] = false
       continue
     }
@@ -86,7 +90,13 @@ function parseArgs (argv) {
         value = 'true'
       }
     }
-    flags[name] = value
+    // List-typed npm keys (`ca`, `noproxy`) collect repeats, as nopt does; any other
+    // key keeps its last value.
+    if (LIST_KEYS.has(name) && flags[name] !== undefined) {
+      flags[name] = [].concat(flags[name], value)
+    } else {
+      flags[name] = value
+    }
   }
   return flags
 }
