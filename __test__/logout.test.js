@@ -228,3 +228,18 @@ test('bad arguments reject with a code (never throw synchronously)', async () =>
     })
   }
 })
+
+test('stillLoggedIn speaks of the registry logged out of, even once its scope mapping is gone', async (t) => {
+  const other = await startRegistry()
+  const { registry, sb, opts } = await setup(t, {
+    'home/.npmrc': `registry=${'http://OTHER/'}\n//OTHER/:_authToken=other-token\n` +
+      `@acme:registry=http://HOST/\n//HOST/:_authToken=${TOKEN}\n`
+  })
+  t.after(() => other.close())
+  sb.write(sb.userconfig, sb.read(sb.userconfig).replaceAll('OTHER', other.host))
+  const result = await logout({ ...opts, scope: '@acme' })
+  assert.equal(result.registry, registry.url)
+  assert.equal(result.stillLoggedIn, undefined, 'the default registry\'s token is another login')
+  assert.equal(sb.read(sb.userconfig), `registry=http://${other.host}/\n//${other.host}/:_authToken=other-token\n`)
+  assert.equal(other.requests.length, 0)
+})

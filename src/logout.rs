@@ -249,9 +249,7 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         for (level, path, keys) in &targets {
             let holds_keys = config
                 .layer(*level)
-                .and_then(|l| l.file.as_ref())
-                .and_then(|f| f.document.as_ref())
-                .is_some_and(|doc| !edit::remove_keys(doc, &config.env, keys).removed.is_empty());
+                .is_some_and(|l| keys.iter().any(|k| !l.spans_of(k).is_empty()));
             if holds_keys {
                 edit::check_writable(path)?;
             }
@@ -311,15 +309,17 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         .await
         .map_err(|e| LogoutError::new("EINTERNAL", format!("file edit task failed: {e}")))??;
 
+    let registry = resolved.registry.clone();
+    let scope = resolved.scope.clone();
     let still_logged_in = if request.dry_run {
         None
     } else {
-        remaining_credential(request)
+        remaining_credential(resolved, &files)
     };
 
     Ok(LogoutReport {
-        registry: resolved.registry.clone(),
-        scope: resolved.scope.clone(),
+        registry,
+        scope,
         credential: credential_source,
         revocation,
         files,
@@ -495,9 +495,15 @@ pub async fn logout_all(
 }
 
 /// The credential that would apply now, if any (from another file or the environment).
-fn remaining_credential(request: &LogoutRequest) -> Option<CredentialSource> {
-    let resolved = resolve(request).ok()?;
-    Some(source_of(&resolved.config, &resolved.credential))
+fn remaining_credential(resolved: Resolved, files: &[FileChange]) -> Option<CredentialSource> {
+    // The registry logged out of, even if its scope mapping was just removed.
+    let mut config = resolved.config;
+    for file in files {
+        config.remove_keys(file.level, &file.removed_keys);
+    }
+    let credential =
+        credentials::find_credential(&config, &resolved.registry_url, &resolved.registry)?;
+    Some(source_of(&config, &credential))
 }
 
 /// A client certificate stored beside the credential (`K:certfile`/`K:keyfile`).

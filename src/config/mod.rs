@@ -423,6 +423,17 @@ impl Config {
         }
     }
 
+    /// The config as it is after `keys` were removed from `level`'s file: what a fresh
+    /// load would see, without reading every file again.
+    pub fn remove_keys(&mut self, level: ConfigLevel, keys: &[String]) {
+        if let Some(layer) = self.layers.iter_mut().find(|l| l.level == level) {
+            for key in keys {
+                layer.values.remove(key);
+                layer.spans.remove(key);
+            }
+        }
+    }
+
     /// All levels, highest priority first.
     pub fn layers(&self) -> &[ConfigLayer] {
         &self.layers
