@@ -64,7 +64,8 @@ async function logout (options, signal) {
   const native = {
     ...options,
     cwd: options.cwd ?? process.cwd(),
-    env: options.env ?? process.env,
+    // Without `env`, Rust reads the process environment itself: copying `process.env`
+    // across napi costs more than the rest of a dry run.
     execPath: options.execPath ?? process.execPath
   }
   const handle = new binding.AbortHandle()

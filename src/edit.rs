@@ -30,11 +30,16 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut spans = Vec::new();
     let mut removed = Vec::new();
     for entry in doc.top_level() {
-        let expanded = expand(&entry.key, env);
-        if keys.contains(&expanded) {
+        // Most keys hold no `${`: compare them as they are, without allocating.
+        let expanded = if entry.key.contains("${") {
+            std::borrow::Cow::Owned(expand(&entry.key, env))
+        } else {
+            std::borrow::Cow::Borrowed(entry.key.as_str())
+        };
+        if keys.iter().any(|k| *k == *expanded) {
             spans.push(entry.span.clone());
-            if !removed.contains(&expanded) {
-                removed.push(expanded);
+            if !removed.iter().any(|r: &String| *r == *expanded) {
+                removed.push(expanded.into_owned());
             }
         }
     }
@@ -114,6 +119,18 @@ pub fn check_writable(path: &Path) -> Result<()> {
 /// Removes `keys` from the file at `path`, atomically and under a lock. With `dry_run`
 /// nothing is written; the outcome says what would be removed.
 pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Result<FileOutcome> {
+    edit_file_known(path, env, keys, dry_run, None)
+}
+
+/// `edit_file`, given the document the caller already parsed from this file: when the
+/// file still holds exactly that text under the lock, it is not parsed again.
+pub fn edit_file_known(
+    path: &Path,
+    env: &Env,
+    keys: &[String],
+    dry_run: bool,
+    known: Option<&NpmrcDocument>,
+) -> Result<FileOutcome> {
     let is_symlink = fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
         .unwrap_or(false);
@@ -129,7 +146,7 @@ pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Resu
                 deleted: false,
             });
         };
-        let removal = remove_keys(&NpmrcDocument::parse(text), env, keys);
+        let removal = remove_keys(&document_of(text, known), env, keys);
         let deleted = !removal.removed.is_empty() && is_blank(&removal.text) && !is_symlink;
         return Ok(FileOutcome {
             removed: removal.removed,
@@ -137,20 +154,39 @@ pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Resu
         });
     }
     let lock = FileLock::acquire(&target)?;
-    let result = edit_locked(&target, env, keys, is_symlink);
+    if lock.found_existing {
+        // A lock file left behind may mean a run was killed mid-write.
+        remove_stale_temp_files(&target);
+    }
+    let result = edit_locked(&target, env, keys, is_symlink, known);
     lock.release();
     result
 }
 
-fn edit_locked(target: &Path, env: &Env, keys: &[String], is_symlink: bool) -> Result<FileOutcome> {
-    remove_stale_temp_files(target);
+/// The document for `text`: the caller's, when it was parsed from these very bytes.
+fn document_of(text: String, known: Option<&NpmrcDocument>) -> std::borrow::Cow<'_, NpmrcDocument> {
+    match known {
+        Some(doc) if doc.text() == text => std::borrow::Cow::Borrowed(doc),
+        _ => std::borrow::Cow::Owned(NpmrcDocument::parse(text)),
+    }
+}
+
+fn edit_locked(
+    target: &Path,
+    env: &Env,
+    keys: &[String],
+    is_symlink: bool,
+    known: Option<&NpmrcDocument>,
+) -> Result<FileOutcome> {
     let Some(text) = read_text(target)? else {
         return Ok(FileOutcome {
             removed: Vec::new(),
             deleted: false,
         });
     };
-    let removal = remove_keys(&NpmrcDocument::parse(text.clone()), env, keys);
+    let doc = document_of(text, known);
+    let removal = remove_keys(&doc, env, keys);
+    let text = doc.text();
     if removal.removed.is_empty() {
         return Ok(FileOutcome {
             removed: Vec::new(),
@@ -158,7 +194,7 @@ fn edit_locked(target: &Path, env: &Env, keys: &[String], is_symlink: bool) -> R
         });
     }
     if is_blank(&removal.text) && !is_symlink {
-        ensure_unchanged(target, &text)?;
+        ensure_unchanged(target, text)?;
         fs::remove_file(target).map_err(|e| LogoutError::io("cannot remove", target, &e))?;
         sync_dir(target);
         return Ok(FileOutcome {
@@ -171,7 +207,7 @@ fn edit_locked(target: &Path, env: &Env, keys: &[String], is_symlink: bool) -> R
     } else {
         removal.text
     };
-    write_atomically(target, new_text.as_bytes(), &text)?;
+    write_atomically(target, new_text.as_bytes(), text)?;
     Ok(FileOutcome {
         removed: removal.removed,
         deleted: false,
@@ -315,6 +351,8 @@ fn unique_suffix() -> String {
 struct FileLock {
     path: PathBuf,
     file: File,
+    /// The lock file was there before we came: someone holds it, or a holder died.
+    found_existing: bool,
 }
 
 impl FileLock {
@@ -326,17 +364,22 @@ impl FileLock {
             .unwrap_or_default();
         let path = dir.join(format!(".{name}.registry-logout.lock"));
         loop {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(|e| LogoutError::io("cannot create lock file", &path, &e))?;
+            let mut options = OpenOptions::new();
+            options.read(true).write(true);
+            let (file, found_existing) = match options.clone().create_new(true).open(&path) {
+                Ok(f) => (Ok(f), false),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => (options.open(&path), true),
+                Err(e) => (Err(e), false),
+            };
+            let file = file.map_err(|e| LogoutError::io("cannot create lock file", &path, &e))?;
             file.lock()
                 .map_err(|e| LogoutError::io("cannot lock", &path, &e))?;
             if same_file(&file, &path) {
-                return Ok(Self { path, file });
+                return Ok(Self {
+                    path,
+                    file,
+                    found_existing,
+                });
             }
         }
     }

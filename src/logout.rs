@@ -301,13 +301,21 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         return Err(LogoutError::aborted());
     }
 
-    // File edits block (they may wait on another process's lock): keep them off the
-    // runtime's worker threads.
-    let env = config.env.clone();
+    // File edits block (they may wait on another process's lock), so the runtime must
+    // be told. On a multi-threaded runtime (napi's) `block_in_place` does that without a
+    // thread handoff and lets the edit reuse the documents already parsed; elsewhere the
+    // edit moves to the blocking pool and reads the files afresh.
     let dry_run = request.dry_run;
-    let files = tokio::task::spawn_blocking(move || apply_edits(targets, &env, dry_run))
-        .await
-        .map_err(|e| LogoutError::new("EINTERNAL", format!("file edit task failed: {e}")))??;
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let files = if multi_thread {
+        tokio::task::block_in_place(|| apply_edits(&targets, config, dry_run))?
+    } else {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || apply_edits(&targets, &config, dry_run))
+            .await
+            .map_err(|e| LogoutError::new("EINTERNAL", format!("file edit task failed: {e}")))??
+    };
 
     let registry = resolved.registry.clone();
     let scope = resolved.scope.clone();
@@ -329,17 +337,21 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 }
 
 fn apply_edits(
-    targets: Vec<(ConfigLevel, PathBuf, Vec<String>)>,
-    env: &Env,
+    targets: &[(ConfigLevel, PathBuf, Vec<String>)],
+    config: &Config,
     dry_run: bool,
 ) -> Result<Vec<FileChange>> {
     let mut files = Vec::new();
     for (level, path, keys) in targets {
-        let outcome = edit::edit_file(&path, env, &keys, dry_run)?;
+        let known = config
+            .layer(*level)
+            .and_then(|l| l.file.as_ref())
+            .and_then(|f| f.document.as_ref());
+        let outcome = edit::edit_file_known(path, &config.env, keys, dry_run, known)?;
         if !outcome.removed.is_empty() {
             files.push(FileChange {
-                path,
-                level,
+                path: path.clone(),
+                level: *level,
                 removed_keys: outcome.removed,
                 deleted: outcome.deleted,
             });

@@ -39,7 +39,8 @@ pub struct LogoutOptions {
     pub scope: Option<String>,
     /// Directory to resolve the project from (default `process.cwd()`).
     pub cwd: Option<String>,
-    /// Environment to read `npm_config_*`, `${VAR}`, `HOME` and proxies from (default `process.env`).
+    /// Environment to read `npm_config_*`, `${VAR}`, `HOME` and proxies from (default: the
+    /// process environment, which `process.env` writes through to).
     pub env: Option<HashMap<String, Option<String>>>,
     /// npm config keys at the command-line level, e.g. `{ 'fetch-retries': 0 }`.
     #[napi(ts_type = "Record<string, string | number | boolean | string[] | null>")]
@@ -256,7 +257,11 @@ fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutErro
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect(),
-        None => std::env::vars().collect(),
+        // The process environment (Node keeps it in sync with `process.env`); a variable
+        // that is not valid Unicode is skipped rather than panicking.
+        None => std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
     };
     let mut config: Vec<(String, serde_json::Value)> =
         o.config.unwrap_or_default().into_iter().collect();
