@@ -7,8 +7,8 @@
 //! exactly, and the editor needs each entry's byte span to remove a line without touching
 //! any other byte, which no INI crate exposes.
 
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// One `key=value` line at any level of nesting.
@@ -92,7 +92,7 @@ impl NpmrcDocument {
     /// Section contents are not config npm reads; only the objects' existence matters
     /// (an object is truthy and prints as `[object Object]`).
     pub fn ini_object(&self) -> Vec<IniProperty> {
-        let mut props = IniObject::default();
+        let mut props = IniObject::with_capacity(self.entries.len());
         for entry in self.top_level() {
             props.assign(
                 &entry.key,
@@ -280,6 +280,13 @@ struct IniObject {
 }
 
 impl IniObject {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            props: Vec::with_capacity(n),
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     fn position(&self, key: &str) -> Option<usize> {
         self.index.get(key).copied()
     }
@@ -374,7 +381,7 @@ impl IniObject {
             remove.push(k);
         }
         if !remove.is_empty() {
-            let remove: std::collections::HashSet<String> = remove.into_iter().collect();
+            let remove: rustc_hash::FxHashSet<String> = remove.into_iter().collect();
             self.props.retain(|p| !remove.contains(&p.key));
             self.index = self
                 .props
@@ -473,6 +480,10 @@ fn unquote(raw: &str) -> Unquoted {
             Ok(v) => Unquoted::Json(v),
             Err(_) => Unquoted::Plain(inner.to_string()),
         };
+    }
+    // Most values have no escape and no comment: nothing to walk.
+    if !val.contains(['\\', ';', '#']) {
+        return Unquoted::Plain(val.to_string());
     }
     let mut out = String::with_capacity(val.len());
     let mut escaped = false;

@@ -5,7 +5,7 @@
 pub mod env;
 pub mod locations;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -56,13 +56,28 @@ pub struct ConfigFile {
     pub document: Option<NpmrcDocument>,
 }
 
-/// One level's values. `spans` maps each key to the lines that define it (file levels).
+/// One level's values, each with the lines that define it (file levels).
 #[derive(Clone)]
 pub struct ConfigLayer {
     pub level: ConfigLevel,
     pub file: Option<ConfigFile>,
-    values: HashMap<String, Value>,
-    spans: HashMap<String, Vec<Range<usize>>>,
+    values: HashMap<String, LayerValue>,
+}
+
+/// One map entry per key holds both, so a large file costs one key allocation per line.
+#[derive(Clone)]
+struct LayerValue {
+    value: Value,
+    spans: Vec<Range<usize>>,
+}
+
+impl From<Value> for LayerValue {
+    fn from(value: Value) -> Self {
+        Self {
+            value,
+            spans: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ConfigLayer {
@@ -83,13 +98,12 @@ impl ConfigLayer {
         Self {
             level,
             file: None,
-            values: HashMap::new(),
-            spans: HashMap::new(),
+            values: HashMap::default(),
         }
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.values.get(key)
+        self.values.get(key).map(|v| &v.value)
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -102,7 +116,10 @@ impl ConfigLayer {
 
     /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
     pub fn spans_of(&self, key: &str) -> &[Range<usize>] {
-        self.spans.get(key).map(Vec::as_slice).unwrap_or(&[])
+        self.values
+            .get(key)
+            .map(|v| v.spans.as_slice())
+            .unwrap_or(&[])
     }
 }
 
@@ -192,7 +209,7 @@ impl Config {
         for (key, value) in &inputs.cli {
             let key = env::expand(key, env);
             let value = cfg.parse_field(&key, value.clone());
-            cli.values.insert(key, value);
+            cli.values.insert(key, value.into());
         }
         cfg.insert_layer(cli)?;
 
@@ -200,7 +217,7 @@ impl Config {
         for (key, value) in env::config_from_env(env) {
             let key = env::expand(&key, env);
             let value = cfg.parse_field(&key, Value::String(value));
-            env_layer.values.insert(key, value);
+            env_layer.values.insert(key, value.into());
         }
         cfg.insert_layer(env_layer)?;
 
@@ -271,7 +288,7 @@ impl Config {
         // npm's validation (every level but builtin) rewrites a URL-typed value to
         // `url.parse(value).href`: lowercase scheme and host, `/` for an empty path.
         if layer.level != ConfigLevel::Builtin {
-            if let Some(Value::String(r)) = layer.values.get_mut("registry") {
+            if let Some(Value::String(r)) = layer.values.get_mut("registry").map(|v| &mut v.value) {
                 if let Some(normalized) = normalize_registry(r) {
                     *r = normalized;
                 }
@@ -368,15 +385,28 @@ impl Config {
         if let Some(doc) = &document {
             // npm's loader walks the object `ini` decoded, in property order, expanding
             // `${VAR}` in each key; a later key that expands to the same name wins.
-            for prop in doc.ini_object() {
-                let key = env::expand(&prop.key, &self.env);
+            let props = doc.ini_object();
+            layer.values.reserve(props.len());
+            for prop in props {
+                let key = if prop.key.contains("${") {
+                    env::expand(&prop.key, &self.env)
+                } else {
+                    prop.key
+                };
                 let value = self.parse_field(&key, prop.value);
-                layer
-                    .spans
-                    .entry(key.clone())
-                    .or_default()
-                    .extend(prop.spans);
-                layer.values.insert(key, value);
+                match layer.values.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        let v = e.get_mut();
+                        v.value = value;
+                        v.spans.extend(prop.spans);
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(LayerValue {
+                            value,
+                            spans: prop.spans,
+                        });
+                    }
+                }
             }
         }
         layer.file = Some(ConfigFile { path, document });
@@ -387,8 +417,8 @@ impl Config {
     /// for keys not typed as strings, `${VAR}` expansion, paths resolved.
     fn parse_field(&self, key: &str, value: Value) -> Value {
         match value {
-            Value::String(s) => {
-                let s = js_trim(&s);
+            Value::String(original) => {
+                let s = js_trim(&original);
                 if LIST_KEYS.contains(&key) && s.contains("\n\n") {
                     return Value::Array(
                         s.split("\n\n")
@@ -406,12 +436,16 @@ impl Config {
                         _ => {}
                     }
                 }
-                let s = env::expand(s, &self.env);
                 if PATH_KEYS.contains(&key) {
+                    let s = env::expand(s, &self.env);
                     let resolved = locations::resolve_config_path(&s, &self.home, &self.cwd);
                     return Value::String(resolved.to_string_lossy().into_owned());
                 }
-                Value::String(s)
+                // Most values need neither trimming nor expansion: keep their allocation.
+                if s.len() == original.len() && !s.contains("${") {
+                    return Value::String(original);
+                }
+                Value::String(env::expand(s, &self.env))
             }
             Value::Array(items) => Value::Array(
                 items
@@ -429,7 +463,6 @@ impl Config {
         if let Some(layer) = self.layers.iter_mut().find(|l| l.level == level) {
             for key in keys {
                 layer.values.remove(key);
-                layer.spans.remove(key);
             }
         }
     }
