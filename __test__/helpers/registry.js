@@ -97,10 +97,40 @@ function redirect (location, status = 302) {
 
 // -----------------------------------------------------------------------------
 
+// Listens on 127.0.0.1 (any free port) and returns the port and an idempotent close()
+// that also ends open connections, so a test never waits on a keep-alive socket.
+async function listenOnLoopback (server) {
+  const sockets = new Set()
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  // Don't keep connections open forever between tests.
+  server.keepAliveTimeout = 1000
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  let closed = false
+  return {
+    port: server.address().port,
+    close () {
+      if (closed) return Promise.resolve()
+      closed = true
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        for (const s of sockets) s.destroy()
+      })
+    }
+  }
+}
+
 async function startRegistry (opts = {}) {
   let handler = typeof opts.handler === 'function' ? opts.handler : null
   const requests = []
-  const sockets = new Set()
 
   const server = http.createServer((req, res) => {
     const n = requests.length
@@ -121,23 +151,8 @@ async function startRegistry (opts = {}) {
       }
     })
   })
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  // Don't keep connections open forever between tests.
-  server.keepAliveTimeout = 1000
-
-  await new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address()
+  const { port, close } = await listenOnLoopback(server)
   const host = `127.0.0.1:${port}`
-  let closed = false
 
   return {
     url: `http://${host}/`,
@@ -154,14 +169,7 @@ async function startRegistry (opts = {}) {
       requests.length = 0
       handler = null
     },
-    close () {
-      if (closed) return Promise.resolve()
-      closed = true
-      return new Promise((resolve) => {
-        server.close(() => resolve())
-        for (const s of sockets) s.destroy()
-      })
-    },
+    close,
   }
 }
 
@@ -179,6 +187,7 @@ async function closedPort () {
 
 module.exports = {
   startRegistry,
+  listenOnLoopback,
   defaultHandler,
   isTokenDelete,
   sendJson,

@@ -16,7 +16,7 @@ const fs = require('node:fs')
 const https = require('node:https')
 const os = require('node:os')
 const path = require('node:path')
-const { defaultHandler, sendJson } = require('./registry.js')
+const { defaultHandler, sendJson, listenOnLoopback } = require('./registry.js')
 
 function openssl (args, cwd) {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -97,7 +97,6 @@ async function startHttpsRegistry (pki, { handler: initial, requestCert = false 
   let handler = typeof initial === 'function' ? initial : null
   const requests = []
   const tlsErrors = []
-  const sockets = new Set()
   const server = https.createServer({
     key: pki.serverKey,
     cert: pki.serverCert,
@@ -126,21 +125,8 @@ async function startHttpsRegistry (pki, { handler: initial, requestCert = false 
     })
   })
   server.on('tlsClientError', (err) => tlsErrors.push(err.code || err.message))
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  server.keepAliveTimeout = 1000
-  await new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address()
+  const { port, close } = await listenOnLoopback(server)
   const host = `127.0.0.1:${port}`
-  let closed = false
   return {
     url: `https://${host}/`,
     host,
@@ -152,14 +138,7 @@ async function startHttpsRegistry (pki, { handler: initial, requestCert = false 
       handler = fn || null
       return this
     },
-    close () {
-      if (closed) return Promise.resolve()
-      closed = true
-      return new Promise((resolve) => {
-        server.close(() => resolve())
-        for (const s of sockets) s.destroy()
-      })
-    },
+    close,
   }
 }
 
