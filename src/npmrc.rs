@@ -345,6 +345,15 @@ impl IniObject {
     /// top-level `key=null`. Only the top-level effect is kept: the dotted key goes, and
     /// its first name part becomes an object unless it is one already.
     fn nest_dotted_sections(&mut self) {
+        // Only an object- or null-valued key starts a change; without one (the usual
+        // file) the pass would walk every key for nothing.
+        if !self
+            .props
+            .iter()
+            .any(|p| matches!(p.value, Value::Object(_) | Value::Null))
+        {
+            return;
+        }
         let keys: Vec<String> = js_property_order(&self.props)
             .into_iter()
             .map(|i| self.props[i].key.clone())
@@ -394,6 +403,9 @@ impl IniObject {
 
     fn into_js_order(self) -> Vec<IniProperty> {
         let order = js_property_order(&self.props);
+        if order.iter().enumerate().all(|(at, &i)| at == i) {
+            return self.props;
+        }
         let mut slots: Vec<Option<IniProperty>> = self.props.into_iter().map(Some).collect();
         order
             .into_iter()
