@@ -371,7 +371,12 @@ impl FileLock {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => (options.open(&path), true),
                 Err(e) => (Err(e), false),
             };
-            let file = file.map_err(|e| LogoutError::io("cannot create lock file", &path, &e))?;
+            let file = match file {
+                Ok(f) => f,
+                // Its holder deleted it between our two opens: start again.
+                Err(e) if found_existing && e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(LogoutError::io("cannot create lock file", &path, &e)),
+            };
             file.lock()
                 .map_err(|e| LogoutError::io("cannot lock", &path, &e))?;
             if same_file(&file, &path) {
