@@ -34,10 +34,6 @@ impl LogoutError {
         )
     }
 
-    pub fn invalid_option(message: impl Into<String>) -> Self {
-        Self::new("ERR_INVALID_ARG_VALUE", message)
-    }
-
     pub fn aborted() -> Self {
         Self::new("ABORT_ERR", "The operation was aborted")
     }
@@ -45,10 +41,8 @@ impl LogoutError {
     /// An I/O failure on a config file; keeps the OS code (`EACCES`, `EISDIR`, …).
     pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
         let code = io_error_code(err);
-        Self::new(
-            code,
-            format!("{action} {}: {}", path.display(), describe_io(err)),
-        )
+        // `io::Error`'s Display ("… (os error N)") names no secret.
+        Self::new(code, format!("{action} {}: {err}", path.display()))
     }
 }
 
@@ -88,11 +82,6 @@ fn errno_name(raw: i32) -> Option<&'static str> {
         30 => "EROFS",
         _ => return None,
     })
-}
-
-fn describe_io(err: &std::io::Error) -> String {
-    // `io::Error`'s Display adds "(os error N)"; keep it, it is useful and never secret.
-    err.to_string()
 }
 
 impl fmt::Display for LogoutError {

@@ -27,19 +27,6 @@ pub enum RevokePolicy {
     Skip,
 }
 
-impl RevokePolicy {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "required" => Ok(Self::Required),
-            "best-effort" => Ok(Self::BestEffort),
-            "skip" => Ok(Self::Skip),
-            other => Err(LogoutError::invalid_option(format!(
-                "revoke must be 'required', 'best-effort' or 'skip', got {other:?}"
-            ))),
-        }
-    }
-}
-
 /// A logout call, in plain data.
 #[derive(Clone, Debug, Default)]
 pub struct LogoutRequest {
