@@ -303,13 +303,30 @@ async function concurrencyScenario ({ sb, env, logout, registry, levels }) {
   return out
 }
 
-function processScenario ({ runs, sb, registry, nodePath, npmCli }) {
+// The package as a user has it after `npm install` built the addon from source: the
+// JS files and the release binary under the name the install step gives it, loaded
+// without NAPI_RS_NATIVE_LIBRARY_PATH (so through index.js's direct-load path).
+function installedCopy ({ sb, nodePath }) {
+  const dir = path.join(sb.root, 'installed', 'registry-logout')
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true })
+  for (const f of ['package.json', 'index.js', 'binding.js', 'bin/registry-logout.js']) {
+    fs.copyFileSync(path.join(REPO, f), path.join(dir, f))
+  }
+  const report = process.report.getReport()
+  const abi = process.platform === 'linux'
+    ? (report.header.glibcVersionRuntime ? '-gnu' : '-musl')
+    : process.platform === 'win32' ? '-msvc' : ''
+  fs.copyFileSync(nodePath, path.join(dir, `registry-logout.${process.platform}-${process.arch}${abi}.node`))
+  return dir
+}
+
+function processScenario ({ runs, sb, registry, installed, npmCli }) {
   const content = smallNpmrc(registry.host, token(7))
   const baseEnv = isolated(sb)
-  const cli = path.join(REPO, 'bin', 'registry-logout.js')
+  const cli = path.join(installed, 'bin', 'registry-logout.js')
   const contenders = {
     node: { args: ['-e', '0'], env: baseEnv, logsOut: false },
-    ours: { args: [cli], env: { ...baseEnv, NAPI_RS_NATIVE_LIBRARY_PATH: nodePath }, logsOut: true },
+    ours: { args: [cli], env: baseEnv, logsOut: true },
     npm: { args: [npmCli, 'logout'], env: baseEnv, logsOut: true },
   }
   const samples = { node: [], ours: [], npm: [] }
@@ -355,11 +372,11 @@ function peakRss ({ sb, registry, contenders, runs }) {
   return { out, tool: timeBin ? '/usr/bin/time -f %M' : 'python3 getrusage(RUSAGE_CHILDREN)' }
 }
 
-// Fresh `node -e` processes timing require() with process.hrtime, index.js (the
-// wrapper, the napi loader and the addon) and the .node alone, interleaved.
-function requireTime ({ sb, nodePath, runs }) {
-  const env = { ...isolated(sb), NAPI_RS_NATIVE_LIBRARY_PATH: nodePath }
-  const index = path.join(REPO, 'index.js')
+// Fresh `node -e` processes timing require() with process.hrtime, index.js of the
+// installed copy (the wrapper and the addon) and the .node alone, interleaved.
+function requireTime ({ sb, nodePath, installed, runs }) {
+  const env = isolated(sb)
+  const index = path.join(installed, 'index.js')
   const code = (target) => `const t=process.hrtime.bigint();require(${JSON.stringify(target)});` +
     'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))'
   const one = (target) => Number(runChecked(process.execPath, ['-e', code(target)], { cwd: sb.project, env }).stdout)
@@ -432,9 +449,10 @@ async function main () {
     log('bench: concurrency…')
     const conc = await concurrencyScenario({ sb, env, logout, registry, levels: [{ n: 1, reps: 30 }, { n: 10, reps: 10 }, { n: 100, reps: 5 }] })
     log('bench: whole process (CLI vs npm logout vs node -e 0)…')
-    const proc = processScenario({ runs: 15, sb, registry, nodePath, npmCli })
+    const installed = installedCopy({ sb, nodePath })
+    const proc = processScenario({ runs: 15, sb, registry, installed, npmCli })
     log('bench: require() time and peak RSS…')
-    const req = requireTime({ sb, nodePath, runs: 21 })
+    const req = requireTime({ sb, nodePath, installed, runs: 21 })
     const rss = peakRss({ sb, registry, contenders: proc.contenders, runs: 5 })
     const counts = await registry.counts()
     const nodeSize = fs.statSync(nodePath).size
