@@ -58,17 +58,7 @@ const BOM: char = '\u{feff}';
 
 /// Whether two texts hold the same entries, as npm would read them.
 fn reads_the_same(a: &str, b: &str) -> bool {
-    let (a, b) = (
-        NpmrcDocument::parse(a.to_string()),
-        NpmrcDocument::parse(b.to_string()),
-    );
-    a.entries().len() == b.entries().len()
-        && a.entries().iter().zip(b.entries()).all(|(x, y)| {
-            x.key == y.key
-                && x.value == y.value
-                && x.is_list_item == y.is_list_item
-                && x.section == y.section
-        })
+    NpmrcDocument::parse(a.to_string()).same_entries(&NpmrcDocument::parse(b.to_string()))
 }
 
 /// npm deletes a file whose text is empty after JavaScript's `trim()`, which counts a

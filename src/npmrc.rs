@@ -115,6 +115,18 @@ impl NpmrcDocument {
         &self.text
     }
 
+    /// Whether both documents hold the same entries (key, value, list flag, section), in
+    /// the same order, wherever their lines sit.
+    pub fn same_entries(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|(x, y)| {
+                x.key == y.key
+                    && x.value == y.value
+                    && x.is_list_item == y.is_list_item
+                    && x.section == y.section
+            })
+    }
+
     pub fn entries(&self) -> &[NpmrcEntry] {
         &self.entries
     }

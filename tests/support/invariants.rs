@@ -248,13 +248,7 @@ fn parsed(e: &NpmrcEntry, text: &str, strip_bom: bool) -> Parsed {
 }
 
 fn same_entries(a: &NpmrcDocument, b: &NpmrcDocument) -> bool {
-    a.entries().len() == b.entries().len()
-        && a.entries().iter().zip(b.entries()).all(|(x, y)| {
-            x.key == y.key
-                && x.value == y.value
-                && x.is_list_item == y.is_list_item
-                && x.section == y.section
-        })
+    a.same_entries(b)
 }
 
 /// Non-empty lines (split at `\r` and `\n`) with their start offsets.
