@@ -145,8 +145,8 @@ pub struct Resolved {
 }
 
 pub fn resolve(request: &LogoutRequest) -> Result<Resolved> {
+    // `Config::load` has already refused legacy unscoped auth (ERR_INVALID_AUTH).
     let config = Config::load(&request.config_inputs())?;
-    credentials::check_legacy_auth(&config)?;
     let scope = config
         .get_string("scope")
         .map(|s| normalize_scope(&s))
@@ -391,8 +391,8 @@ fn git_tracks(path: &std::path::Path) -> bool {
 /// A credential key `//host/path/:…` maps back to the configured registry (or scope
 /// registry) it belongs to, else to `https://host/path/`.
 pub fn registries_with_credentials(request: &LogoutRequest) -> Result<Vec<String>> {
+    // `Config::load` has already refused legacy unscoped auth (ERR_INVALID_AUTH).
     let config = Config::load(&request.config_inputs())?;
-    credentials::check_legacy_auth(&config)?;
     let mut known: Vec<RegistryUrl> = Vec::new();
     for layer in config.layers() {
         for key in layer.keys() {

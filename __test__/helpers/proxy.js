@@ -13,6 +13,7 @@
 
 const http = require('node:http')
 const net = require('node:net')
+const { listenOnLoopback } = require('./registry.js')
 
 const LOOPBACK = new Set(['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]'])
 
@@ -24,7 +25,8 @@ function splitHostPort (target, defaultPort) {
 
 async function startProxy () {
   const uses = []
-  const sockets = new Set()
+  // Tunnels to the registry: the server's own connections are closed by listenOnLoopback.
+  const upstreams = new Set()
   const server = http.createServer((req, res) => {
     // Absolute-form request: forward it.
     let target
@@ -75,8 +77,8 @@ async function startProxy () {
       upstream.pipe(clientSocket)
       clientSocket.pipe(upstream)
     })
-    sockets.add(upstream)
-    upstream.on('close', () => sockets.delete(upstream))
+    upstreams.add(upstream)
+    upstream.on('close', () => upstreams.delete(upstream))
     const bail = () => { upstream.destroy(); clientSocket.destroy() }
     upstream.on('error', () => {
       if (clientSocket.writable) clientSocket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n')
@@ -85,21 +87,7 @@ async function startProxy () {
     clientSocket.on('error', bail)
   })
 
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  server.keepAliveTimeout = 1000
-
-  await new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address()
-  let closed = false
+  const { port, close } = await listenOnLoopback(server)
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
@@ -107,12 +95,8 @@ async function startProxy () {
     uses,
     server,
     close () {
-      if (closed) return Promise.resolve()
-      closed = true
-      return new Promise((resolve) => {
-        server.close(() => resolve())
-        for (const s of sockets) s.destroy()
-      })
+      for (const s of upstreams) s.destroy()
+      return close()
     },
   }
 }
