@@ -32,9 +32,9 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     for entry in doc.top_level() {
         // Most keys hold no `${`: compare them as they are, without allocating.
         let expanded = if entry.key.contains("${") {
-            std::borrow::Cow::Owned(expand(&entry.key, env))
+            std::borrow::Cow::Owned(expand(entry.key, env))
         } else {
-            std::borrow::Cow::Borrowed(entry.key.as_str())
+            std::borrow::Cow::Borrowed(entry.key)
         };
         if keys.iter().any(|k| *k == *expanded) {
             spans.push(entry.span.clone());

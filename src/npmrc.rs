@@ -6,28 +6,145 @@
 //! end of a file and drops comments when writing. npm's rules are small enough to follow
 //! exactly, and the editor needs each entry's byte span to remove a line without touching
 //! any other byte, which no INI crate exposes.
+//!
+//! Decoding borrows: a key or value that decoding leaves as written (nearly all of them)
+//! stays a range of the document's text, so reading a 20,000-line file does not allocate
+//! per line. Allocation was most of the cost of a large file.
 
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
+use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::ops::Range;
+
+/// The lines that define one key: nearly always exactly one, so it is kept inline.
+pub type Spans = SmallVec<[Range<usize>; 1]>;
+
+/// A decoded key or string value: a range of the document's text when decoding changed
+/// nothing, otherwise a string of its own.
+#[derive(Clone)]
+enum Piece {
+    Text(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl Piece {
+    fn of(text: &str, decoded: Cow<'_, str>) -> Self {
+        match decoded {
+            Cow::Borrowed(s) => match span_in(text, s) {
+                Some(range) => Piece::Text(range),
+                None => Piece::Owned(s.into()),
+            },
+            Cow::Owned(s) => Piece::Owned(s.into_boxed_str()),
+        }
+    }
+
+    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Piece::Text(range) => text.get(range.clone()).unwrap_or_default(),
+            Piece::Owned(s) => s,
+        }
+    }
+}
+
+/// Where `part` lies in `text`, when it is a slice of it. Lets borrowed decoded text be
+/// stored as a range; a string from any other allocation is never inside `text` (an empty
+/// one may land on an empty range, which reads back the same).
+pub fn span_in(text: &str, part: &str) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end))
+        .then_some(start..end)
+}
+
+/// A value as npm's `ini` decodes it, borrowed from the document where possible.
+#[derive(Clone)]
+pub enum IniValue<'a> {
+    /// A plain string: most values.
+    Str(&'a str),
+    /// `true`/`false`/`null` literals, and what a quoted value decodes to when JSON gives
+    /// something other than a string.
+    Json(&'a Value),
+    /// Built while decoding: lists (`key[]=v`), section objects, moved values.
+    Owned(Value),
+}
+
+impl IniValue<'_> {
+    pub fn to_value(&self) -> Value {
+        match self {
+            IniValue::Str(s) => Value::String((*s).to_string()),
+            IniValue::Json(v) => (*v).clone(),
+            IniValue::Owned(v) => v.clone(),
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            IniValue::Owned(v) => v,
+            other => other.to_value(),
+        }
+    }
+
+    fn as_json(&self) -> Option<&Value> {
+        match self {
+            IniValue::Str(_) => None,
+            IniValue::Json(v) => Some(v),
+            IniValue::Owned(v) => Some(v),
+        }
+    }
+
+    /// `typeof v === 'object' && !Array.isArray(v)`: objects, and also `null`.
+    fn is_object_or_null(&self) -> bool {
+        matches!(self.as_json(), Some(Value::Object(_) | Value::Null))
+    }
+
+    fn is_array(&self) -> bool {
+        matches!(self.as_json(), Some(Value::Array(_)))
+    }
+
+    fn truthy(&self) -> bool {
+        match self {
+            IniValue::Str(s) => !s.is_empty(),
+            IniValue::Json(v) => js_truthy(v),
+            IniValue::Owned(v) => js_truthy(v),
+        }
+    }
+}
+
+/// A stored entry: pieces of the document's text, resolved by [`NpmrcDocument::entries`].
+#[derive(Clone)]
+struct RawEntry {
+    key: Piece,
+    value: RawValue,
+    is_list_item: bool,
+    /// Index into the document's sections; `None` at top level.
+    section: Option<usize>,
+    span: Range<usize>,
+}
+
+#[derive(Clone)]
+enum RawValue {
+    Str(Piece),
+    Json(Value),
+}
 
 /// One `key=value` line at any level of nesting.
 #[derive(Clone)]
-pub struct NpmrcEntry {
+pub struct NpmrcEntry<'a> {
     /// The key as npm's `ini` decodes it (unquoted, unescaped, `[]` suffix removed), before
     /// `${VAR}` expansion.
-    pub key: String,
-    /// `true`/`false`/`null` literals, JSON values of quoted strings, or a plain string.
-    pub value: Value,
+    pub key: &'a str,
+    /// A plain string, or `true`/`false`/`null` literals and JSON values of quoted strings.
+    pub value: IniValue<'a>,
     /// `key[]=v` appends to a list.
     pub is_list_item: bool,
     /// `None` for top-level entries, which are the only ones npm's config reads.
-    pub section: Option<String>,
+    pub section: Option<&'a str>,
     /// Bytes to delete to remove this entry: the line and the one line break after it.
     pub span: Range<usize>,
 }
 
-impl std::fmt::Debug for NpmrcEntry {
+impl std::fmt::Debug for NpmrcEntry<'_> {
     // Values may be secrets, so they are never printed.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NpmrcEntry")
@@ -39,26 +156,36 @@ impl std::fmt::Debug for NpmrcEntry {
 }
 
 /// A parsed `.npmrc` that still owns its exact text.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct NpmrcDocument {
     text: String,
-    entries: Vec<NpmrcEntry>,
+    entries: Vec<RawEntry>,
     /// `[name]` headers in file order (decoded, `__proto__` left out).
-    sections: Vec<String>,
+    sections: Vec<Piece>,
+}
+
+impl std::fmt::Debug for NpmrcDocument {
+    // The text holds secrets: only its size and the keys are printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpmrcDocument")
+            .field("bytes", &self.text.len())
+            .field("keys", &self.entries().map(|e| e.key).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// One property of the object npm's `ini.decode` returns for a file: what npm's config
 /// loader iterates over for one level.
 #[derive(Clone)]
-pub struct IniProperty {
+pub struct IniProperty<'a> {
     /// The decoded key, before `${VAR}` expansion.
-    pub key: String,
-    pub value: Value,
+    pub key: Cow<'a, str>,
+    pub value: IniValue<'a>,
     /// The lines that contributed to it (none for a key made by a `[section]` header).
-    pub spans: Vec<Range<usize>>,
+    pub spans: Spans,
 }
 
-impl std::fmt::Debug for IniProperty {
+impl std::fmt::Debug for IniProperty<'_> {
     // Values may be secrets, so they are never printed.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IniProperty")
@@ -91,20 +218,16 @@ impl NpmrcDocument {
     ///
     /// Section contents are not config npm reads; only the objects' existence matters
     /// (an object is truthy and prints as `[object Object]`).
-    pub fn ini_object(&self) -> Vec<IniProperty> {
+    pub fn ini_object(&self) -> Vec<IniProperty<'_>> {
         let mut props = IniObject::with_capacity(self.entries.len());
         for entry in self.top_level() {
-            props.assign(
-                &entry.key,
-                entry.value.clone(),
-                entry.is_list_item,
-                &entry.span,
-            );
+            props.assign(entry.key, entry.value, entry.is_list_item, &entry.span);
         }
         for name in &self.sections {
+            let name = name.resolve(&self.text);
             match props.get(name) {
-                Some(v) if js_truthy(v) => {}
-                _ => props.set(name, Value::Object(Default::default())),
+                Some(v) if v.truthy() => {}
+                _ => props.set(Cow::Borrowed(name), empty_object()),
             }
         }
         props.nest_dotted_sections();
@@ -119,21 +242,34 @@ impl NpmrcDocument {
     /// the same order, wherever their lines sit.
     pub fn same_entries(&self, other: &Self) -> bool {
         self.entries.len() == other.entries.len()
-            && self.entries.iter().zip(&other.entries).all(|(x, y)| {
+            && self.entries().zip(other.entries()).all(|(x, y)| {
                 x.key == y.key
-                    && x.value == y.value
+                    && x.value.to_value() == y.value.to_value()
                     && x.is_list_item == y.is_list_item
                     && x.section == y.section
             })
     }
 
-    pub fn entries(&self) -> &[NpmrcEntry] {
-        &self.entries
+    /// Every entry, in file order.
+    pub fn entries(&self) -> impl Iterator<Item = NpmrcEntry<'_>> + '_ {
+        self.entries.iter().map(|raw| NpmrcEntry {
+            key: raw.key.resolve(&self.text),
+            value: match &raw.value {
+                RawValue::Str(piece) => IniValue::Str(piece.resolve(&self.text)),
+                RawValue::Json(v) => IniValue::Json(v),
+            },
+            is_list_item: raw.is_list_item,
+            section: raw
+                .section
+                .and_then(|i| self.sections.get(i))
+                .map(|p| p.resolve(&self.text)),
+            span: raw.span.clone(),
+        })
     }
 
     /// Entries npm's config sees (outside any `[section]`), in file order.
-    pub fn top_level(&self) -> impl Iterator<Item = &NpmrcEntry> {
-        self.entries.iter().filter(|e| e.section.is_none())
+    pub fn top_level(&self) -> impl Iterator<Item = NpmrcEntry<'_>> + '_ {
+        self.entries().filter(|e| e.section.is_none())
     }
 
     /// The text with the given byte ranges removed. Ranges must be entry spans of this
@@ -152,6 +288,10 @@ impl NpmrcDocument {
         out.push_str(&self.text[pos.min(self.text.len())..]);
         out
     }
+}
+
+fn empty_object<'a>() -> IniValue<'a> {
+    IniValue::Owned(Value::Object(Default::default()))
 }
 
 /// JavaScript's `String.prototype.trim` whitespace set (it includes U+FEFF, so a BOM
@@ -174,7 +314,19 @@ pub fn is_js_whitespace(c: char) -> bool {
 }
 
 pub fn js_trim(s: &str) -> &str {
-    s.trim_matches(is_js_whitespace)
+    // Nearly every key and value starts and ends with a visible ASCII character: then
+    // there is nothing to trim and no character to decode.
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim_matches(is_js_whitespace),
+    }
+}
+
+fn js_trim_start(s: &str) -> &str {
+    match s.as_bytes().first() {
+        Some(first) if first.is_ascii_graphic() => s,
+        _ => s.trim_start_matches(is_js_whitespace),
+    }
 }
 
 /// Splits into lines the way `str.split(/[\r\n]+/)` does, yielding each non-empty line's
@@ -190,9 +342,7 @@ fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ 
             return None;
         }
         let start = pos;
-        while pos < bytes.len() && bytes[pos] != b'\n' && bytes[pos] != b'\r' {
-            pos += 1;
-        }
+        pos = memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |n| pos + n);
         let end = pos;
         let remove_end = if bytes.get(end..end + 2) == Some(b"\r\n") {
             end + 2
@@ -205,31 +355,36 @@ fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ 
     })
 }
 
-fn parse_entries(text: &str) -> (Vec<NpmrcEntry>, Vec<String>) {
+fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>) {
     let mut entries = Vec::new();
     let mut sections = Vec::new();
     // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
-    let mut section: Option<Option<String>> = None;
+    let mut section: Option<Option<usize>> = None;
     for (content, span) in lines(text) {
         let line = &text[content];
-        let first = line.trim_start_matches(is_js_whitespace);
+        let first = js_trim_start(line);
         if first.is_empty() || first.starts_with(';') || first.starts_with('#') {
             continue;
         }
         if let Some(name) = section_header(line) {
-            let name = unquote(name).into_string();
-            if name != "__proto__" {
-                sections.push(name.clone());
-            }
-            section = Some((name != "__proto__").then_some(name));
+            let name = unquote(name).into_text();
+            section = if name == "__proto__" {
+                Some(None)
+            } else {
+                sections.push(Piece::of(text, name));
+                Some(Some(sections.len() - 1))
+            };
             continue;
         }
-        let (raw_key, raw_value) = match line.find('=') {
+        let (raw_key, raw_value) = match memchr::memchr(b'=', line.as_bytes()) {
             Some(0) => continue,
             Some(i) => {
                 let v = &line[i + 1..];
                 // JS `.` stops at U+2028/U+2029, so ini's line regex fails on such a value.
-                if v.contains(['\u{2028}', '\u{2029}']) {
+                // Both are encoded as E2 80 A8/A9; a byte search rules them out quickly.
+                if memchr::memchr(0xe2, v.as_bytes()).is_some()
+                    && v.contains(['\u{2028}', '\u{2029}'])
+                {
                     continue;
                 }
                 (&line[..i], Some(v))
@@ -243,37 +398,40 @@ fn parse_entries(text: &str) -> (Vec<NpmrcEntry>, Vec<String>) {
             unquoted_key,
             Unquoted::Plain(_) | Unquoted::Json(Value::String(_))
         );
-        let key = unquoted_key.into_string();
-        let is_list_item = key_is_string && key.chars().count() > 2 && key.ends_with("[]");
+        let key = unquoted_key.into_text();
+        // `slice(-2)` of a longer key: "[]" is two one-byte characters.
+        let is_list_item = key_is_string && key.len() > 2 && key.ends_with("[]");
         let key = if is_list_item {
-            key[..key.len() - 2].to_string()
+            match key {
+                Cow::Borrowed(k) => Cow::Borrowed(&k[..k.len() - 2]),
+                Cow::Owned(mut k) => {
+                    k.truncate(k.len() - 2);
+                    Cow::Owned(k)
+                }
+            }
         } else {
             key
         };
         if key == "__proto__" {
             continue;
         }
+        let section = match section {
+            None => None,
+            Some(None) => continue,
+            Some(Some(i)) => Some(i),
+        };
         let value = match raw_value {
-            None => Value::Bool(true),
+            None => RawValue::Json(Value::Bool(true)),
             // ini turns the strings `true`/`false`/`null` into literals after unquoting,
             // so `"true"` (JSON string) becomes `true` too.
             Some(v) => match unquote(v) {
-                Unquoted::Json(Value::String(s)) | Unquoted::Plain(s) => match s.as_str() {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    "null" => Value::Null,
-                    _ => Value::String(s),
-                },
-                Unquoted::Json(j) => j,
+                Unquoted::Json(Value::String(s)) => string_value(text, Cow::Owned(s)),
+                Unquoted::Plain(s) => string_value(text, s),
+                Unquoted::Json(j) => RawValue::Json(j),
             },
         };
-        let section = match &section {
-            None => None,
-            Some(None) => continue,
-            Some(Some(name)) => Some(name.clone()),
-        };
-        entries.push(NpmrcEntry {
-            key,
+        entries.push(RawEntry {
+            key: Piece::of(text, key),
             value,
             is_list_item,
             section,
@@ -283,15 +441,24 @@ fn parse_entries(text: &str) -> (Vec<NpmrcEntry>, Vec<String>) {
     (entries, sections)
 }
 
-/// The top-level object ini builds, as an insertion-ordered list.
-#[derive(Default)]
-struct IniObject {
-    props: Vec<IniProperty>,
-    /// key → index in `props` (files can be large; lookups stay O(1)).
-    index: HashMap<String, usize>,
+fn string_value(text: &str, s: Cow<'_, str>) -> RawValue {
+    match &*s {
+        "true" => RawValue::Json(Value::Bool(true)),
+        "false" => RawValue::Json(Value::Bool(false)),
+        "null" => RawValue::Json(Value::Null),
+        _ => RawValue::Str(Piece::of(text, s)),
+    }
 }
 
-impl IniObject {
+/// The top-level object ini builds, as an insertion-ordered list.
+#[derive(Default)]
+struct IniObject<'a> {
+    props: Vec<IniProperty<'a>>,
+    /// key → index in `props` (files can be large; lookups stay O(1)).
+    index: HashMap<Cow<'a, str>, usize>,
+}
+
+impl<'a> IniObject<'a> {
     fn with_capacity(n: usize) -> Self {
         Self {
             props: Vec::with_capacity(n),
@@ -303,23 +470,23 @@ impl IniObject {
         self.index.get(key).copied()
     }
 
-    fn push(&mut self, key: &str, value: Value) -> usize {
+    fn push(&mut self, key: Cow<'a, str>, value: IniValue<'a>) -> usize {
+        self.index.insert(key.clone(), self.props.len());
         self.props.push(IniProperty {
-            key: key.to_string(),
+            key,
             value,
-            spans: Vec::new(),
+            spans: Spans::new(),
         });
-        self.index.insert(key.to_string(), self.props.len() - 1);
         self.props.len() - 1
     }
 
-    fn get(&self, key: &str) -> Option<&Value> {
+    fn get(&self, key: &str) -> Option<&IniValue<'a>> {
         self.position(key).map(|i| &self.props[i].value)
     }
 
     /// `p[key] = value`: replaces in place, or appends.
-    fn set(&mut self, key: &str, value: Value) {
-        match self.position(key) {
+    fn set(&mut self, key: Cow<'a, str>, value: IniValue<'a>) {
+        match self.position(&key) {
             Some(i) => self.props[i].value = value,
             None => {
                 self.push(key, value);
@@ -327,8 +494,16 @@ impl IniObject {
         }
     }
 
-    /// One `key=value` / `key[]=value` line, as ini's decode loop assigns it.
-    fn assign(&mut self, key: &str, value: Value, is_list_item: bool, span: &Range<usize>) {
+    /// One `key=value` / `key[]=value` line, as ini's decode loop assigns it: a list item
+    /// makes the key a list (wrapping a value already there), and any value assigned to
+    /// a list, even a JSON one, is appended.
+    fn assign(
+        &mut self,
+        key: &'a str,
+        value: IniValue<'a>,
+        is_list_item: bool,
+        span: &Range<usize>,
+    ) {
         let i = match self.position(key) {
             Some(i) => i,
             None => {
@@ -337,18 +512,21 @@ impl IniObject {
                 } else {
                     Value::Null
                 };
-                self.push(key, initial)
+                self.push(Cow::Borrowed(key), IniValue::Owned(initial))
             }
         };
         let prop = &mut self.props[i];
         prop.spans.push(span.clone());
-        if is_list_item && !prop.value.is_array() {
-            let first = prop.value.take();
-            prop.value = Value::Array(vec![first]);
-        }
-        match &mut prop.value {
-            Value::Array(items) => items.push(value),
-            other => *other = value,
+        if is_list_item || prop.value.is_array() {
+            let held = std::mem::replace(&mut prop.value, IniValue::Owned(Value::Null));
+            let mut items = match held.into_value() {
+                Value::Array(items) => items,
+                first => vec![first],
+            };
+            items.push(value.into_value());
+            prop.value = IniValue::Owned(Value::Array(items));
+        } else {
+            prop.value = value;
         }
     }
 
@@ -359,14 +537,10 @@ impl IniObject {
     fn nest_dotted_sections(&mut self) {
         // Only an object- or null-valued key starts a change; without one (the usual
         // file) the pass would walk every key for nothing.
-        if !self
-            .props
-            .iter()
-            .any(|p| matches!(p.value, Value::Object(_) | Value::Null))
-        {
+        if !self.props.iter().any(|p| p.value.is_object_or_null()) {
             return;
         }
-        let keys: Vec<String> = js_property_order(&self.props)
+        let keys: Vec<Cow<'a, str>> = js_property_order(&self.props)
             .into_iter()
             .map(|i| self.props[i].key.clone())
             .collect();
@@ -374,7 +548,7 @@ impl IniObject {
         for k in keys {
             // `typeof v === 'object' && !Array.isArray(v)`: objects, and also `null`,
             // so `//reg.example/:_authToken=null` is moved to `{"//reg": {"example/:_authToken": null}}`.
-            if !matches!(self.get(&k), Some(Value::Object(_) | Value::Null)) {
+            if !self.get(&k).is_some_and(IniValue::is_object_or_null) {
                 continue;
             }
             let mut parts = split_sections(&k);
@@ -384,25 +558,27 @@ impl IniObject {
             match first {
                 None if unescaped == last => continue,
                 None => {
-                    let value = self.get(&k).cloned().unwrap_or(Value::Null);
-                    self.set(&unescaped, value);
+                    let value = self
+                        .get(&k)
+                        .cloned()
+                        .unwrap_or(IniValue::Owned(Value::Null));
+                    self.set(Cow::Owned(unescaped), value);
                 }
                 Some(first) => {
                     // `typeof p[part] !== 'object'` replaces anything but an object,
                     // an array or null.
-                    let keep = matches!(
-                        self.get(&first),
-                        Some(Value::Object(_) | Value::Array(_) | Value::Null)
-                    ) && self.position(&first).is_some();
+                    let keep = self
+                        .get(&first)
+                        .is_some_and(|v| v.is_object_or_null() || v.is_array());
                     if !keep {
-                        self.set(&first, Value::Object(Default::default()));
+                        self.set(Cow::Owned(first), empty_object());
                     }
                 }
             }
             remove.push(k);
         }
         if !remove.is_empty() {
-            let remove: rustc_hash::FxHashSet<String> = remove.into_iter().collect();
+            let remove: rustc_hash::FxHashSet<Cow<'a, str>> = remove.into_iter().collect();
             self.props.retain(|p| !remove.contains(&p.key));
             self.index = self
                 .props
@@ -413,12 +589,12 @@ impl IniObject {
         }
     }
 
-    fn into_js_order(self) -> Vec<IniProperty> {
+    fn into_js_order(self) -> Vec<IniProperty<'a>> {
         let order = js_property_order(&self.props);
         if order.iter().enumerate().all(|(at, &i)| at == i) {
             return self.props;
         }
-        let mut slots: Vec<Option<IniProperty>> = self.props.into_iter().map(Some).collect();
+        let mut slots: Vec<Option<IniProperty<'a>>> = self.props.into_iter().map(Some).collect();
         order
             .into_iter()
             .filter_map(|i| slots.get_mut(i).and_then(Option::take))
@@ -443,7 +619,7 @@ fn split_sections(s: &str) -> Vec<String> {
 
 /// JavaScript's own-property order: array-index keys (canonical integers below
 /// 2^32 - 1) ascending, then the rest in insertion order. Returns indices into `props`.
-fn js_property_order(props: &[IniProperty]) -> Vec<usize> {
+fn js_property_order(props: &[IniProperty<'_>]) -> Vec<usize> {
     let index_of = |key: &str| -> Option<u32> {
         let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
         if !canonical || !key.bytes().all(|b| b.is_ascii_digit()) {
@@ -452,7 +628,7 @@ fn js_property_order(props: &[IniProperty]) -> Vec<usize> {
         key.parse::<u32>().ok().filter(|&n| n != u32::MAX)
     };
     let mut ints: Vec<(u32, usize)> = Vec::new();
-    let mut rest = Vec::new();
+    let mut rest = Vec::with_capacity(props.len());
     for (i, p) in props.iter().enumerate() {
         match index_of(&p.key) {
             Some(n) => ints.push((n, i)),
@@ -474,23 +650,24 @@ fn section_header(line: &str) -> Option<&str> {
         .then_some(&rest[..close])
 }
 
-enum Unquoted {
-    Plain(String),
+enum Unquoted<'a> {
+    Plain(Cow<'a, str>),
     Json(Value),
 }
 
-impl Unquoted {
-    fn into_string(self) -> String {
+impl<'a> Unquoted<'a> {
+    fn into_text(self) -> Cow<'a, str> {
         match self {
             Unquoted::Plain(s) => s,
-            Unquoted::Json(v) => js_string(&v),
+            Unquoted::Json(Value::String(s)) => Cow::Owned(s),
+            Unquoted::Json(v) => Cow::Owned(js_string(&v)),
         }
     }
 }
 
 /// ini's `unsafe()`: trim; a quoted value is JSON-decoded (single quotes stripped first);
 /// otherwise the value ends at the first unescaped `;` or `#`.
-fn unquote(raw: &str) -> Unquoted {
+fn unquote(raw: &str) -> Unquoted<'_> {
     let val = js_trim(raw);
     let quoted = (val.starts_with('"') && val.ends_with('"'))
         || (val.starts_with('\'') && val.ends_with('\''));
@@ -502,12 +679,12 @@ fn unquote(raw: &str) -> Unquoted {
         };
         return match serde_json::from_str::<Value>(inner) {
             Ok(v) => Unquoted::Json(v),
-            Err(_) => Unquoted::Plain(inner.to_string()),
+            Err(_) => Unquoted::Plain(Cow::Borrowed(inner)),
         };
     }
-    // Most values have no escape and no comment: nothing to walk.
-    if !val.contains(['\\', ';', '#']) {
-        return Unquoted::Plain(val.to_string());
+    // Most values have no escape and no comment: nothing to walk, nothing to copy.
+    if memchr::memchr3(b'\\', b';', b'#', val.as_bytes()).is_none() {
+        return Unquoted::Plain(Cow::Borrowed(val));
     }
     let mut out = String::with_capacity(val.len());
     let mut escaped = false;
@@ -529,7 +706,7 @@ fn unquote(raw: &str) -> Unquoted {
     if escaped {
         out.push('\\');
     }
-    Unquoted::Plain(js_trim(&out).to_string())
+    Unquoted::Plain(Cow::Owned(js_trim(&out).to_string()))
 }
 
 /// JavaScript's `String(value)` for the values ini can produce.
@@ -612,7 +789,7 @@ mod tests {
     fn top(text: &str) -> Vec<(String, Value)> {
         NpmrcDocument::parse(text.to_string())
             .top_level()
-            .map(|e| (e.key.clone(), e.value.clone()))
+            .map(|e| (e.key.to_string(), e.value.to_value()))
             .collect()
     }
 
@@ -803,7 +980,7 @@ mod tests {
                 NpmrcDocument::parse(input.to_string())
                     .ini_object()
                     .iter()
-                    .map(|p| json!([p.key.clone(), project(&p.value)]))
+                    .map(|p| json!([p.key.clone(), project(&p.value.to_value())]))
                     .collect(),
             );
             assert_eq!(got, expected, "input {input:?}");
@@ -873,21 +1050,18 @@ mod tests {
     #[test]
     fn sections_are_not_top_level() {
         let doc = NpmrcDocument::parse("a=1\n[sec]\nb=2\n".into());
-        let keys: Vec<_> = doc.top_level().map(|e| e.key.as_str()).collect();
+        let keys: Vec<_> = doc.top_level().map(|e| e.key).collect();
         assert_eq!(keys, vec!["a"]);
-        assert_eq!(doc.entries().len(), 2);
+        assert_eq!(doc.entries().count(), 2);
     }
 
     #[test]
     fn bom_and_crlf() {
         let doc = NpmrcDocument::parse("\u{feff}a=1\r\nb=2\r\n".into());
-        let keys: Vec<_> = doc.top_level().map(|e| e.key.as_str()).collect();
+        let keys: Vec<_> = doc.top_level().map(|e| e.key).collect();
         assert_eq!(keys, vec!["a", "b"]);
-        let b = &doc.entries()[1];
-        assert_eq!(
-            doc.without(std::slice::from_ref(&b.span)),
-            "\u{feff}a=1\r\n"
-        );
+        let b = doc.entries().nth(1).map(|e| e.span).unwrap_or(0..0);
+        assert_eq!(doc.without(std::slice::from_ref(&b)), "\u{feff}a=1\r\n");
     }
 
     #[test]
@@ -896,7 +1070,6 @@ mod tests {
         let doc = NpmrcDocument::parse(text.into());
         let tok = doc
             .entries()
-            .iter()
             .find(|e| e.key.ends_with("_authToken"))
             .map(|e| e.span.clone());
         assert_eq!(doc.without(&[tok.unwrap_or(0..0)]), "# c\n\na=1\n\n; end");
@@ -905,9 +1078,6 @@ mod tests {
     #[test]
     fn list_items() {
         let doc = NpmrcDocument::parse("ca[]=a\nca[]=b\n".into());
-        assert!(doc
-            .entries()
-            .iter()
-            .all(|e| e.is_list_item && e.key == "ca"));
+        assert!(doc.entries().all(|e| e.is_list_item && e.key == "ca"));
     }
 }

@@ -5,15 +5,18 @@
 pub mod env;
 pub mod locations;
 
-use rustc_hash::FxHashMap as HashMap;
+use hashbrown::HashTable;
+use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{LogoutError, Result};
-use crate::npmrc::{js_string, js_trim, NpmrcDocument};
+use crate::npmrc::{js_string, js_trim, span_in, IniValue, NpmrcDocument, Spans};
 pub use env::Env;
 
 /// The levels, highest priority first.
@@ -61,21 +64,87 @@ pub struct ConfigFile {
 pub struct ConfigLayer {
     pub level: ConfigLevel,
     pub file: Option<ConfigFile>,
-    values: HashMap<String, LayerValue>,
+    /// Keys and plain string values read from a file stay ranges of its text, so a
+    /// large file costs no allocation per line; lookups hash the text itself.
+    values: HashTable<LayerValue>,
 }
 
-/// One map entry per key holds both, so a large file costs one key allocation per line.
 #[derive(Clone)]
 struct LayerValue {
-    value: Value,
-    spans: Vec<Range<usize>>,
+    key: LayerText,
+    value: LayerData,
+    spans: Spans,
 }
 
-impl From<Value> for LayerValue {
-    fn from(value: Value) -> Self {
-        Self {
-            value,
-            spans: Vec::new(),
+/// A key: a range of the layer's file, or a string of its own (cli and env keys, keys
+/// that `${VAR}` expansion or decoding changed).
+#[derive(Clone)]
+enum LayerText {
+    File(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl LayerText {
+    fn of(text: &str, key: Cow<'_, str>) -> Self {
+        match key {
+            Cow::Borrowed(k) => match span_in(text, k) {
+                Some(range) => LayerText::File(range),
+                None => LayerText::Owned(k.into()),
+            },
+            Cow::Owned(k) => LayerText::Owned(k.into_boxed_str()),
+        }
+    }
+
+    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            LayerText::File(range) => text.get(range.clone()).unwrap_or_default(),
+            LayerText::Owned(k) => k,
+        }
+    }
+}
+
+#[derive(Clone)]
+enum LayerData {
+    /// A string value exactly as the file has it, made a `Value` only when read: a
+    /// logout reads a handful of the keys a file may hold.
+    File(Range<usize>, OnceLock<Value>),
+    Owned(Value),
+}
+
+fn hash_key(key: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+/// The text of a layer's file, which its `File` ranges index.
+fn file_text(file: &Option<ConfigFile>) -> &str {
+    file.as_ref()
+        .and_then(|f| f.document.as_ref())
+        .map(NpmrcDocument::text)
+        .unwrap_or_default()
+}
+
+/// Sets `key` in `values`: a later definition replaces the value and adds its lines.
+fn insert_value(
+    values: &mut HashTable<LayerValue>,
+    text: &str,
+    key: LayerText,
+    value: LayerData,
+    spans: Spans,
+) {
+    let name = key.resolve(text);
+    let entry = values.entry(
+        hash_key(name),
+        |v| v.key.resolve(text) == name,
+        |v| hash_key(v.key.resolve(text)),
+    );
+    match entry {
+        hashbrown::hash_table::Entry::Occupied(mut e) => {
+            let v = e.get_mut();
+            v.value = value;
+            v.spans.extend(spans);
+        }
+        hashbrown::hash_table::Entry::Vacant(e) => {
+            e.insert(LayerValue { key, value, spans });
         }
     }
 }
@@ -83,8 +152,8 @@ impl From<Value> for LayerValue {
 impl std::fmt::Debug for ConfigLayer {
     // Keys only: values include secrets.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut keys: Vec<&String> = self.values.keys().collect();
-        keys.sort();
+        let mut keys: Vec<&str> = self.keys().collect();
+        keys.sort_unstable();
         f.debug_struct("ConfigLayer")
             .field("level", &self.level)
             .field("file", &self.file.as_ref().map(|f| &f.path))
@@ -98,12 +167,61 @@ impl ConfigLayer {
         Self {
             level,
             file: None,
-            values: HashMap::default(),
+            values: HashTable::new(),
         }
     }
 
+    fn entry(&self, key: &str) -> Option<&LayerValue> {
+        let text = file_text(&self.file);
+        self.values
+            .find(hash_key(key), |v| v.key.resolve(text) == key)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.entry(key).is_some()
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.values.get(key).map(|v| &v.value)
+        let text = file_text(&self.file);
+        Some(match &self.entry(key)?.value {
+            LayerData::Owned(value) => value,
+            LayerData::File(range, value) => value.get_or_init(|| {
+                Value::String(text.get(range.clone()).unwrap_or_default().to_string())
+            }),
+        })
+    }
+
+    /// Sets a key that no file line defines (cli, env, normalised values).
+    fn set(&mut self, key: String, value: Value) {
+        let text = file_text(&self.file);
+        insert_value(
+            &mut self.values,
+            text,
+            LayerText::Owned(key.into_boxed_str()),
+            LayerData::Owned(value),
+            Spans::new(),
+        );
+    }
+
+    /// Replaces the value of a key, keeping the lines that define it.
+    fn replace_value(&mut self, key: &str, value: Value) {
+        let text = file_text(&self.file);
+        if let Some(v) = self
+            .values
+            .find_mut(hash_key(key), |v| v.key.resolve(text) == key)
+        {
+            v.value = LayerData::Owned(value);
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        let text = file_text(&self.file);
+        if let Ok(entry) = self
+            .values
+            .find_entry(hash_key(key), |v| v.key.resolve(text) == key)
+        {
+            entry.remove();
+        }
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -111,15 +229,13 @@ impl ConfigLayer {
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.values.keys().map(String::as_str)
+        let text = file_text(&self.file);
+        self.values.iter().map(move |v| v.key.resolve(text))
     }
 
     /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
     pub fn spans_of(&self, key: &str) -> &[Range<usize>] {
-        self.values
-            .get(key)
-            .map(|v| v.spans.as_slice())
-            .unwrap_or(&[])
+        self.entry(key).map(|v| v.spans.as_slice()).unwrap_or(&[])
     }
 }
 
@@ -209,7 +325,7 @@ impl Config {
         for (key, value) in &inputs.cli {
             let key = env::expand(key, env);
             let value = cfg.parse_field(&key, value.clone());
-            cli.values.insert(key, value.into());
+            cli.set(key, value);
         }
         cfg.insert_layer(cli)?;
 
@@ -217,7 +333,7 @@ impl Config {
         for (key, value) in env::config_from_env(env) {
             let key = env::expand(&key, env);
             let value = cfg.parse_field(&key, Value::String(value));
-            env_layer.values.insert(key, value.into());
+            env_layer.set(key, value);
         }
         cfg.insert_layer(env_layer)?;
 
@@ -288,10 +404,12 @@ impl Config {
         // npm's validation (every level but builtin) rewrites a URL-typed value to
         // `url.parse(value).href`: lowercase scheme and host, `/` for an empty path.
         if layer.level != ConfigLevel::Builtin {
-            if let Some(Value::String(r)) = layer.values.get_mut("registry").map(|v| &mut v.value) {
-                if let Some(normalized) = normalize_registry(r) {
-                    *r = normalized;
-                }
+            let normalized = match layer.get("registry") {
+                Some(Value::String(r)) => normalize_registry(r).filter(|n| n != r),
+                _ => None,
+            };
+            if let Some(normalized) = normalized {
+                layer.replace_value("registry", Value::String(normalized));
             }
         }
         if let Some(path) = layer.path() {
@@ -382,34 +500,32 @@ impl Config {
     fn read_file_layer(&self, level: ConfigLevel, path: PathBuf) -> Result<ConfigLayer> {
         let mut layer = ConfigLayer::new(level);
         let document = read_config_file(&path)?;
-        if let Some(doc) = &document {
-            // npm's loader walks the object `ini` decoded, in property order, expanding
-            // `${VAR}` in each key; a later key that expands to the same name wins.
-            let props = doc.ini_object();
-            layer.values.reserve(props.len());
-            for prop in props {
-                let key = if prop.key.contains("${") {
-                    env::expand(&prop.key, &self.env)
-                } else {
-                    prop.key
-                };
-                let value = self.parse_field(&key, prop.value);
-                match layer.values.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(mut e) => {
-                        let v = e.get_mut();
-                        v.value = value;
-                        v.spans.extend(prop.spans);
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(LayerValue {
-                            value,
-                            spans: prop.spans,
-                        });
-                    }
-                }
-            }
-        }
         layer.file = Some(ConfigFile { path, document });
+        let ConfigLayer { file, values, .. } = &mut layer;
+        let Some(doc) = file.as_ref().and_then(|f| f.document.as_ref()) else {
+            return Ok(layer);
+        };
+        let text = doc.text();
+        // npm's loader walks the object `ini` decoded, in property order, expanding
+        // `${VAR}` in each key; a later key that expands to the same name wins.
+        let props = doc.ini_object();
+        values.reserve(props.len(), |v| hash_key(v.key.resolve(text)));
+        for prop in props {
+            let key = if prop.key.contains("${") {
+                LayerText::Owned(env::expand(&prop.key, &self.env).into_boxed_str())
+            } else {
+                LayerText::of(text, prop.key)
+            };
+            let name = key.resolve(text);
+            let value = match prop.value {
+                IniValue::Str(s) if string_kept_as_is(name, s) => match span_in(text, s) {
+                    Some(range) => LayerData::File(range, OnceLock::new()),
+                    None => LayerData::Owned(Value::String(s.to_string())),
+                },
+                other => LayerData::Owned(self.parse_field(name, other.into_value())),
+            };
+            insert_value(values, text, key, value, prop.spans);
+        }
         Ok(layer)
     }
 
@@ -417,6 +533,7 @@ impl Config {
     /// for keys not typed as strings, `${VAR}` expansion, paths resolved.
     fn parse_field(&self, key: &str, value: Value) -> Value {
         match value {
+            Value::String(original) if string_kept_as_is(key, &original) => Value::String(original),
             Value::String(original) => {
                 let s = js_trim(&original);
                 if LIST_KEYS.contains(&key) && s.contains("\n\n") {
@@ -441,10 +558,6 @@ impl Config {
                     let resolved = locations::resolve_config_path(&s, &self.home, &self.cwd);
                     return Value::String(resolved.to_string_lossy().into_owned());
                 }
-                // Most values need neither trimming nor expansion: keep their allocation.
-                if s.len() == original.len() && !s.contains("${") {
-                    return Value::String(original);
-                }
                 Value::String(env::expand(s, &self.env))
             }
             Value::Array(items) => Value::Array(
@@ -462,7 +575,7 @@ impl Config {
     pub fn remove_keys(&mut self, level: ConfigLevel, keys: &[String]) {
         if let Some(layer) = self.layers.iter_mut().find(|l| l.level == level) {
             for key in keys {
-                layer.values.remove(key);
+                layer.remove(key);
             }
         }
     }
@@ -478,7 +591,7 @@ impl Config {
 
     /// The highest level that defines `key` (npm's `config.find`).
     pub fn find(&self, key: &str) -> Option<&ConfigLayer> {
-        self.layers.iter().find(|l| l.values.contains_key(key))
+        self.layers.iter().find(|l| l.contains(key))
     }
 
     /// The effective value of `key`.
@@ -526,6 +639,17 @@ impl Config {
             None => default,
         }
     }
+}
+
+/// Whether npm's `parseField` returns this string value unchanged for `key`: most values
+/// need no trimming, expansion, path resolution or literal conversion, and stay as read.
+fn string_kept_as_is(key: &str, s: &str) -> bool {
+    let changed = js_trim(s).len() != s.len()
+        || s.contains("${")
+        || PATH_KEYS.contains(&key)
+        || (LIST_KEYS.contains(&key) && s.contains("\n\n"))
+        || (!STRING_KEYS.contains(&key) && matches!(s, "true" | "false" | "null" | "undefined"));
+    !changed
 }
 
 /// A `registry` value as npm keeps it after validation (`url.parse(value).href`), or

@@ -53,7 +53,7 @@ pub fn check_text(text: &str, selector: u64) {
         .filter(|k| !present.contains(k))
         .collect();
     for entry in doc.entries() {
-        for k in [entry.key.clone(), expand(&entry.key, &env)] {
+        for k in [entry.key.to_string(), expand(entry.key, &env)] {
             if !present.contains(&k) && !absent.contains(&k) {
                 absent.push(k);
             }
@@ -86,7 +86,7 @@ pub fn check_text(text: &str, selector: u64) {
 pub fn present_keys(doc: &NpmrcDocument, env: &Env) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for entry in doc.top_level() {
-        let k = expand(&entry.key, env);
+        let k = expand(entry.key, env);
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -134,15 +134,14 @@ pub fn check_removal(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> String 
     let text = doc.text();
     let result = remove_keys(doc, env, keys);
 
-    let (gone, kept): (Vec<&NpmrcEntry>, Vec<&NpmrcEntry>) = doc
+    let (gone, kept): (Vec<NpmrcEntry>, Vec<NpmrcEntry>) = doc
         .entries()
-        .iter()
-        .partition(|e| e.section.is_none() && keys.contains(&expand(&e.key, env)));
+        .partition(|e| e.section.is_none() && keys.contains(&expand(e.key, env)));
 
     // The removed keys: those requested that were present, in the order requested.
     let mut expected_removed: Vec<String> = Vec::new();
     for k in keys {
-        if gone.iter().any(|e| &expand(&e.key, env) == k) && !expected_removed.contains(k) {
+        if gone.iter().any(|e| &expand(e.key, env) == k) && !expected_removed.contains(k) {
             expected_removed.push(k.clone());
         }
     }
@@ -192,8 +191,7 @@ pub fn check_removal(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> String 
     let kept_doc: Vec<Parsed> = kept.iter().map(|e| parsed(e, text, false)).collect();
     let out_doc: Vec<Parsed> = out
         .entries()
-        .iter()
-        .map(|e| parsed(e, out.text(), restored))
+        .map(|e| parsed(&e, out.text(), restored))
         .collect();
     assert_eq!(
         out_doc.len(),
@@ -239,10 +237,10 @@ fn parsed(e: &NpmrcEntry, text: &str, strip_bom: bool) -> Parsed {
         line
     };
     Parsed {
-        key: e.key.clone(),
-        value: e.value.clone(),
+        key: e.key.to_string(),
+        value: e.value.to_value(),
         is_list_item: e.is_list_item,
-        section: e.section.clone(),
+        section: e.section.map(str::to_string),
         line: line.to_string(),
     }
 }
