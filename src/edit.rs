@@ -9,7 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::config::env::{expand, Env};
+use crate::config::env::{expand, has_reference, Env};
 use crate::error::{LogoutError, Result};
 use crate::npmrc::{js_trim, NpmrcDocument};
 
@@ -31,7 +31,7 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut removed = Vec::new();
     for entry in doc.top_level() {
         // Most keys hold no `${`: compare them as they are, without allocating.
-        let expanded = if entry.key.contains("${") {
+        let expanded = if has_reference(entry.key) {
             std::borrow::Cow::Owned(expand(entry.key, env))
         } else {
             std::borrow::Cow::Borrowed(entry.key)

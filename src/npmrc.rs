@@ -11,10 +11,12 @@
 //! stays a range of the document's text, so reading a 20,000-line file does not allocate
 //! per line. Allocation was most of the cost of a large file.
 
-use rustc_hash::FxHashMap as HashMap;
+use crate::swar;
+use hashbrown::HashTable;
 use serde_json::Value;
 use smallvec::SmallVec;
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::ops::Range;
 
 /// The lines that define one key: nearly always exactly one, so it is kept inline.
@@ -219,6 +221,12 @@ impl NpmrcDocument {
     /// Section contents are not config npm reads; only the objects' existence matters
     /// (an object is truthy and prints as `[object Object]`).
     pub fn ini_object(&self) -> Vec<IniProperty<'_>> {
+        self.ini_object_indexed().0
+    }
+
+    /// [`Self::ini_object`], with the position of each key by [`hash_key`]: a config
+    /// layer whose keys need no expansion adopts it instead of hashing every key again.
+    pub fn ini_object_indexed(&self) -> (Vec<IniProperty<'_>>, HashTable<usize>) {
         let mut props = IniObject::with_capacity(self.entries.len());
         for entry in self.top_level() {
             props.assign(entry.key, entry.value, entry.is_list_item, &entry.span);
@@ -376,14 +384,13 @@ fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>) {
             };
             continue;
         }
-        let (raw_key, raw_value) = match memchr::memchr(b'=', line.as_bytes()) {
+        let (raw_key, raw_value) = match swar::find(line.as_bytes(), b'=') {
             Some(0) => continue,
             Some(i) => {
                 let v = &line[i + 1..];
                 // JS `.` stops at U+2028/U+2029, so ini's line regex fails on such a value.
                 // Both are encoded as E2 80 A8/A9; a byte search rules them out quickly.
-                if memchr::memchr(0xe2, v.as_bytes()).is_some()
-                    && v.contains(['\u{2028}', '\u{2029}'])
+                if swar::contains_any(v.as_bytes(), [0xe2]) && v.contains(['\u{2028}', '\u{2029}'])
                 {
                     continue;
                 }
@@ -454,30 +461,42 @@ fn string_value(text: &str, s: Cow<'_, str>) -> RawValue {
 #[derive(Default)]
 struct IniObject<'a> {
     props: Vec<IniProperty<'a>>,
-    /// key → index in `props` (files can be large; lookups stay O(1)).
-    index: HashMap<Cow<'a, str>, usize>,
+    /// Indices into `props`, hashed by key (files can be large; lookups stay O(1)).
+    index: HashTable<usize>,
+}
+
+/// The hash that key tables here (ini's object, config layers) use for a key's text.
+pub fn hash_key(key: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 impl<'a> IniObject<'a> {
     fn with_capacity(n: usize) -> Self {
         Self {
             props: Vec::with_capacity(n),
-            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+            index: HashTable::with_capacity(n),
         }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.index.get(key).copied()
+        let props = &self.props;
+        self.index
+            .find(hash_key(key), |&i| props[i].key == key)
+            .copied()
     }
 
+    /// Appends a key that is not there yet.
     fn push(&mut self, key: Cow<'a, str>, value: IniValue<'a>) -> usize {
-        self.index.insert(key.clone(), self.props.len());
+        let at = self.props.len();
+        let props = &self.props;
+        self.index
+            .insert_unique(hash_key(&key), at, |&i| hash_key(&props[i].key));
         self.props.push(IniProperty {
             key,
             value,
             spans: Spans::new(),
         });
-        self.props.len() - 1
+        at
     }
 
     fn get(&self, key: &str) -> Option<&IniValue<'a>> {
@@ -580,26 +599,34 @@ impl<'a> IniObject<'a> {
         if !remove.is_empty() {
             let remove: rustc_hash::FxHashSet<Cow<'a, str>> = remove.into_iter().collect();
             self.props.retain(|p| !remove.contains(&p.key));
-            self.index = self
-                .props
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.key.clone(), i))
-                .collect();
+            self.index = index_by_key(&self.props);
         }
     }
 
-    fn into_js_order(self) -> Vec<IniProperty<'a>> {
+    /// The properties in JavaScript order, with an index of their positions by
+    /// [`hash_key`].
+    fn into_js_order(self) -> (Vec<IniProperty<'a>>, HashTable<usize>) {
         let order = js_property_order(&self.props);
         if order.iter().enumerate().all(|(at, &i)| at == i) {
-            return self.props;
+            return (self.props, self.index);
         }
         let mut slots: Vec<Option<IniProperty<'a>>> = self.props.into_iter().map(Some).collect();
-        order
+        let props: Vec<IniProperty<'a>> = order
             .into_iter()
             .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-            .collect()
+            .collect();
+        let index = index_by_key(&props);
+        (props, index)
     }
+}
+
+/// Positions of `props` by [`hash_key`] of their keys.
+fn index_by_key(props: &[IniProperty<'_>]) -> HashTable<usize> {
+    let mut index = HashTable::with_capacity(props.len());
+    for (i, p) in props.iter().enumerate() {
+        index.insert_unique(hash_key(&p.key), i, |&j| hash_key(&props[j].key));
+    }
+    index
 }
 
 /// ini's `splitSections(str, '.')`: split at dots not preceded by a backslash.
@@ -683,7 +710,7 @@ fn unquote(raw: &str) -> Unquoted<'_> {
         };
     }
     // Most values have no escape and no comment: nothing to walk, nothing to copy.
-    if memchr::memchr3(b'\\', b';', b'#', val.as_bytes()).is_none() {
+    if !swar::contains_any(val.as_bytes(), [b'\\', b';', b'#']) {
         return Unquoted::Plain(Cow::Borrowed(val));
     }
     let mut out = String::with_capacity(val.len());

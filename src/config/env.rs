@@ -32,11 +32,18 @@ pub fn config_from_env(env: &Env) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether `input` holds a `${`, which `expand` may change. Asked of every key and value
+/// of a file, so it is a byte check before any substring search.
+pub fn has_reference(input: &str) -> bool {
+    let bytes = input.as_bytes();
+    crate::swar::contains_any(bytes, [b'$']) && bytes.windows(2).any(|w| w == b"${")
+}
+
 /// npm's `${NAME}` substitution. `${NAME?}` becomes empty when NAME is unset; a plain
 /// `${NAME}` that is unset stays as written. A run of backslashes before `$` is halved;
 /// an odd run escapes the reference.
 pub fn expand(input: &str, env: &Env) -> String {
-    if !input.contains("${") {
+    if !has_reference(input) {
         return input.to_string();
     }
     let bytes = input.as_bytes();

@@ -7,7 +7,6 @@ pub mod locations;
 
 use hashbrown::HashTable;
 use std::borrow::Cow;
-use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -16,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{LogoutError, Result};
-use crate::npmrc::{js_string, js_trim, span_in, IniValue, NpmrcDocument, Spans};
+use crate::npmrc::{hash_key, js_string, js_trim, span_in, IniValue, NpmrcDocument, Spans};
 pub use env::Env;
 
 /// The levels, highest priority first.
@@ -64,9 +63,17 @@ pub struct ConfigFile {
 pub struct ConfigLayer {
     pub level: ConfigLevel,
     pub file: Option<ConfigFile>,
-    /// Keys and plain string values read from a file stay ranges of its text, so a
-    /// large file costs no allocation per line; lookups hash the text itself.
-    values: HashTable<LayerValue>,
+    values: LayerValues,
+}
+
+/// A layer's keys and values. Keys and plain string values read from a file stay
+/// ranges of its text, so a large file costs no allocation per line; lookups hash the
+/// key's text.
+#[derive(Clone, Default)]
+struct LayerValues {
+    entries: Vec<LayerValue>,
+    /// Positions in `entries` by [`hash_key`]; a removed key leaves the index only.
+    index: HashTable<usize>,
 }
 
 #[derive(Clone)]
@@ -111,10 +118,6 @@ enum LayerData {
     Owned(Value),
 }
 
-fn hash_key(key: &str) -> u64 {
-    rustc_hash::FxBuildHasher.hash_one(key)
-}
-
 /// The text of a layer's file, which its `File` ranges index.
 fn file_text(file: &Option<ConfigFile>) -> &str {
     file.as_ref()
@@ -123,29 +126,52 @@ fn file_text(file: &Option<ConfigFile>) -> &str {
         .unwrap_or_default()
 }
 
-/// Sets `key` in `values`: a later definition replaces the value and adds its lines.
-fn insert_value(
-    values: &mut HashTable<LayerValue>,
-    text: &str,
-    key: LayerText,
-    value: LayerData,
-    spans: Spans,
-) {
-    let name = key.resolve(text);
-    let entry = values.entry(
-        hash_key(name),
-        |v| v.key.resolve(text) == name,
-        |v| hash_key(v.key.resolve(text)),
-    );
-    match entry {
-        hashbrown::hash_table::Entry::Occupied(mut e) => {
-            let v = e.get_mut();
-            v.value = value;
-            v.spans.extend(spans);
+impl LayerValues {
+    fn position(&self, text: &str, key: &str) -> Option<usize> {
+        let entries = &self.entries;
+        self.index
+            .find(hash_key(key), |&i| entries[i].key.resolve(text) == key)
+            .copied()
+    }
+
+    fn get(&self, text: &str, key: &str) -> Option<&LayerValue> {
+        self.position(text, key).map(|i| &self.entries[i])
+    }
+
+    fn get_mut(&mut self, text: &str, key: &str) -> Option<&mut LayerValue> {
+        self.position(text, key).map(|i| &mut self.entries[i])
+    }
+
+    /// Sets `key`: a later definition replaces the value and adds its lines.
+    fn insert(&mut self, text: &str, key: LayerText, value: LayerData, spans: Spans) {
+        if let Some(existing) = self.get_mut(text, key.resolve(text)) {
+            existing.value = value;
+            existing.spans.extend(spans);
+            return;
         }
-        hashbrown::hash_table::Entry::Vacant(e) => {
-            e.insert(LayerValue { key, value, spans });
+        let at = self.entries.len();
+        let entries = &self.entries;
+        self.index
+            .insert_unique(hash_key(key.resolve(text)), at, |&i| {
+                hash_key(entries[i].key.resolve(text))
+            });
+        self.entries.push(LayerValue { key, value, spans });
+    }
+
+    fn remove(&mut self, text: &str, key: &str) {
+        let entries = &self.entries;
+        if let Ok(found) = self
+            .index
+            .find_entry(hash_key(key), |&i| entries[i].key.resolve(text) == key)
+        {
+            found.remove();
         }
+    }
+
+    fn keys<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.index
+            .iter()
+            .map(move |&i| self.entries[i].key.resolve(text))
     }
 }
 
@@ -167,14 +193,12 @@ impl ConfigLayer {
         Self {
             level,
             file: None,
-            values: HashTable::new(),
+            values: LayerValues::default(),
         }
     }
 
     fn entry(&self, key: &str) -> Option<&LayerValue> {
-        let text = file_text(&self.file);
-        self.values
-            .find(hash_key(key), |v| v.key.resolve(text) == key)
+        self.values.get(file_text(&self.file), key)
     }
 
     pub fn contains(&self, key: &str) -> bool {
@@ -191,12 +215,10 @@ impl ConfigLayer {
         })
     }
 
-    /// Sets a key that no file line defines (cli, env, normalised values).
+    /// Sets a key that no file line defines (cli, env).
     fn set(&mut self, key: String, value: Value) {
-        let text = file_text(&self.file);
-        insert_value(
-            &mut self.values,
-            text,
+        self.values.insert(
+            file_text(&self.file),
             LayerText::Owned(key.into_boxed_str()),
             LayerData::Owned(value),
             Spans::new(),
@@ -205,23 +227,13 @@ impl ConfigLayer {
 
     /// Replaces the value of a key, keeping the lines that define it.
     fn replace_value(&mut self, key: &str, value: Value) {
-        let text = file_text(&self.file);
-        if let Some(v) = self
-            .values
-            .find_mut(hash_key(key), |v| v.key.resolve(text) == key)
-        {
+        if let Some(v) = self.values.get_mut(file_text(&self.file), key) {
             v.value = LayerData::Owned(value);
         }
     }
 
     fn remove(&mut self, key: &str) {
-        let text = file_text(&self.file);
-        if let Ok(entry) = self
-            .values
-            .find_entry(hash_key(key), |v| v.key.resolve(text) == key)
-        {
-            entry.remove();
-        }
+        self.values.remove(file_text(&self.file), key);
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -229,8 +241,7 @@ impl ConfigLayer {
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        let text = file_text(&self.file);
-        self.values.iter().map(move |v| v.key.resolve(text))
+        self.values.keys(file_text(&self.file))
     }
 
     /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
@@ -508,10 +519,11 @@ impl Config {
         let text = doc.text();
         // npm's loader walks the object `ini` decoded, in property order, expanding
         // `${VAR}` in each key; a later key that expands to the same name wins.
-        let props = doc.ini_object();
-        values.reserve(props.len(), |v| hash_key(v.key.resolve(text)));
+        let (props, index) = doc.ini_object_indexed();
+        let expands = props.iter().any(|p| env::has_reference(&p.key));
+        let mut entries = Vec::with_capacity(props.len());
         for prop in props {
-            let key = if prop.key.contains("${") {
+            let key = if expands && env::has_reference(&prop.key) {
                 LayerText::Owned(env::expand(&prop.key, &self.env).into_boxed_str())
             } else {
                 LayerText::of(text, prop.key)
@@ -524,7 +536,20 @@ impl Config {
                 },
                 other => LayerData::Owned(self.parse_field(name, other.into_value())),
             };
-            insert_value(values, text, key, value, prop.spans);
+            entries.push(LayerValue {
+                key,
+                value,
+                spans: prop.spans,
+            });
+        }
+        if expands {
+            // Expanded keys may now collide: insert one by one, the later winning.
+            for entry in entries {
+                values.insert(text, entry.key, entry.value, entry.spans);
+            }
+        } else {
+            // Keys are as ini decoded them, all distinct: ini's index fits as it is.
+            *values = LayerValues { entries, index };
         }
         Ok(layer)
     }
@@ -644,11 +669,14 @@ impl Config {
 /// Whether npm's `parseField` returns this string value unchanged for `key`: most values
 /// need no trimming, expansion, path resolution or literal conversion, and stay as read.
 fn string_kept_as_is(key: &str, s: &str) -> bool {
+    // Typed keys are plain words: a credential key (`//host/:_authToken`), the bulk of
+    // a large file, is none of them.
+    let typed = !key.starts_with("//");
     let changed = js_trim(s).len() != s.len()
-        || s.contains("${")
-        || PATH_KEYS.contains(&key)
-        || (LIST_KEYS.contains(&key) && s.contains("\n\n"))
-        || (!STRING_KEYS.contains(&key) && matches!(s, "true" | "false" | "null" | "undefined"));
+        || env::has_reference(s)
+        || (typed && PATH_KEYS.contains(&key))
+        || (typed && LIST_KEYS.contains(&key) && s.contains("\n\n"))
+        || (matches!(s, "true" | "false" | "null" | "undefined") && !STRING_KEYS.contains(&key));
     !changed
 }
 
