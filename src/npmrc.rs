@@ -364,7 +364,9 @@ fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ 
 }
 
 fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>) {
-    let mut entries = Vec::new();
+    // One entry per line at most: sized once, a large file's entries are not copied
+    // as the vector grows.
+    let mut entries = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
     let mut sections = Vec::new();
     // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
     let mut section: Option<Option<usize>> = None;
@@ -523,16 +525,24 @@ impl<'a> IniObject<'a> {
         is_list_item: bool,
         span: &Range<usize>,
     ) {
-        let i = match self.position(key) {
-            Some(i) => i,
-            None => {
-                let initial = if is_list_item {
-                    Value::Array(Vec::new())
-                } else {
-                    Value::Null
-                };
-                self.push(Cow::Borrowed(key), IniValue::Owned(initial))
-            }
+        let hash = hash_key(key);
+        let props = &self.props;
+        let Some(&i) = self.index.find(hash, |&i| props[i].key == key) else {
+            // A new key (the usual line): `p[key] = value`, or `[value]` for `key[]=`.
+            let value = if is_list_item {
+                IniValue::Owned(Value::Array(vec![value.into_value()]))
+            } else {
+                value
+            };
+            let at = props.len();
+            self.index
+                .insert_unique(hash, at, |&j| hash_key(&props[j].key));
+            self.props.push(IniProperty {
+                key: Cow::Borrowed(key),
+                value,
+                spans: smallvec::smallvec![span.clone()],
+            });
+            return;
         };
         let prop = &mut self.props[i];
         prop.spans.push(span.clone());
@@ -606,6 +616,10 @@ impl<'a> IniObject<'a> {
     /// The properties in JavaScript order, with an index of their positions by
     /// [`hash_key`].
     fn into_js_order(self) -> (Vec<IniProperty<'a>>, HashTable<usize>) {
+        // Only integer-like keys move; most files have none.
+        if !self.props.iter().any(|p| array_index(&p.key).is_some()) {
+            return (self.props, self.index);
+        }
         let order = js_property_order(&self.props);
         if order.iter().enumerate().all(|(at, &i)| at == i) {
             return (self.props, self.index);
@@ -644,20 +658,22 @@ fn split_sections(s: &str) -> Vec<String> {
     parts
 }
 
+/// The array index a key names in JavaScript (a canonical integer below 2^32 - 1).
+fn array_index(key: &str) -> Option<u32> {
+    let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
+    if !canonical || !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    key.parse::<u32>().ok().filter(|&n| n != u32::MAX)
+}
+
 /// JavaScript's own-property order: array-index keys (canonical integers below
 /// 2^32 - 1) ascending, then the rest in insertion order. Returns indices into `props`.
 fn js_property_order(props: &[IniProperty<'_>]) -> Vec<usize> {
-    let index_of = |key: &str| -> Option<u32> {
-        let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
-        if !canonical || !key.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        key.parse::<u32>().ok().filter(|&n| n != u32::MAX)
-    };
     let mut ints: Vec<(u32, usize)> = Vec::new();
     let mut rest = Vec::with_capacity(props.len());
     for (i, p) in props.iter().enumerate() {
-        match index_of(&p.key) {
+        match array_index(&p.key) {
             Some(n) => ints.push((n, i)),
             None => rest.push(i),
         }
