@@ -164,6 +164,9 @@ pub struct NpmrcDocument {
     entries: Vec<RawEntry>,
     /// `[name]` headers in file order (decoded, `__proto__` left out).
     sections: Vec<Piece>,
+    /// No section, no list item, no `null`, array or object value: ini's object is
+    /// then just the lines, a later duplicate replacing the value.
+    flat: bool,
 }
 
 impl std::fmt::Debug for NpmrcDocument {
@@ -200,11 +203,28 @@ impl std::fmt::Debug for IniProperty<'_> {
 impl NpmrcDocument {
     pub fn parse(text: String) -> Self {
         let (entries, sections) = parse_entries(&text);
+        let flat = sections.is_empty()
+            && entries.iter().all(|e| {
+                !e.is_list_item
+                    && e.section.is_none()
+                    && !matches!(
+                        e.value,
+                        RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
+                    )
+            });
         Self {
             text,
             entries,
             sections,
+            flat,
         }
+    }
+
+    /// Whether ini's object for this file is simply its lines in order, a duplicate
+    /// replacing the value in place: no sections, list items, `null`, arrays or objects,
+    /// so none of ini's rules for them apply.
+    pub fn is_flat(&self) -> bool {
+        self.flat
     }
 
     /// The top level of the object `ini.decode` builds, in JavaScript property order
@@ -259,7 +279,7 @@ impl NpmrcDocument {
     }
 
     /// Every entry, in file order.
-    pub fn entries(&self) -> impl Iterator<Item = NpmrcEntry<'_>> + '_ {
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = NpmrcEntry<'_>> + '_ {
         self.entries.iter().map(|raw| NpmrcEntry {
             key: raw.key.resolve(&self.text),
             value: match &raw.value {

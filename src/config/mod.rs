@@ -144,18 +144,24 @@ impl LayerValues {
 
     /// Sets `key`: a later definition replaces the value and adds its lines.
     fn insert(&mut self, text: &str, key: LayerText, value: LayerData, spans: Spans) {
-        if let Some(existing) = self.get_mut(text, key.resolve(text)) {
-            existing.value = value;
-            existing.spans.extend(spans);
-            return;
-        }
-        let at = self.entries.len();
+        let name = key.resolve(text);
         let entries = &self.entries;
-        self.index
-            .insert_unique(hash_key(key.resolve(text)), at, |&i| {
-                hash_key(entries[i].key.resolve(text))
-            });
-        self.entries.push(LayerValue { key, value, spans });
+        let slot = self.index.entry(
+            hash_key(name),
+            |&i| entries[i].key.resolve(text) == name,
+            |&i| hash_key(entries[i].key.resolve(text)),
+        );
+        match slot {
+            hashbrown::hash_table::Entry::Occupied(found) => {
+                let existing = &mut self.entries[*found.get()];
+                existing.value = value;
+                existing.spans.extend(spans);
+            }
+            hashbrown::hash_table::Entry::Vacant(free) => {
+                free.insert(entries.len());
+                self.entries.push(LayerValue { key, value, spans });
+            }
+        }
     }
 
     fn remove(&mut self, text: &str, key: &str) {
@@ -517,6 +523,17 @@ impl Config {
             return Ok(layer);
         };
         let text = doc.text();
+        if doc.is_flat() && !doc.top_level().any(|e| env::has_reference(e.key)) {
+            // The usual file: ini's object is its lines, a later duplicate replacing the
+            // value, and with no key to expand, property order cannot matter.
+            values.entries.reserve(doc.entries().len());
+            for entry in doc.top_level() {
+                let key = LayerText::of(text, Cow::Borrowed(entry.key));
+                let value = self.layer_data(entry.key, text, entry.value);
+                values.insert(text, key, value, smallvec::smallvec![entry.span]);
+            }
+            return Ok(layer);
+        }
         // npm's loader walks the object `ini` decoded, in property order, expanding
         // `${VAR}` in each key; a later key that expands to the same name wins.
         let (props, index) = doc.ini_object_indexed();
@@ -528,14 +545,7 @@ impl Config {
             } else {
                 LayerText::of(text, prop.key)
             };
-            let name = key.resolve(text);
-            let value = match prop.value {
-                IniValue::Str(s) if string_kept_as_is(name, s) => match span_in(text, s) {
-                    Some(range) => LayerData::File(range, OnceLock::new()),
-                    None => LayerData::Owned(Value::String(s.to_string())),
-                },
-                other => LayerData::Owned(self.parse_field(name, other.into_value())),
-            };
+            let value = self.layer_data(key.resolve(text), text, prop.value);
             entries.push(LayerValue {
                 key,
                 value,
@@ -552,6 +562,18 @@ impl Config {
             *values = LayerValues { entries, index };
         }
         Ok(layer)
+    }
+
+    /// A file value as the layer keeps it: still a range of the file's text when npm's
+    /// `parseField` would not change it.
+    fn layer_data(&self, key: &str, text: &str, value: IniValue<'_>) -> LayerData {
+        match value {
+            IniValue::Str(s) if string_kept_as_is(key, s) => match span_in(text, s) {
+                Some(range) => LayerData::File(range, OnceLock::new()),
+                None => LayerData::Owned(Value::String(s.to_string())),
+            },
+            other => LayerData::Owned(self.parse_field(key, other.into_value())),
+        }
     }
 
     /// npm's `parseField` for the keys logout reads: trim, literal `true`/`false`/`null`
