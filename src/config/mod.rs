@@ -164,6 +164,14 @@ impl LayerValues {
         }
     }
 
+    /// Room for `n` more keys, so that filling a layer from a large file never rehashes.
+    fn reserve(&mut self, text: &str, n: usize) {
+        self.entries.reserve(n);
+        let entries = &self.entries;
+        self.index
+            .reserve(n, |&i| hash_key(entries[i].key.resolve(text)));
+    }
+
     fn remove(&mut self, text: &str, key: &str) {
         let entries = &self.entries;
         if let Ok(found) = self
@@ -526,7 +534,7 @@ impl Config {
         if doc.is_flat() && !doc.top_level().any(|e| env::has_reference(e.key)) {
             // The usual file: ini's object is its lines, a later duplicate replacing the
             // value, and with no key to expand, property order cannot matter.
-            values.entries.reserve(doc.entries().len());
+            values.reserve(text, doc.entries().len());
             for entry in doc.top_level() {
                 let key = LayerText::of(text, Cow::Borrowed(entry.key));
                 let value = self.layer_data(entry.key, text, entry.value);
