@@ -530,20 +530,33 @@ impl Config {
         let Some(doc) = file.as_ref().and_then(|f| f.document.as_ref()) else {
             return Ok(layer);
         };
+        *values = if doc.is_flat() && !doc.top_level().any(|e| env::has_reference(e.key)) {
+            self.values_from_lines(doc)
+        } else {
+            self.values_from_ini_object(doc)
+        };
+        Ok(layer)
+    }
+
+    /// The usual file: ini's object is its lines, a later duplicate replacing the value,
+    /// and with no key to expand, property order cannot matter. Only for a flat document
+    /// whose keys hold no `${`.
+    fn values_from_lines(&self, doc: &NpmrcDocument) -> LayerValues {
         let text = doc.text();
-        if doc.is_flat() && !doc.top_level().any(|e| env::has_reference(e.key)) {
-            // The usual file: ini's object is its lines, a later duplicate replacing the
-            // value, and with no key to expand, property order cannot matter.
-            values.reserve(text, doc.entries().len());
-            for entry in doc.top_level() {
-                let key = LayerText::of(text, Cow::Borrowed(entry.key));
-                let value = self.layer_data(entry.key, text, entry.value);
-                values.insert(text, key, value, smallvec::smallvec![entry.span]);
-            }
-            return Ok(layer);
+        let mut values = LayerValues::default();
+        values.reserve(text, doc.entries().len());
+        for entry in doc.top_level() {
+            let key = LayerText::of(text, Cow::Borrowed(entry.key));
+            let value = self.layer_data(entry.key, text, entry.value);
+            values.insert(text, key, value, smallvec::smallvec![entry.span]);
         }
-        // npm's loader walks the object `ini` decoded, in property order, expanding
-        // `${VAR}` in each key; a later key that expands to the same name wins.
+        values
+    }
+
+    /// npm's loader walks the object `ini` decoded, in property order, expanding `${VAR}`
+    /// in each key; a later key that expands to the same name wins.
+    fn values_from_ini_object(&self, doc: &NpmrcDocument) -> LayerValues {
+        let text = doc.text();
         let (props, index) = doc.ini_object_indexed();
         let expands = props.iter().any(|p| env::has_reference(&p.key));
         let mut entries = Vec::with_capacity(props.len());
@@ -560,16 +573,16 @@ impl Config {
                 spans: prop.spans,
             });
         }
-        if expands {
-            // Expanded keys may now collide: insert one by one, the later winning.
-            for entry in entries {
-                values.insert(text, entry.key, entry.value, entry.spans);
-            }
-        } else {
+        if !expands {
             // Keys are as ini decoded them, all distinct: ini's index fits as it is.
-            *values = LayerValues { entries, index };
+            return LayerValues { entries, index };
         }
-        Ok(layer)
+        // Expanded keys may now collide: insert one by one, the later winning.
+        let mut values = LayerValues::default();
+        for entry in entries {
+            values.insert(text, entry.key, entry.value, entry.spans);
+        }
+        values
     }
 
     /// A file value as the layer keeps it: still a range of the file's text when npm's
@@ -768,4 +781,66 @@ fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
 fn home_dir() -> Option<PathBuf> {
     #[allow(deprecated)]
     std::env::home_dir()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a layer holds, in a comparable form: key → (value, spans), sorted.
+    fn contents(values: &LayerValues, text: &str) -> Vec<(String, Value, Vec<Range<usize>>)> {
+        let mut out: Vec<_> = values
+            .keys(text)
+            .map(|k| {
+                let v = values.get(text, k).map(|v| match &v.value {
+                    LayerData::Owned(value) => value.clone(),
+                    LayerData::File(range, _) => Value::String(text[range.clone()].to_string()),
+                });
+                let spans = values
+                    .get(text, k)
+                    .map(|v| v.spans.to_vec())
+                    .unwrap_or_default();
+                (k.to_string(), v.unwrap_or(Value::Null), spans)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// The shortcut for flat files must build exactly what ini's object gives.
+    #[test]
+    fn flat_files_read_the_same_both_ways() {
+        let config = Config {
+            layers: Vec::new(),
+            env: Env::new(),
+            cwd: PathBuf::from("/work"),
+            home: PathBuf::from("/home/u"),
+            local_prefix: PathBuf::from("/work"),
+            global_mode: false,
+        };
+        let texts = [
+            "registry=https://r.example/\n//r.example/:_authToken=t1\nsave-exact=true\n",
+            "a=1\na=2\nb=3\na=4\n",
+            "2=x\n1=y\nb=z\n01=w\n",
+            "'q'=\"v\"\nn='5'\nt=true\nf=false\nbare\n",
+            "cafile=~/ca.pem\nprefix = ./p \nuserconfig=undefined\nscope=true\n",
+            " k = v ; c\nx=a\\;b\n\"j\"='{\"no\":1}x'\n",
+            "\u{feff}a=1\r\nb=2\r\n\r\n; end",
+        ];
+        for text in texts {
+            let doc = NpmrcDocument::parse(text.to_string());
+            assert!(doc.is_flat(), "{text:?} should be flat");
+            assert_eq!(
+                contents(&config.values_from_lines(&doc), text),
+                contents(&config.values_from_ini_object(&doc), text),
+                "{text:?}"
+            );
+        }
+        for text in ["a[]=1\n", "[s]\nb=1\n", "n=null\n", "j='[1]'\nj=2\n"] {
+            assert!(
+                !NpmrcDocument::parse(text.to_string()).is_flat(),
+                "{text:?}"
+            );
+        }
+    }
 }
