@@ -114,7 +114,7 @@ impl LayerText {
 enum LayerData {
     /// A string value exactly as the file has it, made a `Value` only when read: a
     /// logout reads a handful of the keys a file may hold.
-    File(Range<usize>, OnceLock<Value>),
+    File(Range<usize>, OnceLock<Box<Value>>),
     Owned(Value),
 }
 
@@ -224,7 +224,9 @@ impl ConfigLayer {
         Some(match &self.entry(key)?.value {
             LayerData::Owned(value) => value,
             LayerData::File(range, value) => value.get_or_init(|| {
-                Value::String(text.get(range.clone()).unwrap_or_default().to_string())
+                Box::new(Value::String(
+                    text.get(range.clone()).unwrap_or_default().to_string(),
+                ))
             }),
         })
     }
