@@ -113,7 +113,7 @@ fn walk(config: &Config, registry: &RegistryUrl) -> Option<Credential> {
             continue;
         };
         let token = (kind == CredentialKind::Token)
-            .then(|| at("_authToken").map(|v| Secret::new(js_string(v))))
+            .then(|| at("_authToken").map(|v| Secret::new(js_string(&v))))
             .flatten();
         return Some(Credential {
             kind,
@@ -141,7 +141,7 @@ pub fn check_legacy_auth(config: &Config) -> Result<()> {
             Some(p) => format!("{} config ({})", level.as_str(), p.display()),
             None => format!("{} config", level.as_str()),
         };
-        let set = |key: &str| layer.get(key).is_some_and(js_truthy);
+        let set = |key: &str| layer.get(key).is_some_and(|v| js_truthy(&v));
         for key in ["_authtoken", "-authtoken"] {
             if set(key) {
                 problems.push(format!("`{key}` is not allowed in {place}"));

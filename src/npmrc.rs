@@ -280,7 +280,24 @@ impl NpmrcDocument {
 
     /// Every entry, in file order.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = NpmrcEntry<'_>> + '_ {
-        self.entries.iter().map(|raw| NpmrcEntry {
+        self.entries.iter().map(|raw| self.view(raw))
+    }
+
+    /// The entry at position `i` of [`Self::entries`].
+    pub fn entry(&self, i: usize) -> Option<NpmrcEntry<'_>> {
+        self.entries.get(i).map(|raw| self.view(raw))
+    }
+
+    /// The key of the entry at position `i` ("" past the end).
+    pub fn key_at(&self, i: usize) -> &str {
+        self.entries
+            .get(i)
+            .map(|raw| raw.key.resolve(&self.text))
+            .unwrap_or_default()
+    }
+
+    fn view<'a>(&'a self, raw: &'a RawEntry) -> NpmrcEntry<'a> {
+        NpmrcEntry {
             key: raw.key.resolve(&self.text),
             value: match &raw.value {
                 RawValue::Str(piece) => IniValue::Str(piece.resolve(&self.text)),
@@ -292,7 +309,7 @@ impl NpmrcDocument {
                 .and_then(|i| self.sections.get(i))
                 .map(|p| p.resolve(&self.text)),
             span: raw.span.clone(),
-        })
+        }
     }
 
     /// Entries npm's config sees (outside any `[section]`), in file order.

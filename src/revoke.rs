@@ -73,7 +73,7 @@ impl FetchSettings {
         cert_files: Option<(PathBuf, PathBuf)>,
     ) -> Result<Self> {
         let ms = |key: &str, default: f64| config.get_number(key, default).max(0.0) as u64;
-        let mut ca: Vec<String> = match config.get("ca") {
+        let mut ca: Vec<String> = match config.get("ca").as_deref() {
             Some(serde_json::Value::String(s)) if !s.is_empty() => vec![s.clone()],
             Some(serde_json::Value::Array(items)) => items
                 .iter()
@@ -186,7 +186,7 @@ fn select_proxy(config: &Config, registry: &url::Url) -> Option<String> {
                     .or_else(|| env_var("proxy"))
             }
         })?;
-    let no_proxy = match config.get("noproxy") {
+    let no_proxy = match config.get("noproxy").as_deref() {
         Some(serde_json::Value::Array(items)) => Some(
             items
                 .iter()

@@ -3,20 +3,19 @@
 //! File levels keep their parsed document so that the editor can remove exact lines.
 
 pub mod env;
+mod layer;
 pub mod locations;
 
-use hashbrown::HashTable;
 use std::borrow::Cow;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{LogoutError, Result};
-use crate::npmrc::{hash_key, js_string, js_trim, span_in, IniValue, NpmrcDocument, Spans};
+use crate::npmrc::{js_string, js_trim, NpmrcDocument};
 pub use env::Env;
+pub use layer::{ConfigFile, ConfigLayer};
 
 /// The levels, highest priority first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -48,221 +47,6 @@ impl ConfigLevel {
             self,
             ConfigLevel::Project | ConfigLevel::User | ConfigLevel::Global
         )
-    }
-}
-
-/// A config file as read: its path and, when it exists, its document.
-#[derive(Clone, Debug)]
-pub struct ConfigFile {
-    pub path: PathBuf,
-    pub document: Option<NpmrcDocument>,
-}
-
-/// One level's values, each with the lines that define it (file levels).
-#[derive(Clone)]
-pub struct ConfigLayer {
-    pub level: ConfigLevel,
-    pub file: Option<ConfigFile>,
-    values: LayerValues,
-}
-
-/// A layer's keys and values. Keys and plain string values read from a file stay
-/// ranges of its text, so a large file costs no allocation per line; lookups hash the
-/// key's text.
-#[derive(Clone, Default)]
-struct LayerValues {
-    entries: Vec<LayerValue>,
-    /// Positions in `entries` by [`hash_key`]; a removed key leaves the index only.
-    index: HashTable<usize>,
-}
-
-#[derive(Clone)]
-struct LayerValue {
-    key: LayerText,
-    value: LayerData,
-    spans: Spans,
-}
-
-/// A key: a range of the layer's file, or a string of its own (cli and env keys, keys
-/// that `${VAR}` expansion or decoding changed).
-#[derive(Clone)]
-enum LayerText {
-    File(Range<usize>),
-    Owned(Box<str>),
-}
-
-impl LayerText {
-    fn of(text: &str, key: Cow<'_, str>) -> Self {
-        match key {
-            Cow::Borrowed(k) => match span_in(text, k) {
-                Some(range) => LayerText::File(range),
-                None => LayerText::Owned(k.into()),
-            },
-            Cow::Owned(k) => LayerText::Owned(k.into_boxed_str()),
-        }
-    }
-
-    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
-        match self {
-            LayerText::File(range) => text.get(range.clone()).unwrap_or_default(),
-            LayerText::Owned(k) => k,
-        }
-    }
-}
-
-#[derive(Clone)]
-enum LayerData {
-    /// A string value exactly as the file has it, made a `Value` only when read: a
-    /// logout reads a handful of the keys a file may hold.
-    File(Range<usize>, OnceLock<Box<Value>>),
-    Owned(Value),
-}
-
-/// The text of a layer's file, which its `File` ranges index.
-fn file_text(file: &Option<ConfigFile>) -> &str {
-    file.as_ref()
-        .and_then(|f| f.document.as_ref())
-        .map(NpmrcDocument::text)
-        .unwrap_or_default()
-}
-
-impl LayerValues {
-    fn position(&self, text: &str, key: &str) -> Option<usize> {
-        let entries = &self.entries;
-        self.index
-            .find(hash_key(key), |&i| entries[i].key.resolve(text) == key)
-            .copied()
-    }
-
-    fn get(&self, text: &str, key: &str) -> Option<&LayerValue> {
-        self.position(text, key).map(|i| &self.entries[i])
-    }
-
-    fn get_mut(&mut self, text: &str, key: &str) -> Option<&mut LayerValue> {
-        self.position(text, key).map(|i| &mut self.entries[i])
-    }
-
-    /// Sets `key`: a later definition replaces the value and adds its lines.
-    fn insert(&mut self, text: &str, key: LayerText, value: LayerData, spans: Spans) {
-        let name = key.resolve(text);
-        let entries = &self.entries;
-        let slot = self.index.entry(
-            hash_key(name),
-            |&i| entries[i].key.resolve(text) == name,
-            |&i| hash_key(entries[i].key.resolve(text)),
-        );
-        match slot {
-            hashbrown::hash_table::Entry::Occupied(found) => {
-                let existing = &mut self.entries[*found.get()];
-                existing.value = value;
-                existing.spans.extend(spans);
-            }
-            hashbrown::hash_table::Entry::Vacant(free) => {
-                free.insert(entries.len());
-                self.entries.push(LayerValue { key, value, spans });
-            }
-        }
-    }
-
-    /// Room for `n` more keys, so that filling a layer from a large file never rehashes.
-    fn reserve(&mut self, text: &str, n: usize) {
-        self.entries.reserve(n);
-        let entries = &self.entries;
-        self.index
-            .reserve(n, |&i| hash_key(entries[i].key.resolve(text)));
-    }
-
-    fn remove(&mut self, text: &str, key: &str) {
-        let entries = &self.entries;
-        if let Ok(found) = self
-            .index
-            .find_entry(hash_key(key), |&i| entries[i].key.resolve(text) == key)
-        {
-            found.remove();
-        }
-    }
-
-    fn keys<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.index
-            .iter()
-            .map(move |&i| self.entries[i].key.resolve(text))
-    }
-}
-
-impl std::fmt::Debug for ConfigLayer {
-    // Keys only: values include secrets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut keys: Vec<&str> = self.keys().collect();
-        keys.sort_unstable();
-        f.debug_struct("ConfigLayer")
-            .field("level", &self.level)
-            .field("file", &self.file.as_ref().map(|f| &f.path))
-            .field("keys", &keys)
-            .finish()
-    }
-}
-
-impl ConfigLayer {
-    fn new(level: ConfigLevel) -> Self {
-        Self {
-            level,
-            file: None,
-            values: LayerValues::default(),
-        }
-    }
-
-    fn entry(&self, key: &str) -> Option<&LayerValue> {
-        self.values.get(file_text(&self.file), key)
-    }
-
-    pub fn contains(&self, key: &str) -> bool {
-        self.entry(key).is_some()
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        let text = file_text(&self.file);
-        Some(match &self.entry(key)?.value {
-            LayerData::Owned(value) => value,
-            LayerData::File(range, value) => value.get_or_init(|| {
-                Box::new(Value::String(
-                    text.get(range.clone()).unwrap_or_default().to_string(),
-                ))
-            }),
-        })
-    }
-
-    /// Sets a key that no file line defines (cli, env).
-    fn set(&mut self, key: String, value: Value) {
-        self.values.insert(
-            file_text(&self.file),
-            LayerText::Owned(key.into_boxed_str()),
-            LayerData::Owned(value),
-            Spans::new(),
-        );
-    }
-
-    /// Replaces the value of a key, keeping the lines that define it.
-    fn replace_value(&mut self, key: &str, value: Value) {
-        if let Some(v) = self.values.get_mut(file_text(&self.file), key) {
-            v.value = LayerData::Owned(value);
-        }
-    }
-
-    fn remove(&mut self, key: &str) {
-        self.values.remove(file_text(&self.file), key);
-    }
-
-    pub fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|f| f.path.as_path())
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.values.keys(file_text(&self.file))
-    }
-
-    /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
-    pub fn spans_of(&self, key: &str) -> &[Range<usize>] {
-        self.entry(key).map(|v| v.spans.as_slice()).unwrap_or(&[])
     }
 }
 
@@ -369,16 +153,24 @@ impl Config {
         // skipped only when `global` is exactly `true` (so `npm_config_global=1` walks
         // like global mode and still reads the project file).
         let location_global =
-            matches!(cfg.get("location"), Some(Value::String(l)) if l == "global");
-        cfg.global_mode = matches!(cfg.get("global"), Some(Value::Bool(true))) || location_global;
-        let walk_as_global =
-            cfg.get("global").is_some_and(crate::npmrc::js_truthy) || location_global;
-        cfg.local_prefix = match cfg.layer(ConfigLevel::Cli).and_then(|l| l.get("prefix")) {
+            matches!(cfg.get("location").as_deref(), Some(Value::String(l)) if l == "global");
+        cfg.global_mode =
+            matches!(cfg.get("global").as_deref(), Some(Value::Bool(true))) || location_global;
+        let walk_as_global = cfg
+            .get("global")
+            .is_some_and(|v| crate::npmrc::js_truthy(&v))
+            || location_global;
+        cfg.local_prefix = match cfg
+            .layer(ConfigLevel::Cli)
+            .and_then(|l| l.get("prefix"))
+            .as_deref()
+        {
             Some(Value::String(p)) if !p.is_empty() => PathBuf::from(p),
             _ => {
                 let workspaces_off = matches!(
                     cfg.layer(ConfigLevel::Cli)
-                        .and_then(|l| l.get("workspaces")),
+                        .and_then(|l| l.get("workspaces"))
+                        .as_deref(),
                     Some(Value::Bool(false))
                 );
                 locations::find_local_prefix(&cwd, !workspaces_off && !walk_as_global)?
@@ -431,7 +223,7 @@ impl Config {
         // npm's validation (every level but builtin) rewrites a URL-typed value to
         // `url.parse(value).href`: lowercase scheme and host, `/` for an empty path.
         if layer.level != ConfigLevel::Builtin {
-            let normalized = match layer.get("registry") {
+            let normalized = match layer.get("registry").as_deref() {
                 Some(Value::String(r)) => normalize_registry(r).filter(|n| n != r),
                 _ => None,
             };
@@ -503,7 +295,7 @@ impl Config {
         let Some(layer) = self.find(&key) else {
             return Ok(());
         };
-        let value = layer.get(&key).cloned().unwrap_or(Value::Null);
+        let value = layer.get(&key).map(Cow::into_owned).unwrap_or(Value::Null);
         let valid = match &value {
             Value::String(s) => normalize_registry(s).is_some(),
             _ => false,
@@ -525,78 +317,14 @@ impl Config {
     }
 
     fn read_file_layer(&self, level: ConfigLevel, path: PathBuf) -> Result<ConfigLayer> {
-        let mut layer = ConfigLayer::new(level);
         let document = read_config_file(&path)?;
-        layer.file = Some(ConfigFile { path, document });
-        let ConfigLayer { file, values, .. } = &mut layer;
-        let Some(doc) = file.as_ref().and_then(|f| f.document.as_ref()) else {
-            return Ok(layer);
-        };
-        *values = if doc.is_flat() && !doc.top_level().any(|e| env::has_reference(e.key)) {
-            self.values_from_lines(doc)
-        } else {
-            self.values_from_ini_object(doc)
-        };
-        Ok(layer)
-    }
-
-    /// The usual file: ini's object is its lines, a later duplicate replacing the value,
-    /// and with no key to expand, property order cannot matter. Only for a flat document
-    /// whose keys hold no `${`.
-    fn values_from_lines(&self, doc: &NpmrcDocument) -> LayerValues {
-        let text = doc.text();
-        let mut values = LayerValues::default();
-        values.reserve(text, doc.entries().len());
-        for entry in doc.top_level() {
-            let key = LayerText::of(text, Cow::Borrowed(entry.key));
-            let value = self.layer_data(entry.key, text, entry.value);
-            values.insert(text, key, value, smallvec::smallvec![entry.span]);
-        }
-        values
-    }
-
-    /// npm's loader walks the object `ini` decoded, in property order, expanding `${VAR}`
-    /// in each key; a later key that expands to the same name wins.
-    fn values_from_ini_object(&self, doc: &NpmrcDocument) -> LayerValues {
-        let text = doc.text();
-        let (props, index) = doc.ini_object_indexed();
-        let expands = props.iter().any(|p| env::has_reference(&p.key));
-        let mut entries = Vec::with_capacity(props.len());
-        for prop in props {
-            let key = if expands && env::has_reference(&prop.key) {
-                LayerText::Owned(env::expand(&prop.key, &self.env).into_boxed_str())
-            } else {
-                LayerText::of(text, prop.key)
-            };
-            let value = self.layer_data(key.resolve(text), text, prop.value);
-            entries.push(LayerValue {
-                key,
-                value,
-                spans: prop.spans,
-            });
-        }
-        if !expands {
-            // Keys are as ini decoded them, all distinct: ini's index fits as it is.
-            return LayerValues { entries, index };
-        }
-        // Expanded keys may now collide: insert one by one, the later winning.
-        let mut values = LayerValues::default();
-        for entry in entries {
-            values.insert(text, entry.key, entry.value, entry.spans);
-        }
-        values
-    }
-
-    /// A file value as the layer keeps it: still a range of the file's text when npm's
-    /// `parseField` would not change it.
-    fn layer_data(&self, key: &str, text: &str, value: IniValue<'_>) -> LayerData {
-        match value {
-            IniValue::Str(s) if string_kept_as_is(key, s) => match span_in(text, s) {
-                Some(range) => LayerData::File(range, OnceLock::new()),
-                None => LayerData::Owned(Value::String(s.to_string())),
-            },
-            other => LayerData::Owned(self.parse_field(key, other.into_value())),
-        }
+        let parse_field = |key: &str, value: Value| self.parse_field(key, value);
+        Ok(ConfigLayer::from_file(
+            level,
+            ConfigFile { path, document },
+            &self.env,
+            &parse_field,
+        ))
     }
 
     /// npm's `parseField` for the keys logout reads: trim, literal `true`/`false`/`null`
@@ -665,14 +393,14 @@ impl Config {
     }
 
     /// The effective value of `key`.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         self.find(key).and_then(|l| l.get(key))
     }
 
     /// The effective value as a string, when it is set to something other than
     /// `null`/`false`/`""`.
     pub fn get_string(&self, key: &str) -> Option<String> {
-        match self.get(key)? {
+        match self.get(key)?.as_ref() {
             Value::Null | Value::Bool(false) => None,
             Value::String(s) if s.is_empty() => None,
             v => Some(js_string(v)),
@@ -680,7 +408,7 @@ impl Config {
     }
 
     pub fn get_bool(&self, key: &str, default: bool) -> bool {
-        match self.get(key) {
+        match self.get(key).as_deref() {
             Some(Value::Bool(b)) => *b,
             Some(Value::String(s)) => !matches!(s.as_str(), "" | "false" | "0"),
             Some(Value::Null) => false,
@@ -690,7 +418,7 @@ impl Config {
     }
 
     pub fn get_number(&self, key: &str, default: f64) -> f64 {
-        match self.get(key) {
+        match self.get(key).as_deref() {
             Some(Value::Number(n)) => n.as_f64().unwrap_or(default),
             Some(Value::String(s)) => s.trim().parse::<f64>().unwrap_or(default),
             _ => default,
@@ -713,7 +441,7 @@ impl Config {
 
 /// Whether npm's `parseField` returns this string value unchanged for `key`: most values
 /// need no trimming, expansion, path resolution or literal conversion, and stay as read.
-fn string_kept_as_is(key: &str, s: &str) -> bool {
+pub(crate) fn string_kept_as_is(key: &str, s: &str) -> bool {
     // Typed keys are plain words: a credential key (`//host/:_authToken`), the bulk of
     // a large file, is none of them.
     let typed = !key.starts_with("//");
@@ -783,66 +511,4 @@ fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
 fn home_dir() -> Option<PathBuf> {
     #[allow(deprecated)]
     std::env::home_dir()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What a layer holds, in a comparable form: key → (value, spans), sorted.
-    fn contents(values: &LayerValues, text: &str) -> Vec<(String, Value, Vec<Range<usize>>)> {
-        let mut out: Vec<_> = values
-            .keys(text)
-            .map(|k| {
-                let v = values.get(text, k).map(|v| match &v.value {
-                    LayerData::Owned(value) => value.clone(),
-                    LayerData::File(range, _) => Value::String(text[range.clone()].to_string()),
-                });
-                let spans = values
-                    .get(text, k)
-                    .map(|v| v.spans.to_vec())
-                    .unwrap_or_default();
-                (k.to_string(), v.unwrap_or(Value::Null), spans)
-            })
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
-    }
-
-    /// The shortcut for flat files must build exactly what ini's object gives.
-    #[test]
-    fn flat_files_read_the_same_both_ways() {
-        let config = Config {
-            layers: Vec::new(),
-            env: Env::new(),
-            cwd: PathBuf::from("/work"),
-            home: PathBuf::from("/home/u"),
-            local_prefix: PathBuf::from("/work"),
-            global_mode: false,
-        };
-        let texts = [
-            "registry=https://r.example/\n//r.example/:_authToken=t1\nsave-exact=true\n",
-            "a=1\na=2\nb=3\na=4\n",
-            "2=x\n1=y\nb=z\n01=w\n",
-            "'q'=\"v\"\nn='5'\nt=true\nf=false\nbare\n",
-            "cafile=~/ca.pem\nprefix = ./p \nuserconfig=undefined\nscope=true\n",
-            " k = v ; c\nx=a\\;b\n\"j\"='{\"no\":1}x'\n",
-            "\u{feff}a=1\r\nb=2\r\n\r\n; end",
-        ];
-        for text in texts {
-            let doc = NpmrcDocument::parse(text.to_string());
-            assert!(doc.is_flat(), "{text:?} should be flat");
-            assert_eq!(
-                contents(&config.values_from_lines(&doc), text),
-                contents(&config.values_from_ini_object(&doc), text),
-                "{text:?}"
-            );
-        }
-        for text in ["a[]=1\n", "[s]\nb=1\n", "n=null\n", "j='[1]'\nj=2\n"] {
-            assert!(
-                !NpmrcDocument::parse(text.to_string()).is_flat(),
-                "{text:?}"
-            );
-        }
-    }
 }

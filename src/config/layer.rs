@@ -1,0 +1,513 @@
+//! One config level's keys and values, stored so that reading a large file costs little
+//! beyond parsing it: keys and plain values stay ranges of the file's text, and a flat
+//! file (the usual one) is not copied at all; the layer only indexes its lines.
+
+use hashbrown::hash_table::Entry;
+use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::env::{self, Env};
+use super::ConfigLevel;
+use crate::npmrc::{hash_key, span_in, IniValue, NpmrcDocument, Spans};
+
+/// A config file as read: its path and, when it exists, its document.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub document: Option<NpmrcDocument>,
+}
+
+/// One level's values, each with the lines that define it (file levels).
+#[derive(Clone)]
+pub struct ConfigLayer {
+    pub level: ConfigLevel,
+    pub file: Option<ConfigFile>,
+    values: LayerValues,
+}
+
+/// npm's `parseField` for one value of one key, as the caller's config applies it.
+pub type ParseField<'a> = &'a dyn Fn(&str, Value) -> Value;
+
+#[derive(Clone)]
+enum LayerValues {
+    /// Values set one by one: cli and env, and files that are not flat.
+    Entries(EntryValues),
+    /// A flat file ([`NpmrcDocument::is_flat`]) read in place.
+    Lines(LineValues),
+}
+
+/// Keys and values of their own, by the hash of the key's text.
+#[derive(Clone, Default)]
+struct EntryValues {
+    entries: Vec<LayerValue>,
+    /// Positions in `entries` by [`hash_key`]; a removed key leaves the index only.
+    index: HashTable<usize>,
+}
+
+#[derive(Clone)]
+struct LayerValue {
+    key: LayerText,
+    value: LayerData,
+    spans: Spans,
+}
+
+/// A key: a range of the layer's file, or a string of its own (cli and env keys, keys
+/// that `${VAR}` expansion or decoding changed).
+#[derive(Clone)]
+enum LayerText {
+    File(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl LayerText {
+    fn of(text: &str, key: Cow<'_, str>) -> Self {
+        match key {
+            Cow::Borrowed(k) => match span_in(text, k) {
+                Some(range) => LayerText::File(range),
+                None => LayerText::Owned(k.into()),
+            },
+            Cow::Owned(k) => LayerText::Owned(k.into_boxed_str()),
+        }
+    }
+
+    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            LayerText::File(range) => text.get(range.clone()).unwrap_or_default(),
+            LayerText::Owned(k) => k,
+        }
+    }
+}
+
+#[derive(Clone)]
+enum LayerData {
+    /// A string value exactly as the file has it.
+    File(Range<usize>),
+    Owned(Value),
+}
+
+/// A flat file's keys: the document entry that sets each one (its last line). Values are
+/// read from the document when asked for; only what npm's `parseField` changes is kept.
+#[derive(Clone, Default)]
+struct LineValues {
+    /// Entry indices by [`hash_key`] of their key.
+    index: HashTable<usize>,
+    /// All the lines of a key that several lines set, by its last entry.
+    repeated: FxHashMap<usize, Spans>,
+    /// Values that differ from the line's (parsed fields, a normalised `registry`).
+    changed: FxHashMap<usize, Value>,
+}
+
+impl EntryValues {
+    fn position(&self, text: &str, key: &str) -> Option<usize> {
+        let entries = &self.entries;
+        self.index
+            .find(hash_key(key), |&i| entries[i].key.resolve(text) == key)
+            .copied()
+    }
+
+    /// Sets `key`: a later definition replaces the value and adds its lines.
+    fn insert(&mut self, text: &str, key: LayerText, value: LayerData, spans: Spans) {
+        let name = key.resolve(text);
+        let entries = &self.entries;
+        let slot = self.index.entry(
+            hash_key(name),
+            |&i| entries[i].key.resolve(text) == name,
+            |&i| hash_key(entries[i].key.resolve(text)),
+        );
+        match slot {
+            Entry::Occupied(found) => {
+                let existing = &mut self.entries[*found.get()];
+                existing.value = value;
+                existing.spans.extend(spans);
+            }
+            Entry::Vacant(free) => {
+                free.insert(entries.len());
+                self.entries.push(LayerValue { key, value, spans });
+            }
+        }
+    }
+}
+
+impl LineValues {
+    fn position(&self, doc: &NpmrcDocument, key: &str) -> Option<usize> {
+        self.index
+            .find(hash_key(key), |&i| doc.key_at(i) == key)
+            .copied()
+    }
+
+    /// The same keys and values, each with a copy of its own: for a layer that must
+    /// take a key no line defines.
+    fn to_entries(&self, doc: &NpmrcDocument) -> EntryValues {
+        let text = doc.text();
+        let mut out = EntryValues::default();
+        for &i in &self.index {
+            let Some(entry) = doc.entry(i) else { continue };
+            let value = match (self.changed.get(&i), entry.value) {
+                (Some(v), _) => LayerData::Owned(v.clone()),
+                (None, IniValue::Str(s)) => match span_in(text, s) {
+                    Some(range) => LayerData::File(range),
+                    None => LayerData::Owned(Value::String(s.to_string())),
+                },
+                (None, other) => LayerData::Owned(other.into_value()),
+            };
+            let spans = self
+                .repeated
+                .get(&i)
+                .cloned()
+                .unwrap_or_else(|| smallvec::smallvec![entry.span.clone()]);
+            let key = LayerText::of(text, Cow::Borrowed(entry.key));
+            out.insert(text, key, value, spans);
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for ConfigLayer {
+    // Keys only: values include secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut keys: Vec<&str> = self.keys().collect();
+        keys.sort_unstable();
+        f.debug_struct("ConfigLayer")
+            .field("level", &self.level)
+            .field("file", &self.file.as_ref().map(|f| &f.path))
+            .field("keys", &keys)
+            .finish()
+    }
+}
+
+impl ConfigLayer {
+    pub fn new(level: ConfigLevel) -> Self {
+        Self {
+            level,
+            file: None,
+            values: LayerValues::Entries(EntryValues::default()),
+        }
+    }
+
+    /// A file level. `env` expands `${VAR}` in keys; `parse_field` is npm's typing of
+    /// values, applied to each value it would change.
+    pub fn from_file(
+        level: ConfigLevel,
+        file: ConfigFile,
+        env: &Env,
+        parse_field: ParseField<'_>,
+    ) -> Self {
+        let values = match &file.document {
+            None => LayerValues::Entries(EntryValues::default()),
+            Some(doc) if doc.is_flat() && !doc.entries().any(|e| env::has_reference(e.key)) => {
+                LayerValues::Lines(lines_of(doc, parse_field))
+            }
+            Some(doc) => LayerValues::Entries(entries_of(doc, env, parse_field)),
+        };
+        Self {
+            level,
+            file: Some(file),
+            values,
+        }
+    }
+
+    fn document(&self) -> Option<&NpmrcDocument> {
+        document_of(&self.file)
+    }
+
+    /// The text of the layer's file, which its `File` ranges index.
+    fn text(&self) -> &str {
+        text_of(&self.file)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        match (&self.values, self.document()) {
+            (LayerValues::Entries(e), _) => e.position(self.text(), key).is_some(),
+            (LayerValues::Lines(l), Some(doc)) => l.position(doc, key).is_some(),
+            (LayerValues::Lines(_), None) => false,
+        }
+    }
+
+    /// The value of `key` at this level. A string read from a file is made a `Value`
+    /// only here: a logout reads a handful of the keys a file may hold.
+    pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
+        let text = self.text();
+        match (&self.values, self.document()) {
+            (LayerValues::Entries(e), _) => {
+                let i = e.position(text, key)?;
+                Some(match &e.entries[i].value {
+                    LayerData::Owned(value) => Cow::Borrowed(value),
+                    LayerData::File(range) => Cow::Owned(Value::String(
+                        text.get(range.clone()).unwrap_or_default().to_string(),
+                    )),
+                })
+            }
+            (LayerValues::Lines(l), Some(doc)) => {
+                let i = l.position(doc, key)?;
+                if let Some(value) = l.changed.get(&i) {
+                    return Some(Cow::Borrowed(value));
+                }
+                Some(match doc.entry(i)?.value {
+                    IniValue::Str(s) => Cow::Owned(Value::String(s.to_string())),
+                    IniValue::Json(value) => Cow::Borrowed(value),
+                    IniValue::Owned(value) => Cow::Owned(value),
+                })
+            }
+            (LayerValues::Lines(_), None) => None,
+        }
+    }
+
+    /// Sets a key that no file line defines (cli, env).
+    pub fn set(&mut self, key: String, value: Value) {
+        if let (LayerValues::Lines(l), Some(doc)) = (&self.values, document_of(&self.file)) {
+            self.values = LayerValues::Entries(l.to_entries(doc));
+        }
+        let text = text_of(&self.file);
+        if let LayerValues::Entries(e) = &mut self.values {
+            e.insert(
+                text,
+                LayerText::Owned(key.into_boxed_str()),
+                LayerData::Owned(value),
+                Spans::new(),
+            );
+        }
+    }
+
+    /// Replaces the value of a key, keeping the lines that define it.
+    pub fn replace_value(&mut self, key: &str, value: Value) {
+        let text = text_of(&self.file);
+        match (&mut self.values, document_of(&self.file)) {
+            (LayerValues::Entries(e), _) => {
+                if let Some(i) = e.position(text, key) {
+                    e.entries[i].value = LayerData::Owned(value);
+                }
+            }
+            (LayerValues::Lines(l), Some(doc)) => {
+                if let Some(i) = l.position(doc, key) {
+                    l.changed.insert(i, value);
+                }
+            }
+            (LayerValues::Lines(_), None) => {}
+        }
+    }
+
+    /// Forgets `key`, as if its lines were gone from the file.
+    pub fn remove(&mut self, key: &str) {
+        let text = text_of(&self.file);
+        match (&mut self.values, document_of(&self.file)) {
+            (LayerValues::Entries(e), _) => {
+                let entries = &e.entries;
+                if let Ok(found) = e
+                    .index
+                    .find_entry(hash_key(key), |&i| entries[i].key.resolve(text) == key)
+                {
+                    found.remove();
+                }
+            }
+            (LayerValues::Lines(l), Some(doc)) => {
+                if let Ok(found) = l.index.find_entry(hash_key(key), |&i| doc.key_at(i) == key) {
+                    found.remove();
+                }
+            }
+            (LayerValues::Lines(_), None) => {}
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.file.as_ref().map(|f| f.path.as_path())
+    }
+
+    pub fn keys(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        let text = self.text();
+        match (&self.values, self.document()) {
+            (LayerValues::Entries(e), _) => {
+                Box::new(e.index.iter().map(move |&i| e.entries[i].key.resolve(text)))
+            }
+            (LayerValues::Lines(l), Some(doc)) => {
+                Box::new(l.index.iter().map(move |&i| doc.key_at(i)))
+            }
+            (LayerValues::Lines(_), None) => Box::new(std::iter::empty()),
+        }
+    }
+
+    /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
+    pub fn spans_of(&self, key: &str) -> Spans {
+        let text = self.text();
+        match (&self.values, self.document()) {
+            (LayerValues::Entries(e), _) => e
+                .position(text, key)
+                .map(|i| e.entries[i].spans.clone())
+                .unwrap_or_default(),
+            (LayerValues::Lines(l), Some(doc)) => match l.position(doc, key) {
+                Some(i) => match l.repeated.get(&i) {
+                    Some(spans) => spans.clone(),
+                    None => doc
+                        .entry(i)
+                        .map(|e| smallvec::smallvec![e.span])
+                        .unwrap_or_default(),
+                },
+                None => Spans::new(),
+            },
+            (LayerValues::Lines(_), None) => Spans::new(),
+        }
+    }
+}
+
+fn document_of(file: &Option<ConfigFile>) -> Option<&NpmrcDocument> {
+    file.as_ref().and_then(|f| f.document.as_ref())
+}
+
+fn text_of(file: &Option<ConfigFile>) -> &str {
+    document_of(file)
+        .map(NpmrcDocument::text)
+        .unwrap_or_default()
+}
+
+/// The usual file: ini's object is its lines, a later duplicate replacing the value,
+/// and with no key to expand, property order cannot matter.
+fn lines_of(doc: &NpmrcDocument, parse_field: ParseField<'_>) -> LineValues {
+    let mut lines = LineValues {
+        index: HashTable::with_capacity(doc.entries().len()),
+        ..LineValues::default()
+    };
+    for (i, entry) in doc.entries().enumerate() {
+        let slot = lines.index.entry(
+            hash_key(entry.key),
+            |&j| doc.key_at(j) == entry.key,
+            |&j| hash_key(doc.key_at(j)),
+        );
+        match slot {
+            Entry::Occupied(mut found) => {
+                let before = std::mem::replace(found.get_mut(), i);
+                let mut spans = lines.repeated.remove(&before).unwrap_or_else(|| {
+                    doc.entry(before)
+                        .map(|e| smallvec::smallvec![e.span])
+                        .unwrap_or_default()
+                });
+                spans.push(entry.span.clone());
+                lines.repeated.insert(i, spans);
+                lines.changed.remove(&before);
+            }
+            Entry::Vacant(free) => {
+                free.insert(i);
+            }
+        }
+        // JSON values are kept as they are; only strings are typed.
+        if let IniValue::Str(s) = entry.value {
+            if !super::string_kept_as_is(entry.key, s) {
+                lines
+                    .changed
+                    .insert(i, parse_field(entry.key, Value::String(s.to_string())));
+            }
+        }
+    }
+    lines
+}
+
+/// npm's loader walks the object `ini` decoded, in property order, expanding `${VAR}` in
+/// each key; a later key that expands to the same name wins.
+fn entries_of(doc: &NpmrcDocument, env: &Env, parse_field: ParseField<'_>) -> EntryValues {
+    let text = doc.text();
+    let (props, index) = doc.ini_object_indexed();
+    let expands = props.iter().any(|p| env::has_reference(&p.key));
+    let mut entries = Vec::with_capacity(props.len());
+    for prop in props {
+        let key = if expands && env::has_reference(&prop.key) {
+            LayerText::Owned(env::expand(&prop.key, env).into_boxed_str())
+        } else {
+            LayerText::of(text, prop.key)
+        };
+        let name = key.resolve(text);
+        let value = match prop.value {
+            IniValue::Str(s) if super::string_kept_as_is(name, s) => match span_in(text, s) {
+                Some(range) => LayerData::File(range),
+                None => LayerData::Owned(Value::String(s.to_string())),
+            },
+            other => LayerData::Owned(parse_field(name, other.into_value())),
+        };
+        entries.push(LayerValue {
+            key,
+            value,
+            spans: prop.spans,
+        });
+    }
+    if !expands {
+        // Keys are as ini decoded them, all distinct: ini's index fits as it is.
+        return EntryValues { entries, index };
+    }
+    // Expanded keys may now collide: insert one by one, the later winning.
+    let mut values = EntryValues::default();
+    for entry in entries {
+        values.insert(text, entry.key, entry.value, entry.spans);
+    }
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a layer holds, in a comparable form: key → (value, spans), sorted.
+    fn contents(layer: &ConfigLayer) -> Vec<(String, Value, Vec<Range<usize>>)> {
+        let mut out: Vec<_> = layer
+            .keys()
+            .map(|k| {
+                let value = layer.get(k).map(Cow::into_owned).unwrap_or(Value::Null);
+                (k.to_string(), value, layer.spans_of(k).to_vec())
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn typed(key: &str, value: Value) -> Value {
+        // Any change will do: the point is that both builds apply it to the same values.
+        match value {
+            Value::String(s) if key == "prefix" => Value::String(format!("/abs/{}", s.trim())),
+            Value::String(s) => Value::String(s.trim().to_string()),
+            other => other,
+        }
+    }
+
+    /// The in-place reading of flat files must hold exactly what ini's object gives.
+    #[test]
+    fn flat_files_read_the_same_both_ways() {
+        let texts = [
+            "registry=https://r.example/\n//r.example/:_authToken=t1\nsave-exact=true\n",
+            "a=1\na=2\nb=3\na=4\n",
+            "2=x\n1=y\nb=z\n01=w\n",
+            "'q'=\"v\"\nn='5'\nt=true\nf=false\nbare\n",
+            "cafile=~/ca.pem\nprefix = ./p \nuserconfig=undefined\nscope=true\n",
+            " k = v ; c\nx=a\\;b\n\"j\"='{\"no\":1}x'\n",
+            "\u{feff}a=1\r\nb=2\r\n\r\n; end",
+            "p= x \np=y\n",
+        ];
+        let env = Env::new();
+        for text in texts {
+            let doc = NpmrcDocument::parse(text.to_string());
+            assert!(doc.is_flat(), "{text:?} should be flat");
+            let file = ConfigFile {
+                path: PathBuf::from("/x/.npmrc"),
+                document: Some(doc.clone()),
+            };
+            let in_place = ConfigLayer::from_file(ConfigLevel::User, file.clone(), &env, &typed);
+            assert!(matches!(in_place.values, LayerValues::Lines(_)));
+            let mut copied = ConfigLayer::new(ConfigLevel::User);
+            copied.values = LayerValues::Entries(entries_of(&doc, &env, &typed));
+            copied.file = Some(file);
+            assert_eq!(contents(&in_place), contents(&copied), "{text:?}");
+
+            // Setting a key no line defines turns the in-place layer into copies.
+            let mut converted = in_place.clone();
+            converted.set("new".into(), Value::Bool(true));
+            copied.set("new".into(), Value::Bool(true));
+            assert_eq!(contents(&converted), contents(&copied), "{text:?}");
+        }
+        for text in ["a[]=1\n", "[s]\nb=1\n", "n=null\n", "j='[1]'\nj=2\n"] {
+            assert!(
+                !NpmrcDocument::parse(text.to_string()).is_flat(),
+                "{text:?}"
+            );
+        }
+    }
+}
