@@ -288,6 +288,11 @@ impl NpmrcDocument {
         self.entries.get(i).map(|raw| self.view(raw))
     }
 
+    /// The keys of [`Self::entries`], without building the rest of each entry.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.entries.iter().map(|raw| raw.key.resolve(&self.text))
+    }
+
     /// The key of the entry at position `i` ("" past the end).
     pub fn key_at(&self, i: usize) -> &str {
         self.entries
