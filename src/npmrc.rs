@@ -23,15 +23,15 @@ use std::ops::Range;
 pub type Spans = SmallVec<[Range<usize>; 1]>;
 
 /// A decoded key or string value: a range of the document's text when decoding changed
-/// nothing, otherwise a string of its own.
+/// nothing, otherwise a string of its own. Config layers keep keys the same way.
 #[derive(Clone)]
-enum Piece {
+pub enum Piece {
     Text(Range<usize>),
     Owned(Box<str>),
 }
 
 impl Piece {
-    fn of(text: &str, decoded: Cow<'_, str>) -> Self {
+    pub fn of(text: &str, decoded: Cow<'_, str>) -> Self {
         match decoded {
             Cow::Borrowed(s) => match span_in(text, s) {
                 Some(range) => Piece::Text(range),
@@ -41,7 +41,7 @@ impl Piece {
         }
     }
 
-    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
+    pub fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
         match self {
             Piece::Text(range) => text.get(range.clone()).unwrap_or_default(),
             Piece::Owned(s) => s,

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::env::{self, Env};
 use super::ConfigLevel;
-use crate::npmrc::{hash_key, span_in, IniValue, NpmrcDocument, Spans};
+use crate::npmrc::{hash_key, span_in, IniValue, NpmrcDocument, Piece, Spans};
 
 /// A config file as read: its path and, when it exists, its document.
 #[derive(Clone, Debug)]
@@ -51,36 +51,11 @@ struct EntryValues {
 
 #[derive(Clone)]
 struct LayerValue {
-    key: LayerText,
+    /// A range of the layer's file, or its own string (cli and env keys, keys that
+    /// `${VAR}` expansion or decoding changed).
+    key: Piece,
     value: LayerData,
     spans: Spans,
-}
-
-/// A key: a range of the layer's file, or a string of its own (cli and env keys, keys
-/// that `${VAR}` expansion or decoding changed).
-#[derive(Clone)]
-enum LayerText {
-    File(Range<usize>),
-    Owned(Box<str>),
-}
-
-impl LayerText {
-    fn of(text: &str, key: Cow<'_, str>) -> Self {
-        match key {
-            Cow::Borrowed(k) => match span_in(text, k) {
-                Some(range) => LayerText::File(range),
-                None => LayerText::Owned(k.into()),
-            },
-            Cow::Owned(k) => LayerText::Owned(k.into_boxed_str()),
-        }
-    }
-
-    fn resolve<'a>(&'a self, text: &'a str) -> &'a str {
-        match self {
-            LayerText::File(range) => text.get(range.clone()).unwrap_or_default(),
-            LayerText::Owned(k) => k,
-        }
-    }
 }
 
 #[derive(Clone)]
@@ -111,7 +86,7 @@ impl EntryValues {
     }
 
     /// Sets `key`: a later definition replaces the value and adds its lines.
-    fn insert(&mut self, text: &str, key: LayerText, value: LayerData, spans: Spans) {
+    fn insert(&mut self, text: &str, key: Piece, value: LayerData, spans: Spans) {
         let name = key.resolve(text);
         let entries = &self.entries;
         let slot = self.index.entry(
@@ -160,7 +135,7 @@ impl LineValues {
                 .get(&i)
                 .cloned()
                 .unwrap_or_else(|| smallvec::smallvec![entry.span.clone()]);
-            let key = LayerText::of(text, Cow::Borrowed(entry.key));
+            let key = Piece::of(text, Cow::Borrowed(entry.key));
             out.insert(text, key, value, spans);
         }
         out
@@ -266,7 +241,7 @@ impl ConfigLayer {
         if let LayerValues::Entries(e) = &mut self.values {
             e.insert(
                 text,
-                LayerText::Owned(key.into_boxed_str()),
+                Piece::Owned(key.into_boxed_str()),
                 LayerData::Owned(value),
                 Spans::new(),
             );
@@ -413,9 +388,9 @@ fn entries_of(doc: &NpmrcDocument, env: &Env, parse_field: ParseField<'_>) -> En
     let mut entries = Vec::with_capacity(props.len());
     for prop in props {
         let key = if expands && env::has_reference(&prop.key) {
-            LayerText::Owned(env::expand(&prop.key, env).into_boxed_str())
+            Piece::Owned(env::expand(&prop.key, env).into_boxed_str())
         } else {
-            LayerText::of(text, prop.key)
+            Piece::of(text, prop.key)
         };
         let name = key.resolve(text);
         let value = match prop.value {
