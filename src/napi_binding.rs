@@ -173,16 +173,20 @@ impl AbortHandle {
     }
 }
 
+/// `env_block`, when given, replaces `options.env`: the same variables as one string,
+/// `key\0value\0…` (see `index.js`), which crosses napi far faster than an object
+/// converted property by property.
 #[napi(js_name = "logout")]
 pub fn logout_native<'env>(
     env: &'env Env,
     options: Option<LogoutOptions>,
     handle: &AbortHandle,
+    env_block: Option<String>,
 ) -> Result<PromiseRaw<'env, NativeOutcome>> {
     let token = handle.token.clone();
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
-    let request = to_request(options);
+    let request = to_request(options, env_block);
     env.spawn_future(async move {
         let empty = NativeOutcome {
             result: None,
@@ -245,21 +249,25 @@ fn all_result(entries: Vec<logout::AllEntry>) -> LogoutAllResult {
     }
 }
 
-fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutError> {
+fn to_request(
+    o: LogoutOptions,
+    env_block: Option<String>,
+) -> std::result::Result<LogoutRequest, LogoutError> {
     let cwd = match o.cwd {
         Some(c) => PathBuf::from(c),
         None => std::env::current_dir().map_err(|e| {
             LogoutError::new("ENOENT", format!("cannot read the current directory: {e}"))
         })?,
     };
-    let env = match o.env {
-        Some(env) => env
+    let env = match (env_block, o.env) {
+        (Some(block), _) => parse_env_block(&block),
+        (None, Some(env)) => env
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect(),
         // The process environment (Node keeps it in sync with `process.env`); a variable
         // that is not valid Unicode is skipped rather than panicking.
-        None => std::env::vars_os()
+        (None, None) => std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
     };
@@ -286,6 +294,16 @@ fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutErro
         dry_run: o.dry_run.unwrap_or(false),
         force: o.force.unwrap_or(false),
     })
+}
+
+/// `key\0value\0…` into variables (`index.js` sends only keys and values without NUL).
+fn parse_env_block(block: &str) -> crate::config::Env {
+    let mut parts = block.split('\0');
+    let mut env = crate::config::Env::new();
+    while let (Some(key), Some(value)) = (parts.next(), parts.next()) {
+        env.insert(key.to_string(), value.to_string());
+    }
+    env
 }
 
 fn level_name(level: ConfigLevel) -> String {
@@ -374,5 +392,26 @@ impl From<LogoutError> for NativeError {
             code: e.code().to_string(),
             message: e.message().to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_block_reads_back_every_pair() {
+        let env = parse_env_block("HOME\0/h\0EMPTY\0\0\0empty key\0A\0x=y\0");
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("", "empty key"),
+                ("A", "x=y"),
+                ("EMPTY", ""),
+                ("HOME", "/h")
+            ]
+        );
+        assert!(parse_env_block("").is_empty());
     }
 }
