@@ -204,6 +204,39 @@ pub fn edit_file_known(
     dry_run: bool,
     known: Option<&NpmrcDocument>,
 ) -> Result<FileOutcome> {
+    edit_file_with(path, env, keys, dry_run, known, Wait::Yes)?
+        .ok_or_else(|| LogoutError::new("EINTERNAL", "the edit lock was not taken"))
+}
+
+/// `edit_file_known` (not a dry run) if the lock is free now; `None`, having done
+/// nothing, when another edit holds it. It never waits for another process, so it may
+/// run where blocking long is not acceptable: it blocks only on its own reads, writes
+/// and fsyncs.
+pub fn try_edit_file_known(
+    path: &Path,
+    env: &Env,
+    keys: &[String],
+    known: Option<&NpmrcDocument>,
+) -> Result<Option<FileOutcome>> {
+    edit_file_with(path, env, keys, false, known, Wait::No)
+}
+
+/// Whether taking the lock may wait for its holder.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Yes,
+    No,
+}
+
+/// `None` only with `Wait::No`, when the lock is held elsewhere.
+fn edit_file_with(
+    path: &Path,
+    env: &Env,
+    keys: &[String],
+    dry_run: bool,
+    known: Option<&NpmrcDocument>,
+    wait: Wait,
+) -> Result<Option<FileOutcome>> {
     let is_symlink = fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
         .unwrap_or(false);
@@ -214,22 +247,24 @@ pub fn edit_file_known(
     };
     if dry_run {
         let Some(text) = read_text(&target)? else {
-            return Ok(FileOutcome {
+            return Ok(Some(FileOutcome {
                 removed: Vec::new(),
                 deleted: false,
-            });
+            }));
         };
         let removal = remove_keys(&document_of(text, known), env, keys);
         let deleted = !removal.removed.is_empty() && is_blank(&removal.text) && !is_symlink;
-        return Ok(FileOutcome {
+        return Ok(Some(FileOutcome {
             removed: removal.removed,
             deleted,
-        });
+        }));
     }
-    let lock = Lock::acquire(&target)?;
+    let Some(lock) = Lock::acquire(&target, wait)? else {
+        return Ok(None);
+    };
     let result = edit_locked(&target, env, keys, is_symlink, known, &lock);
     lock.release();
-    result
+    result.map(Some)
 }
 
 /// The document for `text`: the caller's, when it was parsed from these very bytes.
@@ -479,14 +514,15 @@ enum Lock {
 }
 
 impl Lock {
-    fn acquire(target: &Path) -> Result<Self> {
+    /// `None` when `wait` is `No` and another holds the lock.
+    fn acquire(target: &Path, wait: Wait) -> Result<Option<Self>> {
         #[cfg(target_os = "linux")]
         if let Some(dir) = lockable_dir(dir_of(target)) {
-            dir.lock()
+            let taken = lock_file(&dir, wait)
                 .map_err(|e| LogoutError::io("cannot lock the directory of", target, &e))?;
-            return Ok(Lock::Dir(dir));
+            return Ok(taken.then_some(Lock::Dir(dir)));
         }
-        FileLock::acquire(target).map(Lock::File)
+        Ok(FileLock::acquire(target, wait)?.map(Lock::File))
     }
 
     /// Makes a rename or unlink in the directory durable.
@@ -541,8 +577,22 @@ struct FileLock {
     file: File,
 }
 
+/// `flock`s `file`: `Ok(false)` when `wait` is `No` and another holds it.
+fn lock_file(file: &File, wait: Wait) -> io::Result<bool> {
+    match wait {
+        Wait::Yes => file.lock().map(|()| true),
+        Wait::No => match file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(fs::TryLockError::WouldBlock) => Ok(false),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        },
+    }
+}
+
 impl FileLock {
-    fn acquire(target: &Path) -> Result<Self> {
+    /// `None` when `wait` is `No` and another holds the lock (the lock file then stays:
+    /// it is its holder's).
+    fn acquire(target: &Path, wait: Wait) -> Result<Option<Self>> {
         let path = dir_of(target).join(format!(".{}.registry-logout.lock", file_name(target)));
         loop {
             let mut options = OpenOptions::new();
@@ -558,10 +608,11 @@ impl FileLock {
                 Err(e) if found_existing && e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(LogoutError::io("cannot create lock file", &path, &e)),
             };
-            file.lock()
-                .map_err(|e| LogoutError::io("cannot lock", &path, &e))?;
+            if !lock_file(&file, wait).map_err(|e| LogoutError::io("cannot lock", &path, &e))? {
+                return Ok(None);
+            }
             if same_file(&file, &path) {
-                return Ok(Self { path, file });
+                return Ok(Some(Self { path, file }));
             }
         }
     }
@@ -727,7 +778,7 @@ mod tests {
     #[test]
     fn the_lock_serialises_edits() {
         serialises(|path| {
-            let lock = Lock::acquire(path).unwrap();
+            let lock = Lock::acquire(path, Wait::Yes).unwrap().unwrap();
             Box::new(move || lock.release())
         });
     }
@@ -735,16 +786,58 @@ mod tests {
     #[test]
     fn the_lock_file_serialises_edits() {
         serialises(|path| {
-            let lock = FileLock::acquire(path).unwrap();
+            let lock = FileLock::acquire(path, Wait::Yes).unwrap().unwrap();
             Box::new(move || lock.release())
         });
+    }
+
+    #[test]
+    fn try_edit_does_nothing_while_another_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        let text = "a=1\n//h/:_authToken=t\n";
+        fs::write(&path, text).unwrap();
+        let k = keys(&["//h/:_authToken"]);
+        let held = Lock::acquire(&path, Wait::Yes).unwrap().unwrap();
+        assert!(try_edit_file_known(&path, &Env::new(), &k, None)
+            .unwrap()
+            .is_none());
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        held.release();
+        let out = try_edit_file_known(&path, &Env::new(), &k, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.removed, k);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
+    }
+
+    #[test]
+    fn a_busy_lock_file_is_not_taken_nor_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        let lock_file = dir.path().join("..npmrc.registry-logout.lock");
+        let held = FileLock::acquire(&path, Wait::Yes).unwrap().unwrap();
+        assert!(FileLock::acquire(&path, Wait::No).unwrap().is_none());
+        assert!(lock_file.exists(), "the lock file is its holder's");
+        held.release();
+        assert!(!lock_file.exists());
+        let again = FileLock::acquire(&path, Wait::No).unwrap().unwrap();
+        again.release();
+        assert!(!lock_file.exists());
     }
 
     #[cfg(target_os = "linux")]
     #[test]
     fn a_local_directory_is_locked_itself() {
         let dir = tempfile::tempdir().unwrap();
-        let lock = Lock::acquire(&dir.path().join(".npmrc")).unwrap();
+        let lock = Lock::acquire(&dir.path().join(".npmrc"), Wait::Yes)
+            .unwrap()
+            .unwrap();
         assert!(matches!(lock, Lock::Dir(_)));
         lock.release();
     }
@@ -754,7 +847,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         fs::create_dir(dir.path().join("..npmrc.registry-logout.lock")).unwrap();
-        let err = FileLock::acquire(&path).err().unwrap();
+        let err = FileLock::acquire(&path, Wait::Yes).err().unwrap();
         assert_eq!(err.code(), "EISDIR");
     }
 
