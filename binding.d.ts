@@ -40,6 +40,10 @@ export interface FileChangeInfo {
  * `env_block`, when given, replaces `options.env`: the same variables as one string,
  * `key\0value\0…` (see `index.js`), which crosses napi far faster than an object
  * converted property by property.
+ *
+ * The work runs as one task on napi's runtime, which settles the promise itself:
+ * napi's `spawn_future` would spawn a second task to watch the first for a panic, one
+ * more task to schedule and, often, one more thread to wake. A panic is caught here.
  */
 export declare function logout(options: LogoutOptions | undefined | null, handle: AbortHandle, envBlock?: string | undefined | null): Promise<NativeOutcome>
 

@@ -176,55 +176,95 @@ impl AbortHandle {
 /// `env_block`, when given, replaces `options.env`: the same variables as one string,
 /// `key\0value\0…` (see `index.js`), which crosses napi far faster than an object
 /// converted property by property.
-#[napi(js_name = "logout")]
+///
+/// The work runs as one task on napi's runtime, which settles the promise itself:
+/// napi's `spawn_future` would spawn a second task to watch the first for a panic, one
+/// more task to schedule and, often, one more thread to wake. A panic is caught here.
+#[napi(js_name = "logout", ts_return_type = "Promise<NativeOutcome>")]
 pub fn logout_native<'env>(
     env: &'env Env,
     options: Option<LogoutOptions>,
     handle: &AbortHandle,
     env_block: Option<String>,
-) -> Result<PromiseRaw<'env, NativeOutcome>> {
+) -> Result<Object<'env>> {
     let token = handle.token.clone();
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
     let request = to_request(options, env_block);
-    env.spawn_future(async move {
-        let empty = NativeOutcome {
-            result: None,
-            all: None,
-            error: None,
-        };
-        let request = match request {
-            Ok(r) => r,
-            Err(e) => {
-                return Ok(NativeOutcome {
-                    error: Some(e.into()),
-                    ..empty
-                })
-            }
-        };
-        if all {
-            return Ok(match logout::logout_all(&request, &token).await {
-                Ok(entries) => NativeOutcome {
-                    all: Some(all_result(entries)),
-                    ..empty
-                },
-                Err(e) => NativeOutcome {
-                    error: Some(e.into()),
-                    ..empty
-                },
-            });
+    let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
+    napi::bindgen_prelude::spawn(async move {
+        match CatchUnwind(Box::pin(run(request, all, token))).await {
+            Ok(outcome) => deferred.resolve(move |_| Ok(outcome)),
+            Err(_) => deferred.reject(Error::new(
+                Status::GenericFailure,
+                "registry-logout: internal error (a panic, reported on stderr)",
+            )),
         }
-        Ok(match logout::logout(&request, &token).await {
-            Ok(report) => NativeOutcome {
-                result: Some(report.into()),
+    });
+    Ok(promise)
+}
+
+async fn run(
+    request: std::result::Result<LogoutRequest, LogoutError>,
+    all: bool,
+    token: CancellationToken,
+) -> NativeOutcome {
+    let empty = NativeOutcome {
+        result: None,
+        all: None,
+        error: None,
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => {
+            return NativeOutcome {
+                error: Some(e.into()),
+                ..empty
+            }
+        }
+    };
+    if all {
+        return match logout::logout_all(&request, &token).await {
+            Ok(entries) => NativeOutcome {
+                all: Some(all_result(entries)),
                 ..empty
             },
             Err(e) => NativeOutcome {
                 error: Some(e.into()),
                 ..empty
             },
-        })
-    })
+        };
+    }
+    match logout::logout(&request, &token).await {
+        Ok(report) => NativeOutcome {
+            result: Some(report.into()),
+            ..empty
+        },
+        Err(e) => NativeOutcome {
+            error: Some(e.into()),
+            ..empty
+        },
+    }
+}
+
+/// A future whose panic becomes its output instead of unwinding into the runtime (where
+/// it would leave the promise unsettled and the event loop held open).
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.get_mut().0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 fn all_result(entries: Vec<logout::AllEntry>) -> LogoutAllResult {
@@ -398,6 +438,20 @@ impl From<LogoutError> for NativeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_the_work_becomes_an_outcome() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let fine = runtime.block_on(CatchUnwind(Box::pin(async { 7 })));
+        assert_eq!(fine.unwrap(), 7);
+        let panicked = runtime.block_on(CatchUnwind(Box::pin(async {
+            tokio::task::yield_now().await;
+            panic!("boom")
+        })));
+        assert!(panicked.is_err());
+    }
 
     #[test]
     fn env_block_reads_back_every_pair() {
