@@ -45,7 +45,7 @@ export interface FileChangeInfo {
  * napi's `spawn_future` would spawn a second task to watch the first for a panic, one
  * more task to schedule and, often, one more thread to wake. A panic is caught here.
  */
-export declare function logout(options: LogoutOptions | undefined | null, handle: AbortHandle, envBlock?: string | undefined | null): Promise<NativeOutcome>
+export declare function logout(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<NativeOutcome>
 
 /** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
 export interface LogoutAllEntry {

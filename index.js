@@ -103,9 +103,13 @@ async function logout (options, signal) {
   }
   const block = envBlock(native.env)
   if (block !== undefined) native.env = undefined
-  const handle = new binding.AbortHandle()
-  const onAbort = () => handle.abort()
-  if (signal) signal.addEventListener('abort', onAbort, { once: true })
+  // Only a signal needs a handle (a native object the GC must finalize).
+  let handle, onAbort
+  if (signal) {
+    handle = new binding.AbortHandle()
+    onAbort = () => handle.abort()
+    signal.addEventListener('abort', onAbort, { once: true })
+  }
   let outcome
   try {
     try {

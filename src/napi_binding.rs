@@ -184,30 +184,34 @@ impl AbortHandle {
 pub fn logout_native<'env>(
     env: &'env Env,
     options: Option<LogoutOptions>,
-    handle: &AbortHandle,
+    handle: Option<&AbortHandle>,
     env_block: Option<String>,
 ) -> Result<Object<'env>> {
-    let token = handle.token.clone();
+    // Without an AbortSignal (the JS side then passes no handle) nothing can cancel.
+    let token = handle.map_or_else(CancellationToken::new, |h| h.token.clone());
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
     let request = to_request(options, env_block);
     let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
     napi::bindgen_prelude::spawn(async move {
-        match CatchUnwind(Box::pin(run(request, all, token))).await {
+        let outcome = CatchUnwind(Box::pin(run(&request, all, &token))).await;
+        match outcome {
             Ok(outcome) => deferred.resolve(move |_| Ok(outcome)),
             Err(_) => deferred.reject(Error::new(
                 Status::GenericFailure,
                 "registry-logout: internal error (a panic, reported on stderr)",
             )),
         }
+        // Freed once JS has its answer, not before.
+        drop(request);
     });
     Ok(promise)
 }
 
 async fn run(
-    request: std::result::Result<LogoutRequest, LogoutError>,
+    request: &std::result::Result<LogoutRequest, LogoutError>,
     all: bool,
-    token: CancellationToken,
+    token: &CancellationToken,
 ) -> NativeOutcome {
     let empty = NativeOutcome {
         result: None,
@@ -218,13 +222,13 @@ async fn run(
         Ok(r) => r,
         Err(e) => {
             return NativeOutcome {
-                error: Some(e.into()),
+                error: Some(e.clone().into()),
                 ..empty
             }
         }
     };
     if all {
-        return match logout::logout_all(&request, &token).await {
+        return match logout::logout_all(request, token).await {
             Ok(entries) => NativeOutcome {
                 all: Some(all_result(entries)),
                 ..empty
@@ -235,7 +239,7 @@ async fn run(
             },
         };
     }
-    match logout::logout(&request, &token).await {
+    match logout::logout(request, token).await {
         Ok(report) => NativeOutcome {
             result: Some(report.into()),
             ..empty
