@@ -36,7 +36,16 @@ export interface FileChangeInfo {
   deleted: boolean
 }
 
-export declare function logout(options: LogoutOptions | undefined | null, handle: AbortHandle): Promise<NativeOutcome>
+/**
+ * `env_block`, when given, replaces `options.env`: the same variables as one string,
+ * `key\0value\0…` (see `index.js`), which crosses napi far faster than an object
+ * converted property by property.
+ *
+ * The work runs as one task on napi's runtime, which settles the promise itself:
+ * napi's `spawn_future` would spawn a second task to watch the first for a panic, one
+ * more task to schedule and, often, one more thread to wake. A panic is caught here.
+ */
+export declare function logout(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<NativeOutcome>
 
 /** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
 export interface LogoutAllEntry {
@@ -60,7 +69,10 @@ export interface LogoutOptions {
   scope?: string
   /** Directory to resolve the project from (default `process.cwd()`). */
   cwd?: string
-  /** Environment to read `npm_config_*`, `${VAR}`, `HOME` and proxies from (default `process.env`). */
+  /**
+   * Environment to read `npm_config_*`, `${VAR}`, `HOME` and proxies from (default: the
+   * process environment, which `process.env` writes through to).
+   */
   env?: Record<string, string | undefined | null>
   /** npm config keys at the command-line level, e.g. `{ 'fetch-retries': 0 }`. */
   config?: Record<string, string | number | boolean | string[] | null>

@@ -274,15 +274,17 @@ test('faults: coded error, file intact, no token in any message', async (t) => {
     assert.deepEqual(leftovers(sb.home), [])
   })
 
-  await t.test('the lock file path is taken by a directory', async () => {
+  await t.test('the temp file path is taken by a directory', async () => {
     sb.write(sb.userconfig, ORIGINAL)
-    const lockPath = path.join(sb.home, '..npmrc.registry-logout.lock')
-    fs.mkdirSync(lockPath)
+    const tempPath = path.join(sb.home, '..npmrc.registry-logout.tmp')
+    fs.mkdirSync(tempPath)
+    fs.writeFileSync(path.join(tempPath, 'inside'), 'x')
     try {
-      await expectFault(ctx, {}, ['EISDIR'], [sb.userconfig])
-      assert.deepEqual(leftovers(sb.home), ['..npmrc.registry-logout.lock'], 'a temp file was left')
+      await expectFault(ctx, {}, ['EISDIR', 'ENOTEMPTY', 'EPERM'], [sb.userconfig, path.join(tempPath, 'inside')])
+      assert.deepEqual(leftovers(sb.home), ['..npmrc.registry-logout.tmp'], 'something else was left')
+      assert.deepEqual(fs.readdirSync(tempPath), ['inside'])
     } finally {
-      fs.rmdirSync(lockPath)
+      fs.rmSync(tempPath, { recursive: true })
     }
   })
 

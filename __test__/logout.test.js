@@ -243,3 +243,28 @@ test('stillLoggedIn speaks of the registry logged out of, even once its scope ma
   assert.equal(sb.read(sb.userconfig), `registry=http://${other.host}/\n//${other.host}/:_authToken=other-token\n`)
   assert.equal(other.requests.length, 0)
 })
+
+test('env reaches the config exactly as napi would read the object', async (t) => {
+  const { registry, sb } = await setup(t, {
+    'home/.npmrc': '//HOST/:_authToken=${LOGOUT_TEST_TOKEN}\n'
+  })
+  const base = isolatedEnv(sb)
+  const run = async (env) => {
+    sb.write('home/.npmrc', `//${registry.host}/:_authToken=\${LOGOUT_TEST_TOKEN}\n`)
+    const before = registry.requests.length
+    await logout({ cwd: sb.project, env, registry: registry.url })
+    return registry.requests[before].url
+  }
+  // Inherited enumerable keys count; null and undefined values are no variable.
+  const inherited = Object.assign(Object.create({ LOGOUT_TEST_TOKEN: 'from-proto' }), base, { UNSET: undefined, NULLED: null })
+  assert.equal(await run(inherited), '/-/user/token/from-proto')
+  // An object the fast path cannot carry (a NUL in a value or a key) still arrives.
+  assert.equal(await run({ ...base, OTHER: 'a\0b', LOGOUT_TEST_TOKEN: 'nul-in-a-value' }), '/-/user/token/nul-in-a-value')
+  assert.equal(await run({ ...base, 'WITH\0NUL': 'x', LOGOUT_TEST_TOKEN: 'nul-in-a-key' }), '/-/user/token/nul-in-a-key')
+  // A value of the wrong type is refused, without echoing it.
+  await assert.rejects(logout({ cwd: sb.project, env: { ...base, LOGOUT_TEST_TOKEN: 123456 }, registry: registry.url }), (err) => {
+    assert.equal(err.code, 'ERR_INVALID_ARG_TYPE')
+    assert.ok(!err.message.includes('123456'))
+    return true
+  })
+})

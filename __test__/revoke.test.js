@@ -17,6 +17,7 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
+const fs = require('node:fs')
 const http = require('node:http')
 const util = require('node:util')
 
@@ -187,6 +188,15 @@ test('https registry: cafile, ca, wrong CA, strict-ssl=false, NODE_EXTRA_CA_CERT
   // A cafile that does not exist is ignored, as npm does (the extra CA then applies).
   await logout(optionsFor(s, reg, { cafile: `${pki.dir}/missing.pem` }, { env: withExtra }))
   assert.equal(reg.requests.length, 7)
+  // The extra CA file is read again once it changes (clients are reused per file version).
+  const extraPath = `${pki.dir}/extra-ca.pem`
+  fs.writeFileSync(extraPath, pki.wrongCa)
+  const changing = { ...s.env, NODE_EXTRA_CA_CERTS: extraPath }
+  await rejectsWith(logout(optionsFor(s, reg, {}, { env: changing })), wrong, 'extra CA, wrong')
+  fs.writeFileSync(`${extraPath}.new`, pki.ca)
+  fs.renameSync(`${extraPath}.new`, extraPath)
+  await logout(optionsFor(s, reg, {}, { env: changing }))
+  assert.equal(reg.requests.length, 8)
 })
 
 test('https registry requiring a client certificate', { skip: NO_OPENSSL }, async (t) => {

@@ -6,7 +6,7 @@
 //! crash at any instant leaves either the old or the new file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::config::env::{expand, has_reference, Env};
@@ -78,10 +78,94 @@ pub struct FileOutcome {
 }
 
 /// Fails, with the OS's code, when the file at `path` could not be rewritten: the file
-/// refuses writes (read-only, immutable) or its directory refuses the temp file. Run
-/// before revoking a token, so that a token is not revoked and then left in a file we
-/// cannot edit. Writes nothing that stays.
+/// refuses writes (read-only, immutable, append-only) or its directory refuses the temp
+/// file or the rename. Run before revoking a token, so that a token is not revoked and
+/// then left in a file we cannot edit. Writes nothing.
+///
+/// On Linux this asks the kernel (`statx` for the immutable and append-only attributes,
+/// `faccessat` for permissions and read-only mounts) and touches nothing on disk, so the
+/// directory has no metadata change for the later `fsync` to flush; an answer the kernel
+/// gives ambiguously (`EPERM` from `faccessat`, which a security module or a seccomp
+/// filter may also return) is settled by creating and removing a probe file, as other
+/// systems always do.
 pub fn check_writable(path: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(answer) = check_writable_linux(path) {
+        return answer;
+    }
+    check_writable_by_probe(path)
+}
+
+/// The kernel's answer, or `None` when only a probe can tell.
+#[cfg(target_os = "linux")]
+fn check_writable_linux(path: &Path) -> Option<Result<()>> {
+    use rustix::fs::{accessat, statx, Access, AtFlags, FileType, StatxAttributes, StatxFlags};
+    use rustix::io::Errno;
+
+    let stat = |p: &Path, flags: AtFlags| statx(rustix::fs::CWD, p, flags, StatxFlags::TYPE);
+    let file_type = |s: &rustix::fs::Statx| FileType::from_raw_mode(s.stx_mode.into());
+    let refuses = |s: &rustix::fs::Statx| {
+        let flags = StatxAttributes::IMMUTABLE | StatxAttributes::APPEND;
+        s.stx_attributes_mask.intersects(flags) && s.stx_attributes.intersects(flags)
+    };
+    let error = |action: &str, p: &Path, errno: Errno| {
+        Some(Err(LogoutError::io(action, p, &io::Error::from(errno))))
+    };
+
+    let (target, file) = match stat(path, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(s) if file_type(&s) == FileType::Symlink => {
+            // Written through to its target, which is what must be writable.
+            let target = fs::canonicalize(path).ok()?;
+            match stat(&target, AtFlags::empty()) {
+                Ok(s) => (target, s),
+                Err(e) => return missing_or_unknown(e),
+            }
+        }
+        Ok(s) => (path.to_path_buf(), s),
+        Err(e) => return missing_or_unknown(e),
+    };
+    if file_type(&file) == FileType::Directory {
+        return error("cannot write", &target, Errno::ISDIR);
+    }
+    if refuses(&file) {
+        return error("cannot write", &target, Errno::PERM);
+    }
+    let access = |p: &Path, mode: Access| accessat(rustix::fs::CWD, p, mode, AtFlags::EACCESS);
+    match access(&target, Access::WRITE_OK) {
+        Ok(()) => {}
+        Err(Errno::PERM | Errno::NOSYS) => return None,
+        Err(e) => return error("cannot write", &target, e),
+    }
+    let dir = dir_of(&target);
+    // An immutable or append-only directory takes no rename.
+    match stat(dir, AtFlags::empty()) {
+        Ok(d) if refuses(&d) => return error("cannot replace", &target, Errno::PERM),
+        Ok(_) => {}
+        Err(_) => return None,
+    }
+    match access(dir, Access::WRITE_OK | Access::EXEC_OK) {
+        Ok(()) => Some(Ok(())),
+        Err(Errno::PERM | Errno::NOSYS) => None,
+        Err(e) => error("cannot create a file beside", &target, e),
+    }
+}
+
+/// A file that is not there needs no check (as `Path::exists` would say); any other
+/// failure of `statx` (a sandbox that refuses it, say) leaves the question to the probe.
+#[cfg(target_os = "linux")]
+fn missing_or_unknown(e: rustix::io::Errno) -> Option<Result<()>> {
+    use rustix::io::Errno;
+    match e {
+        Errno::NOENT | Errno::NOTDIR | Errno::LOOP | Errno::ACCESS | Errno::NAMETOOLONG => {
+            Some(Ok(()))
+        }
+        _ => None,
+    }
+}
+
+/// `check_writable` by trying: open the file for writing, create and remove a file
+/// beside it.
+fn check_writable_by_probe(path: &Path) -> Result<()> {
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !target.exists() {
         return Ok(());
@@ -90,10 +174,9 @@ pub fn check_writable(path: &Path) -> Result<()> {
         .write(true)
         .open(&target)
         .map_err(|e| LogoutError::io("cannot write", &target, &e))?;
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let probe = dir.join(format!(
+    let probe = dir_of(&target).join(format!(
         "{}{}-{}.tmp",
-        temp_prefix(&target),
+        probe_prefix(&target),
         std::process::id(),
         unique_suffix()
     ));
@@ -123,6 +206,39 @@ pub fn edit_file_known(
     dry_run: bool,
     known: Option<&NpmrcDocument>,
 ) -> Result<FileOutcome> {
+    edit_file_with(path, env, keys, dry_run, known, Wait::Yes)?
+        .ok_or_else(|| LogoutError::new("EINTERNAL", "the edit lock was not taken"))
+}
+
+/// `edit_file_known` (not a dry run) if the lock is free now; `None`, having done
+/// nothing, when another edit holds it. It never waits for another process, so it may
+/// run where blocking long is not acceptable: it blocks only on its own reads, writes
+/// and fsyncs.
+pub fn try_edit_file_known(
+    path: &Path,
+    env: &Env,
+    keys: &[String],
+    known: Option<&NpmrcDocument>,
+) -> Result<Option<FileOutcome>> {
+    edit_file_with(path, env, keys, false, known, Wait::No)
+}
+
+/// Whether taking the lock may wait for its holder.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Yes,
+    No,
+}
+
+/// `None` only with `Wait::No`, when the lock is held elsewhere.
+fn edit_file_with(
+    path: &Path,
+    env: &Env,
+    keys: &[String],
+    dry_run: bool,
+    known: Option<&NpmrcDocument>,
+    wait: Wait,
+) -> Result<Option<FileOutcome>> {
     let is_symlink = fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
         .unwrap_or(false);
@@ -133,26 +249,24 @@ pub fn edit_file_known(
     };
     if dry_run {
         let Some(text) = read_text(&target)? else {
-            return Ok(FileOutcome {
+            return Ok(Some(FileOutcome {
                 removed: Vec::new(),
                 deleted: false,
-            });
+            }));
         };
         let removal = remove_keys(&document_of(text, known), env, keys);
         let deleted = !removal.removed.is_empty() && is_blank(&removal.text) && !is_symlink;
-        return Ok(FileOutcome {
+        return Ok(Some(FileOutcome {
             removed: removal.removed,
             deleted,
-        });
+        }));
     }
-    let lock = FileLock::acquire(&target)?;
-    if lock.found_existing {
-        // A lock file left behind may mean a run was killed mid-write.
-        remove_stale_temp_files(&target);
-    }
-    let result = edit_locked(&target, env, keys, is_symlink, known);
+    let Some(lock) = Lock::acquire(&target, wait)? else {
+        return Ok(None);
+    };
+    let result = edit_locked(&target, env, keys, is_symlink, known, &lock);
     lock.release();
-    result
+    result.map(Some)
 }
 
 /// The document for `text`: the caller's, when it was parsed from these very bytes.
@@ -169,26 +283,28 @@ fn edit_locked(
     keys: &[String],
     is_symlink: bool,
     known: Option<&NpmrcDocument>,
+    lock: &Lock,
 ) -> Result<FileOutcome> {
-    let Some(text) = read_text(target)? else {
-        return Ok(FileOutcome {
-            removed: Vec::new(),
-            deleted: false,
-        });
+    let nothing = || FileOutcome {
+        removed: Vec::new(),
+        deleted: false,
+    };
+    let Some((text, meta)) = read_text_and_metadata(target)? else {
+        remove_stale_temp_file(target);
+        return Ok(nothing());
     };
     let doc = document_of(text, known);
     let removal = remove_keys(&doc, env, keys);
     let text = doc.text();
     if removal.removed.is_empty() {
-        return Ok(FileOutcome {
-            removed: Vec::new(),
-            deleted: false,
-        });
+        remove_stale_temp_file(target);
+        return Ok(nothing());
     }
     if is_blank(&removal.text) && !is_symlink {
         ensure_unchanged(target, text)?;
         fs::remove_file(target).map_err(|e| LogoutError::io("cannot remove", target, &e))?;
-        sync_dir(target);
+        lock.sync_dir(target);
+        remove_stale_temp_file(target);
         return Ok(FileOutcome {
             removed: removal.removed,
             deleted: true,
@@ -199,7 +315,7 @@ fn edit_locked(
     } else {
         removal.text
     };
-    write_atomically(target, new_text.as_bytes(), text)?;
+    write_atomically(target, new_text.as_bytes(), text, &meta, lock)?;
     Ok(FileOutcome {
         removed: removal.removed,
         deleted: false,
@@ -208,15 +324,49 @@ fn edit_locked(
 
 fn read_text(path: &Path) -> Result<Option<String>> {
     match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-            LogoutError::new(
-                "EENCODING",
-                format!("config file {} is not valid UTF-8", path.display()),
-            )
-        }),
+        Ok(bytes) => utf8(path, bytes).map(Some),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(LogoutError::io("cannot read config file", path, &e)),
     }
+}
+
+/// `read_text`, with the metadata of the file read (its owner and mode go to the
+/// replacement), from one descriptor.
+fn read_text_and_metadata(path: &Path) -> Result<Option<(String, fs::Metadata)>> {
+    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(usize::try_from(meta.len()).unwrap_or(0))
+        .map_err(|_| cannot(io::ErrorKind::OutOfMemory.into()))?;
+    // Through `Read::read` alone: `File`'s own `read_to_end` would stat the file again
+    // (and seek) for the size we already know.
+    PlainRead(&mut file)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(Some((utf8(path, bytes)?, meta)))
+}
+
+struct PlainRead<'a>(&'a mut File);
+
+impl Read for PlainRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
+        LogoutError::new(
+            "EENCODING",
+            format!("config file {} is not valid UTF-8", path.display()),
+        )
+    })
 }
 
 /// Someone who does not take our lock (an editor, npm itself) may have written the file
@@ -235,53 +385,74 @@ fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
     }
 }
 
-fn temp_prefix(target: &Path) -> String {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!(".{name}.registry-logout-")
-}
-
-/// Temp files of a run that was killed mid-write. We hold the lock, so no live writer
-/// owns one.
-fn remove_stale_temp_files(target: &Path) {
-    let (Some(dir), prefix) = (target.parent(), temp_prefix(target)) else {
-        return;
-    };
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".tmp") {
-            let _ = fs::remove_file(entry.path());
-        }
+/// The directory holding `target` (`.` for a bare file name).
+fn dir_of(target: &Path) -> &Path {
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     }
 }
 
-fn write_atomically(target: &Path, contents: &[u8], expected_old: &str) -> Result<()> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let meta = fs::metadata(target).map_err(|e| LogoutError::io("cannot stat", target, &e))?;
-    let temp_path = dir.join(format!(
-        "{}{}-{}.tmp",
-        temp_prefix(target),
-        std::process::id(),
-        unique_suffix()
-    ));
-    let write = || -> io::Result<()> {
+fn file_name(target: &Path) -> String {
+    target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The temp file of an edit: one name per target, since only the lock holder writes it.
+fn temp_path(target: &Path) -> PathBuf {
+    dir_of(target).join(format!(".{}.registry-logout.tmp", file_name(target)))
+}
+
+fn probe_prefix(target: &Path) -> String {
+    format!(".{}.registry-logout-probe-", file_name(target))
+}
+
+/// The temp file of a run that was killed mid-write; under the lock no live writer owns
+/// it. (A run that writes replaces it anyway.)
+fn remove_stale_temp_file(target: &Path) {
+    let _ = fs::remove_file(temp_path(target));
+}
+
+/// Creates the temp file (0600, so that no one else reads a credential in it before it
+/// gets the original's mode), replacing one a killed run left.
+fn create_temp_file(path: &Path) -> io::Result<File> {
+    let create = || {
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp_path)?;
+        options.open(path)
+    };
+    match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path)?;
+            create()
+        }
+        created => created,
+    }
+}
+
+fn write_atomically(
+    target: &Path,
+    contents: &[u8],
+    expected_old: &str,
+    meta: &fs::Metadata,
+    lock: &Lock,
+) -> Result<()> {
+    let temp_path = temp_path(target);
+    let write = || -> io::Result<()> {
+        let mut file = create_temp_file(&temp_path)?;
         file.write_all(contents)?;
-        copy_owner_and_mode(&file, &meta)?;
+        copy_owner_and_mode(&file, meta)?;
         file.sync_all()
     };
     if let Err(e) = write() {
-        let _ = fs::remove_file(&temp_path);
+        // Not a file we created when the name is taken by something else (a directory).
+        if fs::symlink_metadata(&temp_path).is_ok_and(|m| m.is_file()) {
+            let _ = fs::remove_file(&temp_path);
+        }
         return Err(LogoutError::io("cannot write", target, &e));
     }
     if let Err(e) = ensure_unchanged(target, expected_old) {
@@ -292,7 +463,7 @@ fn write_atomically(target: &Path, contents: &[u8], expected_old: &str) -> Resul
         let _ = fs::remove_file(&temp_path);
         return Err(LogoutError::io("cannot replace", target, &e));
     }
-    sync_dir(target);
+    lock.sync_dir(target);
     Ok(())
 }
 
@@ -313,15 +484,8 @@ fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
 /// Makes a rename or unlink durable.
 fn sync_dir(target: &Path) {
     #[cfg(unix)]
-    if let Some(dir) = target.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
+    if let Ok(d) = File::open(dir_of(target)) {
+        let _ = d.sync_all();
     }
     #[cfg(not(unix))]
     let _ = target;
@@ -337,24 +501,101 @@ fn unique_suffix() -> String {
     format!("{nanos:x}{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The exclusive lock that serialises edits of one file, across processes and within
+/// one. The kernel releases an `flock` when its holder dies, so a killed run never
+/// leaves it stuck.
+enum Lock {
+    /// On a local Linux filesystem: an `flock` on the file's directory, which creates
+    /// nothing and whose descriptor then makes the rename durable. (It also serialises
+    /// edits of other files in that directory, which are as brief.)
+    #[cfg(target_os = "linux")]
+    Dir(File),
+    /// Elsewhere (network filesystems, where a directory lock may be local to one
+    /// machine, and other systems): a lock file beside the target.
+    File(FileLock),
+}
+
+impl Lock {
+    /// `None` when `wait` is `No` and another holds the lock.
+    fn acquire(target: &Path, wait: Wait) -> Result<Option<Self>> {
+        #[cfg(target_os = "linux")]
+        if let Some(dir) = lockable_dir(dir_of(target)) {
+            let taken = lock_file(&dir, wait)
+                .map_err(|e| LogoutError::io("cannot lock the directory of", target, &e))?;
+            return Ok(taken.then_some(Lock::Dir(dir)));
+        }
+        Ok(FileLock::acquire(target, wait)?.map(Lock::File))
+    }
+
+    /// Makes a rename or unlink in the directory durable.
+    fn sync_dir(&self, target: &Path) {
+        match self {
+            #[cfg(target_os = "linux")]
+            Lock::Dir(dir) => {
+                let _ = dir.sync_all();
+            }
+            Lock::File(_) => sync_dir(target),
+        }
+    }
+
+    fn release(self) {
+        match self {
+            // Closing the descriptor releases the lock.
+            #[cfg(target_os = "linux")]
+            Lock::Dir(dir) => drop(dir),
+            Lock::File(lock) => lock.release(),
+        }
+    }
+}
+
+/// The directory, opened, when an `flock` on it excludes every other writer: it is on a
+/// filesystem local to this machine. Every process decides the same way for the same
+/// directory, so the two kinds of lock never guard one file at once. `None` (lock
+/// file) when the directory cannot be read or lives on another kind of filesystem.
+#[cfg(target_os = "linux")]
+fn lockable_dir(dir: &Path) -> Option<File> {
+    // Magic numbers of <linux/magic.h> (and ZFS's).
+    const LOCAL: &[u32] = &[
+        0xEF53,      // ext2, ext3, ext4
+        0x5846_5342, // xfs
+        0x9123_683E, // btrfs
+        0x0102_1994, // tmpfs
+        0x8584_58F6, // ramfs
+        0xF2F5_2010, // f2fs
+        0x794C_7630, // overlayfs
+        0x2FC1_2FC1, // zfs
+        0xCA45_1A4E, // bcachefs
+    ];
+    let dir = File::open(dir).ok()?;
+    let fs_type = rustix::fs::fstatfs(&dir).ok()?.f_type as u32;
+    LOCAL.contains(&fs_type).then_some(dir)
+}
+
 /// An exclusive lock beside the target, held with `flock` so the kernel releases it when
 /// a holder dies. The lock file is deleted on release; a waiter that then wakes on the
 /// deleted file notices (its inode no longer matches the path) and locks again.
 struct FileLock {
     path: PathBuf,
     file: File,
-    /// The lock file was there before we came: someone holds it, or a holder died.
-    found_existing: bool,
+}
+
+/// `flock`s `file`: `Ok(false)` when `wait` is `No` and another holds it.
+fn lock_file(file: &File, wait: Wait) -> io::Result<bool> {
+    match wait {
+        Wait::Yes => file.lock().map(|()| true),
+        Wait::No => match file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(fs::TryLockError::WouldBlock) => Ok(false),
+            Err(fs::TryLockError::Error(e)) => Err(e),
+        },
+    }
 }
 
 impl FileLock {
-    fn acquire(target: &Path) -> Result<Self> {
-        let dir = target.parent().unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = dir.join(format!(".{name}.registry-logout.lock"));
+    /// `None` when `wait` is `No` and another holds the lock (the lock file then stays:
+    /// it is its holder's).
+    fn acquire(target: &Path, wait: Wait) -> Result<Option<Self>> {
+        let path = dir_of(target).join(format!(".{}.registry-logout.lock", file_name(target)));
         loop {
             let mut options = OpenOptions::new();
             options.read(true).write(true);
@@ -369,14 +610,11 @@ impl FileLock {
                 Err(e) if found_existing && e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(LogoutError::io("cannot create lock file", &path, &e)),
             };
-            file.lock()
-                .map_err(|e| LogoutError::io("cannot lock", &path, &e))?;
+            if !lock_file(&file, wait).map_err(|e| LogoutError::io("cannot lock", &path, &e))? {
+                return Ok(None);
+            }
             if same_file(&file, &path) {
-                return Ok(Self {
-                    path,
-                    file,
-                    found_existing,
-                });
+                return Ok(Some(Self { path, file }));
             }
         }
     }
@@ -484,6 +722,155 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "");
+    }
+
+    #[test]
+    fn a_temp_file_left_by_a_killed_run_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::write(&path, "a=1\n//h/:_authToken=t\n").unwrap();
+        fs::write(temp_path(&path), "half a file").unwrap();
+        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        assert_eq!(out.removed, keys(&["//h/:_authToken"]));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
+
+        // A run with nothing to remove clears one too.
+        fs::write(temp_path(&path), "half a file").unwrap();
+        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        assert!(out.removed.is_empty());
+        assert!(!temp_path(&path).exists());
+    }
+
+    /// Many threads, each with its own descriptors (as separate processes would have),
+    /// increment a counter file under the lock: no increment may be lost.
+    fn serialises(acquire: fn(&Path) -> Box<dyn FnOnce()>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::write(&path, "0").unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        let release = acquire(&path);
+                        let n: u32 = fs::read_to_string(&path).unwrap().parse().unwrap();
+                        std::thread::yield_now();
+                        fs::write(&path, (n + 1).to_string()).unwrap();
+                        release();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(fs::read_to_string(&path).unwrap(), "200");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
+    }
+
+    #[test]
+    fn the_lock_serialises_edits() {
+        serialises(|path| {
+            let lock = Lock::acquire(path, Wait::Yes).unwrap().unwrap();
+            Box::new(move || lock.release())
+        });
+    }
+
+    #[test]
+    fn the_lock_file_serialises_edits() {
+        serialises(|path| {
+            let lock = FileLock::acquire(path, Wait::Yes).unwrap().unwrap();
+            Box::new(move || lock.release())
+        });
+    }
+
+    #[test]
+    fn try_edit_does_nothing_while_another_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        let text = "a=1\n//h/:_authToken=t\n";
+        fs::write(&path, text).unwrap();
+        let k = keys(&["//h/:_authToken"]);
+        let held = Lock::acquire(&path, Wait::Yes).unwrap().unwrap();
+        assert!(try_edit_file_known(&path, &Env::new(), &k, None)
+            .unwrap()
+            .is_none());
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        held.release();
+        let out = try_edit_file_known(&path, &Env::new(), &k, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.removed, k);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
+    }
+
+    #[test]
+    fn a_busy_lock_file_is_not_taken_nor_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        let lock_file = dir.path().join("..npmrc.registry-logout.lock");
+        let held = FileLock::acquire(&path, Wait::Yes).unwrap().unwrap();
+        assert!(FileLock::acquire(&path, Wait::No).unwrap().is_none());
+        assert!(lock_file.exists(), "the lock file is its holder's");
+        held.release();
+        assert!(!lock_file.exists());
+        let again = FileLock::acquire(&path, Wait::No).unwrap().unwrap();
+        again.release();
+        assert!(!lock_file.exists());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_local_directory_is_locked_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = Lock::acquire(&dir.path().join(".npmrc"), Wait::Yes)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(lock, Lock::Dir(_)));
+        lock.release();
+    }
+
+    #[test]
+    fn a_lock_file_path_taken_by_a_directory_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::create_dir(dir.path().join("..npmrc.registry-logout.lock")).unwrap();
+        let err = FileLock::acquire(&path, Wait::Yes).err().unwrap();
+        assert_eq!(err.code(), "EISDIR");
+    }
+
+    #[test]
+    fn check_writable_answers_without_leaving_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        assert!(
+            check_writable(&path).is_ok(),
+            "a missing file needs no check"
+        );
+        fs::write(&path, "a=1\n").unwrap();
+        assert!(check_writable(&path).is_ok());
+        assert!(check_writable_by_probe(&path).is_ok());
+        let err = check_writable(dir.path()).err().unwrap();
+        assert_eq!(err.code(), "EISDIR");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
     }
 
     #[test]

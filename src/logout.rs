@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -211,7 +212,32 @@ pub fn removal_plan(resolved: &Resolved) -> BTreeMap<ConfigLevel, Vec<String>> {
     plan
 }
 
+/// `logout` calls running in this process.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one `logout` call while it runs (its future dropped midway included).
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+
+    /// No other call is running now.
+    fn alone(&self) -> bool {
+        IN_FLIGHT.load(Ordering::Relaxed) == 1
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Result<LogoutReport> {
+    let in_flight = InFlight::enter();
     let resolved = resolve(request)?;
     let config = &resolved.config;
     let credential_source = source_of(config, &resolved.credential);
@@ -222,7 +248,7 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 
     // Which lines go from which files is decided now, from the config as read.
     let plan = removal_plan(&resolved);
-    let targets: Vec<(ConfigLevel, PathBuf, Vec<String>)> = plan
+    let targets: Vec<EditTarget> = plan
         .into_iter()
         .filter(|(level, _)| level.is_editable_file())
         .filter_map(|(level, keys)| {
@@ -288,18 +314,28 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         return Err(LogoutError::aborted());
     }
 
-    // File edits block (they may wait on another process's lock), so the runtime must
-    // be told. On a multi-threaded runtime (napi's) `block_in_place` does that without a
-    // thread handoff and lets the edit reuse the documents already parsed; elsewhere the
-    // edit moves to the blocking pool and reads the files afresh.
-    let dry_run = request.dry_run;
+    // File edits block: on their own fsyncs, and on another process's lock, which may
+    // be held for long. On a multi-threaded runtime (napi's) they reuse the documents
+    // already parsed. A logout running alone edits in place while the locks are free:
+    // its worker has nothing else to do, and handing the worker's queue to another
+    // thread (`block_in_place`) costs more thread wake-ups than the edit's own work.
+    // With other logouts in flight, or a lock to wait for, `block_in_place` keeps the
+    // runtime free for them. Elsewhere the edit moves to the blocking pool and reads the
+    // files afresh. A dry run only reads.
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    let files = if multi_thread {
-        tokio::task::block_in_place(|| apply_edits(&targets, config, dry_run))?
+    let files = if request.dry_run {
+        apply_edits(&targets, config, EditMode::DryRun)?
+    } else if multi_thread {
+        let mode = if in_flight.alone() {
+            EditMode::InPlaceIfFree
+        } else {
+            EditMode::BlockInPlace
+        };
+        apply_edits(&targets, config, mode)?
     } else {
         let config = config.clone();
-        tokio::task::spawn_blocking(move || apply_edits(&targets, &config, dry_run))
+        tokio::task::spawn_blocking(move || apply_edits(&targets, &config, EditMode::Blocking))
             .await
             .map_err(|e| LogoutError::new("EINTERNAL", format!("file edit task failed: {e}")))??
     };
@@ -323,18 +359,31 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
     })
 }
 
-fn apply_edits(
-    targets: &[(ConfigLevel, PathBuf, Vec<String>)],
-    config: &Config,
-    dry_run: bool,
-) -> Result<Vec<FileChange>> {
-    let mut files = Vec::new();
-    for (level, path, keys) in targets {
-        let known = config
-            .layer(*level)
+/// Where the file edits run, and so how they may wait.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EditMode {
+    /// Nothing is written or locked: read where we are.
+    DryRun,
+    /// On a thread that may block (the blocking pool).
+    Blocking,
+    /// On a runtime worker, inside `block_in_place`.
+    BlockInPlace,
+    /// On a runtime worker, in place while each lock is free at once; from the first
+    /// lock held elsewhere on, as `BlockInPlace`.
+    InPlaceIfFree,
+}
+
+type EditTarget = (ConfigLevel, PathBuf, Vec<String>);
+
+fn apply_edits(targets: &[EditTarget], config: &Config, mode: EditMode) -> Result<Vec<FileChange>> {
+    let known = |level: ConfigLevel| {
+        config
+            .layer(level)
             .and_then(|l| l.file.as_ref())
-            .and_then(|f| f.document.as_ref());
-        let outcome = edit::edit_file_known(path, &config.env, keys, dry_run, known)?;
+            .and_then(|f| f.document.as_ref())
+    };
+    let mut files = Vec::new();
+    let mut record = |(level, path, _): &EditTarget, outcome: edit::FileOutcome| {
         if !outcome.removed.is_empty() {
             files.push(FileChange {
                 path: path.clone(),
@@ -343,6 +392,31 @@ fn apply_edits(
                 deleted: outcome.deleted,
             });
         }
+    };
+    let mut rest = targets;
+    if mode == EditMode::InPlaceIfFree {
+        while let Some((target @ (level, path, keys), tail)) = rest.split_first() {
+            match edit::try_edit_file_known(path, &config.env, keys, known(*level))? {
+                Some(outcome) => record(target, outcome),
+                None => break,
+            }
+            rest = tail;
+        }
+    }
+    let dry_run = mode == EditMode::DryRun;
+    let mut edit_rest = || -> Result<()> {
+        for target @ (level, path, keys) in rest {
+            let outcome = edit::edit_file_known(path, &config.env, keys, dry_run, known(*level))?;
+            record(target, outcome);
+        }
+        Ok(())
+    };
+    match mode {
+        EditMode::DryRun | EditMode::Blocking => edit_rest()?,
+        EditMode::BlockInPlace | EditMode::InPlaceIfFree if !rest.is_empty() => {
+            tokio::task::block_in_place(edit_rest)?
+        }
+        EditMode::BlockInPlace | EditMode::InPlaceIfFree => {}
     }
     Ok(files)
 }

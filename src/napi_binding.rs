@@ -173,54 +173,102 @@ impl AbortHandle {
     }
 }
 
-#[napi(js_name = "logout")]
+/// `env_block`, when given, replaces `options.env`: the same variables as one string,
+/// `key\0value\0…` (see `index.js`), which crosses napi far faster than an object
+/// converted property by property.
+///
+/// The work runs as one task on napi's runtime, which settles the promise itself:
+/// napi's `spawn_future` would spawn a second task to watch the first for a panic, one
+/// more task to schedule and, often, one more thread to wake. A panic is caught here.
+#[napi(js_name = "logout", ts_return_type = "Promise<NativeOutcome>")]
 pub fn logout_native<'env>(
     env: &'env Env,
     options: Option<LogoutOptions>,
-    handle: &AbortHandle,
-) -> Result<PromiseRaw<'env, NativeOutcome>> {
-    let token = handle.token.clone();
+    handle: Option<&AbortHandle>,
+    env_block: Option<String>,
+) -> Result<Object<'env>> {
+    // Without an AbortSignal (the JS side then passes no handle) nothing can cancel.
+    let token = handle.map_or_else(CancellationToken::new, |h| h.token.clone());
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
-    let request = to_request(options);
-    env.spawn_future(async move {
-        let empty = NativeOutcome {
-            result: None,
-            all: None,
-            error: None,
-        };
-        let request = match request {
-            Ok(r) => r,
-            Err(e) => {
-                return Ok(NativeOutcome {
-                    error: Some(e.into()),
-                    ..empty
-                })
-            }
-        };
-        if all {
-            return Ok(match logout::logout_all(&request, &token).await {
-                Ok(entries) => NativeOutcome {
-                    all: Some(all_result(entries)),
-                    ..empty
-                },
-                Err(e) => NativeOutcome {
-                    error: Some(e.into()),
-                    ..empty
-                },
-            });
+    let request = to_request(options, env_block);
+    let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
+    napi::bindgen_prelude::spawn(async move {
+        let outcome = CatchUnwind(Box::pin(run(&request, all, &token))).await;
+        match outcome {
+            Ok(outcome) => deferred.resolve(move |_| Ok(outcome)),
+            Err(_) => deferred.reject(Error::new(
+                Status::GenericFailure,
+                "registry-logout: internal error (a panic, reported on stderr)",
+            )),
         }
-        Ok(match logout::logout(&request, &token).await {
-            Ok(report) => NativeOutcome {
-                result: Some(report.into()),
+        // Freed once JS has its answer, not before.
+        drop(request);
+    });
+    Ok(promise)
+}
+
+async fn run(
+    request: &std::result::Result<LogoutRequest, LogoutError>,
+    all: bool,
+    token: &CancellationToken,
+) -> NativeOutcome {
+    let empty = NativeOutcome {
+        result: None,
+        all: None,
+        error: None,
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => {
+            return NativeOutcome {
+                error: Some(e.clone().into()),
+                ..empty
+            }
+        }
+    };
+    if all {
+        return match logout::logout_all(request, token).await {
+            Ok(entries) => NativeOutcome {
+                all: Some(all_result(entries)),
                 ..empty
             },
             Err(e) => NativeOutcome {
                 error: Some(e.into()),
                 ..empty
             },
-        })
-    })
+        };
+    }
+    match logout::logout(request, token).await {
+        Ok(report) => NativeOutcome {
+            result: Some(report.into()),
+            ..empty
+        },
+        Err(e) => NativeOutcome {
+            error: Some(e.into()),
+            ..empty
+        },
+    }
+}
+
+/// A future whose panic becomes its output instead of unwinding into the runtime (where
+/// it would leave the promise unsettled and the event loop held open).
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.get_mut().0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 fn all_result(entries: Vec<logout::AllEntry>) -> LogoutAllResult {
@@ -245,21 +293,25 @@ fn all_result(entries: Vec<logout::AllEntry>) -> LogoutAllResult {
     }
 }
 
-fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutError> {
+fn to_request(
+    o: LogoutOptions,
+    env_block: Option<String>,
+) -> std::result::Result<LogoutRequest, LogoutError> {
     let cwd = match o.cwd {
         Some(c) => PathBuf::from(c),
         None => std::env::current_dir().map_err(|e| {
             LogoutError::new("ENOENT", format!("cannot read the current directory: {e}"))
         })?,
     };
-    let env = match o.env {
-        Some(env) => env
+    let env = match (env_block, o.env) {
+        (Some(block), _) => parse_env_block(&block),
+        (None, Some(env)) => env
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect(),
         // The process environment (Node keeps it in sync with `process.env`); a variable
         // that is not valid Unicode is skipped rather than panicking.
-        None => std::env::vars_os()
+        (None, None) => std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
     };
@@ -286,6 +338,16 @@ fn to_request(o: LogoutOptions) -> std::result::Result<LogoutRequest, LogoutErro
         dry_run: o.dry_run.unwrap_or(false),
         force: o.force.unwrap_or(false),
     })
+}
+
+/// `key\0value\0…` into variables (`index.js` sends only keys and values without NUL).
+fn parse_env_block(block: &str) -> crate::config::Env {
+    let mut parts = block.split('\0');
+    let mut env = crate::config::Env::new();
+    while let (Some(key), Some(value)) = (parts.next(), parts.next()) {
+        env.insert(key.to_string(), value.to_string());
+    }
+    env
 }
 
 fn level_name(level: ConfigLevel) -> String {
@@ -374,5 +436,40 @@ impl From<LogoutError> for NativeError {
             code: e.code().to_string(),
             message: e.message().to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_the_work_becomes_an_outcome() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let fine = runtime.block_on(CatchUnwind(Box::pin(async { 7 })));
+        assert_eq!(fine.unwrap(), 7);
+        let panicked = runtime.block_on(CatchUnwind(Box::pin(async {
+            tokio::task::yield_now().await;
+            panic!("boom")
+        })));
+        assert!(panicked.is_err());
+    }
+
+    #[test]
+    fn env_block_reads_back_every_pair() {
+        let env = parse_env_block("HOME\0/h\0EMPTY\0\0\0empty key\0A\0x=y\0");
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("", "empty key"),
+                ("A", "x=y"),
+                ("EMPTY", ""),
+                ("HOME", "/h")
+            ]
+        );
+        assert!(parse_env_block("").is_empty());
     }
 }

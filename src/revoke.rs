@@ -46,6 +46,10 @@ pub struct FetchSettings {
     /// credentials (`http://user:pass@proxy`), so it is never printed as is.
     pub proxy: Option<String>,
     pub tls: TlsSettings,
+    /// `NODE_EXTRA_CA_CERTS` (unused with `ca`). The file, often the system's whole CA
+    /// bundle, is read when a client is built for it, not on every logout: the shared
+    /// client is kept while the file stays the same (`tls.extra_ca` is left empty here).
+    pub extra_ca_file: Option<PathBuf>,
     pub user_agent: String,
 }
 
@@ -59,6 +63,7 @@ impl std::fmt::Debug for FetchSettings {
             .field("timeout_ms", &self.timeout_ms)
             .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
             .field("tls", &self.tls)
+            .field("extra_ca_file", &self.extra_ca_file)
             .field("user_agent", &self.user_agent)
             .finish()
     }
@@ -92,15 +97,11 @@ impl FetchSettings {
         }
         // Node reads NODE_EXTRA_CA_CERTS into its default store only: an explicit `ca`
         // replaces both the bundled roots and the extra ones.
-        let extra_ca = match config
+        let extra_ca_file = config
             .env
             .get("NODE_EXTRA_CA_CERTS")
             .filter(|p| !p.is_empty() && ca.is_empty())
-        {
-            // Node only warns when the extra CA file is unreadable; so do we (by ignoring it).
-            Some(path) => std::fs::read_to_string(path).ok().into_iter().collect(),
-            None => Vec::new(),
-        };
+            .map(PathBuf::from);
         let client_cert = match cert_files {
             Some((certfile, keyfile)) => {
                 let cert = std::fs::read_to_string(&certfile).ok();
@@ -134,9 +135,10 @@ impl FetchSettings {
             tls: TlsSettings {
                 strict_ssl: config.get_bool("strict-ssl", true),
                 ca,
-                extra_ca,
+                extra_ca: Vec::new(),
                 client_cert,
             },
+            extra_ca_file,
             user_agent: format!(
                 "registry-logout/{} {} {}",
                 env!("CARGO_PKG_VERSION"),
@@ -690,7 +692,37 @@ fn redact_text(text: &str, req: &RevokeRequest) -> String {
 struct ClientKey {
     proxy: Option<String>,
     tls: TlsSettings,
+    /// The `NODE_EXTRA_CA_CERTS` file as it is now (not its content, which hashing and
+    /// comparing on every logout would cost more than the rest of the logout).
+    extra_ca: Option<FileVersion>,
     user_agent: String,
+}
+
+/// A file's identity and last change: while these hold, a client built from its content
+/// stays valid. (Node itself reads `NODE_EXTRA_CA_CERTS` once, at startup.)
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct FileVersion {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+/// `None` when there is no readable file there: Node only warns about an extra CA file
+/// it cannot read; so do we, by ignoring it.
+fn file_version(path: &Path) -> Option<FileVersion> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileVersion {
+        path: path.to_path_buf(),
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        #[cfg(unix)]
+        inode: {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        },
+    })
 }
 
 /// One client (and so one connection pool) per distinct network setup, kept for the
@@ -698,16 +730,23 @@ struct ClientKey {
 fn shared_client(settings: &FetchSettings) -> Result<reqwest::Client> {
     const MAX_CLIENTS: usize = 32;
     static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, reqwest::Client>>> = OnceLock::new();
+    let extra_ca = settings.extra_ca_file.as_deref().and_then(file_version);
     let key = ClientKey {
         proxy: settings.proxy.clone(),
         tls: settings.tls.clone(),
+        extra_ca,
         user_agent: settings.user_agent.clone(),
     };
     let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(client) = clients.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(client);
     }
-    let client = build_client(settings)?;
+    let mut tls = settings.tls.clone();
+    if let Some(file) = &key.extra_ca {
+        tls.extra_ca
+            .extend(std::fs::read_to_string(&file.path).ok());
+    }
+    let client = build_client(settings, &tls)?;
     if let Ok(mut c) = clients.lock() {
         if c.len() >= MAX_CLIENTS {
             c.clear();
@@ -738,8 +777,8 @@ fn check_proxy_protocol(proxy: &str) -> Result<()> {
     }
 }
 
-fn build_client(settings: &FetchSettings) -> Result<reqwest::Client> {
-    let tls = crate::tls::client_config(&settings.tls)?;
+fn build_client(settings: &FetchSettings, tls: &TlsSettings) -> Result<reqwest::Client> {
+    let tls = crate::tls::client_config(tls)?;
     let mut builder = reqwest::Client::builder()
         .no_proxy()
         .redirect(redirect::Policy::none())
@@ -841,6 +880,7 @@ mod tests {
                 strict_ssl: true,
                 ..TlsSettings::default()
             },
+            extra_ca_file: None,
             user_agent: "registry-logout/test".into(),
         }
     }
