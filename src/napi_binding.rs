@@ -4,9 +4,14 @@
 //! The promise always resolves, with either `result` or `error` set: a `#[napi]` async
 //! rejection can only carry napi's own status as `err.code`, while callers need npm's
 //! codes (`ENEEDAUTH`, `EOTP`, …). `index.js` turns `error` into a coded `Error`.
+//!
+//! The tokio runtime is ours, built on the first `logout()` call: napi's `tokio_rt`
+//! feature would build it (and start its worker threads) while the addon registers, which
+//! every `require()` would pay for, including a CLI `--help`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -173,17 +178,35 @@ impl AbortHandle {
     }
 }
 
-#[napi(js_name = "logout")]
+/// The runtime every logout runs on, built by the first call. Multi-threaded, as napi's
+/// was: `logout` edits files with `block_in_place` there. It lives as long as the process
+/// (the addon is linked `-z nodelete`, so its code is never unmapped under the workers).
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::from_reason(format!("cannot start the async runtime: {e}")))?;
+    // Two JS threads (workers) racing here each build one; the loser's is dropped unused.
+    Ok(RUNTIME.get_or_init(|| rt))
+}
+
+#[napi(js_name = "logout", ts_return_type = "Promise<NativeOutcome>")]
 pub fn logout_native<'env>(
     env: &'env Env,
     options: Option<LogoutOptions>,
     handle: &AbortHandle,
-) -> Result<PromiseRaw<'env, NativeOutcome>> {
+) -> Result<Object<'env>> {
     let token = handle.token.clone();
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
     let request = to_request(options);
-    env.spawn_future(async move {
+    let rt = runtime()?;
+    let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
+    let work = rt.spawn(async move {
         let empty = NativeOutcome {
             result: None,
             all: None,
@@ -192,14 +215,14 @@ pub fn logout_native<'env>(
         let request = match request {
             Ok(r) => r,
             Err(e) => {
-                return Ok(NativeOutcome {
+                return NativeOutcome {
                     error: Some(e.into()),
                     ..empty
-                })
+                }
             }
         };
         if all {
-            return Ok(match logout::logout_all(&request, &token).await {
+            return match logout::logout_all(&request, &token).await {
                 Ok(entries) => NativeOutcome {
                     all: Some(all_result(entries)),
                     ..empty
@@ -208,9 +231,9 @@ pub fn logout_native<'env>(
                     error: Some(e.into()),
                     ..empty
                 },
-            });
+            };
         }
-        Ok(match logout::logout(&request, &token).await {
+        match logout::logout(&request, &token).await {
             Ok(report) => NativeOutcome {
                 result: Some(report.into()),
                 ..empty
@@ -219,8 +242,17 @@ pub fn logout_native<'env>(
                 error: Some(e.into()),
                 ..empty
             },
-        })
-    })
+        }
+    });
+    // Settle from a second task so that a panic in the first still rejects the promise
+    // (tokio catches it and hands it to the join handle) instead of leaving it pending.
+    rt.spawn(async move {
+        match work.await {
+            Ok(outcome) => deferred.resolve(move |_| Ok(outcome)),
+            Err(e) => deferred.reject(Error::from_reason(format!("logout task failed: {e}"))),
+        }
+    });
+    Ok(promise)
 }
 
 fn all_result(entries: Vec<logout::AllEntry>) -> LogoutAllResult {
