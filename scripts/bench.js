@@ -374,17 +374,22 @@ function peakRss ({ sb, registry, contenders, runs }) {
 
 // Fresh `node -e` processes timing require() with process.hrtime, index.js of the
 // installed copy (the wrapper and the addon) and the .node alone, interleaved.
+// The elapsed time is read before `process.stdout` is touched: its getter builds the
+// stdout stream (several ms for a pipe) and a callee is evaluated before its arguments.
 function requireTime ({ sb, nodePath, installed, runs }) {
   const env = isolated(sb)
   const index = path.join(installed, 'index.js')
   const code = (target) => `const t=process.hrtime.bigint();require(${JSON.stringify(target)});` +
-    'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))'
+    'const ms=Number(process.hrtime.bigint()-t)/1e6;process.stdout.write(String(ms))'
   const one = (target) => Number(runChecked(process.execPath, ['-e', code(target)], { cwd: sb.project, env }).stdout)
   const index_ = []
   const nodeOnly = []
-  for (let i = 0; i < runs; i++) {
-    index_.push(one(index))
-    nodeOnly.push(one(nodePath))
+  for (let i = -1; i < runs; i++) { // round -1 warms the page cache and is dropped
+    const a = one(index)
+    const b = one(nodePath)
+    if (i < 0) continue
+    index_.push(a)
+    nodeOnly.push(b)
   }
   return { index: median(index_), indexMin: Math.min(...index_), nodeOnly: median(nodeOnly), n: runs }
 }
@@ -452,7 +457,7 @@ async function main () {
     const installed = installedCopy({ sb, nodePath })
     const proc = processScenario({ runs: 15, sb, registry, installed, npmCli })
     log('bench: require() time and peak RSS…')
-    const req = requireTime({ sb, nodePath, installed, runs: 21 })
+    const req = requireTime({ sb, nodePath, installed, runs: 41 })
     const rss = peakRss({ sb, registry, contenders: proc.contenders, runs: 5 })
     const counts = await registry.counts()
     const nodeSize = fs.statSync(nodePath).size

@@ -4,9 +4,14 @@
 //! The promise always resolves, with either `result` or `error` set: a `#[napi]` async
 //! rejection can only carry napi's own status as `err.code`, while callers need npm's
 //! codes (`ENEEDAUTH`, `EOTP`, …). `index.js` turns `error` into a coded `Error`.
+//!
+//! The tokio runtime is ours, built on the first `logout()` call: napi's `tokio_rt`
+//! feature would build it (and start its worker threads) while the addon registers, which
+//! every `require()` would pay for, including a CLI `--help`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -173,6 +178,22 @@ impl AbortHandle {
     }
 }
 
+/// The runtime every logout runs on, built by the first call. Multi-threaded, as napi's
+/// was: `logout` edits files with `block_in_place` there. It lives as long as the process
+/// (the addon is linked `-z nodelete`, so its code is never unmapped under the workers).
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::from_reason(format!("cannot start the async runtime: {e}")))?;
+    // Two JS threads (workers) racing here each build one; the loser's is dropped unused.
+    Ok(RUNTIME.get_or_init(|| rt))
+}
+
 /// `env_block`, when given, replaces `options.env`: the same variables as one string,
 /// `key\0value\0…` (see `index.js`), which crosses napi far faster than an object
 /// converted property by property.
@@ -192,8 +213,9 @@ pub fn logout_native<'env>(
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
     let request = to_request(options, env_block);
+    let rt = runtime()?;
     let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
-    napi::bindgen_prelude::spawn(async move {
+    rt.spawn(async move {
         let outcome = CatchUnwind(Box::pin(run(&request, all, &token))).await;
         match outcome {
             Ok(outcome) => deferred.resolve(move |_| Ok(outcome)),
