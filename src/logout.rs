@@ -34,7 +34,7 @@ pub struct LogoutRequest {
     pub registry: Option<String>,
     pub scope: Option<String>,
     pub cwd: PathBuf,
-    pub env: Env,
+    pub env: std::sync::Arc<Env>,
     /// npm config keys at the cli level.
     pub config: Vec<(String, Value)>,
     pub userconfig: Option<String>,

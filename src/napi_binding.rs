@@ -345,7 +345,7 @@ fn to_request(
         registry: o.registry,
         scope: o.scope,
         cwd,
-        env,
+        env: env.into(),
         config,
         userconfig: o.userconfig,
         globalconfig: o.globalconfig,

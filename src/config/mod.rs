@@ -54,7 +54,7 @@ impl ConfigLevel {
 #[derive(Clone, Debug, Default)]
 pub struct ConfigInputs {
     pub cwd: PathBuf,
-    pub env: Env,
+    pub env: std::sync::Arc<Env>,
     /// Keys at the cli level, in order (later wins).
     pub cli: Vec<(String, Value)>,
     /// Replaces the prefix npm derives from `PREFIX` or the node executable.
@@ -67,7 +67,7 @@ pub struct ConfigInputs {
 #[derive(Clone, Debug)]
 pub struct Config {
     layers: Vec<ConfigLayer>,
-    pub env: Env,
+    pub env: std::sync::Arc<Env>,
     pub cwd: PathBuf,
     pub home: PathBuf,
     pub local_prefix: PathBuf,
