@@ -31,15 +31,15 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut removed = Vec::new();
     // Most files hold no `${` at all: one search of the text spares a check per key.
     let may_expand = memchr::memmem::find(doc.text().as_bytes(), b"${").is_some();
-    for entry in doc.top_level() {
+    for (key, span) in doc.top_level_keys() {
         // Most keys hold no `${`: compare them as they are, without allocating.
-        let expanded = if may_expand && has_reference(entry.key) {
-            std::borrow::Cow::Owned(expand(entry.key, env))
+        let expanded = if may_expand && has_reference(key) {
+            std::borrow::Cow::Owned(expand(key, env))
         } else {
-            std::borrow::Cow::Borrowed(entry.key)
+            std::borrow::Cow::Borrowed(key)
         };
         if keys.iter().any(|k| *k == *expanded) {
-            spans.push(entry.span.clone());
+            spans.push(span.clone());
             if !removed.iter().any(|r: &String| *r == *expanded) {
                 removed.push(expanded.into_owned());
             }

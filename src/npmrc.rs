@@ -288,6 +288,15 @@ impl NpmrcDocument {
         self.entries.get(i).map(|raw| self.view(raw))
     }
 
+    /// The keys of [`Self::top_level`] entries with their spans, without building the
+    /// rest of each entry (the editor walks every line of a file).
+    pub fn top_level_keys(&self) -> impl Iterator<Item = (&str, &Range<usize>)> + '_ {
+        self.entries
+            .iter()
+            .filter(|raw| raw.section.is_none())
+            .map(|raw| (raw.key.resolve(&self.text), &raw.span))
+    }
+
     /// The keys of [`Self::entries`], without building the rest of each entry.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.entries.iter().map(|raw| raw.key.resolve(&self.text))
