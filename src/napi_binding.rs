@@ -181,7 +181,7 @@ impl AbortHandle {
 /// The runtime every logout runs on, built by the first call. Multi-threaded, as napi's
 /// was: `logout` edits files with `block_in_place` there. It lives as long as the process
 /// (the addon is linked `-z nodelete`, so its code is never unmapped under the workers).
-fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+fn runtime() -> std::result::Result<&'static tokio::runtime::Runtime, LogoutError> {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
@@ -189,7 +189,9 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::from_reason(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| {
+            LogoutError::new("EINTERNAL", format!("cannot start the async runtime: {e}"))
+        })?;
     // Two JS threads (workers) racing here each build one; the loser's is dropped unused.
     Ok(RUNTIME.get_or_init(|| rt))
 }
@@ -213,12 +215,25 @@ pub fn logout_native<'env>(
     let options = options.unwrap_or_default();
     let all = options.all.unwrap_or(false);
     let request = to_request(options, env_block);
-    let rt = runtime()?;
     let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
+    // A runtime that cannot start (no threads to spawn) is an error outcome like any
+    // other, not a synchronous throw that index.js would take for bad arguments.
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let outcome = NativeOutcome {
+                result: None,
+                all: None,
+                error: Some(e.into()),
+            };
+            deferred.resolve(settled(outcome));
+            return Ok(promise);
+        }
+    };
     rt.spawn(async move {
         let outcome = CatchUnwind(Box::pin(run(&request, all, &token))).await;
         match outcome {
-            Ok(outcome) => deferred.resolve(move |_| Ok(outcome)),
+            Ok(outcome) => deferred.resolve(settled(outcome)),
             Err(_) => deferred.reject(Error::new(
                 Status::GenericFailure,
                 "registry-logout: internal error (a panic, reported on stderr)",
@@ -228,6 +243,12 @@ pub fn logout_native<'env>(
         drop(request);
     });
     Ok(promise)
+}
+
+/// The promise's resolver (one closure type for every call site, as the deferred's type
+/// needs).
+fn settled(outcome: NativeOutcome) -> impl FnOnce(Env) -> Result<NativeOutcome> {
+    move |_| Ok(outcome)
 }
 
 async fn run(
