@@ -643,6 +643,14 @@ fn same_file(_file: &File, path: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// The names in a directory: what an edit left beside the config.
+    fn names_in(dir: &Path) -> Vec<std::ffi::OsString> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    }
+
     fn keys(k: &[&str]) -> Vec<String> {
         k.iter().map(|s| s.to_string()).collect()
     }
@@ -701,10 +709,7 @@ mod tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o640
         );
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = names_in(dir.path());
         assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
     }
 
@@ -733,10 +738,7 @@ mod tests {
         let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
         assert_eq!(out.removed, keys(&["//h/:_authToken"]));
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = names_in(dir.path());
         assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
 
         // A run with nothing to remove clears one too.
@@ -770,10 +772,7 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(fs::read_to_string(&path).unwrap(), "200");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = names_in(dir.path());
         assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
     }
 
@@ -811,10 +810,7 @@ mod tests {
             .unwrap();
         assert_eq!(out.removed, k);
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = names_in(dir.path());
         assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
     }
 
@@ -866,10 +862,7 @@ mod tests {
         assert!(check_writable_by_probe(&path).is_ok());
         let err = check_writable(dir.path()).err().unwrap();
         assert_eq!(err.code(), "EISDIR");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names = names_in(dir.path());
         assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
     }
 
