@@ -195,41 +195,46 @@ impl ConfigLayer {
         text_of(&self.file)
     }
 
-    pub fn contains(&self, key: &str) -> bool {
+    /// Where `key`'s value and lines live, if this layer sets it.
+    fn find(&self, key: &str) -> Option<Found<'_>> {
         match (&self.values, self.document()) {
-            (LayerValues::Entries(e), _) => e.position(self.text(), key).is_some(),
-            (LayerValues::Lines(l), Some(doc)) => l.position(doc, key).is_some(),
-            (LayerValues::Lines(_), None) => false,
+            (LayerValues::Entries(e), _) => {
+                let i = e.position(self.text(), key)?;
+                Some(Found::Entry(&e.entries[i]))
+            }
+            (LayerValues::Lines(l), Some(doc)) => {
+                let i = l.position(doc, key)?;
+                Some(Found::Line(l, doc, i))
+            }
+            // Lines are only ever read from a document.
+            (LayerValues::Lines(_), None) => None,
         }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.find(key).is_some()
     }
 
     /// The value of `key` at this level. A string read from a file is made a `Value`
     /// only here: a logout reads a handful of the keys a file may hold.
     pub fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
-        let text = self.text();
-        match (&self.values, self.document()) {
-            (LayerValues::Entries(e), _) => {
-                let i = e.position(text, key)?;
-                Some(match &e.entries[i].value {
-                    LayerData::Owned(value) => Cow::Borrowed(value),
-                    LayerData::File(range) => Cow::Owned(Value::String(
-                        text.get(range.clone()).unwrap_or_default().to_string(),
-                    )),
-                })
-            }
-            (LayerValues::Lines(l), Some(doc)) => {
-                let i = l.position(doc, key)?;
-                if let Some(value) = l.changed.get(&i) {
-                    return Some(Cow::Borrowed(value));
-                }
-                Some(match doc.entry(i)?.value {
-                    IniValue::Str(s) => Cow::Owned(Value::String(s.to_string())),
-                    IniValue::Json(value) => Cow::Borrowed(value),
-                    IniValue::Owned(value) => Cow::Owned(value),
-                })
-            }
-            (LayerValues::Lines(_), None) => None,
-        }
+        Some(match self.find(key)? {
+            Found::Entry(entry) => match &entry.value {
+                LayerData::Owned(value) => Cow::Borrowed(value),
+                LayerData::File(range) => Cow::Owned(Value::String(
+                    self.text()
+                        .get(range.clone())
+                        .unwrap_or_default()
+                        .to_string(),
+                )),
+            },
+            Found::Line(l, doc, i) => match (l.changed.get(&i), doc.entry(i)?.value) {
+                (Some(value), _) => Cow::Borrowed(value),
+                (None, IniValue::Str(s)) => Cow::Owned(Value::String(s.to_string())),
+                (None, IniValue::Json(value)) => Cow::Borrowed(value),
+                (None, IniValue::Owned(value)) => Cow::Owned(value),
+            },
+        })
     }
 
     /// Sets a key that no file line defines (cli, env).
@@ -307,25 +312,24 @@ impl ConfigLayer {
 
     /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
     pub fn spans_of(&self, key: &str) -> Spans {
-        let text = self.text();
-        match (&self.values, self.document()) {
-            (LayerValues::Entries(e), _) => e
-                .position(text, key)
-                .map(|i| e.entries[i].spans.clone())
-                .unwrap_or_default(),
-            (LayerValues::Lines(l), Some(doc)) => match l.position(doc, key) {
-                Some(i) => match l.repeated.get(&i) {
-                    Some(spans) => spans.clone(),
-                    None => doc
-                        .entry(i)
-                        .map(|e| smallvec::smallvec![e.span])
-                        .unwrap_or_default(),
-                },
-                None => Spans::new(),
+        match self.find(key) {
+            None => Spans::new(),
+            Some(Found::Entry(entry)) => entry.spans.clone(),
+            Some(Found::Line(l, doc, i)) => match l.repeated.get(&i) {
+                Some(spans) => spans.clone(),
+                None => doc
+                    .entry(i)
+                    .map(|e| smallvec::smallvec![e.span])
+                    .unwrap_or_default(),
             },
-            (LayerValues::Lines(_), None) => Spans::new(),
         }
     }
+}
+
+/// A key a layer sets: its own entry, or a line of the layer's flat file.
+enum Found<'a> {
+    Entry(&'a LayerValue),
+    Line(&'a LineValues, &'a NpmrcDocument, usize),
 }
 
 fn document_of(file: &Option<ConfigFile>) -> Option<&NpmrcDocument> {
