@@ -29,8 +29,7 @@ pub struct Removal {
 pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut spans = Vec::new();
     let mut removed = Vec::new();
-    // Most files hold no `${` at all: one search of the text spares a check per key.
-    let may_expand = memchr::memmem::find(doc.text().as_bytes(), b"${").is_some();
+    let may_expand = doc.mentions_reference();
     for (key, span) in doc.top_level_keys() {
         // Most keys hold no `${`: compare them as they are, without allocating.
         let expanded = if may_expand && has_reference(key) {

@@ -288,6 +288,13 @@ impl NpmrcDocument {
         self.entries.get(i).map(|raw| self.view(raw))
     }
 
+    /// Whether `${` occurs anywhere in the text. Most files hold none: then no key needs
+    /// `${VAR}` expansion and a check of each key can be skipped (one vector search of
+    /// the whole text).
+    pub fn mentions_reference(&self) -> bool {
+        memchr::memmem::find(self.text.as_bytes(), b"${").is_some()
+    }
+
     /// The keys of [`Self::top_level`] entries with their spans, without building the
     /// rest of each entry (the editor walks every line of a file).
     pub fn top_level_keys(&self) -> impl Iterator<Item = (&str, &Range<usize>)> + '_ {

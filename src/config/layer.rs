@@ -174,7 +174,10 @@ impl ConfigLayer {
     ) -> Self {
         let values = match &file.document {
             None => LayerValues::Entries(EntryValues::default()),
-            Some(doc) if doc.is_flat() && !doc.keys().any(env::has_reference) => {
+            Some(doc)
+                if doc.is_flat()
+                    && !(doc.mentions_reference() && doc.keys().any(env::has_reference)) =>
+            {
                 LayerValues::Lines(lines_of(doc, parse_field))
             }
             Some(doc) => LayerValues::Entries(entries_of(doc, env, parse_field)),
