@@ -11,7 +11,7 @@ pub mod nerf_dart;
 pub mod npmrc;
 pub mod revoke;
 pub mod secret;
-mod swar;
+mod scan;
 pub mod tls;
 
 pub mod napi_binding;

@@ -11,7 +11,7 @@
 //! stays a range of the document's text, so reading a 20,000-line file does not allocate
 //! per line. Allocation was most of the cost of a large file.
 
-use crate::swar;
+use crate::scan;
 use hashbrown::HashTable;
 use serde_json::Value;
 use smallvec::SmallVec;
@@ -202,16 +202,7 @@ impl std::fmt::Debug for IniProperty<'_> {
 
 impl NpmrcDocument {
     pub fn parse(text: String) -> Self {
-        let (entries, sections) = parse_entries(&text);
-        let flat = sections.is_empty()
-            && entries.iter().all(|e| {
-                !e.is_list_item
-                    && e.section.is_none()
-                    && !matches!(
-                        e.value,
-                        RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
-                    )
-            });
+        let (entries, sections, flat) = parse_entries(&text);
         Self {
             text,
             entries,
@@ -395,117 +386,174 @@ fn js_trim_start(s: &str) -> &str {
     }
 }
 
-/// Splits into lines the way `str.split(/[\r\n]+/)` does, yielding each non-empty line's
-/// content range and the range to delete to remove it (content plus one line break).
-fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
+/// Whether a line read by [`scan::line_shape`] is a plain `key=value` that ini's rules
+/// leave exactly as written, and if so where its `=` is. Nearly every line of a large
+/// file is one: it starts and ends without whitespace or quotes, has no escape, comment
+/// or list marker, and its value is not one ini turns into a literal. Anything else takes
+/// [`parse_line`], which applies every rule.
+fn plain_split(bytes: &[u8], start: usize, shape: scan::LineShape) -> Option<usize> {
+    let eq = shape.eq?;
+    let graphic = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_graphic);
+    let key_last = eq.checked_sub(1)?;
+    let value = bytes.get(eq + 1..shape.end)?;
+    let plain = !shape.special
+        && eq > start
+        && graphic(start)
+        && !matches!(bytes[start], b';' | b'#' | b'[' | b'"' | b'\'')
+        && graphic(key_last)
+        && bytes[key_last] != b']'
+        && eq - start != "__proto__".len()
+        && eq + 1 < shape.end
+        && graphic(eq + 1)
+        && !matches!(bytes[eq + 1], b'"' | b'\'')
+        && graphic(shape.end - 1)
+        && !matches!(value, b"true" | b"false" | b"null");
+    plain.then_some(eq)
+}
+
+/// One line's entry, by ini's rules (`str.split(/[\r\n]+/)`, then its line regex).
+enum Line<'a> {
+    Skip,
+    Section(Cow<'a, str>),
+    Entry(RawEntry),
+}
+
+fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>, bool) {
     let bytes = text.as_bytes();
+    // One entry per line at most: sized once, a large file's entries are not copied
+    // as the vector grows.
+    let mut entries = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    let mut sections = Vec::new();
+    let mut flat = true;
+    // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
+    let mut section: Option<Option<usize>> = None;
     let mut pos = 0;
-    std::iter::from_fn(move || {
-        while pos < bytes.len() && (bytes[pos] == b'\n' || bytes[pos] == b'\r') {
+    loop {
+        while bytes.get(pos).is_some_and(|b| matches!(b, b'\n' | b'\r')) {
             pos += 1;
         }
         if pos >= bytes.len() {
-            return None;
+            break;
         }
         let start = pos;
-        pos = memchr::memchr2(b'\n', b'\r', &bytes[pos..]).map_or(bytes.len(), |n| pos + n);
-        let end = pos;
+        let shape = scan::line_shape(bytes, start);
+        let end = shape.end;
+        pos = end;
+        // The range that removes the line: its content and one line break.
         let remove_end = if bytes.get(end..end + 2) == Some(b"\r\n") {
             end + 2
-        } else if end < bytes.len() {
-            end + 1
         } else {
-            end
+            (end + 1).min(bytes.len())
         };
-        Some((start..end, start..remove_end))
-    })
+        let span = start..remove_end;
+        if let Some(eq) = plain_split(bytes, start, shape) {
+            let section = match section {
+                None => None,
+                Some(None) => continue,
+                Some(Some(i)) => Some(i),
+            };
+            entries.push(RawEntry {
+                key: Piece::Text(start..eq),
+                value: RawValue::Str(Piece::Text(eq + 1..end)),
+                is_list_item: false,
+                section,
+                span,
+            });
+            continue;
+        }
+        match parse_line(text, start..end, span) {
+            Line::Skip => {}
+            Line::Section(name) => {
+                section = if name == "__proto__" {
+                    Some(None)
+                } else {
+                    sections.push(Piece::of(text, name));
+                    Some(Some(sections.len() - 1))
+                };
+            }
+            Line::Entry(mut entry) => {
+                match section {
+                    None => {}
+                    Some(None) => continue,
+                    Some(Some(i)) => entry.section = Some(i),
+                }
+                flat &= !entry.is_list_item
+                    && !matches!(
+                        entry.value,
+                        RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
+                    );
+                entries.push(entry);
+            }
+        }
+    }
+    flat &= sections.is_empty();
+    (entries, sections, flat)
 }
 
-fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>) {
-    // One entry per line at most: sized once, a large file's entries are not copied
-    // as the vector grows.
-    let mut entries = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
-    let mut sections = Vec::new();
-    // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
-    let mut section: Option<Option<usize>> = None;
-    for (content, span) in lines(text) {
-        let line = &text[content];
-        let first = js_trim_start(line);
-        if first.is_empty() || first.starts_with(';') || first.starts_with('#') {
-            continue;
-        }
-        if let Some(name) = section_header(line) {
-            let name = unquote(name).into_text();
-            section = if name == "__proto__" {
-                Some(None)
-            } else {
-                sections.push(Piece::of(text, name));
-                Some(Some(sections.len() - 1))
-            };
-            continue;
-        }
-        let (raw_key, raw_value) = match swar::find(line.as_bytes(), b'=') {
-            Some(0) => continue,
-            Some(i) => {
-                let v = &line[i + 1..];
-                // JS `.` stops at U+2028/U+2029, so ini's line regex fails on such a value.
-                // Both are encoded as E2 80 A8/A9; a byte search rules them out quickly.
-                if swar::contains_any(v.as_bytes(), [0xe2]) && v.contains(['\u{2028}', '\u{2029}'])
-                {
-                    continue;
-                }
-                (&line[..i], Some(v))
-            }
-            None => (line, None),
-        };
-        let unquoted_key = unquote(raw_key);
-        // ini tests `keyRaw.slice(-2) === '[]'` on the decoded key, which only a string
-        // (not a number or object from a quoted JSON key) can pass.
-        let key_is_string = matches!(
-            unquoted_key,
-            Unquoted::Plain(_) | Unquoted::Json(Value::String(_))
-        );
-        let key = unquoted_key.into_text();
-        // `slice(-2)` of a longer key: "[]" is two one-byte characters.
-        let is_list_item = key_is_string && key.len() > 2 && key.ends_with("[]");
-        let key = if is_list_item {
-            match key {
-                Cow::Borrowed(k) => Cow::Borrowed(&k[..k.len() - 2]),
-                Cow::Owned(mut k) => {
-                    k.truncate(k.len() - 2);
-                    Cow::Owned(k)
-                }
-            }
-        } else {
-            key
-        };
-        if key == "__proto__" {
-            continue;
-        }
-        let section = match section {
-            None => None,
-            Some(None) => continue,
-            Some(Some(i)) => Some(i),
-        };
-        let value = match raw_value {
-            None => RawValue::Json(Value::Bool(true)),
-            // ini turns the strings `true`/`false`/`null` into literals after unquoting,
-            // so `"true"` (JSON string) becomes `true` too.
-            Some(v) => match unquote(v) {
-                Unquoted::Json(Value::String(s)) => string_value(text, Cow::Owned(s)),
-                Unquoted::Plain(s) => string_value(text, s),
-                Unquoted::Json(j) => RawValue::Json(j),
-            },
-        };
-        entries.push(RawEntry {
-            key: Piece::of(text, key),
-            value,
-            is_list_item,
-            section,
-            span,
-        });
+/// Every rule of ini for one line (`content`) that [`plain_split`] did not settle.
+fn parse_line(text: &str, content: Range<usize>, span: Range<usize>) -> Line<'_> {
+    let line = &text[content];
+    let first = js_trim_start(line);
+    if first.is_empty() || first.starts_with(';') || first.starts_with('#') {
+        return Line::Skip;
     }
-    (entries, sections)
+    if let Some(name) = section_header(line) {
+        return Line::Section(unquote(name).into_text());
+    }
+    let (raw_key, raw_value) = match scan::find(line.as_bytes(), b'=') {
+        Some(0) => return Line::Skip,
+        Some(i) => {
+            let v = &line[i + 1..];
+            // JS `.` stops at U+2028/U+2029, so ini's line regex fails on such a value.
+            // Both are encoded as E2 80 A8/A9; a byte search rules them out quickly.
+            if scan::contains_any(v.as_bytes(), [0xe2]) && v.contains(['\u{2028}', '\u{2029}']) {
+                return Line::Skip;
+            }
+            (&line[..i], Some(v))
+        }
+        None => (line, None),
+    };
+    let unquoted_key = unquote(raw_key);
+    // ini tests `keyRaw.slice(-2) === '[]'` on the decoded key, which only a string
+    // (not a number or object from a quoted JSON key) can pass.
+    let key_is_string = matches!(
+        unquoted_key,
+        Unquoted::Plain(_) | Unquoted::Json(Value::String(_))
+    );
+    let key = unquoted_key.into_text();
+    // `slice(-2)` of a longer key: "[]" is two one-byte characters.
+    let is_list_item = key_is_string && key.len() > 2 && key.ends_with("[]");
+    let key = if is_list_item {
+        match key {
+            Cow::Borrowed(k) => Cow::Borrowed(&k[..k.len() - 2]),
+            Cow::Owned(mut k) => {
+                k.truncate(k.len() - 2);
+                Cow::Owned(k)
+            }
+        }
+    } else {
+        key
+    };
+    if key == "__proto__" {
+        return Line::Skip;
+    }
+    let value = match raw_value {
+        None => RawValue::Json(Value::Bool(true)),
+        // ini turns the strings `true`/`false`/`null` into literals after unquoting,
+        // so `"true"` (JSON string) becomes `true` too.
+        Some(v) => match unquote(v) {
+            Unquoted::Json(Value::String(s)) => string_value(text, Cow::Owned(s)),
+            Unquoted::Plain(s) => string_value(text, s),
+            Unquoted::Json(j) => RawValue::Json(j),
+        },
+    };
+    Line::Entry(RawEntry {
+        key: Piece::of(text, key),
+        value,
+        is_list_item,
+        section: None,
+        span,
+    })
 }
 
 fn string_value(text: &str, s: Cow<'_, str>) -> RawValue {
@@ -784,7 +832,7 @@ fn unquote(raw: &str) -> Unquoted<'_> {
         };
     }
     // Most values have no escape and no comment: nothing to walk, nothing to copy.
-    if !swar::contains_any(val.as_bytes(), [b'\\', b';', b'#']) {
+    if !scan::contains_any(val.as_bytes(), [b'\\', b';', b'#']) {
         return Unquoted::Plain(Cow::Borrowed(val));
     }
     let mut out = String::with_capacity(val.len());
@@ -1163,6 +1211,74 @@ mod tests {
         assert_eq!(keys, vec!["a", "b"]);
         let b = doc.entries().nth(1).map(|e| e.span).unwrap_or(0..0);
         assert_eq!(doc.without(std::slice::from_ref(&b)), "\u{feff}a=1\r\n");
+    }
+
+    #[test]
+    fn plain_lines_read_as_ini_rules_read_them() {
+        // Every key and value built from these fragments, quoted or not, padded or not:
+        // where the plain reading applies it must give what the full rules give.
+        let fragments = [
+            "",
+            "a",
+            "//h/:_authToken",
+            "__proto__",
+            "k[]",
+            "[s]",
+            "true",
+            "null",
+            "false",
+            "\"q\"",
+            "'q'",
+            " v",
+            "v ",
+            "\tv",
+            "a;b",
+            "a#b",
+            "a\\b",
+            "a=b",
+            "x\u{a0}",
+            "\u{2028}",
+            "\u{e9}t\u{e9}",
+            "${X}",
+            ";c",
+            "#c",
+            "undefined",
+            "[]",
+            "a]",
+        ];
+        let mut plain = 0;
+        for key in fragments {
+            for value in fragments {
+                for text in [
+                    format!("{key}={value}"),
+                    key.to_string(),
+                    format!("{key}={value}\r\n"),
+                ] {
+                    let bytes = text.as_bytes();
+                    let shape = scan::line_shape(bytes, 0);
+                    let Some(eq) = plain_split(bytes, 0, shape) else {
+                        continue;
+                    };
+                    plain += 1;
+                    let span = 0..text.len();
+                    let Line::Entry(full) = parse_line(&text, 0..shape.end, span) else {
+                        panic!("{text:?}: the full rules read no entry");
+                    };
+                    let doc = NpmrcDocument::parse(text.clone());
+                    let entry = doc.entry(0).expect("one entry");
+                    assert_eq!(entry.key, full.key.resolve(&text), "{text:?}");
+                    assert_eq!(entry.key, &text[..eq], "{text:?}");
+                    assert!(!full.is_list_item, "{text:?}");
+                    match (&full.value, entry.value) {
+                        (RawValue::Str(v), IniValue::Str(s)) => {
+                            assert_eq!(v.resolve(&text), s, "{text:?}")
+                        }
+                        _ => panic!("{text:?}: not a plain string"),
+                    }
+                }
+            }
+        }
+        assert!(plain > 20, "only {plain} plain lines");
     }
 
     #[test]

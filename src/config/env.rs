@@ -36,7 +36,7 @@ pub fn config_from_env(env: &Env) -> Vec<(String, String)> {
 /// of a file, so it is a byte check before any substring search.
 pub fn has_reference(input: &str) -> bool {
     let bytes = input.as_bytes();
-    crate::swar::contains_any(bytes, [b'$']) && bytes.windows(2).any(|w| w == b"${")
+    crate::scan::contains_any(bytes, [b'$']) && bytes.windows(2).any(|w| w == b"${")
 }
 
 /// npm's `${NAME}` substitution. `${NAME?}` becomes empty when NAME is unset; a plain
