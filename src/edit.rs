@@ -29,18 +29,30 @@ pub struct Removal {
 pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
     let mut spans = Vec::new();
     let mut removed = Vec::new();
-    let may_expand = doc.mentions_reference();
-    for (key, span) in doc.top_level_keys() {
-        // Most keys hold no `${`: compare them as they are, without allocating.
-        let expanded = if may_expand && has_reference(key) {
-            std::borrow::Cow::Owned(expand(key, env))
-        } else {
-            std::borrow::Cow::Borrowed(key)
-        };
-        if keys.iter().any(|k| *k == *expanded) {
-            spans.push(span.clone());
-            if !removed.iter().any(|r: &String| *r == *expanded) {
-                removed.push(expanded.into_owned());
+    if doc.mentions_reference() {
+        // A key may expand to one of `keys`: every line is checked.
+        for (key, span) in doc.top_level_keys() {
+            let expanded = if has_reference(key) {
+                std::borrow::Cow::Owned(expand(key, env))
+            } else {
+                std::borrow::Cow::Borrowed(key)
+            };
+            if keys.iter().any(|k| *k == *expanded) {
+                spans.push(span.clone());
+                if !removed.iter().any(|r: &String| *r == *expanded) {
+                    removed.push(expanded.into_owned());
+                }
+            }
+        }
+    } else {
+        // Keys are as written: the document's index has each key's lines.
+        for key in keys {
+            if removed.contains(key) {
+                continue;
+            }
+            if let Some(last) = doc.last_entry_of(key) {
+                spans.extend(doc.spans_of_entry(last));
+                removed.push(key.clone());
             }
         }
     }
@@ -648,6 +660,43 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect()
+    }
+
+    /// Without `${` in a file, lines are found through the document's index; that must
+    /// remove exactly the lines a walk over every top-level line finds.
+    #[test]
+    fn indexed_removal_matches_a_walk_over_every_line() {
+        let texts = [
+            "a=1\nb=2\na=3\nc=4\n",
+            "x[]=1\nx[]=2\nx=3\n[s]\nx=4\n",
+            "\u{feff}a=1\r\nb=2\r\n",
+            " a = 1 ; c\n'a'=2\n\"b\"=3\nb\n",
+            "[__proto__]\na=1\n[t]\nb=2\na=3\n",
+        ];
+        let wanted = keys(&["a", "b", "x", "a", "missing"]);
+        for text in texts {
+            let doc = NpmrcDocument::parse(text.to_string());
+            assert!(!doc.mentions_reference());
+            let removal = remove_keys(&doc, &Env::new(), &wanted);
+            let spans: Vec<_> = doc
+                .top_level_keys()
+                .filter(|(k, _)| wanted.iter().any(|w| w == k))
+                .map(|(_, span)| span.clone())
+                .collect();
+            let mut expected = doc.without(&spans);
+            if text.starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
+                expected.insert(0, BOM);
+            }
+            assert_eq!(removal.text, expected, "{text:?}");
+            let mut found: Vec<&str> = doc
+                .top_level_keys()
+                .map(|(k, _)| k)
+                .filter(|k| wanted.iter().any(|w| w == k))
+                .collect();
+            found.sort_by_key(|k| wanted.iter().position(|w| w == k));
+            found.dedup();
+            assert_eq!(removal.removed, found, "{text:?}");
+        }
     }
 
     fn keys(k: &[&str]) -> Vec<String> {

@@ -12,7 +12,9 @@
 //! per line. Allocation was most of the cost of a large file.
 
 use crate::scan;
+use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -167,6 +169,14 @@ pub struct NpmrcDocument {
     /// No section, no list item, no `null`, array or object value: ini's object is
     /// then just the lines, a later duplicate replacing the value.
     flat: bool,
+    /// Top-level entries by [`hash_key`] of their key: the last entry of each key. Built
+    /// while parsing, when each key's bytes are in cache, so that config layers and the
+    /// editor look keys up instead of walking every line of a large file.
+    index: HashTable<usize>,
+    /// Every top-level line of a key that several lines set, by its last entry.
+    repeated: FxHashMap<usize, Spans>,
+    /// Whether `${` occurs anywhere in the text.
+    mentions_reference: bool,
 }
 
 impl std::fmt::Debug for NpmrcDocument {
@@ -202,13 +212,42 @@ impl std::fmt::Debug for IniProperty<'_> {
 
 impl NpmrcDocument {
     pub fn parse(text: String) -> Self {
-        let (entries, sections, flat) = parse_entries(&text);
+        let parsed = parse_entries(&text);
         Self {
+            mentions_reference: memchr::memmem::find(text.as_bytes(), b"${").is_some(),
             text,
-            entries,
-            sections,
-            flat,
+            entries: parsed.entries,
+            sections: parsed.sections,
+            flat: parsed.flat,
+            index: parsed.index,
+            repeated: parsed.repeated,
         }
+    }
+
+    /// The last top-level entry whose key (decoded, before `${VAR}` expansion) is `key`:
+    /// the one whose value ini keeps.
+    pub fn last_entry_of(&self, key: &str) -> Option<usize> {
+        self.index
+            .find(hash_key(key), |&i| self.key_at(i) == key)
+            .copied()
+    }
+
+    /// The spans of every top-level line with the key of entry `last`, in file order,
+    /// when `last` is the last of them ([`Self::last_entry_of`]).
+    pub fn spans_of_entry(&self, last: usize) -> Spans {
+        match self.repeated.get(&last) {
+            Some(spans) => spans.clone(),
+            None => self
+                .entries
+                .get(last)
+                .map(|raw| smallvec::smallvec![raw.span.clone()])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The last top-level entry of each distinct key, in no particular order.
+    pub fn last_entries(&self) -> impl Iterator<Item = usize> + '_ {
+        self.index.iter().copied()
     }
 
     /// Whether ini's object for this file is simply its lines in order, a duplicate
@@ -281,9 +320,9 @@ impl NpmrcDocument {
 
     /// Whether `${` occurs anywhere in the text. Most files hold none: then no key needs
     /// `${VAR}` expansion and a check of each key can be skipped (one vector search of
-    /// the whole text).
+    /// the whole text, made while parsing).
     pub fn mentions_reference(&self) -> bool {
-        memchr::memmem::find(self.text.as_bytes(), b"${").is_some()
+        self.mentions_reference
     }
 
     /// The keys of [`Self::top_level`] entries with their spans, without building the
@@ -418,13 +457,59 @@ enum Line<'a> {
     Entry(RawEntry),
 }
 
-fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>, bool) {
+/// What [`parse_entries`] builds for an [`NpmrcDocument`].
+struct Parsed {
+    entries: Vec<RawEntry>,
+    sections: Vec<Piece>,
+    flat: bool,
+    index: HashTable<usize>,
+    repeated: FxHashMap<usize, Spans>,
+}
+
+impl Parsed {
+    fn push(&mut self, text: &str, entry: RawEntry) {
+        let i = self.entries.len();
+        if entry.section.is_none() {
+            let key = entry.key.resolve(text);
+            let entries = &self.entries;
+            let slot = self.index.entry(
+                hash_key(key),
+                |&j| entries[j].key.resolve(text) == key,
+                |&j| hash_key(entries[j].key.resolve(text)),
+            );
+            match slot {
+                Entry::Occupied(mut found) => {
+                    let before = std::mem::replace(found.get_mut(), i);
+                    let mut spans = self.repeated.remove(&before).unwrap_or_else(|| {
+                        entries
+                            .get(before)
+                            .map(|e| smallvec::smallvec![e.span.clone()])
+                            .unwrap_or_default()
+                    });
+                    spans.push(entry.span.clone());
+                    self.repeated.insert(i, spans);
+                }
+                Entry::Vacant(free) => {
+                    free.insert(i);
+                }
+            }
+        }
+        self.entries.push(entry);
+    }
+}
+
+fn parse_entries(text: &str) -> Parsed {
     let bytes = text.as_bytes();
     // One entry per line at most: sized once, a large file's entries are not copied
-    // as the vector grows.
-    let mut entries = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
-    let mut sections = Vec::new();
-    let mut flat = true;
+    // (nor its keys rehashed) as the vector and index grow.
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    let mut parsed = Parsed {
+        entries: Vec::with_capacity(lines),
+        sections: Vec::new(),
+        flat: true,
+        index: HashTable::with_capacity(lines),
+        repeated: FxHashMap::default(),
+    };
     // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
     let mut section: Option<Option<usize>> = None;
     let mut pos = 0;
@@ -452,13 +537,14 @@ fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>, bool) {
                 Some(None) => continue,
                 Some(Some(i)) => Some(i),
             };
-            entries.push(RawEntry {
+            let entry = RawEntry {
                 key: Piece::Text(start..eq),
                 value: RawValue::Str(Piece::Text(eq + 1..end)),
                 is_list_item: false,
                 section,
                 span,
-            });
+            };
+            parsed.push(text, entry);
             continue;
         }
         match parse_line(text, start..end, span) {
@@ -467,8 +553,8 @@ fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>, bool) {
                 section = if name == "__proto__" {
                     Some(None)
                 } else {
-                    sections.push(Piece::of(text, name));
-                    Some(Some(sections.len() - 1))
+                    parsed.sections.push(Piece::of(text, name));
+                    Some(Some(parsed.sections.len() - 1))
                 };
             }
             Line::Entry(mut entry) => {
@@ -477,17 +563,17 @@ fn parse_entries(text: &str) -> (Vec<RawEntry>, Vec<Piece>, bool) {
                     Some(None) => continue,
                     Some(Some(i)) => entry.section = Some(i),
                 }
-                flat &= !entry.is_list_item
+                parsed.flat &= !entry.is_list_item
                     && !matches!(
                         entry.value,
                         RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
                     );
-                entries.push(entry);
+                parsed.push(text, entry);
             }
         }
     }
-    flat &= sections.is_empty();
-    (entries, sections, flat)
+    parsed.flat &= parsed.sections.is_empty();
+    parsed
 }
 
 /// Every rule of ini for one line (`content`) that [`plain_split`] did not settle.

@@ -4,10 +4,11 @@
 
 use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -30,8 +31,29 @@ pub struct ConfigLayer {
     values: LayerValues,
 }
 
-/// npm's `parseField` for one value of one key, as the caller's config applies it.
-pub type ParseField<'a> = &'a dyn Fn(&str, Value) -> Value;
+/// npm's `parseField` for one value of one key, as the caller's config applies it. A
+/// flat file's layer keeps it and types a value only when the value is read: a logout
+/// reads a handful of the keys a file may hold.
+#[derive(Clone)]
+pub struct ParseField(Arc<TypeValue>);
+
+type TypeValue = dyn Fn(&str, Value) -> Value + Send + Sync;
+
+impl ParseField {
+    pub fn new(parse: impl Fn(&str, Value) -> Value + Send + Sync + 'static) -> Self {
+        Self(Arc::new(parse))
+    }
+
+    pub fn apply(&self, key: &str, value: Value) -> Value {
+        (self.0)(key, value)
+    }
+}
+
+impl std::fmt::Debug for ParseField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParseField")
+    }
+}
 
 #[derive(Clone)]
 enum LayerValues {
@@ -65,15 +87,15 @@ enum LayerData {
     Owned(Value),
 }
 
-/// A flat file's keys: the document entry that sets each one (its last line). Values are
-/// read from the document when asked for; only what npm's `parseField` changes is kept.
-#[derive(Clone, Default)]
+/// A flat file's keys, looked up in the document's own index: each is the document entry
+/// that sets it (its last line). Values are read from the document and typed when asked
+/// for; only what changed since loading is kept here.
+#[derive(Clone)]
 struct LineValues {
-    /// Entry indices by [`hash_key`] of their key.
-    index: HashTable<usize>,
-    /// All the lines of a key that several lines set, by its last entry.
-    repeated: FxHashMap<usize, Spans>,
-    /// Values that differ from the line's (parsed fields, a normalised `registry`).
+    typing: ParseField,
+    /// Keys forgotten with [`ConfigLayer::remove`], by their last entry.
+    removed: FxHashSet<usize>,
+    /// Values replaced with [`ConfigLayer::replace_value`] (a normalised `registry`).
     changed: FxHashMap<usize, Value>,
 }
 
@@ -110,9 +132,29 @@ impl EntryValues {
 
 impl LineValues {
     fn position(&self, doc: &NpmrcDocument, key: &str) -> Option<usize> {
-        self.index
-            .find(hash_key(key), |&i| doc.key_at(i) == key)
-            .copied()
+        doc.last_entry_of(key).filter(|i| !self.removed.contains(i))
+    }
+
+    /// The last entry of each key the layer holds.
+    fn positions<'a>(&'a self, doc: &'a NpmrcDocument) -> impl Iterator<Item = usize> + 'a {
+        doc.last_entries().filter(|i| !self.removed.contains(i))
+    }
+
+    /// The value of the key whose last entry is `i`, as npm's `parseField` types it.
+    fn value<'a>(&'a self, doc: &'a NpmrcDocument, i: usize) -> Option<Cow<'a, Value>> {
+        if let Some(value) = self.changed.get(&i) {
+            return Some(Cow::Borrowed(value));
+        }
+        let entry = doc.entry(i)?;
+        Some(match entry.value {
+            IniValue::Str(s) if super::string_kept_as_is(entry.key, s) => {
+                Cow::Owned(Value::String(s.to_string()))
+            }
+            // JSON values are kept as they are; only strings are typed.
+            IniValue::Str(s) => Cow::Owned(self.typing.apply(entry.key, Value::String(s.into()))),
+            IniValue::Json(value) => Cow::Borrowed(value),
+            IniValue::Owned(value) => Cow::Owned(value),
+        })
     }
 
     /// The same keys and values, each with a copy of its own: for a layer that must
@@ -120,23 +162,23 @@ impl LineValues {
     fn to_entries(&self, doc: &NpmrcDocument) -> EntryValues {
         let text = doc.text();
         let mut out = EntryValues::default();
-        for &i in &self.index {
-            let Some(entry) = doc.entry(i) else { continue };
-            let value = match (self.changed.get(&i), entry.value) {
-                (Some(v), _) => LayerData::Owned(v.clone()),
-                (None, IniValue::Str(s)) => match span_in(text, s) {
-                    Some(range) => LayerData::File(range),
-                    None => LayerData::Owned(Value::String(s.to_string())),
-                },
-                (None, other) => LayerData::Owned(other.into_value()),
+        for i in self.positions(doc) {
+            let (Some(entry), Some(value)) = (doc.entry(i), self.value(doc, i)) else {
+                continue;
             };
-            let spans = self
-                .repeated
-                .get(&i)
-                .cloned()
-                .unwrap_or_else(|| smallvec::smallvec![entry.span.clone()]);
+            let value = match (value, entry.value) {
+                (Cow::Owned(Value::String(_)), IniValue::Str(s))
+                    if super::string_kept_as_is(entry.key, s) =>
+                {
+                    match span_in(text, s) {
+                        Some(range) => LayerData::File(range),
+                        None => LayerData::Owned(Value::String(s.to_string())),
+                    }
+                }
+                (value, _) => LayerData::Owned(value.into_owned()),
+            };
             let key = Piece::of(text, Cow::Borrowed(entry.key));
-            out.insert(text, key, value, spans);
+            out.insert(text, key, value, doc.spans_of_entry(i));
         }
         out
     }
@@ -170,7 +212,7 @@ impl ConfigLayer {
         level: ConfigLevel,
         file: ConfigFile,
         env: &Env,
-        parse_field: ParseField<'_>,
+        parse_field: &ParseField,
     ) -> Self {
         let values = match &file.document {
             None => LayerValues::Entries(EntryValues::default()),
@@ -178,7 +220,11 @@ impl ConfigLayer {
                 if doc.is_flat()
                     && !(doc.mentions_reference() && doc.keys().any(env::has_reference)) =>
             {
-                LayerValues::Lines(lines_of(doc, parse_field))
+                LayerValues::Lines(LineValues {
+                    typing: parse_field.clone(),
+                    removed: FxHashSet::default(),
+                    changed: FxHashMap::default(),
+                })
             }
             Some(doc) => LayerValues::Entries(entries_of(doc, env, parse_field)),
         };
@@ -231,12 +277,7 @@ impl ConfigLayer {
                         .to_string(),
                 )),
             },
-            Found::Line(l, doc, i) => match (l.changed.get(&i), doc.entry(i)?.value) {
-                (Some(value), _) => Cow::Borrowed(value),
-                (None, IniValue::Str(s)) => Cow::Owned(Value::String(s.to_string())),
-                (None, IniValue::Json(value)) => Cow::Borrowed(value),
-                (None, IniValue::Owned(value)) => Cow::Owned(value),
-            },
+            Found::Line(l, doc, i) => l.value(doc, i)?,
         })
     }
 
@@ -288,8 +329,8 @@ impl ConfigLayer {
                 }
             }
             (LayerValues::Lines(l), Some(doc)) => {
-                if let Ok(found) = l.index.find_entry(hash_key(key), |&i| doc.key_at(i) == key) {
-                    found.remove();
+                if let Some(i) = l.position(doc, key) {
+                    l.removed.insert(i);
                 }
             }
             (LayerValues::Lines(_), None) => {}
@@ -307,7 +348,7 @@ impl ConfigLayer {
                 Box::new(e.index.iter().map(move |&i| e.entries[i].key.resolve(text)))
             }
             (LayerValues::Lines(l), Some(doc)) => {
-                Box::new(l.index.iter().map(move |&i| doc.key_at(i)))
+                Box::new(l.positions(doc).map(move |i| doc.key_at(i)))
             }
             (LayerValues::Lines(_), None) => Box::new(std::iter::empty()),
         }
@@ -318,13 +359,7 @@ impl ConfigLayer {
         match self.find(key) {
             None => Spans::new(),
             Some(Found::Entry(entry)) => entry.spans.clone(),
-            Some(Found::Line(l, doc, i)) => match l.repeated.get(&i) {
-                Some(spans) => spans.clone(),
-                None => doc
-                    .entry(i)
-                    .map(|e| smallvec::smallvec![e.span])
-                    .unwrap_or_default(),
-            },
+            Some(Found::Line(_, doc, i)) => doc.spans_of_entry(i),
         }
     }
 }
@@ -345,50 +380,9 @@ fn text_of(file: &Option<ConfigFile>) -> &str {
         .unwrap_or_default()
 }
 
-/// The usual file: ini's object is its lines, a later duplicate replacing the value,
-/// and with no key to expand, property order cannot matter.
-fn lines_of(doc: &NpmrcDocument, parse_field: ParseField<'_>) -> LineValues {
-    let mut lines = LineValues {
-        index: HashTable::with_capacity(doc.entries().len()),
-        ..LineValues::default()
-    };
-    for (i, entry) in doc.entries().enumerate() {
-        let slot = lines.index.entry(
-            hash_key(entry.key),
-            |&j| doc.key_at(j) == entry.key,
-            |&j| hash_key(doc.key_at(j)),
-        );
-        match slot {
-            Entry::Occupied(mut found) => {
-                let before = std::mem::replace(found.get_mut(), i);
-                let mut spans = lines.repeated.remove(&before).unwrap_or_else(|| {
-                    doc.entry(before)
-                        .map(|e| smallvec::smallvec![e.span])
-                        .unwrap_or_default()
-                });
-                spans.push(entry.span.clone());
-                lines.repeated.insert(i, spans);
-                lines.changed.remove(&before);
-            }
-            Entry::Vacant(free) => {
-                free.insert(i);
-            }
-        }
-        // JSON values are kept as they are; only strings are typed.
-        if let IniValue::Str(s) = entry.value {
-            if !super::string_kept_as_is(entry.key, s) {
-                lines
-                    .changed
-                    .insert(i, parse_field(entry.key, Value::String(s.to_string())));
-            }
-        }
-    }
-    lines
-}
-
 /// npm's loader walks the object `ini` decoded, in property order, expanding `${VAR}` in
 /// each key; a later key that expands to the same name wins.
-fn entries_of(doc: &NpmrcDocument, env: &Env, parse_field: ParseField<'_>) -> EntryValues {
+fn entries_of(doc: &NpmrcDocument, env: &Env, parse_field: &ParseField) -> EntryValues {
     let text = doc.text();
     let (props, index) = doc.ini_object_indexed();
     let expands = props.iter().any(|p| env::has_reference(&p.key));
@@ -405,7 +399,7 @@ fn entries_of(doc: &NpmrcDocument, env: &Env, parse_field: ParseField<'_>) -> En
                 Some(range) => LayerData::File(range),
                 None => LayerData::Owned(Value::String(s.to_string())),
             },
-            other => LayerData::Owned(parse_field(name, other.into_value())),
+            other => LayerData::Owned(parse_field.apply(name, other.into_value())),
         };
         entries.push(LayerValue {
             key,
@@ -465,6 +459,7 @@ mod tests {
             "p= x \np=y\n",
         ];
         let env = Env::new();
+        let typed = ParseField::new(typed);
         for text in texts {
             let doc = NpmrcDocument::parse(text.to_string());
             assert!(doc.is_flat(), "{text:?} should be flat");
@@ -479,8 +474,16 @@ mod tests {
             copied.file = Some(file);
             assert_eq!(contents(&in_place), contents(&copied), "{text:?}");
 
-            // Setting a key no line defines turns the in-place layer into copies.
+            // Forgetting and replacing keys, then setting a key no line defines (which
+            // turns the in-place layer into copies).
             let mut converted = in_place.clone();
+            for layer in [&mut converted, &mut copied] {
+                layer.remove("a");
+                layer.remove("b");
+                layer.replace_value("p", Value::String("replaced".into()));
+                layer.replace_value("k", Value::Bool(false));
+            }
+            assert_eq!(contents(&converted), contents(&copied), "{text:?}");
             converted.set("new".into(), Value::Bool(true));
             copied.set("new".into(), Value::Bool(true));
             assert_eq!(contents(&converted), contents(&copied), "{text:?}");

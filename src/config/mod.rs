@@ -8,6 +8,7 @@ pub mod locations;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -15,7 +16,7 @@ use serde_json::Value;
 use crate::error::{LogoutError, Result};
 use crate::npmrc::{js_string, js_trim, NpmrcDocument};
 pub use env::Env;
-pub use layer::{ConfigFile, ConfigLayer};
+pub use layer::{ConfigFile, ConfigLayer, ParseField};
 
 /// The levels, highest priority first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -67,6 +68,8 @@ pub struct ConfigInputs {
 #[derive(Clone, Debug)]
 pub struct Config {
     layers: Vec<ConfigLayer>,
+    /// npm's `parseField` for this config's home, cwd and environment.
+    typing: ParseField,
     pub env: std::sync::Arc<Env>,
     pub cwd: PathBuf,
     pub home: PathBuf,
@@ -96,6 +99,53 @@ const STRING_KEYS: &[&str] = &[
 /// List-typed keys: from env and cli, several values are joined by a blank line.
 const LIST_KEYS: &[&str] = &["ca", "noproxy"];
 
+/// What npm's `parseField` depends on for the keys logout reads.
+struct FieldTyping {
+    env: Arc<Env>,
+    home: PathBuf,
+    cwd: PathBuf,
+}
+
+impl FieldTyping {
+    /// npm's `parseField` for the keys logout reads: trim, literal `true`/`false`/`null`
+    /// for keys not typed as strings, `${VAR}` expansion, paths resolved.
+    fn parse(&self, key: &str, value: Value) -> Value {
+        match value {
+            Value::String(original) if string_kept_as_is(key, &original) => Value::String(original),
+            Value::String(original) => {
+                let s = js_trim(&original);
+                if LIST_KEYS.contains(&key) && s.contains("\n\n") {
+                    return Value::Array(
+                        s.split("\n\n")
+                            .map(|part| self.parse(key, Value::String(part.into())))
+                            .collect(),
+                    );
+                }
+                if !STRING_KEYS.contains(&key) {
+                    match s {
+                        "true" => return Value::Bool(true),
+                        "false" => return Value::Bool(false),
+                        // npm turns "null" and "undefined" into values that are set
+                        // (they shadow lower levels) but falsy.
+                        "null" | "undefined" => return Value::Null,
+                        _ => {}
+                    }
+                }
+                if PATH_KEYS.contains(&key) {
+                    let s = env::expand(s, &self.env);
+                    let resolved = locations::resolve_config_path(&s, &self.home, &self.cwd);
+                    return Value::String(resolved.to_string_lossy().into_owned());
+                }
+                Value::String(env::expand(s, &self.env))
+            }
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.parse(key, v)).collect())
+            }
+            other => other,
+        }
+    }
+}
+
 impl Config {
     pub fn load(inputs: &ConfigInputs) -> Result<Self> {
         let env = &inputs.env;
@@ -107,8 +157,14 @@ impl Config {
             .map(|h| locations::absolute(Path::new(h)))
             .or_else(home_dir)
             .unwrap_or_else(|| PathBuf::from("/"));
+        let typing = FieldTyping {
+            env: env.clone(),
+            home: home.clone(),
+            cwd: cwd.clone(),
+        };
         let mut cfg = Config {
             layers: Vec::new(),
+            typing: ParseField::new(move |key, value| typing.parse(key, value)),
             env: env.clone(),
             cwd: cwd.clone(),
             home,
@@ -318,54 +374,17 @@ impl Config {
 
     fn read_file_layer(&self, level: ConfigLevel, path: PathBuf) -> Result<ConfigLayer> {
         let document = read_config_file(&path)?;
-        let parse_field = |key: &str, value: Value| self.parse_field(key, value);
         Ok(ConfigLayer::from_file(
             level,
             ConfigFile { path, document },
             &self.env,
-            &parse_field,
+            &self.typing,
         ))
     }
 
-    /// npm's `parseField` for the keys logout reads: trim, literal `true`/`false`/`null`
-    /// for keys not typed as strings, `${VAR}` expansion, paths resolved.
+    /// npm's `parseField`, as this config applies it.
     fn parse_field(&self, key: &str, value: Value) -> Value {
-        match value {
-            Value::String(original) if string_kept_as_is(key, &original) => Value::String(original),
-            Value::String(original) => {
-                let s = js_trim(&original);
-                if LIST_KEYS.contains(&key) && s.contains("\n\n") {
-                    return Value::Array(
-                        s.split("\n\n")
-                            .map(|part| self.parse_field(key, Value::String(part.into())))
-                            .collect(),
-                    );
-                }
-                if !STRING_KEYS.contains(&key) {
-                    match s {
-                        "true" => return Value::Bool(true),
-                        "false" => return Value::Bool(false),
-                        // npm turns "null" and "undefined" into values that are set
-                        // (they shadow lower levels) but falsy.
-                        "null" | "undefined" => return Value::Null,
-                        _ => {}
-                    }
-                }
-                if PATH_KEYS.contains(&key) {
-                    let s = env::expand(s, &self.env);
-                    let resolved = locations::resolve_config_path(&s, &self.home, &self.cwd);
-                    return Value::String(resolved.to_string_lossy().into_owned());
-                }
-                Value::String(env::expand(s, &self.env))
-            }
-            Value::Array(items) => Value::Array(
-                items
-                    .into_iter()
-                    .map(|v| self.parse_field(key, v))
-                    .collect(),
-            ),
-            other => other,
-        }
+        self.typing.apply(key, value)
     }
 
     /// The config as it is after `keys` were removed from `level`'s file: what a fresh
