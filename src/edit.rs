@@ -6,7 +6,7 @@
 //! crash at any instant leaves either the old or the new file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::config::env::{expand, has_reference, Env};
@@ -300,11 +300,14 @@ fn edit_locked(
         removed: Vec::new(),
         deleted: false,
     };
-    let Some((text, meta)) = read_text_and_metadata(target)? else {
+    let Some((text, meta)) = read_text_and_metadata(target, known.map(NpmrcDocument::text))? else {
         remove_stale_temp_file(target);
         return Ok(nothing());
     };
-    let doc = document_of(text, known);
+    let doc = match (text, known) {
+        (None, Some(doc)) => std::borrow::Cow::Borrowed(doc),
+        (text, _) => std::borrow::Cow::Owned(NpmrcDocument::parse(text.unwrap_or_default())),
+    };
     let removal = remove_keys(&doc, env, keys);
     let text = doc.text();
     if removal.removed.is_empty() {
@@ -342,8 +345,13 @@ fn read_text(path: &Path) -> Result<Option<String>> {
 }
 
 /// `read_text`, with the metadata of the file read (its owner and mode go to the
-/// replacement), from one descriptor.
-fn read_text_and_metadata(path: &Path) -> Result<Option<(String, fs::Metadata)>> {
+/// replacement), from one descriptor. When the file still holds `known` (the text the
+/// config was loaded from, the usual case), the text is `None`: it is compared as it is
+/// read, not copied and validated again.
+fn read_text_and_metadata(
+    path: &Path,
+    known: Option<&str>,
+) -> Result<Option<(Option<String>, fs::Metadata)>> {
     let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
     let mut file = match File::open(path) {
         Ok(f) => f,
@@ -351,6 +359,12 @@ fn read_text_and_metadata(path: &Path) -> Result<Option<(String, fs::Metadata)>>
         Err(e) => return Err(cannot(e)),
     };
     let meta = file.metadata().map_err(cannot)?;
+    if let Some(known) = known {
+        if meta.len() == known.len() as u64 && holds(&mut file, known.as_bytes()).map_err(cannot)? {
+            return Ok(Some((None, meta)));
+        }
+        file.rewind().map_err(cannot)?;
+    }
     let mut bytes = Vec::new();
     bytes
         .try_reserve_exact(usize::try_from(meta.len()).unwrap_or(0))
@@ -360,7 +374,28 @@ fn read_text_and_metadata(path: &Path) -> Result<Option<(String, fs::Metadata)>>
     PlainRead(&mut file)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    Ok(Some((utf8(path, bytes)?, meta)))
+    Ok(Some((Some(utf8(path, bytes)?), meta)))
+}
+
+/// Whether the rest of `file` is exactly `expected`, read in blocks: a large config is
+/// compared without a copy of its own.
+fn holds(file: &mut File, expected: &[u8]) -> io::Result<bool> {
+    let mut block = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(at == expected.len());
+        }
+        match expected.get(at..at + n) {
+            Some(part) if part == &block[..n] => at += n,
+            _ => return Ok(false),
+        }
+    }
 }
 
 struct PlainRead<'a>(&'a mut File);
@@ -383,17 +418,19 @@ fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
 /// Someone who does not take our lock (an editor, npm itself) may have written the file
 /// since we read it; then we stop rather than overwrite their change.
 fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
-    match fs::read(path) {
-        Ok(now) if now == expected.as_bytes() => Ok(()),
-        Ok(_) => Err(LogoutError::new(
-            "ECONFLICT",
-            format!(
-                "{} changed while it was being edited; nothing was written",
-                path.display()
-            ),
-        )),
-        Err(e) => Err(LogoutError::io("cannot read config file", path, &e)),
+    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
+    let mut file = File::open(path).map_err(cannot)?;
+    let same_size = file.metadata().map_err(cannot)?.len() == expected.len() as u64;
+    if same_size && holds(&mut file, expected.as_bytes()).map_err(cannot)? {
+        return Ok(());
     }
+    Err(LogoutError::new(
+        "ECONFLICT",
+        format!(
+            "{} changed while it was being edited; nothing was written",
+            path.display()
+        ),
+    ))
 }
 
 /// The directory holding `target` (`.` for a bare file name).
@@ -660,6 +697,31 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect()
+    }
+
+    #[test]
+    fn holds_compares_every_byte_and_the_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let block = 64 * 1024;
+        for len in [0, 1, block - 1, block, block + 1, 3 * block + 7] {
+            let text: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            fs::write(&path, &text).unwrap();
+            let holds_now =
+                |expected: &[u8]| holds(&mut File::open(&path).unwrap(), expected).unwrap();
+            assert!(holds_now(&text), "{len}");
+            let mut longer = text.clone();
+            longer.push(b'x');
+            assert!(!holds_now(&longer), "{len}");
+            if len > 0 {
+                assert!(!holds_now(&text[..len - 1]), "{len}");
+                for at in [0, len / 2, len - 1] {
+                    let mut changed = text.clone();
+                    changed[at] ^= 1;
+                    assert!(!holds_now(&changed), "{len} {at}");
+                }
+            }
+        }
     }
 
     /// Without `${` in a file, lines are found through the document's index; that must
