@@ -380,7 +380,9 @@ fn read_text_and_metadata(
 /// Whether the rest of `file` is exactly `expected`, read in blocks: a large config is
 /// compared without a copy of its own.
 fn holds(file: &mut File, expected: &[u8]) -> io::Result<bool> {
-    let mut block = vec![0u8; 64 * 1024];
+    // One byte more than expected, so that a small file is read (and found to end) in
+    // two calls, with a buffer no larger than it.
+    let mut block = vec![0u8; expected.len().saturating_add(1).min(64 * 1024)];
     let mut at = 0;
     loop {
         let n = match file.read(&mut block) {
