@@ -472,12 +472,7 @@ impl Parsed {
         if entry.section.is_none() {
             let key = entry.key.resolve(text);
             let entries = &self.entries;
-            let slot = self.index.entry(
-                hash_key(key),
-                |&j| entries[j].key.resolve(text) == key,
-                |&j| hash_key(entries[j].key.resolve(text)),
-            );
-            match slot {
+            match key_slot(&mut self.index, key, |j| entries[j].key.resolve(text)) {
                 Entry::Occupied(mut found) => {
                     let before = std::mem::replace(found.get_mut(), i);
                     let mut spans = self.repeated.remove(&before).unwrap_or_else(|| {
@@ -662,6 +657,19 @@ struct IniObject<'a> {
 /// The hash that key tables here (ini's object, config layers) use for a key's text.
 pub fn hash_key(key: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+/// The slot of `key` in an index of positions, each position's key given by `key_of`.
+pub fn key_slot<'t, 'k>(
+    index: &'t mut HashTable<usize>,
+    key: &str,
+    key_of: impl Fn(usize) -> &'k str,
+) -> Entry<'t, usize> {
+    index.entry(
+        hash_key(key),
+        |&i| key_of(i) == key,
+        |&i| hash_key(key_of(i)),
+    )
 }
 
 impl<'a> IniObject<'a> {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::env::{self, Env};
 use super::ConfigLevel;
-use crate::npmrc::{hash_key, span_in, IniValue, NpmrcDocument, Piece, Spans};
+use crate::npmrc::{hash_key, key_slot, span_in, IniValue, NpmrcDocument, Piece, Spans};
 
 /// A config file as read: its path and, when it exists, its document.
 #[derive(Clone, Debug)]
@@ -111,12 +111,7 @@ impl EntryValues {
     fn insert(&mut self, text: &str, key: Piece, value: LayerData, spans: Spans) {
         let name = key.resolve(text);
         let entries = &self.entries;
-        let slot = self.index.entry(
-            hash_key(name),
-            |&i| entries[i].key.resolve(text) == name,
-            |&i| hash_key(entries[i].key.resolve(text)),
-        );
-        match slot {
+        match key_slot(&mut self.index, name, |i| entries[i].key.resolve(text)) {
             Entry::Occupied(found) => {
                 let existing = &mut self.entries[*found.get()];
                 existing.value = value;
