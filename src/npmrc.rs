@@ -467,6 +467,7 @@ struct Parsed {
 }
 
 impl Parsed {
+    #[inline(always)]
     fn push(&mut self, text: &str, entry: RawEntry) {
         let i = self.entries.len();
         if entry.section.is_none() {
