@@ -115,21 +115,81 @@ impl IniValue<'_> {
     }
 }
 
-/// A stored entry: pieces of the document's text, resolved by [`NpmrcDocument::entries`].
-#[derive(Clone)]
-struct RawEntry {
+/// One line's entry as ini's rules decode it (see [`parse_line`]).
+struct ParsedLine {
     key: Piece,
     value: RawValue,
+    is_list_item: bool,
+    span: Range<usize>,
+}
+
+enum RawValue {
+    Str(Piece),
+    Json(Value),
+}
+
+/// A stored entry, resolved by [`NpmrcDocument::entries`]. Nothing in it needs dropping:
+/// the rare decoded strings and JSON values live in the document's side tables, so a
+/// large file's entries are freed at once rather than visited one by one.
+#[derive(Clone)]
+struct RawEntry {
+    key: Stored,
+    value: StoredValue,
     is_list_item: bool,
     /// Index into the document's sections; `None` at top level.
     section: Option<usize>,
     span: Range<usize>,
 }
 
+/// A stored key or string value: a range of the text, or a string of the document's own
+/// (by its index).
 #[derive(Clone)]
-enum RawValue {
-    Str(Piece),
-    Json(Value),
+enum Stored {
+    Text(Range<usize>),
+    Owned(usize),
+}
+
+#[derive(Clone)]
+enum StoredValue {
+    Str(Stored),
+    /// By its index among the document's JSON values.
+    Json(usize),
+}
+
+/// Where decoded text that is not a range of the document's text is kept.
+#[derive(Clone, Default)]
+struct SideTables {
+    strings: Vec<Box<str>>,
+    json: Vec<Value>,
+}
+
+impl SideTables {
+    fn store(&mut self, piece: Piece) -> Stored {
+        match piece {
+            Piece::Text(range) => Stored::Text(range),
+            Piece::Owned(s) => {
+                self.strings.push(s);
+                Stored::Owned(self.strings.len() - 1)
+            }
+        }
+    }
+
+    fn store_value(&mut self, value: RawValue) -> StoredValue {
+        match value {
+            RawValue::Str(piece) => StoredValue::Str(self.store(piece)),
+            RawValue::Json(v) => {
+                self.json.push(v);
+                StoredValue::Json(self.json.len() - 1)
+            }
+        }
+    }
+
+    fn str<'a>(&'a self, text: &'a str, stored: &Stored) -> &'a str {
+        match stored {
+            Stored::Text(range) => text.get(range.clone()).unwrap_or_default(),
+            Stored::Owned(i) => self.strings.get(*i).map_or("", |s| s),
+        }
+    }
 }
 
 /// One `key=value` line at any level of nesting.
@@ -164,6 +224,7 @@ impl std::fmt::Debug for NpmrcEntry<'_> {
 pub struct NpmrcDocument {
     text: String,
     entries: Vec<RawEntry>,
+    side: SideTables,
     /// `[name]` headers in file order (decoded, `__proto__` left out).
     sections: Vec<Piece>,
     /// No section, no list item, no `null`, array or object value: ini's object is
@@ -217,6 +278,7 @@ impl NpmrcDocument {
             mentions_reference: memchr::memmem::find(text.as_bytes(), b"${").is_some(),
             text,
             entries: parsed.entries,
+            side: parsed.side,
             sections: parsed.sections,
             flat: parsed.flat,
             index: parsed.index,
@@ -331,28 +393,33 @@ impl NpmrcDocument {
         self.entries
             .iter()
             .filter(|raw| raw.section.is_none())
-            .map(|raw| (raw.key.resolve(&self.text), &raw.span))
+            .map(|raw| (self.side.str(&self.text, &raw.key), &raw.span))
     }
 
     /// The keys of [`Self::entries`], without building the rest of each entry.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.entries.iter().map(|raw| raw.key.resolve(&self.text))
+        self.entries
+            .iter()
+            .map(|raw| self.side.str(&self.text, &raw.key))
     }
 
     /// The key of the entry at position `i` ("" past the end).
     pub fn key_at(&self, i: usize) -> &str {
         self.entries
             .get(i)
-            .map(|raw| raw.key.resolve(&self.text))
+            .map(|raw| self.side.str(&self.text, &raw.key))
             .unwrap_or_default()
     }
 
     fn view<'a>(&'a self, raw: &'a RawEntry) -> NpmrcEntry<'a> {
         NpmrcEntry {
-            key: raw.key.resolve(&self.text),
+            key: self.side.str(&self.text, &raw.key),
             value: match &raw.value {
-                RawValue::Str(piece) => IniValue::Str(piece.resolve(&self.text)),
-                RawValue::Json(v) => IniValue::Json(v),
+                StoredValue::Str(stored) => IniValue::Str(self.side.str(&self.text, stored)),
+                StoredValue::Json(i) => match self.side.json.get(*i) {
+                    Some(v) => IniValue::Json(v),
+                    None => IniValue::Owned(Value::Null),
+                },
             },
             is_list_item: raw.is_list_item,
             section: raw
@@ -454,12 +521,13 @@ fn plain_split(bytes: &[u8], start: usize, shape: scan::LineShape) -> Option<usi
 enum Line<'a> {
     Skip,
     Section(Cow<'a, str>),
-    Entry(RawEntry),
+    Entry(ParsedLine),
 }
 
 /// What [`parse_entries`] builds for an [`NpmrcDocument`].
 struct Parsed {
     entries: Vec<RawEntry>,
+    side: SideTables,
     sections: Vec<Piece>,
     flat: bool,
     index: HashTable<usize>,
@@ -471,9 +539,10 @@ impl Parsed {
     fn push(&mut self, text: &str, entry: RawEntry) {
         let i = self.entries.len();
         if entry.section.is_none() {
-            let key = entry.key.resolve(text);
+            let side = &self.side;
+            let key = side.str(text, &entry.key);
             let entries = &self.entries;
-            match key_slot(&mut self.index, key, |j| entries[j].key.resolve(text)) {
+            match key_slot(&mut self.index, key, |j| side.str(text, &entries[j].key)) {
                 Entry::Occupied(mut found) => {
                     let before = std::mem::replace(found.get_mut(), i);
                     let mut spans = self.repeated.remove(&before).unwrap_or_else(|| {
@@ -501,6 +570,7 @@ fn parse_entries(text: &str) -> Parsed {
     let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
     let mut parsed = Parsed {
         entries: Vec::with_capacity(lines),
+        side: SideTables::default(),
         sections: Vec::new(),
         flat: true,
         index: HashTable::with_capacity(lines),
@@ -534,8 +604,8 @@ fn parse_entries(text: &str) -> Parsed {
                 Some(Some(i)) => Some(i),
             };
             let entry = RawEntry {
-                key: Piece::Text(start..eq),
-                value: RawValue::Str(Piece::Text(eq + 1..end)),
+                key: Stored::Text(start..eq),
+                value: StoredValue::Str(Stored::Text(eq + 1..end)),
                 is_list_item: false,
                 section,
                 span,
@@ -553,17 +623,24 @@ fn parse_entries(text: &str) -> Parsed {
                     Some(Some(parsed.sections.len() - 1))
                 };
             }
-            Line::Entry(mut entry) => {
-                match section {
-                    None => {}
+            Line::Entry(line) => {
+                let section = match section {
+                    None => None,
                     Some(None) => continue,
-                    Some(Some(i)) => entry.section = Some(i),
-                }
-                parsed.flat &= !entry.is_list_item
+                    Some(Some(i)) => Some(i),
+                };
+                parsed.flat &= !line.is_list_item
                     && !matches!(
-                        entry.value,
+                        line.value,
                         RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
                     );
+                let entry = RawEntry {
+                    key: parsed.side.store(line.key),
+                    value: parsed.side.store_value(line.value),
+                    is_list_item: line.is_list_item,
+                    section,
+                    span: line.span,
+                };
                 parsed.push(text, entry);
             }
         }
@@ -629,11 +706,10 @@ fn parse_line(text: &str, content: Range<usize>, span: Range<usize>) -> Line<'_>
             Unquoted::Json(j) => RawValue::Json(j),
         },
     };
-    Line::Entry(RawEntry {
+    Line::Entry(ParsedLine {
         key: Piece::of(text, key),
         value,
         is_list_item,
-        section: None,
         span,
     })
 }
