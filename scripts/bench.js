@@ -449,7 +449,7 @@ async function main () {
     })
     log('bench: in-process, 20,000-line .npmrc…')
     const large = await inProcessScenario({
-      name: 'large', content: largeNpmrc(registry.host, token(2)), rounds: 3, block: 10, npmBlock: 5, budgetMs: 8000, warmups: [1, 0], sb, env, logout, npmLibsLogout, floorBin, registry,
+      name: 'large', content: largeNpmrc(registry.host, token(2)), rounds: 5, block: 10, npmBlock: 3, budgetMs: 8000, warmups: [1, 0], sb, env, logout, npmLibsLogout, floorBin, registry,
     })
     log('bench: concurrency…')
     const conc = await concurrencyScenario({ sb, env, logout, registry, levels: [{ n: 1, reps: 30 }, { n: 10, reps: 10 }, { n: 100, reps: 5 }] })
