@@ -158,19 +158,19 @@ impl LineValues {
         let text = doc.text();
         let mut out = EntryValues::default();
         for i in self.positions(doc) {
-            let (Some(entry), Some(value)) = (doc.entry(i), self.value(doc, i)) else {
-                continue;
-            };
-            let value = match (value, entry.value) {
-                (Cow::Owned(Value::String(_)), IniValue::Str(s))
-                    if super::string_kept_as_is(entry.key, s) =>
-                {
+            let Some(entry) = doc.entry(i) else { continue };
+            let value = match (self.changed.contains_key(&i), &entry.value) {
+                // A string kept as written stays a range of the file.
+                (false, IniValue::Str(s)) if super::string_kept_as_is(entry.key, s) => {
                     match span_in(text, s) {
                         Some(range) => LayerData::File(range),
                         None => LayerData::Owned(Value::String(s.to_string())),
                     }
                 }
-                (value, _) => LayerData::Owned(value.into_owned()),
+                _ => match self.value(doc, i) {
+                    Some(value) => LayerData::Owned(value.into_owned()),
+                    None => continue,
+                },
             };
             let key = Piece::of(text, Cow::Borrowed(entry.key));
             out.insert(text, key, value, doc.spans_of_entry(i));
