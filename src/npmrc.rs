@@ -223,19 +223,7 @@ impl std::fmt::Debug for NpmrcEntry<'_> {
 #[derive(Clone)]
 pub struct NpmrcDocument {
     text: String,
-    entries: Vec<RawEntry>,
-    side: SideTables,
-    /// `[name]` headers in file order (decoded, `__proto__` left out).
-    sections: Vec<Piece>,
-    /// No section, no list item, no `null`, array or object value: ini's object is
-    /// then just the lines, a later duplicate replacing the value.
-    flat: bool,
-    /// Top-level entries by [`hash_key`] of their key: the last entry of each key. Built
-    /// while parsing, when each key's bytes are in cache, so that config layers and the
-    /// editor look keys up instead of walking every line of a large file.
-    index: HashTable<usize>,
-    /// Every top-level line of a key that several lines set, by its last entry.
-    repeated: FxHashMap<usize, Spans>,
+    body: Parsed,
     /// Whether `${` occurs anywhere in the text.
     mentions_reference: bool,
 }
@@ -273,23 +261,18 @@ impl std::fmt::Debug for IniProperty<'_> {
 
 impl NpmrcDocument {
     pub fn parse(text: String) -> Self {
-        let parsed = parse_entries(&text);
         Self {
             mentions_reference: memchr::memmem::find(text.as_bytes(), b"${").is_some(),
+            body: parse_entries(&text),
             text,
-            entries: parsed.entries,
-            side: parsed.side,
-            sections: parsed.sections,
-            flat: parsed.flat,
-            index: parsed.index,
-            repeated: parsed.repeated,
         }
     }
 
     /// The last top-level entry whose key (decoded, before `${VAR}` expansion) is `key`:
     /// the one whose value ini keeps.
     pub fn last_entry_of(&self, key: &str) -> Option<usize> {
-        self.index
+        self.body
+            .index
             .find(hash_key(key), |&i| self.key_at(i) == key)
             .copied()
     }
@@ -297,9 +280,10 @@ impl NpmrcDocument {
     /// The spans of every top-level line with the key of entry `last`, in file order,
     /// when `last` is the last of them ([`Self::last_entry_of`]).
     pub fn spans_of_entry(&self, last: usize) -> Spans {
-        match self.repeated.get(&last) {
+        match self.body.repeated.get(&last) {
             Some(spans) => spans.clone(),
             None => self
+                .body
                 .entries
                 .get(last)
                 .map(|raw| smallvec::smallvec![raw.span.clone()])
@@ -309,14 +293,14 @@ impl NpmrcDocument {
 
     /// The last top-level entry of each distinct key, in no particular order.
     pub fn last_entries(&self) -> impl Iterator<Item = usize> + '_ {
-        self.index.iter().copied()
+        self.body.index.iter().copied()
     }
 
     /// Whether ini's object for this file is simply its lines in order, a duplicate
     /// replacing the value in place: no sections, list items, `null`, arrays or objects,
     /// so none of ini's rules for them apply.
     pub fn is_flat(&self) -> bool {
-        self.flat
+        self.body.flat
     }
 
     /// The top level of the object `ini.decode` builds, in JavaScript property order
@@ -339,11 +323,11 @@ impl NpmrcDocument {
     /// [`Self::ini_object`], with the position of each key by [`hash_key`]: a config
     /// layer whose keys need no expansion adopts it instead of hashing every key again.
     pub fn ini_object_indexed(&self) -> (Vec<IniProperty<'_>>, HashTable<usize>) {
-        let mut props = IniObject::with_capacity(self.entries.len());
+        let mut props = IniObject::with_capacity(self.body.entries.len());
         for entry in self.top_level() {
             props.assign(entry.key, entry.value, entry.is_list_item, &entry.span);
         }
-        for name in &self.sections {
+        for name in &self.body.sections {
             let name = name.resolve(&self.text);
             match props.get(name) {
                 Some(v) if v.truthy() => {}
@@ -361,7 +345,7 @@ impl NpmrcDocument {
     /// Whether both documents hold the same entries (key, value, list flag, section), in
     /// the same order, wherever their lines sit.
     pub fn same_entries(&self, other: &Self) -> bool {
-        self.entries.len() == other.entries.len()
+        self.body.entries.len() == other.body.entries.len()
             && self.entries().zip(other.entries()).all(|(x, y)| {
                 x.key == y.key
                     && x.value.to_value() == y.value.to_value()
@@ -372,12 +356,12 @@ impl NpmrcDocument {
 
     /// Every entry, in file order.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = NpmrcEntry<'_>> + '_ {
-        self.entries.iter().map(|raw| self.view(raw))
+        self.body.entries.iter().map(|raw| self.view(raw))
     }
 
     /// The entry at position `i` of [`Self::entries`].
     pub fn entry(&self, i: usize) -> Option<NpmrcEntry<'_>> {
-        self.entries.get(i).map(|raw| self.view(raw))
+        self.body.entries.get(i).map(|raw| self.view(raw))
     }
 
     /// Whether `${` occurs anywhere in the text. Most files hold none: then no key needs
@@ -390,33 +374,36 @@ impl NpmrcDocument {
     /// The keys of [`Self::top_level`] entries with their spans, without building the
     /// rest of each entry (the editor walks every line of a file).
     pub fn top_level_keys(&self) -> impl Iterator<Item = (&str, &Range<usize>)> + '_ {
-        self.entries
+        self.body
+            .entries
             .iter()
             .filter(|raw| raw.section.is_none())
-            .map(|raw| (self.side.str(&self.text, &raw.key), &raw.span))
+            .map(|raw| (self.body.side.str(&self.text, &raw.key), &raw.span))
     }
 
     /// The keys of [`Self::entries`], without building the rest of each entry.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.entries
+        self.body
+            .entries
             .iter()
-            .map(|raw| self.side.str(&self.text, &raw.key))
+            .map(|raw| self.body.side.str(&self.text, &raw.key))
     }
 
     /// The key of the entry at position `i` ("" past the end).
     pub fn key_at(&self, i: usize) -> &str {
-        self.entries
+        self.body
+            .entries
             .get(i)
-            .map(|raw| self.side.str(&self.text, &raw.key))
+            .map(|raw| self.body.side.str(&self.text, &raw.key))
             .unwrap_or_default()
     }
 
     fn view<'a>(&'a self, raw: &'a RawEntry) -> NpmrcEntry<'a> {
         NpmrcEntry {
-            key: self.side.str(&self.text, &raw.key),
+            key: self.body.side.str(&self.text, &raw.key),
             value: match &raw.value {
-                StoredValue::Str(stored) => IniValue::Str(self.side.str(&self.text, stored)),
-                StoredValue::Json(i) => match self.side.json.get(*i) {
+                StoredValue::Str(stored) => IniValue::Str(self.body.side.str(&self.text, stored)),
+                StoredValue::Json(i) => match self.body.side.json.get(*i) {
                     Some(v) => IniValue::Json(v),
                     None => IniValue::Owned(Value::Null),
                 },
@@ -424,7 +411,7 @@ impl NpmrcDocument {
             is_list_item: raw.is_list_item,
             section: raw
                 .section
-                .and_then(|i| self.sections.get(i))
+                .and_then(|i| self.body.sections.get(i))
                 .map(|p| p.resolve(&self.text)),
             span: raw.span.clone(),
         }
@@ -524,13 +511,21 @@ enum Line<'a> {
     Entry(ParsedLine),
 }
 
-/// What [`parse_entries`] builds for an [`NpmrcDocument`].
+/// What [`parse_entries`] builds for an [`NpmrcDocument`]: its entries and their index.
+#[derive(Clone)]
 struct Parsed {
     entries: Vec<RawEntry>,
     side: SideTables,
+    /// `[name]` headers in file order (decoded, `__proto__` left out).
     sections: Vec<Piece>,
+    /// No section, no list item, no `null`, array or object value: ini's object is
+    /// then just the lines, a later duplicate replacing the value.
     flat: bool,
+    /// Top-level entries by [`hash_key`] of their key: the last entry of each key. Built
+    /// while parsing, when each key's bytes are in cache, so that config layers and the
+    /// editor look keys up instead of walking every line of a large file.
     index: HashTable<usize>,
+    /// Every top-level line of a key that several lines set, by its last entry.
     repeated: FxHashMap<usize, Spans>,
 }
 
