@@ -561,8 +561,10 @@ impl Parsed {
 fn parse_entries(text: &str) -> Parsed {
     let bytes = text.as_bytes();
     // One entry per line at most: sized once, a large file's entries are not copied
-    // (nor its keys rehashed) as the vector and index grow.
-    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    // (nor its keys rehashed) as the vector and index grow. Not beyond one entry per 16
+    // bytes, though: a file of blank or tiny lines must not reserve many times its size
+    // (an entry is far larger than a line of a few bytes); such a file grows as needed.
+    let lines = memchr::memchr_iter(b'\n', bytes).count().min(bytes.len() / 16) + 1;
     let mut parsed = Parsed {
         entries: Vec::with_capacity(lines),
         side: SideTables::default(),
