@@ -10,8 +10,8 @@ pub mod logout;
 pub mod nerf_dart;
 pub mod npmrc;
 pub mod revoke;
-pub mod secret;
 mod scan;
+pub mod secret;
 pub mod tls;
 
 pub mod napi_binding;

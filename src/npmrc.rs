@@ -564,7 +564,10 @@ fn parse_entries(text: &str) -> Parsed {
     // (nor its keys rehashed) as the vector and index grow. Not beyond one entry per 16
     // bytes, though: a file of blank or tiny lines must not reserve many times its size
     // (an entry is far larger than a line of a few bytes); such a file grows as needed.
-    let lines = memchr::memchr_iter(b'\n', bytes).count().min(bytes.len() / 16) + 1;
+    let lines = memchr::memchr_iter(b'\n', bytes)
+        .count()
+        .min(bytes.len() / 16)
+        + 1;
     let mut parsed = Parsed {
         entries: Vec::with_capacity(lines),
         side: SideTables::default(),
