@@ -271,10 +271,7 @@ impl NpmrcDocument {
     /// The last top-level entry whose key (decoded, before `${VAR}` expansion) is `key`:
     /// the one whose value ini keeps.
     pub fn last_entry_of(&self, key: &str) -> Option<usize> {
-        self.body
-            .index
-            .find(hash_key(key), |&i| self.key_at(i) == key)
-            .copied()
+        key_position(&self.body.index, key, |i| self.key_at(i))
     }
 
     /// The spans of every top-level line with the key of entry `last`, in file order,
@@ -736,6 +733,15 @@ pub fn hash_key(key: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
 }
 
+/// Where `key` is, in an index of positions whose keys `key_of` gives.
+pub fn key_position<'k>(
+    index: &HashTable<usize>,
+    key: &str,
+    key_of: impl Fn(usize) -> &'k str,
+) -> Option<usize> {
+    index.find(hash_key(key), |&i| key_of(i) == key).copied()
+}
+
 /// The slot of `key` in an index of positions, each position's key given by `key_of`.
 pub fn key_slot<'t, 'k>(
     index: &'t mut HashTable<usize>,
@@ -759,9 +765,7 @@ impl<'a> IniObject<'a> {
 
     fn position(&self, key: &str) -> Option<usize> {
         let props = &self.props;
-        self.index
-            .find(hash_key(key), |&i| props[i].key == key)
-            .copied()
+        key_position(&self.index, key, |i| &props[i].key)
     }
 
     /// Appends a key that is not there yet.

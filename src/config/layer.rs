@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use super::env::{self, Env};
 use super::ConfigLevel;
-use crate::npmrc::{hash_key, key_slot, span_in, IniValue, NpmrcDocument, Piece, Spans};
+use crate::npmrc::{
+    hash_key, key_position, key_slot, span_in, IniValue, NpmrcDocument, Piece, Spans,
+};
 
 /// A config file as read: its path and, when it exists, its document.
 #[derive(Clone, Debug)]
@@ -102,9 +104,7 @@ struct LineValues {
 impl EntryValues {
     fn position(&self, text: &str, key: &str) -> Option<usize> {
         let entries = &self.entries;
-        self.index
-            .find(hash_key(key), |&i| entries[i].key.resolve(text) == key)
-            .copied()
+        key_position(&self.index, key, |i| entries[i].key.resolve(text))
     }
 
     /// Sets `key`: a later definition replaces the value and adds its lines.
