@@ -5,6 +5,7 @@
 //! under that lock, and written with a temp file + fsync + rename + directory fsync so a
 //! crash at any instant leaves either the old or the new file.
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -33,9 +34,9 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
         // A key may expand to one of `keys`: every line is checked.
         for (key, span) in doc.top_level_keys() {
             let expanded = if has_reference(key) {
-                std::borrow::Cow::Owned(expand(key, env))
+                Cow::Owned(expand(key, env))
             } else {
-                std::borrow::Cow::Borrowed(key)
+                Cow::Borrowed(key)
             };
             if keys.iter().any(|k| *k == *expanded) {
                 spans.push(span.clone());
@@ -259,13 +260,13 @@ fn edit_file_with(
         path.to_path_buf()
     };
     if dry_run {
-        let Some(text) = read_text(&target)? else {
+        let Some((doc, _)) = read_document(&target, known)? else {
             return Ok(Some(FileOutcome {
                 removed: Vec::new(),
                 deleted: false,
             }));
         };
-        let removal = remove_keys(&document_of(text, known), env, keys);
+        let removal = remove_keys(&doc, env, keys);
         let deleted = !removal.removed.is_empty() && is_blank(&removal.text) && !is_symlink;
         return Ok(Some(FileOutcome {
             removed: removal.removed,
@@ -280,14 +281,6 @@ fn edit_file_with(
     result.map(Some)
 }
 
-/// The document for `text`: the caller's, when it was parsed from these very bytes.
-fn document_of(text: String, known: Option<&NpmrcDocument>) -> std::borrow::Cow<'_, NpmrcDocument> {
-    match known {
-        Some(doc) if doc.text() == text => std::borrow::Cow::Borrowed(doc),
-        _ => std::borrow::Cow::Owned(NpmrcDocument::parse(text)),
-    }
-}
-
 fn edit_locked(
     target: &Path,
     env: &Env,
@@ -300,13 +293,9 @@ fn edit_locked(
         removed: Vec::new(),
         deleted: false,
     };
-    let Some((text, meta)) = read_text_and_metadata(target, known.map(NpmrcDocument::text))? else {
+    let Some((doc, meta)) = read_document(target, known)? else {
         remove_stale_temp_file(target);
         return Ok(nothing());
-    };
-    let doc = match (text, known) {
-        (None, Some(doc)) => std::borrow::Cow::Borrowed(doc),
-        (text, _) => std::borrow::Cow::Owned(NpmrcDocument::parse(text.unwrap_or_default())),
     };
     let removal = remove_keys(&doc, env, keys);
     let text = doc.text();
@@ -336,22 +325,15 @@ fn edit_locked(
     })
 }
 
-fn read_text(path: &Path) -> Result<Option<String>> {
-    match fs::read(path) {
-        Ok(bytes) => utf8(path, bytes).map(Some),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(LogoutError::io("cannot read config file", path, &e)),
-    }
-}
-
-/// `read_text`, with the metadata of the file read (its owner and mode go to the
-/// replacement), from one descriptor. When the file still holds `known` (the text the
-/// config was loaded from, the usual case), the text is `None`: it is compared as it is
-/// read, not copied and validated again.
-fn read_text_and_metadata(
+/// The file's document, with the metadata of the file read (its owner and mode go to
+/// the replacement), from one descriptor; `None` when there is no file. When the file
+/// still holds `known`'s text (the config was loaded from it, the usual case), that
+/// document is the answer: the file is compared as it is read, not copied, validated
+/// and parsed again.
+fn read_document<'a>(
     path: &Path,
-    known: Option<&str>,
-) -> Result<Option<(Option<String>, fs::Metadata)>> {
+    known: Option<&'a NpmrcDocument>,
+) -> Result<Option<(Cow<'a, NpmrcDocument>, fs::Metadata)>> {
     let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
     let mut file = match File::open(path) {
         Ok(f) => f,
@@ -360,8 +342,8 @@ fn read_text_and_metadata(
     };
     let meta = file.metadata().map_err(cannot)?;
     if let Some(known) = known {
-        if meta.len() == known.len() as u64 && holds(&mut file, known.as_bytes()).map_err(cannot)? {
-            return Ok(Some((None, meta)));
+        if holds(&mut file, meta.len(), known.text().as_bytes()).map_err(cannot)? {
+            return Ok(Some((Cow::Borrowed(known), meta)));
         }
         file.rewind().map_err(cannot)?;
     }
@@ -374,12 +356,22 @@ fn read_text_and_metadata(
     PlainRead(&mut file)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    Ok(Some((Some(utf8(path, bytes)?), meta)))
+    let text = String::from_utf8(bytes).map_err(|_| {
+        LogoutError::new(
+            "EENCODING",
+            format!("config file {} is not valid UTF-8", path.display()),
+        )
+    })?;
+    Ok(Some((Cow::Owned(NpmrcDocument::parse(text)), meta)))
 }
 
-/// Whether the rest of `file` is exactly `expected`, read in blocks: a large config is
-/// compared without a copy of its own.
-fn holds(file: &mut File, expected: &[u8]) -> io::Result<bool> {
+/// Whether `file`, of `size` bytes by its metadata, holds exactly `expected`. It is read
+/// in blocks: a large config is compared without a copy of its own, and one of another
+/// size is not read at all.
+fn holds(file: &mut File, size: u64, expected: &[u8]) -> io::Result<bool> {
+    if size != expected.len() as u64 {
+        return Ok(false);
+    }
     // One byte more than expected, so that a small file is read (and found to end) in
     // two calls, with a buffer no larger than it.
     let mut block = vec![0u8; expected.len().saturating_add(1).min(64 * 1024)];
@@ -408,22 +400,13 @@ impl Read for PlainRead<'_> {
     }
 }
 
-fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
-    String::from_utf8(bytes).map_err(|_| {
-        LogoutError::new(
-            "EENCODING",
-            format!("config file {} is not valid UTF-8", path.display()),
-        )
-    })
-}
-
 /// Someone who does not take our lock (an editor, npm itself) may have written the file
 /// since we read it; then we stop rather than overwrite their change.
 fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
     let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
     let mut file = File::open(path).map_err(cannot)?;
-    let same_size = file.metadata().map_err(cannot)?.len() == expected.len() as u64;
-    if same_size && holds(&mut file, expected.as_bytes()).map_err(cannot)? {
+    let size = file.metadata().map_err(cannot)?.len();
+    if holds(&mut file, size, expected.as_bytes()).map_err(cannot)? {
         return Ok(());
     }
     Err(LogoutError::new(
@@ -709,8 +692,18 @@ mod tests {
         for len in [0, 1, block - 1, block, block + 1, 3 * block + 7] {
             let text: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             fs::write(&path, &text).unwrap();
-            let holds_now =
-                |expected: &[u8]| holds(&mut File::open(&path).unwrap(), expected).unwrap();
+            // With the file's own size, and with the size `expected` claims (as when the
+            // file changes after its metadata was read): both must give the same answer,
+            // the second from the bytes alone.
+            let holds_now = |expected: &[u8]| {
+                let mut file = File::open(&path).unwrap();
+                let size = file.metadata().unwrap().len();
+                let by_size = holds(&mut file, size, expected).unwrap();
+                let claimed = expected.len() as u64;
+                let by_bytes = holds(&mut File::open(&path).unwrap(), claimed, expected).unwrap();
+                assert_eq!(by_size, by_bytes, "{len}");
+                by_bytes
+            };
             assert!(holds_now(&text), "{len}");
             let mut longer = text.clone();
             longer.push(b'x');
