@@ -1,14 +1,11 @@
 'use strict'
 
-// The package as a dependency: packed tarballs installed into a fresh project (CommonJS,
-// ES modules, strict TypeScript, the CLI), plus `--all` and the shared-token guard
-// against a local registry.
+// `--all`, the shared-token guard and embedders (worker threads, Electron-like hosts)
+// against a local registry. Installing the packed package is install.test.js.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync, execFileSync } = require('node:child_process')
-const fs = require('node:fs')
-const os = require('node:os')
+const { execFileSync } = require('node:child_process')
 const path = require('node:path')
 
 const { logout } = require('..')
@@ -18,68 +15,6 @@ const { runCli } = require('./helpers/npm.js')
 
 const ROOT = path.join(__dirname, '..')
 const TOKEN = 'npm_PACKAGEtestSECRET42'
-
-function run (cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts })
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
-  }
-  return r.stdout
-}
-
-function platformSuffix () {
-  const report = process.report.getReport()
-  if (process.platform === 'linux') {
-    return `linux-${process.arch}-${report.header.glibcVersionRuntime ? 'gnu' : 'musl'}`
-  }
-  return process.platform === 'win32' ? `win32-${process.arch}-msvc` : `${process.platform}-${process.arch}`
-}
-
-test('packed tarballs install into a fresh project: require, import, strict TypeScript, CLI', async (t) => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-pack-'))
-  t.after(() => fs.rmSync(work, { recursive: true, force: true }))
-  const suffix = platformSuffix()
-  const binary = path.join(ROOT, `registry-logout.${suffix}.node`)
-  assert.ok(fs.existsSync(binary), `built addon ${binary} (run npm install first)`)
-
-  // The platform package, as napi-rs publishes it, with the binary we built.
-  const platformDir = path.join(work, 'platform')
-  fs.cpSync(path.join(ROOT, 'npm', suffix), platformDir, { recursive: true })
-  fs.copyFileSync(binary, path.join(platformDir, `registry-logout.${suffix}.node`))
-  const env = { ...process.env, npm_config_cache: path.join(work, 'cache'), npm_config_update_notifier: 'false' }
-  const packOpts = { env, cwd: work }
-  const platformTgz = run('npm', ['pack', '--silent', '--pack-destination', work, platformDir], packOpts).trim().split('\n').pop()
-  const mainTgz = run('npm', ['pack', '--silent', '--pack-destination', work, ROOT], packOpts).trim().split('\n').pop()
-
-  const listing = run('tar', ['tzf', path.join(work, mainTgz)])
-  assert.ok(!/\.node$/m.test(listing), 'no binary in the main tarball')
-  for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'binding.js', 'binding.d.ts', 'bin/registry-logout.js']) {
-    assert.ok(listing.includes(`package/${f}`), `${f} is packed`)
-  }
-
-  const app = path.join(work, 'app')
-  fs.mkdirSync(app)
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund',
-    path.join(work, platformTgz), path.join(work, mainTgz)], { env, cwd: app })
-
-  assert.equal(run(process.execPath, ['-e', "process.stdout.write(typeof require('registry-logout').logout)"], { cwd: app }), 'function')
-  assert.equal(run(process.execPath, ['--input-type=module', '-e',
-    "import { logout } from 'registry-logout'; import def from 'registry-logout'; process.stdout.write(typeof logout + ' ' + typeof def.logout)"],
-  { cwd: app }), 'function function')
-
-  const help = run(path.join(app, 'node_modules', '.bin', 'registry-logout'), ['--help'], { cwd: app })
-  for (const flag of ['--registry', '--scope', '--userconfig', '--globalconfig', '--prefix', '-g', '--otp',
-    '--revoke', '--dry-run', '--all', '--force', '--json', '--help']) {
-    assert.ok(help.includes(flag), `--help lists ${flag}`)
-  }
-
-  fs.copyFileSync(path.join(__dirname, 'fixtures', 'types-check.ts'), path.join(app, 'check.ts'))
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  run(process.execPath, [tsc, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--target', 'es2022', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node', 'check.ts'],
-{ cwd: app, env })
-})
 
 test('--all logs out of every registry with a credential; one failure does not stop the others', async (t) => {
   const a = await startRegistry()

@@ -303,20 +303,24 @@ async function concurrencyScenario ({ sb, env, logout, registry, levels }) {
   return out
 }
 
-// The package as a user has it after `npm install` built the addon from source: the
-// JS files and the release binary under the name the install step gives it, loaded
-// without NAPI_RS_NATIVE_LIBRARY_PATH (so through index.js's direct-load path).
+// The package as a user has it after `npm install`: the JS files, and the release
+// binary in the prebuilt platform package beside it in node_modules, loaded through
+// native.js's platform-package path (resolve, version check, dlopen).
 function installedCopy ({ sb, nodePath }) {
-  const dir = path.join(sb.root, 'installed', 'registry-logout')
+  const modules = path.join(sb.root, 'installed', 'node_modules')
+  const dir = path.join(modules, 'registry-logout')
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true })
-  for (const f of ['package.json', 'index.js', 'binding.js', 'bin/registry-logout.js']) {
+  for (const f of ['package.json', 'index.js', 'native.js', 'bin/registry-logout.js']) {
     fs.copyFileSync(path.join(REPO, f), path.join(dir, f))
   }
   const report = process.report.getReport()
-  const abi = process.platform === 'linux'
-    ? (report.header.glibcVersionRuntime ? '-gnu' : '-musl')
-    : process.platform === 'win32' ? '-msvc' : ''
-  fs.copyFileSync(nodePath, path.join(dir, `registry-logout.${process.platform}-${process.arch}${abi}.node`))
+  const suffix = process.platform === 'linux'
+    ? `linux-${process.arch}-${report.header.glibcVersionRuntime ? 'gnu' : 'musl'}`
+    : process.platform === 'win32' ? `win32-${process.arch}-msvc` : `${process.platform}-${process.arch}`
+  const platformDir = path.join(modules, `registry-logout-${suffix}`)
+  fs.mkdirSync(platformDir, { recursive: true })
+  fs.copyFileSync(path.join(REPO, 'npm', suffix, 'package.json'), path.join(platformDir, 'package.json'))
+  fs.copyFileSync(nodePath, path.join(platformDir, `registry-logout.${suffix}.node`))
   return dir
 }
 

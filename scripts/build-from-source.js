@@ -1,28 +1,26 @@
 #!/usr/bin/env node
 'use strict'
 
-// `npm install` hook. When a prebuilt binary for this platform is present (a
-// `registry-logout-<platform>` optional dependency, or a local .node file), there is
-// nothing to do. Otherwise build the addon from source with cargo and put it where the
-// loader in binding.js looks for it. A git checkout gets a debug build (fast, and it
-// shares cargo's cache with `cargo test`); an installed package gets a release build.
+// Builds the native addon from source with cargo and puts it beside index.js, where
+// the loader (native.js) looks first. Two users:
+//   - contributors: `npm install` in a checkout runs it as the `prepare` script (a
+//     debug build, which shares cargo's cache with `cargo test`);
+//   - users on a platform with no prebuilt package: they run it by hand in the
+//     installed package (a release build). It is never an install script: no package
+//     manager runs it for a registry dependency.
 
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
+const checkout = fs.existsSync(path.join(root, '.git'))
 
-function loads () {
-  try {
-    require(path.join(root, 'binding.js'))
-    return true
-  } catch {
-    return false
-  }
-}
+// `npm pack` and `npm publish` run `prepare` too; they need no binary (the main
+// package never carries one).
+if (['pack', 'publish'].includes(process.env.npm_command)) process.exit(0)
 
-// The suffix binding.js expects: <platform>-<arch>[-<abi>].
+// The suffix the loader expects: <platform>-<arch>[-<abi>].
 function platformArchAbi () {
   const { platform, arch } = process
   if (platform === 'linux') {
@@ -40,20 +38,22 @@ function libraryName () {
   return 'libregistry_logout.so'
 }
 
+function fail (message) {
+  console.error(`registry-logout: ${message}`)
+  process.exit(1)
+}
+
 function main () {
-  if (process.env.REGISTRY_LOGOUT_FORCE_BUILD !== '1' && loads()) return
-  const release = !fs.existsSync(path.join(root, '.git'))
+  const release = !checkout || process.argv.includes('--release')
   const args = ['build', '--lib', '--locked']
   if (release) args.push('--release')
   console.error(`registry-logout: building the native addon from source (cargo ${args.join(' ')})`)
   const built = spawnSync('cargo', args, { cwd: root, stdio: 'inherit' })
-  if (built.error || built.status !== 0) {
-    console.error(
-      `registry-logout: no prebuilt binary for ${platformArchAbi()} and the source build failed.\n` +
-      'Install Rust (https://rustup.rs) and run `npm rebuild registry-logout`.'
-    )
-    process.exit(1)
+  if (built.error && built.error.code === 'ENOENT') {
+    fail('cargo is not on PATH. Install Rust (https://rustup.rs), then run this again.')
   }
+  if (built.error || built.status !== 0) fail('the build failed (see cargo\'s output above)')
+
   const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
   const from = path.join(targetDir, release ? 'release' : 'debug', libraryName())
   const to = path.join(root, `registry-logout.${platformArchAbi()}.node`)
@@ -61,10 +61,9 @@ function main () {
   const tmp = `${to}.${process.pid}.tmp`
   fs.copyFileSync(from, tmp)
   fs.renameSync(tmp, to)
-  if (!loads()) {
-    console.error('registry-logout: the freshly built addon does not load')
-    process.exit(1)
-  }
+  const check = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', root], { encoding: 'utf8' })
+  if (check.status !== 0) fail(`the freshly built addon does not load:\n${check.stderr}`)
+  console.error(`registry-logout: built ${to}`)
 }
 
 main()
