@@ -349,28 +349,16 @@ test('Bun', { timeout: 3 * CHILD_TIMEOUT_MS }, async (t) => {
 
 // Deno needs -A (or at least --allow-read --allow-env --allow-ffi) to load an addon; no
 // --allow-net: the addon makes the request itself, outside Deno's permissions. No
-// --unstable-* flag or nodeModulesDir setting is needed for the require.
-// For the import it also needs --unstable-detect-cjs: Deno gives files outside
-// node_modules Node's "a .js file is CommonJS when package.json has no type" rule only
-// with that flag (or with "type": "commonjs" in the package.json it finds for the main
-// module). Without it, index.mjs's `import cjs from './index.js'` reads index.js as an
-// ES module and fails to link. Installed under node_modules, the package loads without it.
+// --unstable-* flag or nodeModulesDir setting is needed: package.json's
+// "type": "commonjs" tells Deno that index.js is CommonJS, so index.mjs can import it
+// from a checkout too.
 const DENO_RUN = ['run', '-A']
-const DENO_DETECT_CJS = '--unstable-detect-cjs'
 
-test('Deno', { timeout: 4 * CHILD_TIMEOUT_MS }, async (t) => {
+test('Deno', { timeout: 3 * CHILD_TIMEOUT_MS }, async (t) => {
   const version = devVersion('deno')
-  const expectRuntime = (rt) => assert.equal(rt.deno, version)
   await runEntries(t, {
     command: () => devBinary('deno'),
-    argsFor: (via, file) => via === 'import' ? [...DENO_RUN, DENO_DETECT_CJS, file] : [...DENO_RUN, file],
-    expectRuntime
-  })
-  await t.test(`import of index.mjs from a checkout, without ${DENO_DETECT_CJS}`, {
-    todo: 'Deno reads index.js as an ES module here ("does not provide an export named \'default\'"); ' +
-      '"type": "commonjs" in package.json would fix it'
-  }, async (t) => {
-    const r = await runScenario(t, devBinary('deno'), [...DENO_RUN, ENTRIES[1].file])
-    assertScenario(r, { via: 'import', expectRuntime })
+    argsFor: (via, file) => [...DENO_RUN, file],
+    expectRuntime: (rt) => assert.equal(rt.deno, version)
   })
 })
