@@ -10,6 +10,10 @@ const path = require('node:path')
 
 const VERDACCIO_BIN = path.join(__dirname, '..', '..', 'node_modules', 'verdaccio', 'bin', 'verdaccio')
 
+function redact (url) {
+  return String(url).replace(/(\/-\/user\/token\/).*/, '$1<token>')
+}
+
 function freePort () {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
@@ -76,14 +80,14 @@ async function startVerdaccio () {
       pending = pending.slice(nl + 1)
       let entry
       try { entry = JSON.parse(line) } catch { output += line + '\n'; continue }
-      // The access line of each answered request: method, path, status. A token in
-      // the path (`/-/user/token/<token>`) is cut off here, so no test output shows it.
-      if (entry.request && typeof entry.status === 'number') {
-        requests.push({
-          method: entry.request.method,
-          path: String(entry.request.url).replace(/(\/-\/user\/token\/).*/, '$1<token>'),
-          status: entry.status
-        })
+      // Verdaccio logs each request once as it arrives (`req`) and then once or twice
+      // as it is answered (`request`, `status`). A token in the path
+      // (`/-/user/token/<token>`) is cut off here, so no test output shows it.
+      if (entry.req && entry.req.method) {
+        requests.push({ method: entry.req.method, path: redact(entry.req.url), status: null })
+      } else if (entry.request && typeof entry.status === 'number') {
+        const answered = requests.findLast((r) => r.method === entry.request.method && r.path === redact(entry.request.url))
+        if (answered) answered.status = entry.status
       } else if (entry.level >= 40) {
         output += `${entry.msg}\n`
       }
@@ -112,6 +116,19 @@ async function startVerdaccio () {
     host: `127.0.0.1:${port}`,
     requests,
     output: () => output,
+    /**
+     * Resolves with the requests logged from index `from` on, once `count` of them
+     * match `predicate`. Verdaccio logs asynchronously, and a test that ran a child
+     * with spawnSync has not read the log while the child ran.
+     */
+    async requestsSince (from, predicate, count, ms = 10000) {
+      const deadline = Date.now() + ms
+      for (;;) {
+        const matched = requests.slice(from).filter((r) => r.status !== null && predicate(r))
+        if (matched.length >= count || Date.now() > deadline) return matched
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
     /** Registers a new user, as `npm adduser` does, and returns its token. */
     async addUser (name = `user${++users}-${process.pid}`) {
       const res = await request(`${url}-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
