@@ -12,9 +12,9 @@
 
 #![allow(dead_code)]
 
-use registry_logout::config::env::{expand, Env};
-use registry_logout::edit::remove_keys;
-use registry_logout::npmrc::{NpmrcDocument, NpmrcEntry};
+use registry_logout_core::config::env::{expand, Env};
+use registry_logout_core::edit::remove_keys;
+use registry_logout_core::npmrc::{NpmrcDocument, NpmrcEntry};
 use serde_json::Value;
 
 pub const BOM: char = '\u{feff}';

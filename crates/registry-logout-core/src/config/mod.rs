@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{LogoutError, Result};
@@ -19,8 +18,7 @@ pub use env::Env;
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
 
 /// The levels, highest priority first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConfigLevel {
     Cli,
     Env,

@@ -1,15 +1,12 @@
 //! Which credential is "the login" for a registry: npm-registry-fetch's `getAuth` walk.
 
-use serde::Serialize;
-
 use crate::config::{Config, ConfigLevel, DEFAULT_REGISTRY};
 use crate::error::{LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
 use crate::npmrc::{js_string, js_truthy};
 use crate::secret::Secret;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialKind {
     /// `:_authToken`, revoked on the registry.
     Token,
