@@ -384,9 +384,9 @@ fn to_request(
 }
 
 /// `key\0value\0…` into variables (`index.js` sends only keys and values without NUL).
-fn parse_env_block(block: &str) -> registry_logout_core::config::Env {
+fn parse_env_block(block: &str) -> registry_logout_core::env::Env {
     let mut parts = block.split('\0');
-    let mut env = registry_logout_core::config::Env::new();
+    let mut env = registry_logout_core::env::Env::new();
     while let (Some(key), Some(value)) = (parts.next(), parts.next()) {
         env.insert(key.to_string(), value.to_string());
     }

@@ -1,9 +1,9 @@
 //! Which credential is "the login" for a registry: npm-registry-fetch's `getAuth` walk.
 
-use crate::config::{Config, ConfigLevel, DEFAULT_REGISTRY};
-use crate::error::{LogoutError, Result};
+use crate::config::{Config, DEFAULT_REGISTRY};
+
+use crate::js::{js_string, js_truthy};
 use crate::nerf_dart::RegistryUrl;
-use crate::npmrc::{js_string, js_truthy};
 use crate::secret::Secret;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,54 +119,4 @@ fn walk(config: &Config, registry: &RegistryUrl) -> Option<Credential> {
         });
     }
     None
-}
-
-/// npm 9+ refuses unscoped credentials in config files. Like npm, we fail before any
-/// request, and say where each key is and what it should become (never its value).
-pub fn check_legacy_auth(config: &Config) -> Result<()> {
-    let nerfed_registry = config
-        .get_string("registry")
-        .and_then(|r| RegistryUrl::parse(&r).ok())
-        .map(|r| r.nerf_dart())
-        .unwrap_or_else(|| "//registry.npmjs.org/".to_string());
-    let mut problems = Vec::new();
-    for level in [ConfigLevel::Global, ConfigLevel::User, ConfigLevel::Project] {
-        let Some(layer) = config.layer(level) else {
-            continue;
-        };
-        let place = match layer.path() {
-            Some(p) => format!("{} config ({})", level.as_str(), p.display()),
-            None => format!("{} config", level.as_str()),
-        };
-        let set = |key: &str| layer.get(key).is_some_and(|v| js_truthy(&v));
-        for key in ["_authtoken", "-authtoken"] {
-            if set(key) {
-                problems.push(format!("`{key}` is not allowed in {place}"));
-            }
-        }
-        for key in ["_auth", "_authToken", "username", "_password"] {
-            if !set(key) {
-                continue;
-            }
-            let lone = (key == "username" && !set("_password"))
-                || (key == "_password" && !set("username"));
-            if lone {
-                problems.push(format!("`{key}` is not allowed in {place}"));
-            } else {
-                problems.push(format!(
-                    "`{key}` must be renamed to `{nerfed_registry}:{key}` in {place}"
-                ));
-            }
-        }
-    }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(LogoutError::new(
-        "ERR_INVALID_AUTH",
-        format!(
-            "Invalid auth configuration found: {}\nPlease run `npm config fix` to repair your configuration.",
-            problems.join(", ")
-        ),
-    ))
 }

@@ -10,9 +10,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::config::env::{expand, has_reference, Env};
+use crate::env::{expand, has_reference, Env};
 use crate::error::{LogoutError, Result};
-use crate::npmrc::{js_trim, NpmrcDocument};
+use crate::js::js_trim;
+use crate::npmrc::NpmrcDocument;
 
 /// The outcome of removing keys from one text.
 #[derive(Debug, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 pub mod config;
 pub mod credentials;
 pub mod edit;
+pub mod env;
 pub mod error;
+pub mod js;
 pub mod logout;
 pub mod nerf_dart;
 pub mod npmrc;

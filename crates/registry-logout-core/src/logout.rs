@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, ConfigInputs, ConfigLevel, Env};
+use crate::config::{normalize_scope, Config, ConfigInputs, ConfigLevel};
 use crate::credentials::{self, Credential, CredentialKind, CLEARED_SUFFIXES};
 use crate::edit;
+use crate::env::Env;
 use crate::error::{LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
 use crate::revoke::{self, FetchSettings, RevokeRequest};
@@ -117,23 +118,6 @@ impl LogoutRequest {
             exec_path: self.exec_path.clone(),
         }
     }
-}
-
-/// `@scope` from `scope` or `@scope`; npm package scopes are URL-safe names.
-pub fn normalize_scope(scope: &str) -> Result<String> {
-    let name = scope.strip_prefix('@').unwrap_or(scope);
-    let valid = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
-    if !valid {
-        return Err(LogoutError::new(
-            "EINVALIDSCOPE",
-            format!("invalid scope {scope:?}: expected @name with letters, digits, '-', '_', '.' or '~'"),
-        ));
-    }
-    Ok(format!("@{name}"))
 }
 
 /// The resolved target of a logout: the config, the registry and the credential.

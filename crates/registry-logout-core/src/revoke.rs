@@ -192,7 +192,7 @@ fn select_proxy(config: &Config, registry: &url::Url) -> Option<String> {
         Some(serde_json::Value::Array(items)) => Some(
             items
                 .iter()
-                .map(crate::npmrc::js_string)
+                .map(crate::js::js_string)
                 .collect::<Vec<_>>()
                 .join(","),
         ),

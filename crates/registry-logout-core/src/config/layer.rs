@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::env::{self, Env};
 use super::ConfigLevel;
+use crate::env::{self, Env};
 use crate::npmrc::{
     hash_key, key_position, key_slot, span_in, IniValue, NpmrcDocument, Piece, Spans,
 };

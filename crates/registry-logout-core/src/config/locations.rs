@@ -3,7 +3,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::env::Env;
+use crate::env::Env;
 use crate::error::{LogoutError, Result};
 
 /// `path.resolve(p)`: absolute (against the process's working directory) and normalised.
@@ -108,7 +108,7 @@ fn is_workspace_of(root: &Path, member: &Path) -> Result<bool> {
     let Ok(pkg) = serde_json::from_str::<serde_json::Value>(&text) else {
         return Ok(false);
     };
-    let Some(workspaces) = pkg.get("workspaces").filter(|w| crate::npmrc::js_truthy(w)) else {
+    let Some(workspaces) = pkg.get("workspaces").filter(|w| crate::js::js_truthy(w)) else {
         return Ok(false);
     };
     let declared = match workspaces.get("packages") {

@@ -2,9 +2,10 @@
 //! value, where a key's effective value is the one at the highest level that defines it.
 //! File levels keep their parsed document so that the editor can remove exact lines.
 
-pub mod env;
 mod layer;
+mod legacy_auth;
 pub mod locations;
+mod scope;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -12,10 +13,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::env::{self, Env};
 use crate::error::{LogoutError, Result};
-use crate::npmrc::{js_string, js_trim, NpmrcDocument};
-pub use env::Env;
+use crate::js::{js_string, js_trim, js_truthy};
+use crate::npmrc::NpmrcDocument;
+
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
+pub use scope::normalize_scope;
 
 /// The levels, highest priority first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,10 +214,7 @@ impl Config {
             matches!(cfg.get("location").as_deref(), Some(Value::String(l)) if l == "global");
         cfg.global_mode =
             matches!(cfg.get("global").as_deref(), Some(Value::Bool(true))) || location_global;
-        let walk_as_global = cfg
-            .get("global")
-            .is_some_and(|v| crate::npmrc::js_truthy(&v))
-            || location_global;
+        let walk_as_global = cfg.get("global").is_some_and(|v| js_truthy(&v)) || location_global;
         cfg.local_prefix = match cfg
             .layer(ConfigLevel::Cli)
             .and_then(|l| l.get("prefix"))
@@ -255,7 +256,7 @@ impl Config {
 
         // npm validates before it resolves anything: unscoped credentials in a file are
         // refused first (ERR_INVALID_AUTH), then the registry and scope must make sense.
-        crate::credentials::check_legacy_auth(&cfg)?;
+        legacy_auth::check_legacy_auth(&cfg)?;
         cfg.validate_target()?;
         Ok(cfg)
     }
@@ -332,7 +333,7 @@ impl Config {
     /// of a registry nobody asked for.
     fn validate_target(&self) -> Result<()> {
         let scope = match self.get_string("scope") {
-            Some(raw) => Some(crate::logout::normalize_scope(&raw).map_err(|e| {
+            Some(raw) => Some(normalize_scope(&raw).map_err(|e| {
                 LogoutError::new(
                     e.code(),
                     format!("{} (set by {})", e.message(), self.describe_source("scope")),

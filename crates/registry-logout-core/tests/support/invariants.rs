@@ -12,8 +12,8 @@
 
 #![allow(dead_code)]
 
-use registry_logout_core::config::env::{expand, Env};
 use registry_logout_core::edit::remove_keys;
+use registry_logout_core::env::{expand, Env};
 use registry_logout_core::npmrc::{NpmrcDocument, NpmrcEntry};
 use serde_json::Value;
 
