@@ -19,6 +19,7 @@ use registry_logout_core::CancellationToken;
 
 use registry_logout_core::config::ConfigLevel;
 use registry_logout_core::credentials::CredentialKind;
+use registry_logout_core::error::{ErrorKind, SystemCode};
 use registry_logout_core::logout::{
     self, CredentialSource, LogoutReport, LogoutRequest, RevocationOutcome, RevokePolicy,
 };
@@ -190,7 +191,10 @@ fn runtime() -> std::result::Result<&'static tokio::runtime::Runtime, LogoutErro
         .enable_all()
         .build()
         .map_err(|e| {
-            LogoutError::new("EINTERNAL", format!("cannot start the async runtime: {e}"))
+            LogoutError::new(
+                ErrorKind::Internal,
+                format!("cannot start the async runtime: {e}"),
+            )
         })?;
     // Two JS threads (workers) racing here each build one; the loser's is dropped unused.
     Ok(RUNTIME.get_or_init(|| rt))
@@ -343,7 +347,10 @@ fn to_request(
     let cwd = match o.cwd {
         Some(c) => PathBuf::from(c),
         None => std::env::current_dir().map_err(|e| {
-            LogoutError::new("ENOENT", format!("cannot read the current directory: {e}"))
+            LogoutError::new(
+                ErrorKind::Io(SystemCode::NoEnt),
+                format!("cannot read the current directory: {e}"),
+            )
         })?,
     };
     let env = match (env_block, o.env) {
@@ -431,7 +438,7 @@ impl From<RevocationOutcome> for RevocationInfo {
             },
             RevocationOutcome::Skipped { reason } => RevocationInfo {
                 outcome: "skipped".into(),
-                reason: Some(reason.into()),
+                reason: Some(reason.as_str().to_string()),
                 ..empty
             },
             RevocationOutcome::Failed {
@@ -442,7 +449,7 @@ impl From<RevocationOutcome> for RevocationInfo {
                 outcome: "failed".into(),
                 status: status.map(u32::from),
                 attempts: Some(attempts),
-                code: Some(error.code().to_string()),
+                code: Some(error.code().into_owned()),
                 message: Some(error.message().to_string()),
                 ..empty
             },
@@ -476,7 +483,7 @@ impl From<LogoutReport> for LogoutResult {
 impl From<LogoutError> for NativeError {
     fn from(e: LogoutError) -> Self {
         Self {
-            code: e.code().to_string(),
+            code: e.code().into_owned(),
             message: e.message().to_string(),
         }
     }

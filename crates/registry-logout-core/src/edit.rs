@@ -11,7 +11,7 @@ use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::env::{expand, has_reference, Env};
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 use crate::js::js_trim;
 use crate::npmrc::NpmrcDocument;
 
@@ -220,7 +220,7 @@ pub fn edit_file_known(
     known: Option<&NpmrcDocument>,
 ) -> Result<FileOutcome> {
     edit_file_with(path, env, keys, dry_run, known, Wait::Yes)?
-        .ok_or_else(|| LogoutError::new("EINTERNAL", "the edit lock was not taken"))
+        .ok_or_else(|| LogoutError::new(ErrorKind::Internal, "the edit lock was not taken"))
 }
 
 /// `edit_file_known` (not a dry run) if the lock is free now; `None`, having done
@@ -359,7 +359,7 @@ fn read_document<'a>(
         .map_err(cannot)?;
     let text = String::from_utf8(bytes).map_err(|_| {
         LogoutError::new(
-            "EENCODING",
+            ErrorKind::Encoding,
             format!("config file {} is not valid UTF-8", path.display()),
         )
     })?;
@@ -411,7 +411,7 @@ fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
         return Ok(());
     }
     Err(LogoutError::new(
-        "ECONFLICT",
+        ErrorKind::Conflict,
         format!(
             "{} changed while it was being edited; nothing was written",
             path.display()

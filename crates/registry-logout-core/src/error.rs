@@ -1,26 +1,166 @@
-//! One error type for every stage. It carries npm's error code (`ENEEDAUTH`, `E404`,
-//! `EOTP`, …) so that JavaScript callers can branch on `err.code` exactly as they would
-//! with npm. Messages are built by us from non-secret parts only; the type never holds
-//! a token, password or `_auth` value, so printing or `Debug`-formatting it is safe.
+//! One error type for every stage. Its kind is what callers branch on; `code()` maps a
+//! kind to npm's string (`ENEEDAUTH`, `E404`, `EOTP`, …) so that JavaScript callers can
+//! branch on `err.code` exactly as they would with npm. Messages are built by us from
+//! non-secret parts only; the type never holds a token, password or `_auth` value, so
+//! printing or `Debug`-formatting it is safe.
 
+use std::borrow::Cow;
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq)]
+/// What went wrong. Each kind has exactly one code ([`ErrorKind::code`]); the README's
+/// "Errors" table lists them (a test holds the two together).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No credential applies to the registry (`ENEEDAUTH`).
+    NeedAuth,
+    /// An unscoped credential in a config file, which npm 9+ refuses (`ERR_INVALID_AUTH`).
+    InvalidAuth,
+    /// The registry, or a proxy, answered with this status (`E<status>`).
+    Http(u16),
+    /// The registry wants a one-time password (`EOTP`).
+    Otp,
+    /// The registry refuses logins from this IP address (`EAUTHIP`).
+    AuthIp,
+    /// A connection failed, with Node's system code.
+    Network(SystemCode),
+    /// A config file could not be read or written, with Node's system code.
+    Io(SystemCode),
+    /// The TLS handshake failed, with Node's (OpenSSL's) code.
+    Tls(&'static str),
+    /// The TLS client could not be set up: a `ca`, `cert` or `key` that is not usable
+    /// (`ERR_TLS`).
+    TlsSetup,
+    /// A redirect to another host or from https to http (`EINSECUREREDIRECT`).
+    InsecureRedirect,
+    /// More redirects than npm follows (`EMAXREDIRECT`).
+    MaxRedirect,
+    /// A redirect without a usable `Location` (`EINVALIDREDIRECT`).
+    InvalidRedirect,
+    /// A proxy URL that is not http(s) (`EINVALIDPROXY`).
+    InvalidProxy,
+    /// The token comes from a git-tracked project `.npmrc` (`ESHAREDTOKEN`).
+    SharedToken,
+    /// The caller cancelled (`ABORT_ERR`).
+    Aborted,
+    /// A config file that is not UTF-8 (`EENCODING`).
+    Encoding,
+    /// A config file changed under us by a writer that does not take our lock
+    /// (`ECONFLICT`).
+    Conflict,
+    /// One file configured as two levels (`EDUPLICATECONFIG`).
+    DuplicateConfig,
+    /// A `workspaces` field npm cannot read (`EWORKSPACESCONFIG`).
+    WorkspacesConfig,
+    /// A registry URL that is not an http(s) URL (`ERR_INVALID_URL`).
+    InvalidUrl,
+    /// A scope that is not a valid npm scope name (`EINVALIDSCOPE`).
+    InvalidScope,
+    /// An argument of the wrong type, from a caller that is not typed (JavaScript)
+    /// (`ERR_INVALID_ARG_TYPE`).
+    InvalidArgType,
+    /// Something that should not happen: a task that did not finish, a runtime that
+    /// did not start (`EINTERNAL`).
+    Internal,
+}
+
+impl ErrorKind {
+    /// npm's code for this kind, as `err.code` carries it in JavaScript.
+    pub fn code(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            ErrorKind::NeedAuth => "ENEEDAUTH",
+            ErrorKind::InvalidAuth => "ERR_INVALID_AUTH",
+            ErrorKind::Http(status) => return Cow::Owned(format!("E{status}")),
+            ErrorKind::Otp => "EOTP",
+            ErrorKind::AuthIp => "EAUTHIP",
+            ErrorKind::Network(code) | ErrorKind::Io(code) => code.as_str(),
+            ErrorKind::Tls(code) => code,
+            ErrorKind::TlsSetup => "ERR_TLS",
+            ErrorKind::InsecureRedirect => "EINSECUREREDIRECT",
+            ErrorKind::MaxRedirect => "EMAXREDIRECT",
+            ErrorKind::InvalidRedirect => "EINVALIDREDIRECT",
+            ErrorKind::InvalidProxy => "EINVALIDPROXY",
+            ErrorKind::SharedToken => "ESHAREDTOKEN",
+            ErrorKind::Aborted => "ABORT_ERR",
+            ErrorKind::Encoding => "EENCODING",
+            ErrorKind::Conflict => "ECONFLICT",
+            ErrorKind::DuplicateConfig => "EDUPLICATECONFIG",
+            ErrorKind::WorkspacesConfig => "EWORKSPACESCONFIG",
+            ErrorKind::InvalidUrl => "ERR_INVALID_URL",
+            ErrorKind::InvalidScope => "EINVALIDSCOPE",
+            ErrorKind::InvalidArgType => "ERR_INVALID_ARG_TYPE",
+            ErrorKind::Internal => "EINTERNAL",
+        })
+    }
+}
+
+macro_rules! system_codes {
+    ($($variant:ident => $code:literal,)*) => {
+        /// The system codes Node gives file and socket errors, for those we can meet.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum SystemCode {
+            $(#[doc = concat!("`", $code, "`")] $variant,)*
+        }
+
+        impl SystemCode {
+            /// Every code, for tests that hold the README's table against them.
+            #[cfg(test)]
+            pub(crate) const ALL: &[SystemCode] = &[$(SystemCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(SystemCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+system_codes! {
+    Perm => "EPERM",
+    NoEnt => "ENOENT",
+    Io => "EIO",
+    Access => "EACCES",
+    Exist => "EEXIST",
+    NotDir => "ENOTDIR",
+    IsDir => "EISDIR",
+    MFile => "EMFILE",
+    NoSpace => "ENOSPC",
+    ReadOnlyFs => "EROFS",
+    InvalidData => "EINVALIDDATA",
+    ConnRefused => "ECONNREFUSED",
+    ConnReset => "ECONNRESET",
+    TimedOut => "ETIMEDOUT",
+    AddrInUse => "EADDRINUSE",
+    AddrNotAvail => "EADDRNOTAVAIL",
+    HostUnreach => "EHOSTUNREACH",
+    NetUnreach => "ENETUNREACH",
+    NotFound => "ENOTFOUND",
+}
+
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}", .kind.code(), .message)]
 pub struct LogoutError {
-    code: String,
+    kind: ErrorKind,
     message: String,
 }
 
 impl LogoutError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            kind,
             message: message.into(),
         }
     }
 
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// npm's code for the kind (`ENEEDAUTH`, `E404`, …).
+    pub fn code(&self) -> Cow<'static, str> {
+        self.kind.code()
     }
 
     pub fn message(&self) -> &str {
@@ -29,76 +169,71 @@ impl LogoutError {
 
     pub fn need_auth(registry: &str) -> Self {
         Self::new(
-            "ENEEDAUTH",
+            ErrorKind::NeedAuth,
             format!("not logged in to {registry}, so can't log out!"),
         )
     }
 
     pub fn aborted() -> Self {
-        Self::new("ABORT_ERR", "The operation was aborted")
+        Self::new(ErrorKind::Aborted, "The operation was aborted")
     }
 
     /// An I/O failure on a config file; keeps the OS code (`EACCES`, `EISDIR`, …).
     pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
-        let code = io_error_code(err);
         // `io::Error`'s Display ("… (os error N)") names no secret.
-        Self::new(code, format!("{action} {}: {err}", path.display()))
+        Self::new(
+            ErrorKind::Io(io_error_code(err)),
+            format!("{action} {}: {err}", path.display()),
+        )
     }
 }
 
-/// Node-style `code` for an `io::Error` (what `fs` would report).
-pub fn io_error_code(err: &std::io::Error) -> &'static str {
+/// Node's system code for an `io::Error` (what `fs` would report).
+pub fn io_error_code(err: &std::io::Error) -> SystemCode {
     use std::io::ErrorKind as K;
-    if let Some(raw) = err.raw_os_error() {
-        if let Some(code) = errno_name(raw) {
-            return code;
-        }
+    if let Some(code) = err.raw_os_error().and_then(errno_code) {
+        return code;
     }
     match err.kind() {
-        K::NotFound => "ENOENT",
-        K::PermissionDenied => "EACCES",
-        K::AlreadyExists => "EEXIST",
-        K::InvalidData => "EINVALIDDATA",
-        K::IsADirectory => "EISDIR",
-        K::StorageFull => "ENOSPC",
-        K::ReadOnlyFilesystem => "EROFS",
-        _ => "EIO",
+        K::NotFound => SystemCode::NoEnt,
+        K::PermissionDenied => SystemCode::Access,
+        K::AlreadyExists => SystemCode::Exist,
+        K::InvalidData => SystemCode::InvalidData,
+        K::IsADirectory => SystemCode::IsDir,
+        K::StorageFull => SystemCode::NoSpace,
+        K::ReadOnlyFilesystem => SystemCode::ReadOnlyFs,
+        _ => SystemCode::Io,
     }
 }
 
-fn errno_name(raw: i32) -> Option<&'static str> {
+fn errno_code(raw: i32) -> Option<SystemCode> {
     // The subset of errno values a config read or atomic rewrite can meet (Linux and macOS
     // agree on these numbers).
     Some(match raw {
-        1 => "EPERM",
-        2 => "ENOENT",
-        5 => "EIO",
-        13 => "EACCES",
-        17 => "EEXIST",
-        20 => "ENOTDIR",
-        21 => "EISDIR",
-        24 => "EMFILE",
-        28 => "ENOSPC",
-        30 => "EROFS",
+        1 => SystemCode::Perm,
+        2 => SystemCode::NoEnt,
+        5 => SystemCode::Io,
+        13 => SystemCode::Access,
+        17 => SystemCode::Exist,
+        20 => SystemCode::NotDir,
+        21 => SystemCode::IsDir,
+        24 => SystemCode::MFile,
+        28 => SystemCode::NoSpace,
+        30 => SystemCode::ReadOnlyFs,
         _ => return None,
     })
-}
-
-impl fmt::Display for LogoutError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
 }
 
 impl fmt::Debug for LogoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogoutError")
-            .field("code", &self.code)
+            .field("code", &self.code())
             .field("message", &self.message)
             .finish()
     }
 }
 
-impl std::error::Error for LogoutError {}
-
 pub type Result<T> = std::result::Result<T, LogoutError>;
+
+#[cfg(test)]
+mod readme_table;

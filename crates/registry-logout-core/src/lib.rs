@@ -16,6 +16,6 @@ mod scan;
 pub mod secret;
 pub mod tls;
 
-pub use error::{LogoutError, Result};
+pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{logout, LogoutReport, LogoutRequest, RevokePolicy};
 pub use tokio_util::sync::CancellationToken;

@@ -13,7 +13,7 @@ use crate::config::{normalize_scope, Config, ConfigInputs, ConfigLevel};
 use crate::credentials::{self, Credential, CredentialKind, CLEARED_SUFFIXES};
 use crate::edit;
 use crate::env::Env;
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
 use crate::revoke::{self, FetchSettings, RevokeRequest};
 
@@ -68,13 +68,34 @@ pub enum RevocationOutcome {
     },
     /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
     Skipped {
-        reason: &'static str,
+        reason: SkipReason,
     },
     Failed {
         status: Option<u16>,
         error: LogoutError,
         attempts: u32,
     },
+}
+
+/// Why no revocation was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Basic auth, `_auth` and certificates have nothing to revoke.
+    NotAToken,
+    DryRun,
+    /// The caller asked for no revocation (`revoke: 'skip'`).
+    RevokeSkip,
+}
+
+impl SkipReason {
+    /// The reason as the result reports it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotAToken => "not a token",
+            SkipReason::DryRun => "dry run",
+            SkipReason::RevokeSkip => "revoke: skip",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -255,11 +276,13 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 
     let revocation = match (&resolved.credential.token, request.revoke, request.dry_run) {
         (None, _, _) => RevocationOutcome::Skipped {
-            reason: "not a token",
+            reason: SkipReason::NotAToken,
         },
-        (Some(_), _, true) => RevocationOutcome::Skipped { reason: "dry run" },
+        (Some(_), _, true) => RevocationOutcome::Skipped {
+            reason: SkipReason::DryRun,
+        },
         (Some(_), RevokePolicy::Skip, _) => RevocationOutcome::Skipped {
-            reason: "revoke: skip",
+            reason: SkipReason::RevokeSkip,
         },
         (Some(token), policy, false) => {
             let cert_files = cert_files(config, &resolved.credential);
@@ -281,7 +304,9 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
                     attempts: done.attempts,
                 },
                 Err(failure) => {
-                    if policy == RevokePolicy::Required || failure.error.code() == "ABORT_ERR" {
+                    if policy == RevokePolicy::Required
+                        || failure.error.kind() == ErrorKind::Aborted
+                    {
                         return Err(failure.error);
                     }
                     RevocationOutcome::Failed {
@@ -321,7 +346,9 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         let config = config.clone();
         tokio::task::spawn_blocking(move || apply_edits(&targets, &config, EditMode::Blocking))
             .await
-            .map_err(|e| LogoutError::new("EINTERNAL", format!("file edit task failed: {e}")))??
+            .map_err(|e| {
+                LogoutError::new(ErrorKind::Internal, format!("file edit task failed: {e}"))
+            })??
     };
 
     let registry = resolved.registry.clone();
@@ -418,7 +445,7 @@ fn guard_shared_token(source: &CredentialSource) -> Result<()> {
         return Ok(());
     }
     Err(LogoutError::new(
-        "ESHAREDTOKEN",
+        ErrorKind::SharedToken,
         format!(
             "the token for this registry comes from {}, which git tracks: it is probably \
              shared with everyone who clones the repository, and revoking it would log them \
@@ -514,7 +541,7 @@ pub async fn logout_all(
     let registries = registries_with_credentials(request)?;
     if registries.is_empty() {
         return Err(LogoutError::new(
-            "ENEEDAUTH",
+            ErrorKind::NeedAuth,
             "not logged in to any registry, so can't log out!",
         ));
     }
@@ -536,13 +563,13 @@ pub async fn logout_all(
         };
         let outcome = logout(&one, cancel).await;
         if let Err(e) = &outcome {
-            if e.code() == "ABORT_ERR" {
+            if e.kind() == ErrorKind::Aborted {
                 return Err(e.clone());
             }
             let earlier_changed_files = entries
                 .iter()
                 .any(|(_, r)| r.as_ref().is_ok_and(|r| !r.files.is_empty()));
-            if e.code() == "ENEEDAUTH" && earlier_changed_files {
+            if e.kind() == ErrorKind::NeedAuth && earlier_changed_files {
                 continue;
             }
         }

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 
 /// A parsed registry URL with the two key families npm derives from it.
 #[derive(Clone, Debug)]
@@ -15,13 +15,13 @@ impl RegistryUrl {
     pub fn parse(input: &str) -> Result<Self> {
         let url = Url::parse(input).map_err(|e| {
             LogoutError::new(
-                "ERR_INVALID_URL",
+                ErrorKind::InvalidUrl,
                 format!("invalid registry URL {input:?}: {e}"),
             )
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(LogoutError::new(
-                "ERR_INVALID_URL",
+                ErrorKind::InvalidUrl,
                 format!("invalid registry URL {input:?}: expected an http or https URL"),
             ));
         }

@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::Config;
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result, SystemCode};
 use crate::secret::Secret;
 use crate::tls::{ClientCert, TlsSettings};
 
@@ -325,7 +325,7 @@ pub async fn revoke(
     let mut url = Url::parse(&revocation_url(&req.registry, &req.token)).map_err(|_| {
         fail(
             LogoutError::new(
-                "ERR_INVALID_URL",
+                ErrorKind::InvalidUrl,
                 format!("invalid registry URL {}", redact_userinfo(&req.registry)),
             ),
             None,
@@ -427,12 +427,16 @@ fn follow_redirect(
     req: &RevokeRequest,
 ) -> Result<Url> {
     let target = redacted_url(&req.registry);
-    let invalid =
-        |why: &str| LogoutError::new("EINVALIDREDIRECT", format!("{why} - DELETE {target}"));
+    let invalid = |why: &str| {
+        LogoutError::new(
+            ErrorKind::InvalidRedirect,
+            format!("{why} - DELETE {target}"),
+        )
+    };
     let location = location.ok_or_else(|| invalid("redirect location header missing"))?;
     if followed >= MAX_REDIRECTS {
         return Err(LogoutError::new(
-            "EMAXREDIRECT",
+            ErrorKind::MaxRedirect,
             format!("maximum redirect reached ({MAX_REDIRECTS}) - DELETE {target}"),
         ));
     }
@@ -444,7 +448,7 @@ fn follow_redirect(
     }
     if current.scheme() == "https" && next.scheme() != "https" {
         return Err(LogoutError::new(
-            "EINSECUREREDIRECT",
+            ErrorKind::InsecureRedirect,
             format!("redirect from https to http refused - DELETE {target}"),
         ));
     }
@@ -452,7 +456,7 @@ fn follow_redirect(
     // drops it for another host name; the token is in the path, so we do not go there.
     if current.host_str() != next.host_str() {
         return Err(LogoutError::new(
-            "EINSECUREREDIRECT",
+            ErrorKind::InsecureRedirect,
             format!("redirect to another host refused - DELETE {target}"),
         ));
     }
@@ -528,28 +532,44 @@ async fn send_once(
         .map(|s| s.trim().to_ascii_lowercase())
         .collect();
     let body = response.bytes().await.unwrap_or_default();
-    let code = if !www_authenticate.is_empty() {
+    let (kind, message) = if !www_authenticate.is_empty() {
         if challenges.iter().any(|s| s == "ipaddress") {
-            "EAUTHIP"
+            auth_ip()
         } else if challenges.iter().any(|s| s == "otp") {
-            "EOTP"
+            otp_required()
         } else {
-            "E401"
+            unauthorized(req)
         }
     } else if String::from_utf8_lossy(&body).contains("one-time pass") {
-        "EOTP"
+        otp_required()
     } else {
-        "E401"
-    };
-    let message = match code {
-        "EOTP" => "OTP required for authentication".to_string(),
-        "EAUTHIP" => "Login is not allowed from your IP address".to_string(),
-        _ => format!("401 Unauthorized - DELETE {}", redacted_url(&req.registry)),
+        unauthorized(req)
     };
     Err(AttemptError::Final(
-        LogoutError::new(code, message),
+        LogoutError::new(kind, message),
         Some(401),
     ))
+}
+
+fn otp_required() -> (ErrorKind, String) {
+    (
+        ErrorKind::Otp,
+        "OTP required for authentication".to_string(),
+    )
+}
+
+fn auth_ip() -> (ErrorKind, String) {
+    (
+        ErrorKind::AuthIp,
+        "Login is not allowed from your IP address".to_string(),
+    )
+}
+
+fn unauthorized(req: &RevokeRequest) -> (ErrorKind, String) {
+    (
+        ErrorKind::Http(401),
+        format!("401 Unauthorized - DELETE {}", redacted_url(&req.registry)),
+    )
 }
 
 fn status_error(status: u16, req: &RevokeRequest) -> LogoutError {
@@ -558,7 +578,7 @@ fn status_error(status: u16, req: &RevokeRequest) -> LogoutError {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     LogoutError::new(
-        format!("E{status}"),
+        ErrorKind::Http(status),
         format!("{status} {reason} - DELETE {}", redacted_url(&req.registry)),
     )
 }
@@ -568,7 +588,7 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
     let target = redacted_url(&req.registry);
     if err.is_timeout() {
         return AttemptError::Network(LogoutError::new(
-            "ETIMEDOUT",
+            ErrorKind::Network(SystemCode::TimedOut),
             format!(
                 "request timed out after {}ms - DELETE {target}",
                 req.settings.timeout_ms
@@ -579,7 +599,7 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
         let (code, text) = crate::tls::node_error(tls);
         return AttemptError::Final(
             LogoutError::new(
-                code,
+                ErrorKind::Tls(code),
                 format!(
                     "request to DELETE {target} failed, reason: {}",
                     redact_text(&text, req)
@@ -593,19 +613,19 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
     if chain.contains("proxy authorization required") {
         return AttemptError::Final(
             LogoutError::new(
-                "E407",
+                ErrorKind::Http(407),
                 format!("407 Proxy Authentication Required - DELETE {target}"),
             ),
             Some(407),
         );
     }
     let code = if chain.contains("failed to lookup address") || chain.contains("dns error") {
-        "ENOTFOUND"
+        SystemCode::NotFound
     } else {
-        find_source::<std::io::Error>(&err).map_or("ECONNRESET", io_kind_code)
+        find_source::<std::io::Error>(&err).map_or(SystemCode::ConnReset, io_kind_code)
     };
     AttemptError::Network(LogoutError::new(
-        code,
+        ErrorKind::Network(code),
         format!(
             "request to DELETE {target} failed, reason: {}",
             redact_text(&chain, req)
@@ -615,16 +635,16 @@ fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptEr
 
 /// Node's system error code for a socket error (hyper reports a peer that closed the
 /// connection without answering as an unexpected EOF, which Node calls ECONNRESET).
-fn io_kind_code(io: &std::io::Error) -> &'static str {
+fn io_kind_code(io: &std::io::Error) -> SystemCode {
     use std::io::ErrorKind as K;
     match io.kind() {
-        K::ConnectionRefused => "ECONNREFUSED",
-        K::TimedOut => "ETIMEDOUT",
-        K::AddrInUse => "EADDRINUSE",
-        K::AddrNotAvailable => "EADDRNOTAVAIL",
-        K::HostUnreachable => "EHOSTUNREACH",
-        K::NetworkUnreachable => "ENETUNREACH",
-        _ => "ECONNRESET",
+        K::ConnectionRefused => SystemCode::ConnRefused,
+        K::TimedOut => SystemCode::TimedOut,
+        K::AddrInUse => SystemCode::AddrInUse,
+        K::AddrNotAvailable => SystemCode::AddrNotAvail,
+        K::HostUnreachable => SystemCode::HostUnreach,
+        K::NetworkUnreachable => SystemCode::NetUnreach,
+        _ => SystemCode::ConnReset,
     }
 }
 
@@ -764,7 +784,7 @@ fn check_proxy_protocol(proxy: &str) -> Result<()> {
     match parsed.as_ref().map(Url::scheme) {
         Some("http" | "https") => Ok(()),
         scheme => Err(LogoutError::new(
-            "EINVALIDPROXY",
+            ErrorKind::InvalidProxy,
             format!(
                 "Invalid protocol `{}:` connecting to proxy `{}`",
                 scheme.unwrap_or(""),
@@ -788,7 +808,7 @@ fn build_client(settings: &FetchSettings, tls: &TlsSettings) -> Result<reqwest::
         check_proxy_protocol(proxy)?;
         let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
             LogoutError::new(
-                "EINVALIDPROXY",
+                ErrorKind::InvalidProxy,
                 format!("invalid proxy URL {}", redact_userinfo(proxy)),
             )
         })?;
@@ -796,7 +816,7 @@ fn build_client(settings: &FetchSettings, tls: &TlsSettings) -> Result<reqwest::
     }
     builder.build().map_err(|e| {
         LogoutError::new(
-            "ERR_TLS",
+            ErrorKind::TlsSetup,
             format!("cannot build HTTP client: {}", e.without_url()),
         )
     })

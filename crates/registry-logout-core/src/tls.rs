@@ -12,7 +12,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 
 /// Everything that shapes the TLS client, as plain data (hashable so clients can be reused).
 #[derive(Clone, Debug, Default, Hash, PartialEq, Eq)]
@@ -45,7 +45,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| LogoutError::new("ERR_TLS", format!("TLS setup failed: {e}")))?;
+        .map_err(|e| LogoutError::new(ErrorKind::TlsSetup, format!("TLS setup failed: {e}")))?;
     let builder = if settings.strict_ssl {
         let mut roots = RootCertStore::empty();
         if settings.ca.is_empty() {
@@ -62,7 +62,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
         }
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
             .build()
-            .map_err(|e| LogoutError::new("ERR_TLS", format!("TLS setup failed: {e}")))?;
+            .map_err(|e| LogoutError::new(ErrorKind::TlsSetup, format!("TLS setup failed: {e}")))?;
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(NodeCodes(webpki)))
@@ -80,9 +80,9 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
                     .map_err(|_| invalid_pem("client certificate"))?;
             let key = PrivateKeyDer::from_pem_slice(cert.key_pem.expose().as_bytes())
                 .map_err(|_| invalid_pem("client key"))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| LogoutError::new("ERR_TLS", format!("client certificate: {e}")))?
+            builder.with_client_auth_cert(chain, key).map_err(|e| {
+                LogoutError::new(ErrorKind::TlsSetup, format!("client certificate: {e}"))
+            })?
         }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -90,7 +90,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
 }
 
 fn invalid_pem(what: &str) -> LogoutError {
-    LogoutError::new("ERR_TLS", format!("the {what} is not valid PEM"))
+    LogoutError::new(ErrorKind::TlsSetup, format!("the {what} is not valid PEM"))
 }
 
 fn add_pem_roots(roots: &mut RootCertStore, pem: &str, what: &str) -> Result<()> {
@@ -99,7 +99,7 @@ fn add_pem_roots(roots: &mut RootCertStore, pem: &str, what: &str) -> Result<()>
         let cert = cert.map_err(|_| invalid_pem(what))?;
         roots
             .add(cert)
-            .map_err(|e| LogoutError::new("ERR_TLS", format!("{what}: {e}")))?;
+            .map_err(|e| LogoutError::new(ErrorKind::TlsSetup, format!("{what}: {e}")))?;
         added += 1;
     }
     if added == 0 {
@@ -108,14 +108,64 @@ fn add_pem_roots(roots: &mut RootCertStore, pem: &str, what: &str) -> Result<()>
     Ok(())
 }
 
-/// An OpenSSL verification result name, carried through rustls in
-/// `CertificateError::Other` so that the error code matches Node's.
+/// A TLS failure as Node reports it: OpenSSL's name for it, and Node's own message when
+/// it has one (otherwise rustls' text is used).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeTls {
+    pub code: &'static str,
+    message: Option<&'static str>,
+}
+
+impl NodeTls {
+    const fn named(code: &'static str) -> Self {
+        Self {
+            code,
+            message: None,
+        }
+    }
+
+    const fn with_message(code: &'static str, message: &'static str) -> Self {
+        Self {
+            code,
+            message: Some(message),
+        }
+    }
+}
+
+const SELF_SIGNED_CERT_IN_CHAIN: NodeTls = NodeTls::with_message(
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "self-signed certificate in certificate chain",
+);
+const DEPTH_ZERO_SELF_SIGNED_CERT: NodeTls =
+    NodeTls::with_message("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
+const UNABLE_TO_VERIFY_LEAF_SIGNATURE: NodeTls = NodeTls::with_message(
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "unable to verify the first certificate",
+);
+const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: NodeTls = NodeTls::with_message(
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "unable to get local issuer certificate",
+);
+const CERT_HAS_EXPIRED: NodeTls =
+    NodeTls::with_message("CERT_HAS_EXPIRED", "certificate has expired");
+const CERT_NOT_YET_VALID: NodeTls =
+    NodeTls::with_message("CERT_NOT_YET_VALID", "certificate is not yet valid");
+const CERT_REVOKED: NodeTls = NodeTls::with_message("CERT_REVOKED", "certificate revoked");
+const CERT_SIGNATURE_FAILURE: NodeTls =
+    NodeTls::with_message("CERT_SIGNATURE_FAILURE", "certificate signature failure");
+const ERR_TLS_CERT_ALTNAME_INVALID: NodeTls = NodeTls::with_message(
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+    "Hostname/IP does not match certificate's altnames",
+);
+
+/// An OpenSSL verification result, carried through rustls in `CertificateError::Other`
+/// so that the error code matches Node's.
 #[derive(Debug)]
-pub struct NodeTlsCode(pub &'static str);
+pub struct NodeTlsCode(pub NodeTls);
 
 impl std::fmt::Display for NodeTlsCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(node_message(self.0).unwrap_or(self.0))
+        f.write_str(self.0.message.unwrap_or(self.0.code))
     }
 }
 
@@ -124,44 +174,31 @@ impl std::error::Error for NodeTlsCode {}
 /// Node's (OpenSSL's) code and message for a TLS failure seen by rustls.
 pub fn node_error(err: &rustls::Error) -> (&'static str, String) {
     use rustls::CertificateError as C;
-    let code = match err {
+    let verdict = match err {
         rustls::Error::InvalidCertificate(c) => match c {
             C::Other(other) => match other.0.downcast_ref::<NodeTlsCode>() {
                 Some(code) => code.0,
-                None => "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+                None => UNABLE_TO_VERIFY_LEAF_SIGNATURE,
             },
-            C::UnknownIssuer => "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-            C::Expired | C::ExpiredContext { .. } => "CERT_HAS_EXPIRED",
-            C::NotValidYet | C::NotValidYetContext { .. } => "CERT_NOT_YET_VALID",
-            C::NotValidForName | C::NotValidForNameContext { .. } => "ERR_TLS_CERT_ALTNAME_INVALID",
-            C::Revoked => "CERT_REVOKED",
-            C::BadSignature => "CERT_SIGNATURE_FAILURE",
-            C::InvalidPurpose | C::InvalidPurposeContext { .. } => "INVALID_PURPOSE",
-            _ => "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            C::UnknownIssuer => UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+            C::Expired | C::ExpiredContext { .. } => CERT_HAS_EXPIRED,
+            C::NotValidYet | C::NotValidYetContext { .. } => CERT_NOT_YET_VALID,
+            C::NotValidForName | C::NotValidForNameContext { .. } => ERR_TLS_CERT_ALTNAME_INVALID,
+            C::Revoked => CERT_REVOKED,
+            C::BadSignature => CERT_SIGNATURE_FAILURE,
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                NodeTls::named("INVALID_PURPOSE")
+            }
+            _ => UNABLE_TO_VERIFY_LEAF_SIGNATURE,
         },
-        rustls::Error::AlertReceived(alert) => alert_code(*alert),
-        _ => "EPROTO",
+        rustls::Error::AlertReceived(alert) => NodeTls::named(alert_code(*alert)),
+        _ => NodeTls::named("EPROTO"),
     };
-    let message = match node_message(code) {
+    let message = match verdict.message {
         Some(m) => m.to_string(),
         None => err.to_string(),
     };
-    (code, message)
-}
-
-fn node_message(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "SELF_SIGNED_CERT_IN_CHAIN" => "self-signed certificate in certificate chain",
-        "DEPTH_ZERO_SELF_SIGNED_CERT" => "self-signed certificate",
-        "UNABLE_TO_VERIFY_LEAF_SIGNATURE" => "unable to verify the first certificate",
-        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" => "unable to get local issuer certificate",
-        "CERT_HAS_EXPIRED" => "certificate has expired",
-        "CERT_NOT_YET_VALID" => "certificate is not yet valid",
-        "CERT_REVOKED" => "certificate revoked",
-        "CERT_SIGNATURE_FAILURE" => "certificate signature failure",
-        "ERR_TLS_CERT_ALTNAME_INVALID" => "Hostname/IP does not match certificate's altnames",
-        _ => return None,
-    })
+    (verdict.code, message)
 }
 
 /// OpenSSL's reason for an alert from the server, as Node names it (`ERR_SSL_<reason>`).
@@ -245,17 +282,17 @@ impl ServerCertVerifier for NodeCodes {
 
 /// OpenSSL's verdict when no trusted issuer was found: a self-signed certificate in
 /// what the server sent, a lone self-signed leaf, a lone leaf, or a longer chain.
-fn unknown_issuer_code(end_entity: &[u8], intermediates: &[CertificateDer<'_>]) -> &'static str {
+fn unknown_issuer_code(end_entity: &[u8], intermediates: &[CertificateDer<'_>]) -> NodeTls {
     if intermediates.is_empty() {
         if is_self_issued(end_entity) {
-            "DEPTH_ZERO_SELF_SIGNED_CERT"
+            DEPTH_ZERO_SELF_SIGNED_CERT
         } else {
-            "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+            UNABLE_TO_VERIFY_LEAF_SIGNATURE
         }
     } else if intermediates.iter().any(|c| is_self_issued(c)) {
-        "SELF_SIGNED_CERT_IN_CHAIN"
+        SELF_SIGNED_CERT_IN_CHAIN
     } else {
-        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+        UNABLE_TO_GET_ISSUER_CERT_LOCALLY
     }
 }
 
@@ -371,7 +408,7 @@ mod tests {
             assert!(!is_self_issued(input));
         }
         assert_eq!(
-            unknown_issuer_code(b"junk", &[]),
+            unknown_issuer_code(b"junk", &[]).code,
             "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
         );
     }
@@ -384,7 +421,7 @@ mod tests {
             "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"
         );
         let chain = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
-            rustls::OtherError(Arc::new(NodeTlsCode("SELF_SIGNED_CERT_IN_CHAIN"))),
+            rustls::OtherError(Arc::new(NodeTlsCode(SELF_SIGNED_CERT_IN_CHAIN))),
         ));
         assert_eq!(
             node_error(&chain),

@@ -3,7 +3,7 @@
 //! config does too: every caller gets the same refusal before anything is sent.
 
 use super::{Config, ConfigLevel};
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 use crate::js::js_truthy;
 use crate::nerf_dart::RegistryUrl;
 
@@ -49,7 +49,7 @@ pub fn check_legacy_auth(config: &Config) -> Result<()> {
         return Ok(());
     }
     Err(LogoutError::new(
-        "ERR_INVALID_AUTH",
+        ErrorKind::InvalidAuth,
         format!(
             "Invalid auth configuration found: {}\nPlease run `npm config fix` to repair your configuration.",
             problems.join(", ")

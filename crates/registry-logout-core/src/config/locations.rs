@@ -4,7 +4,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::env::Env;
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 
 /// `path.resolve(p)`: absolute (against the process's working directory) and normalised.
 pub fn absolute(p: &Path) -> PathBuf {
@@ -117,7 +117,7 @@ fn is_workspace_of(root: &Path, member: &Path) -> Result<bool> {
             serde_json::Value::Array(items) => items,
             _ => {
                 return Err(LogoutError::new(
-                    "EWORKSPACESCONFIG",
+                    ErrorKind::WorkspacesConfig,
                     format!(
                         "workspaces config expects an Array (in {})",
                         root.join("package.json").display()

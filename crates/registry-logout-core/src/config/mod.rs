@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::env::{self, Env};
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 use crate::js::{js_string, js_trim, js_truthy};
 use crate::npmrc::NpmrcDocument;
 
@@ -289,7 +289,7 @@ impl Config {
         if let Some(path) = layer.path() {
             if let Some(other) = self.layers.iter().find(|l| l.path() == Some(path)) {
                 return Err(LogoutError::new(
-                    "EDUPLICATECONFIG",
+                    ErrorKind::DuplicateConfig,
                     format!(
                         "config file {} is both the {} config and the {} config; point userconfig or globalconfig elsewhere",
                         path.display(),
@@ -335,7 +335,7 @@ impl Config {
         let scope = match self.get_string("scope") {
             Some(raw) => Some(normalize_scope(&raw).map_err(|e| {
                 LogoutError::new(
-                    e.code(),
+                    e.kind(),
                     format!("{} (set by {})", e.message(), self.describe_source("scope")),
                 )
             })?),
@@ -363,7 +363,7 @@ impl Config {
             other => js_string(other),
         };
         Err(LogoutError::new(
-            "ERR_INVALID_URL",
+            ErrorKind::InvalidUrl,
             format!(
                 "invalid registry URL {shown} (set by {}): expected an http:// or https:// URL",
                 self.describe_source(&key)
@@ -511,7 +511,7 @@ fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(Some(NpmrcDocument::parse(text))),
             Err(e) => Err(LogoutError::new(
-                "EENCODING",
+                ErrorKind::Encoding,
                 format!(
                     "config file {} is not valid UTF-8 (invalid byte at offset {})",
                     path.display(),

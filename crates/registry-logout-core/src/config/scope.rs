@@ -1,7 +1,7 @@
 //! npm's scope names: `@scope` or `scope`, as the `scope` config and the `<scope>:registry`
 //! keys use them.
 
-use crate::error::{LogoutError, Result};
+use crate::error::{ErrorKind, LogoutError, Result};
 
 /// `@scope` from `scope` or `@scope`; npm package scopes are URL-safe names.
 pub fn normalize_scope(scope: &str) -> Result<String> {
@@ -13,7 +13,7 @@ pub fn normalize_scope(scope: &str) -> Result<String> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
     if !valid {
         return Err(LogoutError::new(
-            "EINVALIDSCOPE",
+            ErrorKind::InvalidScope,
             format!("invalid scope {scope:?}: expected @name with letters, digits, '-', '_', '.' or '~'"),
         ));
     }
