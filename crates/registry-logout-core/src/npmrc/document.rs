@@ -1,0 +1,427 @@
+//! A parsed `.npmrc` that still owns its exact text: its entries in file order, each with
+//! the byte span that removes it, and an index of its top-level keys.
+
+use hashbrown::hash_table::Entry;
+use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+use smallvec::SmallVec;
+use std::ops::Range;
+
+use super::key_index::{key_position, key_slot};
+use super::line::{parse_line, plain_split, Line};
+use super::text::Piece;
+use super::value::IniValue;
+use crate::scan;
+
+/// The lines that define one key: nearly always exactly one, so it is kept inline.
+pub type Spans = SmallVec<[Range<usize>; 1]>;
+
+/// One line's entry as ini's rules decode it (see [`parse_line`]).
+pub(super) struct ParsedLine {
+    pub(super) key: Piece,
+    pub(super) value: RawValue,
+    pub(super) is_list_item: bool,
+    pub(super) span: Range<usize>,
+}
+
+pub(super) enum RawValue {
+    Str(Piece),
+    Json(Value),
+}
+
+/// A stored entry, resolved by [`NpmrcDocument::entries`]. Nothing in it needs dropping:
+/// the rare decoded strings and JSON values live in the document's side tables, so a
+/// large file's entries are freed at once rather than visited one by one.
+#[derive(Clone)]
+struct RawEntry {
+    key: Stored,
+    value: StoredValue,
+    is_list_item: bool,
+    /// Index into the document's sections; `None` at top level.
+    section: Option<usize>,
+    span: Range<usize>,
+}
+
+/// A stored key or string value: a range of the text, or a string of the document's own
+/// (by its index).
+#[derive(Clone)]
+enum Stored {
+    Text(Range<usize>),
+    Owned(usize),
+}
+
+#[derive(Clone)]
+enum StoredValue {
+    Str(Stored),
+    /// By its index among the document's JSON values.
+    Json(usize),
+}
+
+/// Where decoded text that is not a range of the document's text is kept.
+#[derive(Clone, Default)]
+struct SideTables {
+    strings: Vec<Box<str>>,
+    json: Vec<Value>,
+}
+
+impl SideTables {
+    fn store(&mut self, piece: Piece) -> Stored {
+        match piece {
+            Piece::Text(range) => Stored::Text(range),
+            Piece::Owned(s) => {
+                self.strings.push(s);
+                Stored::Owned(self.strings.len() - 1)
+            }
+        }
+    }
+
+    fn store_value(&mut self, value: RawValue) -> StoredValue {
+        match value {
+            RawValue::Str(piece) => StoredValue::Str(self.store(piece)),
+            RawValue::Json(v) => {
+                self.json.push(v);
+                StoredValue::Json(self.json.len() - 1)
+            }
+        }
+    }
+
+    fn str<'a>(&'a self, text: &'a str, stored: &Stored) -> &'a str {
+        match stored {
+            Stored::Text(range) => text.get(range.clone()).unwrap_or_default(),
+            Stored::Owned(i) => self.strings.get(*i).map_or("", |s| s),
+        }
+    }
+}
+
+/// One `key=value` line at any level of nesting.
+#[derive(Clone)]
+pub struct NpmrcEntry<'a> {
+    /// The key as npm's `ini` decodes it (unquoted, unescaped, `[]` suffix removed), before
+    /// `${VAR}` expansion.
+    pub key: &'a str,
+    /// A plain string, or `true`/`false`/`null` literals and JSON values of quoted strings.
+    pub value: IniValue<'a>,
+    /// `key[]=v` appends to a list.
+    pub is_list_item: bool,
+    /// `None` for top-level entries, which are the only ones npm's config reads.
+    pub section: Option<&'a str>,
+    /// Bytes to delete to remove this entry: the line and the one line break after it.
+    pub span: Range<usize>,
+}
+
+impl std::fmt::Debug for NpmrcEntry<'_> {
+    // Values may be secrets, so they are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpmrcEntry")
+            .field("key", &self.key)
+            .field("section", &self.section)
+            .field("span", &self.span)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A parsed `.npmrc` that still owns its exact text.
+#[derive(Clone)]
+pub struct NpmrcDocument {
+    text: String,
+    body: Parsed,
+    /// Whether `${` occurs anywhere in the text.
+    mentions_reference: bool,
+}
+
+impl std::fmt::Debug for NpmrcDocument {
+    // The text holds secrets: only its size and the keys are printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpmrcDocument")
+            .field("bytes", &self.text.len())
+            .field("keys", &self.entries().map(|e| e.key).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl NpmrcDocument {
+    pub fn parse(text: String) -> Self {
+        Self {
+            mentions_reference: memchr::memmem::find(text.as_bytes(), b"${").is_some(),
+            body: parse_entries(&text),
+            text,
+        }
+    }
+
+    /// The last top-level entry whose key (decoded, before `${VAR}` expansion) is `key`:
+    /// the one whose value ini keeps.
+    pub fn last_entry_of(&self, key: &str) -> Option<usize> {
+        key_position(&self.body.index, key, |i| self.key_at(i))
+    }
+
+    /// The spans of every top-level line with the key of entry `last`, in file order,
+    /// when `last` is the last of them ([`Self::last_entry_of`]).
+    pub fn spans_of_entry(&self, last: usize) -> Spans {
+        match self.body.repeated.get(&last) {
+            Some(spans) => spans.clone(),
+            None => self
+                .body
+                .entries
+                .get(last)
+                .map(|raw| smallvec::smallvec![raw.span.clone()])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The last top-level entry of each distinct key, in no particular order.
+    pub fn last_entries(&self) -> impl Iterator<Item = usize> + '_ {
+        self.body.index.iter().copied()
+    }
+
+    /// Whether ini's object for this file is simply its lines in order, a duplicate
+    /// replacing the value in place: no sections, list items, `null`, arrays or objects,
+    /// so none of ini's rules for them apply.
+    pub fn is_flat(&self) -> bool {
+        self.body.flat
+    }
+
+    /// `[name]` headers in file order (decoded, `__proto__` left out).
+    pub(super) fn section_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.body.sections.iter().map(|p| p.resolve(&self.text))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether both documents hold the same entries (key, value, list flag, section), in
+    /// the same order, wherever their lines sit.
+    pub fn same_entries(&self, other: &Self) -> bool {
+        self.body.entries.len() == other.body.entries.len()
+            && self.entries().zip(other.entries()).all(|(x, y)| {
+                x.key == y.key
+                    && x.value.to_value() == y.value.to_value()
+                    && x.is_list_item == y.is_list_item
+                    && x.section == y.section
+            })
+    }
+
+    /// Every entry, in file order.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = NpmrcEntry<'_>> + '_ {
+        self.body.entries.iter().map(|raw| self.view(raw))
+    }
+
+    /// The entry at position `i` of [`Self::entries`].
+    pub fn entry(&self, i: usize) -> Option<NpmrcEntry<'_>> {
+        self.body.entries.get(i).map(|raw| self.view(raw))
+    }
+
+    /// Whether `${` occurs anywhere in the text. Most files hold none: then no key needs
+    /// `${VAR}` expansion and a check of each key can be skipped (one vector search of
+    /// the whole text, made while parsing).
+    pub fn mentions_reference(&self) -> bool {
+        self.mentions_reference
+    }
+
+    /// The keys of [`Self::top_level`] entries with their spans, without building the
+    /// rest of each entry (the editor walks every line of a file).
+    pub fn top_level_keys(&self) -> impl Iterator<Item = (&str, &Range<usize>)> + '_ {
+        self.body
+            .entries
+            .iter()
+            .filter(|raw| raw.section.is_none())
+            .map(|raw| (self.body.side.str(&self.text, &raw.key), &raw.span))
+    }
+
+    /// The keys of [`Self::entries`], without building the rest of each entry.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.body
+            .entries
+            .iter()
+            .map(|raw| self.body.side.str(&self.text, &raw.key))
+    }
+
+    /// The key of the entry at position `i` ("" past the end).
+    pub fn key_at(&self, i: usize) -> &str {
+        self.body
+            .entries
+            .get(i)
+            .map(|raw| self.body.side.str(&self.text, &raw.key))
+            .unwrap_or_default()
+    }
+
+    fn view<'a>(&'a self, raw: &'a RawEntry) -> NpmrcEntry<'a> {
+        NpmrcEntry {
+            key: self.body.side.str(&self.text, &raw.key),
+            value: match &raw.value {
+                StoredValue::Str(stored) => IniValue::Str(self.body.side.str(&self.text, stored)),
+                StoredValue::Json(i) => match self.body.side.json.get(*i) {
+                    Some(v) => IniValue::Json(v),
+                    None => IniValue::Owned(Value::Null),
+                },
+            },
+            is_list_item: raw.is_list_item,
+            section: raw
+                .section
+                .and_then(|i| self.body.sections.get(i))
+                .map(|p| p.resolve(&self.text)),
+            span: raw.span.clone(),
+        }
+    }
+
+    /// Entries npm's config sees (outside any `[section]`), in file order.
+    pub fn top_level(&self) -> impl Iterator<Item = NpmrcEntry<'_>> + '_ {
+        self.entries().filter(|e| e.section.is_none())
+    }
+
+    /// The text with the given byte ranges removed. Ranges must be entry spans of this
+    /// document; overlapping or repeated ranges are tolerated.
+    pub fn without(&self, spans: &[Range<usize>]) -> String {
+        let mut spans: Vec<Range<usize>> = spans.to_vec();
+        spans.sort_by_key(|s| s.start);
+        let mut out = String::with_capacity(self.text.len());
+        let mut pos = 0;
+        for span in spans {
+            if span.start > pos {
+                out.push_str(&self.text[pos..span.start]);
+            }
+            pos = pos.max(span.end);
+        }
+        out.push_str(&self.text[pos.min(self.text.len())..]);
+        out
+    }
+}
+
+/// What [`parse_entries`] builds for an [`NpmrcDocument`]: its entries and their index.
+#[derive(Clone)]
+struct Parsed {
+    entries: Vec<RawEntry>,
+    side: SideTables,
+    /// `[name]` headers in file order (decoded, `__proto__` left out).
+    sections: Vec<Piece>,
+    /// No section, no list item, no `null`, array or object value: ini's object is
+    /// then just the lines, a later duplicate replacing the value.
+    flat: bool,
+    /// Top-level entries by [`hash_key`] of their key: the last entry of each key. Built
+    /// while parsing, when each key's bytes are in cache, so that config layers and the
+    /// editor look keys up instead of walking every line of a large file.
+    index: HashTable<usize>,
+    /// Every top-level line of a key that several lines set, by its last entry.
+    repeated: FxHashMap<usize, Spans>,
+}
+
+impl Parsed {
+    #[inline(always)]
+    fn push(&mut self, text: &str, entry: RawEntry) {
+        let i = self.entries.len();
+        if entry.section.is_none() {
+            let side = &self.side;
+            let key = side.str(text, &entry.key);
+            let entries = &self.entries;
+            match key_slot(&mut self.index, key, |j| side.str(text, &entries[j].key)) {
+                Entry::Occupied(mut found) => {
+                    let before = std::mem::replace(found.get_mut(), i);
+                    let mut spans = self.repeated.remove(&before).unwrap_or_else(|| {
+                        entries
+                            .get(before)
+                            .map(|e| smallvec::smallvec![e.span.clone()])
+                            .unwrap_or_default()
+                    });
+                    spans.push(entry.span.clone());
+                    self.repeated.insert(i, spans);
+                }
+                Entry::Vacant(free) => {
+                    free.insert(i);
+                }
+            }
+        }
+        self.entries.push(entry);
+    }
+}
+
+fn parse_entries(text: &str) -> Parsed {
+    let bytes = text.as_bytes();
+    // One entry per line at most: sized once, a large file's entries are not copied
+    // (nor its keys rehashed) as the vector and index grow. Not beyond one entry per 16
+    // bytes, though: a file of blank or tiny lines must not reserve many times its size
+    // (an entry is far larger than a line of a few bytes); such a file grows as needed.
+    let lines = memchr::memchr_iter(b'\n', bytes)
+        .count()
+        .min(bytes.len() / 16)
+        + 1;
+    let mut parsed = Parsed {
+        entries: Vec::with_capacity(lines),
+        side: SideTables::default(),
+        sections: Vec::new(),
+        flat: true,
+        index: HashTable::with_capacity(lines),
+        repeated: FxHashMap::default(),
+    };
+    // `Some(None)` marks a `[__proto__]` section, whose entries ini drops.
+    let mut section: Option<Option<usize>> = None;
+    let mut pos = 0;
+    loop {
+        while bytes.get(pos).is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            break;
+        }
+        let start = pos;
+        let shape = scan::line_shape(bytes, start);
+        let end = shape.end;
+        pos = end;
+        // The range that removes the line: its content and one line break.
+        let remove_end = if bytes.get(end..end + 2) == Some(b"\r\n") {
+            end + 2
+        } else {
+            (end + 1).min(bytes.len())
+        };
+        let span = start..remove_end;
+        if let Some(eq) = plain_split(bytes, start, shape) {
+            let section = match section {
+                None => None,
+                Some(None) => continue,
+                Some(Some(i)) => Some(i),
+            };
+            let entry = RawEntry {
+                key: Stored::Text(start..eq),
+                value: StoredValue::Str(Stored::Text(eq + 1..end)),
+                is_list_item: false,
+                section,
+                span,
+            };
+            parsed.push(text, entry);
+            continue;
+        }
+        match parse_line(text, start..end, span) {
+            Line::Skip => {}
+            Line::Section(name) => {
+                section = if name == "__proto__" {
+                    Some(None)
+                } else {
+                    parsed.sections.push(Piece::of(text, name));
+                    Some(Some(parsed.sections.len() - 1))
+                };
+            }
+            Line::Entry(line) => {
+                let section = match section {
+                    None => None,
+                    Some(None) => continue,
+                    Some(Some(i)) => Some(i),
+                };
+                parsed.flat &= !line.is_list_item
+                    && !matches!(
+                        line.value,
+                        RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
+                    );
+                let entry = RawEntry {
+                    key: parsed.side.store(line.key),
+                    value: parsed.side.store_value(line.value),
+                    is_list_item: line.is_list_item,
+                    section,
+                    span: line.span,
+                };
+                parsed.push(text, entry);
+            }
+        }
+    }
+    parsed.flat &= parsed.sections.is_empty();
+    parsed
+}
