@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::ConfigLevel;
 use crate::env::{self, Env};
 use crate::npmrc::{
-    hash_key, key_position, key_slot, span_in, IniValue, NpmrcDocument, Piece, Spans,
+    hash_key, key_position, key_slot, span_in, IniValue, NpmrcDocument, RawText, Spans, TextTable,
 };
 
 /// A config file as read: its path and, when it exists, its document.
@@ -71,13 +71,15 @@ struct EntryValues {
     entries: Vec<LayerValue>,
     /// Positions in `entries` by [`hash_key`]; a removed key leaves the index only.
     index: HashTable<usize>,
+    /// The keys that are not ranges of the layer's file.
+    strings: TextTable,
 }
 
 #[derive(Clone)]
 struct LayerValue {
     /// A range of the layer's file, or its own string (cli and env keys, keys that
     /// `${VAR}` expansion or decoding changed).
-    key: Piece,
+    key: RawText,
     value: LayerData,
     spans: Spans,
 }
@@ -103,15 +105,21 @@ struct LineValues {
 
 impl EntryValues {
     fn position(&self, text: &str, key: &str) -> Option<usize> {
-        let entries = &self.entries;
-        key_position(&self.index, key, |i| entries[i].key.resolve(text))
+        let (entries, strings) = (&self.entries, &self.strings);
+        key_position(&self.index, key, |i| strings.get(text, &entries[i].key))
+    }
+
+    /// The text of the key at position `i`.
+    fn key<'a>(&'a self, text: &'a str, i: usize) -> &'a str {
+        self.strings.get(text, &self.entries[i].key)
     }
 
     /// Sets `key`: a later definition replaces the value and adds its lines.
-    fn insert(&mut self, text: &str, key: Piece, value: LayerData, spans: Spans) {
-        let name = key.resolve(text);
-        let entries = &self.entries;
-        match key_slot(&mut self.index, name, |i| entries[i].key.resolve(text)) {
+    fn insert(&mut self, text: &str, key: Cow<'_, str>, value: LayerData, spans: Spans) {
+        let (entries, strings) = (&self.entries, &self.strings);
+        match key_slot(&mut self.index, &key, |i| {
+            strings.get(text, &entries[i].key)
+        }) {
             Entry::Occupied(found) => {
                 let existing = &mut self.entries[*found.get()];
                 existing.value = value;
@@ -119,6 +127,7 @@ impl EntryValues {
             }
             Entry::Vacant(free) => {
                 free.insert(entries.len());
+                let key = self.strings.store(text, key);
                 self.entries.push(LayerValue { key, value, spans });
             }
         }
@@ -172,8 +181,7 @@ impl LineValues {
                     None => continue,
                 },
             };
-            let key = Piece::of(text, Cow::Borrowed(entry.key));
-            out.insert(text, key, value, doc.spans_of_entry(i));
+            out.insert(text, Cow::Borrowed(entry.key), value, doc.spans_of_entry(i));
         }
         out
     }
@@ -283,12 +291,7 @@ impl ConfigLayer {
         }
         let text = text_of(&self.file);
         if let LayerValues::Entries(e) = &mut self.values {
-            e.insert(
-                text,
-                Piece::Owned(key.into_boxed_str()),
-                LayerData::Owned(value),
-                Spans::new(),
-            );
+            e.insert(text, Cow::Owned(key), LayerData::Owned(value), Spans::new());
         }
     }
 
@@ -315,11 +318,10 @@ impl ConfigLayer {
         let text = text_of(&self.file);
         match (&mut self.values, document_of(&self.file)) {
             (LayerValues::Entries(e), _) => {
-                let entries = &e.entries;
-                if let Ok(found) = e
-                    .index
-                    .find_entry(hash_key(key), |&i| entries[i].key.resolve(text) == key)
-                {
+                let (entries, strings) = (&e.entries, &e.strings);
+                if let Ok(found) = e.index.find_entry(hash_key(key), |&i| {
+                    strings.get(text, &entries[i].key) == key
+                }) {
                     found.remove();
                 }
             }
@@ -339,9 +341,7 @@ impl ConfigLayer {
     pub fn keys(&self) -> Box<dyn Iterator<Item = &str> + '_> {
         let text = self.text();
         match (&self.values, self.document()) {
-            (LayerValues::Entries(e), _) => {
-                Box::new(e.index.iter().map(move |&i| e.entries[i].key.resolve(text)))
-            }
+            (LayerValues::Entries(e), _) => Box::new(e.index.iter().map(move |&i| e.key(text, i))),
             (LayerValues::Lines(l), Some(doc)) => {
                 Box::new(l.positions(doc).map(move |i| doc.key_at(i)))
             }
@@ -381,35 +381,38 @@ fn entries_of(doc: &NpmrcDocument, env: &Env, parse_field: &ParseField) -> Entry
     let text = doc.text();
     let (props, index) = doc.ini_object_indexed();
     let expands = props.iter().any(|p| env::has_reference(&p.key));
-    let mut entries = Vec::with_capacity(props.len());
+    let mut values = EntryValues {
+        entries: Vec::with_capacity(props.len()),
+        ..EntryValues::default()
+    };
     for prop in props {
         let key = if expands && env::has_reference(&prop.key) {
-            Piece::Owned(env::expand(&prop.key, env).into_boxed_str())
+            Cow::Owned(env::expand(&prop.key, env))
         } else {
-            Piece::of(text, prop.key)
+            prop.key
         };
-        let name = key.resolve(text);
         let value = match prop.value {
-            IniValue::Str(s) if super::string_kept_as_is(name, s) => match span_in(text, s) {
+            IniValue::Str(s) if super::string_kept_as_is(&key, s) => match span_in(text, s) {
                 Some(range) => LayerData::File(range),
                 None => LayerData::Owned(Value::String(s.to_string())),
             },
-            other => LayerData::Owned(parse_field.apply(name, other.into_value())),
+            other => LayerData::Owned(parse_field.apply(&key, other.into_value())),
         };
-        entries.push(LayerValue {
-            key,
-            value,
-            spans: prop.spans,
-        });
+        if expands {
+            // Expanded keys may collide: the later wins.
+            values.insert(text, key, value, prop.spans);
+        } else {
+            let key = values.strings.store(text, key);
+            values.entries.push(LayerValue {
+                key,
+                value,
+                spans: prop.spans,
+            });
+        }
     }
     if !expands {
         // Keys are as ini decoded them, all distinct: ini's index fits as it is.
-        return EntryValues { entries, index };
-    }
-    // Expanded keys may now collide: insert one by one, the later winning.
-    let mut values = EntryValues::default();
-    for entry in entries {
-        values.insert(text, entry.key, entry.value, entry.spans);
+        values.index = index;
     }
     values
 }

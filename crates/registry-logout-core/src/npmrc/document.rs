@@ -10,87 +10,49 @@ use std::ops::Range;
 
 use super::key_index::{key_position, key_slot};
 use super::line::{parse_line, plain_split, Line};
-use super::text::Piece;
+use super::text::{RawText, TextTable};
 use super::value::IniValue;
 use crate::scan;
 
 /// The lines that define one key: nearly always exactly one, so it is kept inline.
 pub type Spans = SmallVec<[Range<usize>; 1]>;
 
-/// One line's entry as ini's rules decode it (see [`parse_line`]).
-pub(super) struct ParsedLine {
-    pub(super) key: Piece,
-    pub(super) value: RawValue,
-    pub(super) is_list_item: bool,
-    pub(super) span: Range<usize>,
-}
-
+/// A decoded value: text, or what a literal or a quoted value decodes to when JSON gives
+/// something other than a string (by its index among the side tables' JSON values).
+#[derive(Clone)]
 pub(super) enum RawValue {
-    Str(Piece),
-    Json(Value),
-}
-
-/// A stored entry, resolved by [`NpmrcDocument::entries`]. Nothing in it needs dropping:
-/// the rare decoded strings and JSON values live in the document's side tables, so a
-/// large file's entries are freed at once rather than visited one by one.
-#[derive(Clone)]
-struct RawEntry {
-    key: Stored,
-    value: StoredValue,
-    is_list_item: bool,
-    /// Index into the document's sections; `None` at top level.
-    section: Option<usize>,
-    span: Range<usize>,
-}
-
-/// A stored key or string value: a range of the text, or a string of the document's own
-/// (by its index).
-#[derive(Clone)]
-enum Stored {
-    Text(Range<usize>),
-    Owned(usize),
-}
-
-#[derive(Clone)]
-enum StoredValue {
-    Str(Stored),
-    /// By its index among the document's JSON values.
+    Str(RawText),
     Json(usize),
 }
 
-/// Where decoded text that is not a range of the document's text is kept.
+/// One entry as stored, resolved by [`NpmrcDocument::entries`]. Nothing in it needs
+/// dropping: the rare decoded strings and JSON values live in the document's side
+/// tables, so a large file's entries are freed at once rather than visited one by one.
+#[derive(Clone)]
+pub(super) struct RawEntry {
+    pub(super) key: RawText,
+    pub(super) value: RawValue,
+    pub(super) is_list_item: bool,
+    /// Index into the document's sections; `None` at top level.
+    pub(super) section: Option<usize>,
+    pub(super) span: Range<usize>,
+}
+
+/// Where decoding puts what is not a range of the document's text.
 #[derive(Clone, Default)]
-struct SideTables {
-    strings: Vec<Box<str>>,
+pub(super) struct SideTables {
+    pub(super) strings: TextTable,
     json: Vec<Value>,
 }
 
 impl SideTables {
-    fn store(&mut self, piece: Piece) -> Stored {
-        match piece {
-            Piece::Text(range) => Stored::Text(range),
-            Piece::Owned(s) => {
-                self.strings.push(s);
-                Stored::Owned(self.strings.len() - 1)
-            }
-        }
+    pub(super) fn json_value(&mut self, value: Value) -> RawValue {
+        self.json.push(value);
+        RawValue::Json(self.json.len() - 1)
     }
 
-    fn store_value(&mut self, value: RawValue) -> StoredValue {
-        match value {
-            RawValue::Str(piece) => StoredValue::Str(self.store(piece)),
-            RawValue::Json(v) => {
-                self.json.push(v);
-                StoredValue::Json(self.json.len() - 1)
-            }
-        }
-    }
-
-    fn str<'a>(&'a self, text: &'a str, stored: &Stored) -> &'a str {
-        match stored {
-            Stored::Text(range) => text.get(range.clone()).unwrap_or_default(),
-            Stored::Owned(i) => self.strings.get(*i).map_or("", |s| s),
-        }
+    fn json(&self, i: usize) -> Option<&Value> {
+        self.json.get(i)
     }
 }
 
@@ -183,7 +145,10 @@ impl NpmrcDocument {
 
     /// `[name]` headers in file order (decoded, `__proto__` left out).
     pub(super) fn section_names(&self) -> impl Iterator<Item = &str> + '_ {
-        self.body.sections.iter().map(|p| p.resolve(&self.text))
+        self.body
+            .sections
+            .iter()
+            .map(|p| self.body.side.strings.get(&self.text, p))
     }
 
     pub fn text(&self) -> &str {
@@ -226,7 +191,7 @@ impl NpmrcDocument {
             .entries
             .iter()
             .filter(|raw| raw.section.is_none())
-            .map(|raw| (self.body.side.str(&self.text, &raw.key), &raw.span))
+            .map(|raw| (self.body.side.strings.get(&self.text, &raw.key), &raw.span))
     }
 
     /// The keys of [`Self::entries`], without building the rest of each entry.
@@ -234,7 +199,7 @@ impl NpmrcDocument {
         self.body
             .entries
             .iter()
-            .map(|raw| self.body.side.str(&self.text, &raw.key))
+            .map(|raw| self.body.side.strings.get(&self.text, &raw.key))
     }
 
     /// The key of the entry at position `i` ("" past the end).
@@ -242,16 +207,16 @@ impl NpmrcDocument {
         self.body
             .entries
             .get(i)
-            .map(|raw| self.body.side.str(&self.text, &raw.key))
+            .map(|raw| self.body.side.strings.get(&self.text, &raw.key))
             .unwrap_or_default()
     }
 
     fn view<'a>(&'a self, raw: &'a RawEntry) -> NpmrcEntry<'a> {
         NpmrcEntry {
-            key: self.body.side.str(&self.text, &raw.key),
+            key: self.body.side.strings.get(&self.text, &raw.key),
             value: match &raw.value {
-                StoredValue::Str(stored) => IniValue::Str(self.body.side.str(&self.text, stored)),
-                StoredValue::Json(i) => match self.body.side.json.get(*i) {
+                RawValue::Str(raw) => IniValue::Str(self.body.side.strings.get(&self.text, raw)),
+                RawValue::Json(i) => match self.body.side.json(*i) {
                     Some(v) => IniValue::Json(v),
                     None => IniValue::Owned(Value::Null),
                 },
@@ -260,7 +225,7 @@ impl NpmrcDocument {
             section: raw
                 .section
                 .and_then(|i| self.body.sections.get(i))
-                .map(|p| p.resolve(&self.text)),
+                .map(|p| self.body.side.strings.get(&self.text, p)),
             span: raw.span.clone(),
         }
     }
@@ -294,7 +259,7 @@ struct Parsed {
     entries: Vec<RawEntry>,
     side: SideTables,
     /// `[name]` headers in file order (decoded, `__proto__` left out).
-    sections: Vec<Piece>,
+    sections: Vec<RawText>,
     /// No section, no list item, no `null`, array or object value: ini's object is
     /// then just the lines, a later duplicate replacing the value.
     flat: bool,
@@ -312,9 +277,11 @@ impl Parsed {
         let i = self.entries.len();
         if entry.section.is_none() {
             let side = &self.side;
-            let key = side.str(text, &entry.key);
+            let key = side.strings.get(text, &entry.key);
             let entries = &self.entries;
-            match key_slot(&mut self.index, key, |j| side.str(text, &entries[j].key)) {
+            match key_slot(&mut self.index, key, |j| {
+                side.strings.get(text, &entries[j].key)
+            }) {
                 Entry::Occupied(mut found) => {
                     let before = std::mem::replace(found.get_mut(), i);
                     let mut spans = self.repeated.remove(&before).unwrap_or_else(|| {
@@ -381,8 +348,8 @@ fn parse_entries(text: &str) -> Parsed {
                 Some(Some(i)) => Some(i),
             };
             let entry = RawEntry {
-                key: Stored::Text(start..eq),
-                value: StoredValue::Str(Stored::Text(eq + 1..end)),
+                key: RawText::Span(start..eq),
+                value: RawValue::Str(RawText::Span(eq + 1..end)),
                 is_list_item: false,
                 section,
                 span,
@@ -390,34 +357,37 @@ fn parse_entries(text: &str) -> Parsed {
             parsed.push(text, entry);
             continue;
         }
-        match parse_line(text, start..end, span) {
+        // Entries of a `[__proto__]` section are dropped: what decoding stores for them
+        // goes to a scratch table, not the document's.
+        let mut scratch = SideTables::default();
+        let side = match section {
+            Some(None) => &mut scratch,
+            _ => &mut parsed.side,
+        };
+        match parse_line(text, start..end, span, side) {
             Line::Skip => {}
             Line::Section(name) => {
                 section = if name == "__proto__" {
                     Some(None)
                 } else {
-                    parsed.sections.push(Piece::of(text, name));
+                    parsed.sections.push(parsed.side.strings.store(text, name));
                     Some(Some(parsed.sections.len() - 1))
                 };
             }
-            Line::Entry(line) => {
-                let section = match section {
+            Line::Entry(mut entry) => {
+                entry.section = match section {
                     None => None,
                     Some(None) => continue,
                     Some(Some(i)) => Some(i),
                 };
-                parsed.flat &= !line.is_list_item
-                    && !matches!(
-                        line.value,
-                        RawValue::Json(Value::Null | Value::Array(_) | Value::Object(_))
-                    );
-                let entry = RawEntry {
-                    key: parsed.side.store(line.key),
-                    value: parsed.side.store_value(line.value),
-                    is_list_item: line.is_list_item,
-                    section,
-                    span: line.span,
+                let structured = match entry.value {
+                    RawValue::Json(i) => matches!(
+                        parsed.side.json(i),
+                        Some(Value::Null | Value::Array(_) | Value::Object(_))
+                    ),
+                    RawValue::Str(_) => false,
                 };
+                parsed.flat &= !entry.is_list_item && !structured;
                 parsed.push(text, entry);
             }
         }

@@ -5,8 +5,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::document::{ParsedLine, RawValue};
-use super::text::Piece;
+use super::document::{RawEntry, RawValue, SideTables};
 use crate::js::{is_js_whitespace, js_string, js_trim, js_trim_start};
 use crate::scan;
 
@@ -39,11 +38,16 @@ pub(super) fn plain_split(bytes: &[u8], start: usize, shape: scan::LineShape) ->
 pub(super) enum Line<'a> {
     Skip,
     Section(Cow<'a, str>),
-    Entry(ParsedLine),
+    Entry(RawEntry),
 }
 
 /// Every rule of ini for one line (`content`) that [`plain_split`] did not settle.
-pub(super) fn parse_line(text: &str, content: Range<usize>, span: Range<usize>) -> Line<'_> {
+pub(super) fn parse_line<'a>(
+    text: &'a str,
+    content: Range<usize>,
+    span: Range<usize>,
+    side: &mut SideTables,
+) -> Line<'a> {
     let line = &text[content];
     let first = js_trim_start(line);
     if first.is_empty() || first.starts_with(';') || first.starts_with('#') {
@@ -90,29 +94,30 @@ pub(super) fn parse_line(text: &str, content: Range<usize>, span: Range<usize>) 
         return Line::Skip;
     }
     let value = match raw_value {
-        None => RawValue::Json(Value::Bool(true)),
+        None => side.json_value(Value::Bool(true)),
         // ini turns the strings `true`/`false`/`null` into literals after unquoting,
         // so `"true"` (JSON string) becomes `true` too.
         Some(v) => match unquote(v) {
-            Unquoted::Json(Value::String(s)) => string_value(text, Cow::Owned(s)),
-            Unquoted::Plain(s) => string_value(text, s),
-            Unquoted::Json(j) => RawValue::Json(j),
+            Unquoted::Json(Value::String(s)) => string_value(text, Cow::Owned(s), side),
+            Unquoted::Plain(s) => string_value(text, s, side),
+            Unquoted::Json(j) => side.json_value(j),
         },
     };
-    Line::Entry(ParsedLine {
-        key: Piece::of(text, key),
+    Line::Entry(RawEntry {
+        key: side.strings.store(text, key),
         value,
         is_list_item,
+        section: None,
         span,
     })
 }
 
-fn string_value(text: &str, s: Cow<'_, str>) -> RawValue {
+fn string_value(text: &str, s: Cow<'_, str>, side: &mut SideTables) -> RawValue {
     match &*s {
-        "true" => RawValue::Json(Value::Bool(true)),
-        "false" => RawValue::Json(Value::Bool(false)),
-        "null" => RawValue::Json(Value::Null),
-        _ => RawValue::Str(Piece::of(text, s)),
+        "true" => side.json_value(Value::Bool(true)),
+        "false" => side.json_value(Value::Bool(false)),
+        "null" => side.json_value(Value::Null),
+        _ => RawValue::Str(side.strings.store(text, s)),
     }
 }
 

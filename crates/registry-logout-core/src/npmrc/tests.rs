@@ -1,6 +1,6 @@
 //! The dialect against npm's own `ini`, and the fast line reading against the full rules.
 
-use super::document::RawValue;
+use super::document::{RawValue, SideTables};
 use super::line::{parse_line, plain_split, Line};
 use super::*;
 use crate::js::js_number;
@@ -314,17 +314,18 @@ fn plain_lines_read_as_ini_rules_read_them() {
                 };
                 plain += 1;
                 let span = 0..text.len();
-                let Line::Entry(full) = parse_line(&text, 0..shape.end, span) else {
+                let mut side = SideTables::default();
+                let Line::Entry(full) = parse_line(&text, 0..shape.end, span, &mut side) else {
                     panic!("{text:?}: the full rules read no entry");
                 };
                 let doc = NpmrcDocument::parse(text.clone());
                 let entry = doc.entry(0).expect("one entry");
-                assert_eq!(entry.key, full.key.resolve(&text), "{text:?}");
+                assert_eq!(entry.key, side.strings.get(&text, &full.key), "{text:?}");
                 assert_eq!(entry.key, &text[..eq], "{text:?}");
                 assert!(!full.is_list_item, "{text:?}");
                 match (&full.value, entry.value) {
                     (RawValue::Str(v), IniValue::Str(s)) => {
-                        assert_eq!(v.resolve(&text), s, "{text:?}")
+                        assert_eq!(side.strings.get(&text, v), s, "{text:?}")
                     }
                     _ => panic!("{text:?}: not a plain string"),
                 }
