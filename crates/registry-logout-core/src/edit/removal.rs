@@ -1,0 +1,146 @@
+//! The pure part of the edit: which lines go, and the text without them.
+
+use std::borrow::Cow;
+
+use crate::env::{expand, has_reference, Env};
+use crate::js::js_trim;
+use crate::npmrc::NpmrcDocument;
+
+/// The outcome of removing keys from one text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Removal {
+    pub text: String,
+    /// The requested keys that were present, in the order requested.
+    pub removed: Vec<String>,
+}
+
+/// Removes every top-level line whose key (after `${VAR}` expansion) is one of `keys`.
+///
+/// A byte-order mark belongs to the file, not to its first line: when that line goes,
+/// the mark stays, unless keeping it would change how the next line reads (npm reads
+/// `\u{feff}[s]` as a key, not as a section header).
+pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
+    let mut spans = Vec::new();
+    let mut removed = Vec::new();
+    if doc.mentions_reference() {
+        // A key may expand to one of `keys`: every line is checked.
+        for (key, span) in doc.top_level_keys() {
+            let expanded = if has_reference(key) {
+                Cow::Owned(expand(key, env))
+            } else {
+                Cow::Borrowed(key)
+            };
+            if keys.iter().any(|k| *k == *expanded) {
+                spans.push(span.clone());
+                if !removed.iter().any(|r: &String| *r == *expanded) {
+                    removed.push(expanded.into_owned());
+                }
+            }
+        }
+    } else {
+        // Keys are as written: the document's index has each key's lines.
+        for key in keys {
+            if removed.contains(key) {
+                continue;
+            }
+            if let Some(last) = doc.last_entry_of(key) {
+                spans.extend(doc.spans_of_entry(last));
+                removed.push(key.clone());
+            }
+        }
+    }
+    removed.sort_by_key(|k| keys.iter().position(|x| x == k));
+    let mut text = doc.without(&spans);
+    if doc.text().starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
+        let with_bom = format!("{BOM}{text}");
+        if reads_the_same(&with_bom, &text) {
+            text = with_bom;
+        }
+    }
+    Removal { text, removed }
+}
+
+pub(super) const BOM: char = '\u{feff}';
+
+/// Whether two texts hold the same entries, as npm would read them.
+pub(super) fn reads_the_same(a: &str, b: &str) -> bool {
+    NpmrcDocument::parse(a.to_string()).same_entries(&NpmrcDocument::parse(b.to_string()))
+}
+
+/// npm deletes a file whose text is empty after JavaScript's `trim()`, which counts a
+/// byte-order mark as whitespace.
+pub(super) fn is_blank(text: &str) -> bool {
+    js_trim(text).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::keys;
+    use super::*;
+
+    /// Without `${` in a file, lines are found through the document's index; that must
+    /// remove exactly the lines a walk over every top-level line finds.
+    #[test]
+    fn indexed_removal_matches_a_walk_over_every_line() {
+        let texts = [
+            "a=1\nb=2\na=3\nc=4\n",
+            "x[]=1\nx[]=2\nx=3\n[s]\nx=4\n",
+            "\u{feff}a=1\r\nb=2\r\n",
+            " a = 1 ; c\n'a'=2\n\"b\"=3\nb\n",
+            "[__proto__]\na=1\n[t]\nb=2\na=3\n",
+        ];
+        let wanted = keys(&["a", "b", "x", "a", "missing"]);
+        for text in texts {
+            let doc = NpmrcDocument::parse(text.to_string());
+            assert!(!doc.mentions_reference());
+            let removal = remove_keys(&doc, &Env::new(), &wanted);
+            let spans: Vec<_> = doc
+                .top_level_keys()
+                .filter(|(k, _)| wanted.iter().any(|w| w == k))
+                .map(|(_, span)| span.clone())
+                .collect();
+            let mut expected = doc.without(&spans);
+            if text.starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
+                expected.insert(0, BOM);
+            }
+            assert_eq!(removal.text, expected, "{text:?}");
+            let mut found: Vec<&str> = doc
+                .top_level_keys()
+                .map(|(k, _)| k)
+                .filter(|k| wanted.iter().any(|w| w == k))
+                .collect();
+            found.sort_by_key(|k| wanted.iter().position(|w| w == k));
+            found.dedup();
+            assert_eq!(removal.removed, found, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn removes_only_matching_lines() {
+        let text = "; keep\r\n//h/:_authToken=${TOK}\r\nregistry=x\r\n//h/:email=e";
+        let env: Env = [("TOK".into(), "t".into())].into();
+        let doc = NpmrcDocument::parse(text.into());
+        let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken", "//h/:email"]));
+        assert_eq!(r.text, "; keep\r\nregistry=x\r\n");
+        assert_eq!(r.removed, keys(&["//h/:_authToken", "//h/:email"]));
+    }
+
+    #[test]
+    fn byte_order_mark_stays_when_the_first_line_goes() {
+        let k = keys(&["//h/:_authToken"]);
+        let env = Env::new();
+        let r = |text: &str| remove_keys(&NpmrcDocument::parse(text.into()), &env, &k).text;
+        assert_eq!(r("\u{feff}//h/:_authToken=t\r\na=1\r\n"), "\u{feff}a=1\r\n");
+        assert_eq!(r("\u{feff}//h/:_authToken=t\n\na=1"), "\u{feff}\na=1");
+        // `\u{feff}[s]` would be a key, not a header: the mark goes with the line.
+        assert_eq!(r("\u{feff}//h/:_authToken=t\n[s]\nb=2"), "[s]\nb=2");
+    }
+
+    #[test]
+    fn expanded_keys_match() {
+        let env: Env = [("HOST".into(), "h".into())].into();
+        let doc = NpmrcDocument::parse("//${HOST}/:_authToken=t\n".into());
+        let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken"]));
+        assert_eq!(r.text, "");
+    }
+}
