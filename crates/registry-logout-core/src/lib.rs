@@ -14,7 +14,6 @@ pub mod npmrc;
 pub mod revoke;
 mod scan;
 pub mod secret;
-pub mod tls;
 
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{logout, LogoutReport, LogoutRequest, RevokePolicy};

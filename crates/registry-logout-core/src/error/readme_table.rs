@@ -61,7 +61,7 @@ fn every_kind() -> Vec<ErrorKind> {
         E::AlertReceived(A::CertificateRequired),
         E::General("handshake".into()),
     ]
-    .map(|e| ErrorKind::Tls(crate::tls::node_error(&e).0));
+    .map(|e| ErrorKind::Tls(crate::revoke::tls::node_error(&e).0));
     let mut kinds = vec![
         ErrorKind::NeedAuth,
         ErrorKind::InvalidAuth,
