@@ -18,22 +18,12 @@ function abortError () {
   return codedError('ABORT_ERR', 'The operation was aborted')
 }
 
-// napi reports a wrongly typed option as e.g. "Failed to convert JavaScript value
-// `Number 5 ` into rust type `String` on LogoutOptions.registry"; that text can echo the
-// value (an OTP, say), so only the field name is kept.
-function invalidArgument (err) {
-  const field = /on (\w+)\.(\w+)/.exec(String(err && err.message))
-  const what = field ? `options.${field[2]}` : 'an option'
-  return codedError('ERR_INVALID_ARG_TYPE', `${what} has the wrong type`)
-}
-
 // `env` crosses into Rust as one string, `key\0value\0…`: napi converts an object
-// property by property, over 1 µs a variable (50 µs of a 0.3 ms dry run with a
-// typical environment of 40), the string in about 2 µs.
-// The keys are those napi would see (`for…in`: enumerable, inherited ones included);
-// null and undefined values are left out, as napi leaves them. What the encoding
-// cannot carry (a value that is not a string, a NUL) goes as an object, and napi
-// reports a wrong type as before.
+// property by property, which costs many times what one string does (README,
+// "Performance"). The keys are those napi would see (`for…in`: enumerable, inherited
+// ones included); null and undefined values are left out, as napi leaves them. What
+// the encoding cannot carry (a value that is not a string, a NUL) goes as an object,
+// and the binding refuses a wrong type with ERR_INVALID_ARG_TYPE.
 function envBlock (env) {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) return undefined
   let block = ''
@@ -81,12 +71,7 @@ async function logout (options, signal) {
   }
   let outcome
   try {
-    try {
-      outcome = binding.logout(native, handle, block)
-    } catch (err) {
-      throw invalidArgument(err)
-    }
-    outcome = await outcome
+    outcome = await binding.logout(native, handle, block)
   } finally {
     if (signal) signal.removeEventListener('abort', onAbort)
   }

@@ -1,7 +1,7 @@
-//! Which credential is "the login" for a registry: npm-registry-fetch's `getAuth` walk.
+//! Which credential is "the login" for a registry: npm-registry-fetch's `getAuth` walk,
+//! and the kinds of credential every store shares.
 
-use crate::config::{Config, DEFAULT_REGISTRY};
-
+use crate::config::{Lookup, DEFAULT_REGISTRY};
 use crate::js::{js_string, js_truthy};
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
@@ -50,8 +50,9 @@ pub const CLEARED_SUFFIXES: &[&str] = &[
     "keyfile",
 ];
 
+/// The credential npm sends: its kind, where the walk found it, and the token.
 #[derive(Clone, Debug)]
-pub struct Credential {
+pub struct Login {
     pub kind: CredentialKind,
     /// The candidate key (`//host/path/`) at which the credential was found.
     pub reg_key: String,
@@ -59,24 +60,19 @@ pub struct Credential {
     pub token: Option<Secret>,
 }
 
-impl Credential {
+impl Login {
     /// The config key npm uses to find the level it came from (`K:_authToken`, …).
     pub fn primary_key(&self) -> String {
         format!("{}:{}", self.reg_key, self.kind.suffixes()[0])
     }
-
-    /// All keys that make up the credential.
-    pub fn keys(&self) -> Vec<String> {
-        self.kind
-            .suffixes()
-            .iter()
-            .map(|s| format!("{}:{s}", self.reg_key))
-            .collect()
-    }
 }
 
 /// The credential npm would send to `registry`, or `None` when there is none.
-pub fn find_credential(config: &Config, registry: &RegistryUrl, raw: &str) -> Option<Credential> {
+pub fn find_login<L: Lookup + ?Sized>(
+    config: &L,
+    registry: &RegistryUrl,
+    raw: &str,
+) -> Option<Login> {
     if let Some(found) = walk(config, registry) {
         return Some(found);
     }
@@ -94,7 +90,7 @@ pub fn find_credential(config: &Config, registry: &RegistryUrl, raw: &str) -> Op
     None
 }
 
-fn walk(config: &Config, registry: &RegistryUrl) -> Option<Credential> {
+fn walk<L: Lookup + ?Sized>(config: &L, registry: &RegistryUrl) -> Option<Login> {
     let truthy = |key: String| config.get(&key).filter(|v| js_truthy(v));
     for reg_key in registry.candidate_keys() {
         let at = |suffix: &str| truthy(format!("{reg_key}:{suffix}"));
@@ -112,7 +108,7 @@ fn walk(config: &Config, registry: &RegistryUrl) -> Option<Credential> {
         let token = (kind == CredentialKind::Token)
             .then(|| at("_authToken").map(|v| Secret::new(js_string(&v))))
             .flatten();
-        return Some(Credential {
+        return Some(Login {
             kind,
             reg_key,
             token,

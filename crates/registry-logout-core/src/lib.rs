@@ -1,20 +1,54 @@
-//! registry-logout-core: `npm logout` as a Rust library, with no Node in it. One module
-//! per stage (config → credentials → revoke → edit), sequenced by `logout`. The Node
-//! addon (the `registry-logout` package at the repository root) is a thin skin over it.
+//! registry-logout-core: `npm logout` as a Rust library, with no Node in it. It resolves
+//! npm's configuration exactly as npm 11 does, revokes the token on the registry, and
+//! removes the credential from the file that holds it without touching any other byte.
+//! The Node addon (the `registry-logout` package at the repository root) is a thin skin
+//! over it; a package manager written in Rust, or a native CLI, can use it directly.
+//!
+//! Modules form layers, lowest first; each uses only modules in the layers below it:
+//!
+//! 1. `error`, `secret`: one error type whose kind maps to npm's code; a string that
+//!    never prints.
+//! 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
+//!    scans sixteen bytes at a time.
+//! 3. `env`: the environment, `npm_config_*` and `${VAR}`.
+//! 4. `nerf_dart`: registry URLs and the keys npm derives from them.
+//! 5. `npmrc`: the `.npmrc` dialect, parsed into a lossless document.
+//! 6. `config`: npm's levels, file locations, scope rules and the legacy-auth check.
+//! 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
+//! 8. `edit`: the lossless, atomic, locked removal of keys from a file.
+//! 9. `store`: credential stores behind one trait; npm's levels are the first.
+//! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
+//! 11. `logout`: the pipeline, `--all`, the shared-token guard and edit scheduling.
 
-pub mod config;
-pub mod credentials;
-pub mod edit;
-pub mod env;
-pub mod error;
-pub mod js;
-pub mod logout;
-pub mod nerf_dart;
-pub mod npmrc;
-pub mod revoke;
+mod config;
+mod credentials;
+mod edit;
+mod env;
+mod error;
+mod js;
+mod logout;
+mod nerf_dart;
+mod npmrc;
+mod revoke;
 mod scan;
-pub mod secret;
+mod secret;
+mod store;
 
+pub use config::{
+    Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
+};
+pub use credentials::CredentialKind;
+pub use edit::{check_writable, edit_file, remove_keys, FileOutcome, Removal};
+pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
-pub use logout::{logout, LogoutReport, LogoutRequest, RevokePolicy};
+pub use logout::{
+    logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport, LogoutRequest,
+    Outcome, RevocationOutcome, RevokePolicy, SkipReason,
+};
+pub use nerf_dart::RegistryUrl;
+pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
+pub use secret::Secret;
+pub use store::{
+    Apply, Credential, CredentialStore, FileChange, FileRemoval, NpmrcStore, StoreKind, Target,
+};
 pub use tokio_util::sync::CancellationToken;

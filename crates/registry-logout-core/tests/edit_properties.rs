@@ -15,8 +15,8 @@ mod invariants;
 use invariants::{check_removal, check_text, test_env, BOM};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
-use registry_logout_core::edit::remove_keys;
-use registry_logout_core::npmrc::NpmrcDocument;
+use registry_logout_core::remove_keys;
+use registry_logout_core::NpmrcDocument;
 
 const CASES: u32 = 512;
 

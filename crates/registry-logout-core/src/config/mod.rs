@@ -44,12 +44,33 @@ impl ConfigLevel {
         }
     }
 
-    /// Levels backed by a file we may edit (npm never edits its builtin file).
-    pub fn is_editable_file(self) -> bool {
-        matches!(
-            self,
-            ConfigLevel::Project | ConfigLevel::User | ConfigLevel::Global
-        )
+    /// The level as a file we may edit: npm never edits its builtin file, and the cli
+    /// and env levels are no file.
+    pub fn file_level(self) -> Option<FileLevel> {
+        match self {
+            ConfigLevel::Project => Some(FileLevel::Project),
+            ConfigLevel::User => Some(FileLevel::User),
+            ConfigLevel::Global => Some(FileLevel::Global),
+            ConfigLevel::Cli | ConfigLevel::Env | ConfigLevel::Builtin => None,
+        }
+    }
+}
+
+/// The levels backed by a file a logout may edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileLevel {
+    Project,
+    User,
+    Global,
+}
+
+impl From<FileLevel> for ConfigLevel {
+    fn from(level: FileLevel) -> Self {
+        match level {
+            FileLevel::Project => ConfigLevel::Project,
+            FileLevel::User => ConfigLevel::User,
+            FileLevel::Global => ConfigLevel::Global,
+        }
     }
 }
 
@@ -386,13 +407,12 @@ impl Config {
         self.typing.apply(key, value)
     }
 
-    /// The config as it is after `keys` were removed from `level`'s file: what a fresh
-    /// load would see, without reading every file again.
-    pub fn remove_keys(&mut self, level: ConfigLevel, keys: &[String]) {
-        if let Some(layer) = self.layers.iter_mut().find(|l| l.level == level) {
-            for key in keys {
-                layer.remove(key);
-            }
+    /// The config as a fresh load would read it once `removed` keys are gone from their
+    /// levels' files, without reading or copying anything.
+    pub fn without<'a>(&'a self, removed: &'a [(ConfigLevel, &'a [String])]) -> Without<'a> {
+        Without {
+            config: self,
+            removed,
         }
     }
 
@@ -418,11 +438,7 @@ impl Config {
     /// The effective value as a string, when it is set to something other than
     /// `null`/`false`/`""`.
     pub fn get_string(&self, key: &str) -> Option<String> {
-        match self.get(key)?.as_ref() {
-            Value::Null | Value::Bool(false) => None,
-            Value::String(s) if s.is_empty() => None,
-            v => Some(js_string(v)),
-        }
+        effective_string(self.get(key)?.as_ref())
     }
 
     pub fn get_bool(&self, key: &str, default: bool) -> bool {
@@ -454,6 +470,58 @@ impl Config {
                 .unwrap_or(default),
             None => default,
         }
+    }
+}
+
+/// Effective values, from the config as loaded or as it would read after an edit
+/// ([`Config::without`]): what finding a credential needs.
+pub trait Lookup {
+    /// The highest level that defines `key` (npm's `config.find`).
+    fn find(&self, key: &str) -> Option<&ConfigLayer>;
+
+    /// The effective value of `key`.
+    fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
+        self.find(key).and_then(|l| l.get(key))
+    }
+
+    /// The effective value as a string, when it is set to something other than
+    /// `null`/`false`/`""`.
+    fn get_string(&self, key: &str) -> Option<String> {
+        effective_string(self.get(key)?.as_ref())
+    }
+}
+
+impl Lookup for Config {
+    fn find(&self, key: &str) -> Option<&ConfigLayer> {
+        Config::find(self, key)
+    }
+}
+
+/// A config with some keys gone from some levels ([`Config::without`]).
+pub struct Without<'a> {
+    config: &'a Config,
+    removed: &'a [(ConfigLevel, &'a [String])],
+}
+
+impl Lookup for Without<'_> {
+    fn find(&self, key: &str) -> Option<&ConfigLayer> {
+        let gone = |level: ConfigLevel| {
+            self.removed
+                .iter()
+                .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
+        };
+        self.config
+            .layers
+            .iter()
+            .find(|l| l.contains(key) && !gone(l.level))
+    }
+}
+
+fn effective_string(value: &Value) -> Option<String> {
+    match value {
+        Value::Null | Value::Bool(false) => None,
+        Value::String(s) if s.is_empty() => None,
+        v => Some(js_string(v)),
     }
 }
 

@@ -27,10 +27,8 @@ use crate::error::{ErrorKind, LogoutError, Result};
 use crate::secret::Secret;
 use classify::{send_once, status_error, AttemptError};
 use client::shared_client;
-pub use settings::{host_matches_no_proxy, FetchSettings};
-pub use tls::{ClientCert, TlsSettings};
-pub use url::{encode_uri_component, redacted_url, revocation_url};
-use url::{redact_userinfo, Url};
+pub use settings::FetchSettings;
+use url::{redact_userinfo, redacted_url, revocation_url, Url};
 
 /// make-fetch-happen's redirect limit (minipass-fetch's default `follow`).
 const MAX_REDIRECTS: u32 = 20;
@@ -230,6 +228,8 @@ fn follow_redirect(
 
 #[cfg(test)]
 mod tests {
+    use super::tls::TlsSettings;
+    use super::url::encode_uri_component;
     use super::*;
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

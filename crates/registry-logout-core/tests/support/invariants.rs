@@ -12,9 +12,9 @@
 
 #![allow(dead_code)]
 
-use registry_logout_core::edit::remove_keys;
-use registry_logout_core::env::{expand, Env};
-use registry_logout_core::npmrc::{NpmrcDocument, NpmrcEntry};
+use registry_logout_core::remove_keys;
+use registry_logout_core::{expand, Env};
+use registry_logout_core::{NpmrcDocument, NpmrcEntry};
 use serde_json::Value;
 
 pub const BOM: char = '\u{feff}';

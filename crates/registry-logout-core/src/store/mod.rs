@@ -1,0 +1,132 @@
+//! Where credentials are kept, behind one trait. npm's `.npmrc` levels are the first
+//! store; pnpm's, Yarn's and Bun's files are meant to plug in beside it without the
+//! pipeline changing. A store finds the credential that applies to a target, plans which
+//! keys go from which of its files, and applies each file's removal through the shared
+//! lossless, atomic, locked edit ([`crate::edit`]). Revoking is not a store's business:
+//! the pipeline revokes each distinct token once, whichever stores hold it.
+
+mod npmrc;
+
+use std::path::PathBuf;
+
+use crate::config::{ConfigLevel, FileLevel};
+use crate::credentials::CredentialKind;
+use crate::edit::FileOutcome;
+use crate::error::Result;
+use crate::nerf_dart::RegistryUrl;
+use crate::secret::Secret;
+
+pub use npmrc::NpmrcStore;
+
+/// Which tool's files a store reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreKind {
+    /// npm's `.npmrc` levels (and its cli and env levels).
+    Npm,
+}
+
+/// What a logout is for: the registry, and the scope that selected it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The registry URL as configured.
+    pub registry: String,
+    pub url: RegistryUrl,
+    /// `@scope`, when a scope chose the registry.
+    pub scope: Option<String>,
+}
+
+/// A credential where a store found it. It carries no secret but the token to revoke.
+#[derive(Clone, Debug)]
+pub struct Credential {
+    pub store: StoreKind,
+    pub kind: CredentialKind,
+    pub level: ConfigLevel,
+    /// The file holding it; `None` for levels that are not files (cli, env).
+    pub file: Option<PathBuf>,
+    /// Where it is in its level: one key in a `.npmrc` (`//host/:_authToken`); the keys
+    /// down to it in a nested file.
+    pub key_path: Vec<String>,
+    /// The registry key it was found under, in npm's `//host/path/` form.
+    pub registry_key: String,
+    /// The token, for `Token` credentials.
+    pub token: Option<Secret>,
+}
+
+impl Credential {
+    /// The key path as one string, for reports.
+    pub fn key(&self) -> String {
+        self.key_path.join(".")
+    }
+}
+
+/// The keys to remove from one file of a store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRemoval {
+    pub level: FileLevel,
+    pub path: PathBuf,
+    /// Keys in the store's own notation (for `.npmrc`, the keys themselves).
+    pub keys: Vec<String>,
+    /// Whether the file, as read, defines any of them: only such a file must be writable
+    /// before a token is revoked.
+    pub holds_any: bool,
+}
+
+/// How [`CredentialStore::apply`] may go about an edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Apply {
+    /// Read only; say what would be removed.
+    DryRun,
+    /// Write, waiting for the file's lock if another edit holds it.
+    Write,
+    /// Write if the lock is free now; otherwise do nothing and answer `None`.
+    WriteIfFree,
+}
+
+/// A file a logout changed (or, in a dry run, would change).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: PathBuf,
+    pub level: FileLevel,
+    pub removed_keys: Vec<String>,
+    pub deleted: bool,
+}
+
+impl FileChange {
+    /// The change `outcome` made to `removal`'s file, if it removed anything.
+    pub fn of(removal: &FileRemoval, outcome: FileOutcome) -> Option<Self> {
+        (!outcome.removed.is_empty()).then(|| FileChange {
+            path: removal.path.clone(),
+            level: removal.level,
+            removed_keys: outcome.removed,
+            deleted: outcome.deleted,
+        })
+    }
+}
+
+/// One place credentials are kept. Shared across threads: a file edit may run on a
+/// blocking thread of its own.
+pub trait CredentialStore: Send + Sync {
+    fn kind(&self) -> StoreKind;
+
+    /// The files this store reads, with their levels.
+    fn files(&self) -> Vec<(FileLevel, PathBuf)>;
+
+    /// The registries for which a file of this store holds a credential (`--all`).
+    fn registries(&self) -> Result<Vec<String>>;
+
+    /// The credential that applies to `target`, if any.
+    fn find(&self, target: &Target) -> Option<Credential>;
+
+    /// Which keys go from which file when `credential` is logged out of: one entry per
+    /// file, in the order they are to be edited.
+    fn plan_removal(&self, target: &Target, credential: &Credential) -> Vec<FileRemoval>;
+
+    /// Removes one file's keys through the shared edit. `None` only with
+    /// [`Apply::WriteIfFree`], when another edit holds the file's lock.
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>>;
+
+    /// The credential that would apply to `target` once `removed` are gone: from another
+    /// file, or from a level that is not a file.
+    fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential>;
+}

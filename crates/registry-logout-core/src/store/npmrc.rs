@@ -1,0 +1,193 @@
+//! npm's config levels as a credential store: npm-registry-fetch's walk finds the login,
+//! and each key goes from the level that supplied it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{Apply, Credential, CredentialStore, FileChange, FileRemoval, StoreKind, Target};
+use crate::config::{Config, ConfigLevel, FileLevel, Lookup};
+use crate::credentials::{find_login, Login, CLEARED_SUFFIXES};
+use crate::edit::{self, FileOutcome};
+use crate::error::Result;
+use crate::nerf_dart::RegistryUrl;
+
+/// npm's levels, as one config load read them.
+pub struct NpmrcStore {
+    config: Arc<Config>,
+}
+
+impl NpmrcStore {
+    pub fn new(config: Arc<Config>) -> Self {
+        Self { config }
+    }
+
+    /// Where a login comes from: the level (and file) that defines its primary key.
+    fn credential<L: Lookup + ?Sized>(config: &L, login: Login) -> Credential {
+        let key = login.primary_key();
+        let layer = config.find(&key);
+        Credential {
+            store: StoreKind::Npm,
+            kind: login.kind,
+            level: layer.map_or(ConfigLevel::Cli, |l| l.level),
+            file: layer.and_then(|l| l.path().map(PathBuf::from)),
+            key_path: vec![key],
+            registry_key: login.reg_key,
+            token: login.token,
+        }
+    }
+}
+
+impl CredentialStore for NpmrcStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Npm
+    }
+
+    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
+        self.config
+            .layers()
+            .iter()
+            .filter_map(|l| Some((l.level.file_level()?, l.path()?.to_path_buf())))
+            .collect()
+    }
+
+    fn registries(&self) -> Result<Vec<String>> {
+        registries_with_credentials(&self.config)
+    }
+
+    fn find(&self, target: &Target) -> Option<Credential> {
+        let login = find_login(&*self.config, &target.url, &target.registry)?;
+        Some(Self::credential(&*self.config, login))
+    }
+
+    /// npm's set (every credential key at the nerf dart N, at the level of the
+    /// credential, plus the scope mapping there) and our fixes (the same at the
+    /// candidate key K, each credential key at the level that supplied it, the scope
+    /// mapping at the level that supplied it). Only file levels we may edit are planned.
+    fn plan_removal(&self, target: &Target, credential: &Credential) -> Vec<FileRemoval> {
+        let config = &self.config;
+        let mut plan: BTreeMap<ConfigLevel, Vec<String>> = BTreeMap::new();
+        let mut add = |level: ConfigLevel, key: String| {
+            let keys = plan.entry(level).or_default();
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        };
+        let level = credential.level;
+        let nerf = target.url.nerf_dart();
+        for prefix in [&nerf, &credential.registry_key] {
+            for suffix in CLEARED_SUFFIXES {
+                add(level, format!("{prefix}:{suffix}"));
+            }
+        }
+        for suffix in credential.kind.suffixes() {
+            let key = format!("{}:{suffix}", credential.registry_key);
+            if let Some(layer) = config.find(&key) {
+                add(layer.level, key);
+            }
+        }
+        if let Some(scope) = &target.scope {
+            let key = format!("{scope}:registry");
+            add(level, key.clone());
+            if let Some(layer) = config.find(&key) {
+                add(layer.level, key);
+            }
+        }
+        plan.into_iter()
+            .filter_map(|(level, keys)| {
+                let layer = config.layer(level)?;
+                let level = level.file_level()?;
+                let path = layer.path()?.to_path_buf();
+                let holds_any = keys.iter().any(|k| !layer.spans_of(k).is_empty());
+                Some(FileRemoval {
+                    level,
+                    path,
+                    keys,
+                    holds_any,
+                })
+            })
+            .collect()
+    }
+
+    /// The document the config was loaded from goes along: when the file still holds
+    /// exactly that text under the lock, it is not parsed again.
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
+        let config = &self.config;
+        let known = config
+            .layer(removal.level.into())
+            .and_then(|l| l.file.as_ref())
+            .and_then(|f| f.document.as_ref());
+        let (path, env, keys) = (&removal.path, &config.env, &removal.keys);
+        match how {
+            Apply::DryRun => edit::edit_file_known(path, env, keys, true, known).map(Some),
+            Apply::Write => edit::edit_file_known(path, env, keys, false, known).map(Some),
+            Apply::WriteIfFree => edit::try_edit_file_known(path, env, keys, known),
+        }
+    }
+
+    /// Read from the config as loaded, less the removed keys: what a fresh load would
+    /// see, without reading every file again.
+    fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential> {
+        let removed: Vec<(ConfigLevel, &[String])> = removed
+            .iter()
+            .map(|c| (c.level.into(), c.removed_keys.as_slice()))
+            .collect();
+        let config = self.config.without(&removed);
+        let login = find_login(&config, &target.url, &target.registry)?;
+        Some(Self::credential(&config, login))
+    }
+}
+
+/// The registries that hold a credential in a config file we could edit. A credential
+/// key `//host/path/:…` maps back to the configured registry (or scope registry) it
+/// belongs to, else to `https://host/path/`.
+fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
+    let mut known: Vec<RegistryUrl> = Vec::new();
+    for layer in config.layers() {
+        for key in layer.keys() {
+            if key == "registry" || key.ends_with(":registry") {
+                if let Some(url) = config
+                    .get_string(key)
+                    .and_then(|r| RegistryUrl::parse(&r).ok())
+                {
+                    known.push(url);
+                }
+            }
+        }
+    }
+    known.push(RegistryUrl::parse(&config.registry_for(None))?);
+    let mut registries: Vec<String> = Vec::new();
+    let mut reg_keys: Vec<String> = Vec::new();
+    for layer in config
+        .layers()
+        .iter()
+        .filter(|l| l.level.file_level().is_some())
+    {
+        for key in layer.keys() {
+            let Some((reg_key, suffix)) = key.rsplit_once(':') else {
+                continue;
+            };
+            if !reg_key.starts_with("//")
+                || !matches!(suffix, "_authToken" | "_auth" | "username" | "certfile")
+            {
+                continue;
+            }
+            if !reg_keys.iter().any(|k| k == reg_key) {
+                reg_keys.push(reg_key.to_string());
+            }
+        }
+    }
+    reg_keys.sort();
+    for reg_key in reg_keys {
+        let registry = known
+            .iter()
+            .find(|u| u.candidate_keys().first() == Some(&reg_key) || u.nerf_dart() == reg_key)
+            .or_else(|| known.iter().find(|u| u.candidate_keys().contains(&reg_key)))
+            .map(|u| u.url().to_string())
+            .unwrap_or_else(|| format!("https:{reg_key}"));
+        if !registries.contains(&registry) {
+            registries.push(registry);
+        }
+    }
+    Ok(registries)
+}

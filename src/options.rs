@@ -1,0 +1,177 @@
+// `logout()`'s options, read from the JS object field by field: a field of the wrong
+// type becomes our own coded error naming it (napi's conversion error would name the
+// Rust type and can echo the value, an OTP say).
+
+use std::collections::HashMap;
+use std::ffi::CStr;
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use registry_logout_core::{Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, SystemCode};
+
+#[napi(string_enum = "kebab-case")]
+pub enum RevokeMode {
+    /// Revoke the token; if that fails, change no file (npm behaviour).
+    Required,
+    /// Revoke the token; if that fails, report it and clean the files anyway.
+    BestEffort,
+    /// Do not contact the registry; only clean the files.
+    Skip,
+}
+
+/// Options of `logout()`. All are optional.
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct LogoutOptions {
+    /// Registry URL (npm `--registry`).
+    pub registry: Option<String>,
+    /// Scope whose registry to log out of, with or without the leading `@`.
+    pub scope: Option<String>,
+    /// Directory to resolve the project from (default `process.cwd()`).
+    pub cwd: Option<String>,
+    /// Environment to read `npm_config_*`, `${VAR}`, `HOME` and proxies from (default: the
+    /// process environment, which `process.env` writes through to).
+    pub env: Option<HashMap<String, Option<String>>>,
+    /// npm config keys at the command-line level, e.g. `{ 'fetch-retries': 0 }`.
+    #[napi(ts_type = "Record<string, string | number | boolean | string[] | null>")]
+    pub config: Option<HashMap<String, serde_json::Value>>,
+    /// Path of the user config file (npm `--userconfig`).
+    pub userconfig: Option<String>,
+    /// Path of the global config file (npm `--globalconfig`).
+    pub globalconfig: Option<String>,
+    /// The default global prefix, for hosts whose executable is not node (Electron).
+    pub prefix: Option<String>,
+    /// The node executable npm derives the default prefix from (default `process.execPath`).
+    pub exec_path: Option<String>,
+    /// One-time password, sent as `npm-otp`.
+    pub otp: Option<String>,
+    /// What to do about the token on the registry (default `'required'`): `'required'`
+    /// changes no file if revoking fails (npm behaviour); `'best-effort'` reports the
+    /// failure and cleans the files anyway; `'skip'` sends nothing.
+    pub revoke: Option<RevokeMode>,
+    /// Report what would happen; send nothing, write nothing.
+    pub dry_run: Option<bool>,
+    /// Log out of every registry that holds a credential in a config file.
+    pub all: Option<bool>,
+    /// Revoke a token even when a git-tracked project `.npmrc` shares it.
+    pub force: Option<bool>,
+}
+
+impl LogoutOptions {
+    // `null` and `undefined` are both "not given", as napi's own conversion has them.
+    pub(crate) fn read(obj: &Object) -> std::result::Result<Self, LogoutError> {
+        Ok(Self {
+            registry: field(obj, c"registry")?,
+            scope: field(obj, c"scope")?,
+            cwd: field(obj, c"cwd")?,
+            env: field(obj, c"env")?,
+            config: field(obj, c"config")?,
+            userconfig: field(obj, c"userconfig")?,
+            globalconfig: field(obj, c"globalconfig")?,
+            prefix: field(obj, c"prefix")?,
+            exec_path: field(obj, c"execPath")?,
+            otp: field(obj, c"otp")?,
+            revoke: field(obj, c"revoke")?,
+            dry_run: field(obj, c"dryRun")?,
+            all: field(obj, c"all")?,
+            force: field(obj, c"force")?,
+        })
+    }
+
+    /// The request, with `env_block` (see `index.js`) in place of `env` when given.
+    pub(crate) fn into_request(
+        self,
+        env_block: Option<String>,
+    ) -> std::result::Result<LogoutRequest, LogoutError> {
+        let cwd = match self.cwd {
+            Some(c) => PathBuf::from(c),
+            None => std::env::current_dir().map_err(|e| {
+                LogoutError::new(
+                    ErrorKind::Io(SystemCode::NoEnt),
+                    format!("cannot read the current directory: {e}"),
+                )
+            })?,
+        };
+        let env = match (env_block, self.env) {
+            (Some(block), _) => parse_env_block(&block),
+            (None, Some(env)) => env
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect(),
+            // The process environment (Node keeps it in sync with `process.env`); a
+            // variable that is not valid Unicode is skipped rather than panicking.
+            (None, None) => std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        };
+        let mut config: Vec<(String, serde_json::Value)> =
+            self.config.unwrap_or_default().into_iter().collect();
+        // HashMap order is arbitrary; the cli level has one value per key, so sort for
+        // stability.
+        config.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(LogoutRequest {
+            registry: self.registry,
+            scope: self.scope,
+            cwd,
+            env: env.into(),
+            config,
+            userconfig: self.userconfig,
+            globalconfig: self.globalconfig,
+            prefix: self.prefix.map(PathBuf::from),
+            exec_path: self.exec_path.map(PathBuf::from),
+            otp: self.otp,
+            revoke: match self.revoke {
+                None | Some(RevokeMode::Required) => RevokePolicy::Required,
+                Some(RevokeMode::BestEffort) => RevokePolicy::BestEffort,
+                Some(RevokeMode::Skip) => RevokePolicy::Skip,
+            },
+            dry_run: self.dry_run.unwrap_or(false),
+            force: self.force.unwrap_or(false),
+            all: self.all.unwrap_or(false),
+        })
+    }
+}
+
+fn field<T: FromNapiValue + ValidateNapiValue>(
+    obj: &Object,
+    name: &CStr,
+) -> std::result::Result<Option<T>, LogoutError> {
+    obj.get_c_named_property::<Option<T>>(name).map_err(|_| {
+        LogoutError::new(
+            ErrorKind::InvalidArgType,
+            format!("options.{} has the wrong type", name.to_string_lossy()),
+        )
+    })
+}
+
+/// `key\0value\0…` into variables (`index.js` sends only keys and values without NUL).
+pub(crate) fn parse_env_block(block: &str) -> Env {
+    let mut parts = block.split('\0');
+    let mut env = Env::new();
+    while let (Some(key), Some(value)) = (parts.next(), parts.next()) {
+        env.insert(key.to_string(), value.to_string());
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_block_reads_back_every_pair() {
+        let env = parse_env_block("HOME\0/h\0EMPTY\0\0\0empty key\0A\0x=y\0");
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("", "empty key"),
+                ("A", "x=y"),
+                ("EMPTY", ""),
+                ("HOME", "/h")
+            ]
+        );
+        assert!(parse_env_block("").is_empty());
+    }
+}

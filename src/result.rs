@@ -1,0 +1,282 @@
+// What `logout()` resolves with, as JS sees it, converted from the core's report. The
+// string enums cross as the strings the README documents.
+
+use napi_derive::napi;
+use registry_logout_core as core;
+
+#[napi(string_enum = "lowercase")]
+pub enum CredentialKind {
+    Token,
+    Auth,
+    Basic,
+    Certificate,
+}
+
+#[napi(string_enum = "lowercase")]
+pub enum ConfigLevel {
+    Cli,
+    Env,
+    Project,
+    User,
+    Global,
+    Builtin,
+}
+
+#[napi(string_enum = "lowercase")]
+pub enum FileLevel {
+    Project,
+    User,
+    Global,
+}
+
+#[napi(string_enum = "lowercase")]
+pub enum RevocationOutcome {
+    Revoked,
+    Skipped,
+    Failed,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct CredentialInfo {
+    pub kind: CredentialKind,
+    /// The config key holding it (never its value).
+    pub key: String,
+    pub level: ConfigLevel,
+    /// The file holding it, for file levels.
+    pub path: Option<String>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct RevocationInfo {
+    pub outcome: RevocationOutcome,
+    /// The final HTTP status, when the registry answered.
+    pub status: Option<u32>,
+    /// How many requests were sent (retries included).
+    pub attempts: Option<u32>,
+    /// Why nothing was sent (`skipped`).
+    pub reason: Option<String>,
+    /// The error code (`failed`).
+    pub code: Option<String>,
+    /// The error message (`failed`).
+    pub message: Option<String>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct FileChangeInfo {
+    pub path: String,
+    pub level: FileLevel,
+    /// Keys removed (never values).
+    pub removed_keys: Vec<String>,
+    /// The file held nothing else and was deleted.
+    pub deleted: bool,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct LogoutResult {
+    /// The registry logged out of.
+    pub registry: String,
+    pub scope: Option<String>,
+    /// Where the credential came from.
+    pub credential: CredentialInfo,
+    pub revocation: RevocationInfo,
+    /// Files changed (in a dry run: files that would change).
+    pub files: Vec<FileChangeInfo>,
+    /// A credential that still applies to the registry after the logout.
+    pub still_logged_in: Option<CredentialInfo>,
+    pub dry_run: bool,
+}
+
+/// An error, as `{ code, message }`.
+#[napi(object, object_from_js = false)]
+pub struct NativeError {
+    pub code: String,
+    pub message: String,
+}
+
+/// One registry's outcome with `all`: exactly one of `result` and `error` is set.
+#[napi(object, object_from_js = false)]
+pub struct LogoutAllEntry {
+    pub registry: String,
+    pub result: Option<LogoutResult>,
+    pub error: Option<NativeError>,
+}
+
+/// The outcome of `logout({ all: true })`.
+#[napi(object, object_from_js = false)]
+pub struct LogoutAllResult {
+    /// Whether every registry was logged out of.
+    pub ok: bool,
+    pub results: Vec<LogoutAllEntry>,
+}
+
+// The binding's answer: exactly one field is set. A `#[napi]` async rejection could only
+// carry napi's own status as `err.code`, so errors resolve too, and `index.js` throws
+// the coded `Error`.
+#[napi(object, object_from_js = false)]
+#[derive(Default)]
+pub struct NativeOutcome {
+    pub result: Option<LogoutResult>,
+    pub all: Option<LogoutAllResult>,
+    pub error: Option<NativeError>,
+}
+
+impl From<core::Result<core::Outcome>> for NativeOutcome {
+    fn from(outcome: core::Result<core::Outcome>) -> Self {
+        match outcome {
+            Ok(core::Outcome::One(report)) => Self {
+                result: Some((*report).into()),
+                ..Self::default()
+            },
+            Ok(core::Outcome::All(all)) => Self {
+                all: Some(all.into()),
+                ..Self::default()
+            },
+            Err(e) => e.into(),
+        }
+    }
+}
+
+impl From<core::LogoutError> for NativeOutcome {
+    fn from(e: core::LogoutError) -> Self {
+        Self {
+            error: Some(e.into()),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<core::AllOutcome> for LogoutAllResult {
+    fn from(all: core::AllOutcome) -> Self {
+        Self {
+            ok: all.ok,
+            results: all
+                .results
+                .into_iter()
+                .map(|entry| match entry.outcome {
+                    Ok(report) => LogoutAllEntry {
+                        registry: entry.registry,
+                        result: Some(report.into()),
+                        error: None,
+                    },
+                    Err(e) => LogoutAllEntry {
+                        registry: entry.registry,
+                        result: None,
+                        error: Some(e.into()),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<core::CredentialKind> for CredentialKind {
+    fn from(kind: core::CredentialKind) -> Self {
+        match kind {
+            core::CredentialKind::Token => Self::Token,
+            core::CredentialKind::Auth => Self::Auth,
+            core::CredentialKind::Basic => Self::Basic,
+            core::CredentialKind::Certificate => Self::Certificate,
+        }
+    }
+}
+
+impl From<core::ConfigLevel> for ConfigLevel {
+    fn from(level: core::ConfigLevel) -> Self {
+        match level {
+            core::ConfigLevel::Cli => Self::Cli,
+            core::ConfigLevel::Env => Self::Env,
+            core::ConfigLevel::Project => Self::Project,
+            core::ConfigLevel::User => Self::User,
+            core::ConfigLevel::Global => Self::Global,
+            core::ConfigLevel::Builtin => Self::Builtin,
+        }
+    }
+}
+
+impl From<core::FileLevel> for FileLevel {
+    fn from(level: core::FileLevel) -> Self {
+        match level {
+            core::FileLevel::Project => Self::Project,
+            core::FileLevel::User => Self::User,
+            core::FileLevel::Global => Self::Global,
+        }
+    }
+}
+
+impl From<core::CredentialSource> for CredentialInfo {
+    fn from(c: core::CredentialSource) -> Self {
+        Self {
+            kind: c.kind.into(),
+            key: c.key,
+            level: c.level.into(),
+            path: c.path.map(|p| p.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+impl From<core::RevocationOutcome> for RevocationInfo {
+    fn from(r: core::RevocationOutcome) -> Self {
+        let none = |outcome| RevocationInfo {
+            outcome,
+            status: None,
+            attempts: None,
+            reason: None,
+            code: None,
+            message: None,
+        };
+        match r {
+            core::RevocationOutcome::Revoked { status, attempts } => RevocationInfo {
+                status: Some(status.into()),
+                attempts: Some(attempts),
+                ..none(RevocationOutcome::Revoked)
+            },
+            core::RevocationOutcome::Skipped { reason } => RevocationInfo {
+                reason: Some(reason.as_str().to_string()),
+                ..none(RevocationOutcome::Skipped)
+            },
+            core::RevocationOutcome::Failed {
+                status,
+                error,
+                attempts,
+            } => RevocationInfo {
+                status: status.map(u32::from),
+                attempts: Some(attempts),
+                code: Some(error.code().into_owned()),
+                message: Some(error.message().to_string()),
+                ..none(RevocationOutcome::Failed)
+            },
+        }
+    }
+}
+
+impl From<core::LogoutReport> for LogoutResult {
+    fn from(r: core::LogoutReport) -> Self {
+        Self {
+            registry: r.registry,
+            scope: r.scope,
+            credential: r.credential.into(),
+            revocation: r.revocation.into(),
+            files: r
+                .files
+                .into_iter()
+                .map(|f| FileChangeInfo {
+                    path: f.path.to_string_lossy().into_owned(),
+                    level: f.level.into(),
+                    removed_keys: f.removed_keys,
+                    deleted: f.deleted,
+                })
+                .collect(),
+            still_logged_in: r.still_logged_in.map(Into::into),
+            dry_run: r.dry_run,
+        }
+    }
+}
+
+impl From<core::LogoutError> for NativeError {
+    fn from(e: core::LogoutError) -> Self {
+        Self {
+            code: e.code().into_owned(),
+            message: e.message().to_string(),
+        }
+    }
+}
