@@ -234,6 +234,3 @@ impl fmt::Debug for LogoutError {
 }
 
 pub type Result<T> = std::result::Result<T, LogoutError>;
-
-#[cfg(test)]
-mod readme_table;

@@ -34,6 +34,10 @@ mod scan;
 mod secret;
 mod store;
 
+// Above every layer: it holds the README against the error kinds and the TLS codes.
+#[cfg(test)]
+mod readme_errors;
+
 pub use config::{
     Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
 };

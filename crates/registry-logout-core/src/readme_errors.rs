@@ -6,7 +6,7 @@
 
 use std::mem::discriminant;
 
-use super::{ErrorKind, SystemCode};
+use crate::error::{ErrorKind, SystemCode};
 
 const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"));
 /// Where codes that no Rust kind makes come from: the loader and the CLI.
