@@ -925,8 +925,7 @@ async function check (c) {
   }
 }
 
-test('the parity suite has at least 50 cases, each with a unique name', () => {
-  assert.ok(CASES.length >= 50, `${CASES.length} cases`)
+test('each parity case has a unique name, and each intended difference a reason', () => {
   assert.equal(new Set(CASES.map((c) => c.name)).size, CASES.length)
   for (const c of CASES) {
     if (c.differ) assert.ok(c.differ.why, `${c.name}: an intended difference needs a reason`)

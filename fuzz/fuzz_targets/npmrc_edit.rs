@@ -1,6 +1,7 @@
 //! Fuzz target: parse arbitrary bytes (as UTF-8) as an `.npmrc` and check that removing
-//! keys is lossless. The invariants live in `crates/registry-logout-core/tests/support/invariants.rs`, shared with
-//! `cargo test` (tests/edit_properties.rs and tests/edit_fuzz_loop.rs).
+//! keys is lossless. The invariants live in
+//! `crates/registry-logout-core/tests/support/invariants.rs`, shared with `cargo test`
+//! (`tests/edit_properties.rs`).
 //!
 //!     cargo +nightly fuzz run npmrc_edit -- -max_total_time=60 -dict=fuzz/npmrc.dict
 

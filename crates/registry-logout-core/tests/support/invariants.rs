@@ -1,6 +1,6 @@
 //! The invariants of the lossless edit, checked on any text. Shared by
-//! `tests/edit_properties.rs`, `tests/edit_fuzz_loop.rs` and the cargo-fuzz target
-//! `fuzz/fuzz_targets/npmrc_edit.rs` (which includes this file by path).
+//! `tests/edit_properties.rs` and the cargo-fuzz target `fuzz/fuzz_targets/npmrc_edit.rs`
+//! (which includes this file by path).
 //!
 //! For a text and a set of keys, `remove_keys` must:
 //! - return the text unchanged when no key is present;
