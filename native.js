@@ -28,8 +28,8 @@ function codedError (code, message, cause) {
   return err
 }
 
-// Which C library this process runs on. The check costs something (the report is
-// about 7 ms), so it runs only when a choice or an error message needs it.
+// Which C library this process runs on. The check is slow (a whole process report; see
+// the README), so it runs only when a choice or an error message needs it.
 let libcCache
 function libc () {
   if (libcCache === undefined) libcCache = detectLibc()

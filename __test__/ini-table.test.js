@@ -8,7 +8,8 @@
 // checked through `result.registry` of a dry run instead.
 //
 // Characters a header cannot carry (non-ASCII, control characters) are covered by the
-// Rust table in src/npmrc.rs, whose expectations also come from npm's ini.
+// Rust table in crates/registry-logout-core/src/npmrc/tests.rs, whose expectations
+// also come from npm's ini.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
