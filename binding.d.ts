@@ -71,7 +71,11 @@ export interface LogoutOptions {
   execPath?: string
   /** One-time password, sent as `npm-otp`. */
   otp?: string
-  /** What to do about the token on the registry (default `'required'`). */
+  /**
+   * What to do about the token on the registry (default `'required'`): `'required'`
+   * changes no file if revoking fails (npm behaviour); `'best-effort'` reports the
+   * failure and cleans the files anyway; `'skip'` sends nothing.
+   */
   revoke?: RevokeMode
   /** Report what would happen; send nothing, write nothing. */
   dryRun?: boolean
