@@ -287,3 +287,39 @@ test('published with prebuilt platform packages, installed with npm, pnpm, Yarn 
     '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', path.join(MODULES, '@types'), '--types', 'node',
     'check.ts'], { cwd: npmProject }), 'tsc --strict on the installed package')
 })
+
+test('the main tarball\'s sources build the addon in place, as the NO_BINARY error tells a user to', async (t) => {
+  const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-source-')))
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }))
+  const env = userEnv(path.join(work, 'home'))
+  const mainName = ok(npm(['pack', '--silent', '--pack-destination', work, ROOT], { cwd: work, env }), 'npm pack').stdout.trim()
+  const dir = path.join(work, 'app', 'node_modules', 'registry-logout')
+  fs.mkdirSync(dir, { recursive: true })
+  ok(run('tar', ['xzf', path.join(work, mainName), '-C', dir, '--strip-components=1']), 'unpack')
+
+  // No platform package: the loader says what to run.
+  const before = run(process.execPath, ['-e', 'require("registry-logout")'], { cwd: path.join(work, 'app'), env })
+  assert.notEqual(before.status, 0)
+  assert.match(before.stderr, /ERR_REGISTRY_LOGOUT_NO_BINARY/)
+  const command = /build it from source \(needs Rust, https:\/\/rustup\.rs\): node "([^"]+)"/.exec(before.stderr)
+  assert.ok(command, before.stderr)
+
+  // A user with Rust runs it. (--debug keeps it to a few minutes; its own target dir,
+  // so cargo cannot take the checkout's build of the same crate for this one.)
+  const built = run(process.execPath, [command[1], '--debug'], {
+    cwd: dir,
+    env: {
+      ...env,
+      PATH: process.env.PATH,
+      RUSTUP_HOME: process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup'),
+      CARGO_HOME: process.env.CARGO_HOME || path.join(os.homedir(), '.cargo'),
+      CARGO_TARGET_DIR: path.join(work, 'target')
+    },
+    timeout: 1800000
+  })
+  assert.equal(built.status, 0, `build-from-source failed:\n${built.stdout}\n${built.stderr}`)
+  const after = run(process.execPath, ['-e', 'process.stdout.write(typeof require("registry-logout").logout)'],
+    { cwd: path.join(work, 'app'), env })
+  assert.equal(after.stdout, 'function', after.stderr)
+  assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.node')), 'the binary sits beside index.js')
+})
