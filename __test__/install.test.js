@@ -42,9 +42,12 @@ function ok (r, what) {
   return r
 }
 
-// The release addon, as the release workflow builds it. Built by the maintainer's
-// side of the test, where cargo is available; the users' side never sees cargo.
+// The release addon, as the release workflow builds it: built here by the maintainer's
+// side of the test, where cargo is available (the users' side never sees cargo), or
+// the one named by REGISTRY_LOGOUT_ADDON.
 function releaseAddon () {
+  // CI's test jobs pass the binary their build job made for this host.
+  if (process.env.REGISTRY_LOGOUT_ADDON) return path.resolve(process.env.REGISTRY_LOGOUT_ADDON)
   ok(run('cargo', ['build', '--release', '--lib', '--locked'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 1800000 }),
     'cargo build --release')
   const lib = process.platform === 'win32'
@@ -56,7 +59,8 @@ function releaseAddon () {
 // PATH without any directory that holds cargo or rustc: what a user without Rust has.
 function pathWithoutRust () {
   return process.env.PATH.split(path.delimiter).filter((dir) =>
-    !['cargo', 'rustc', 'rustup'].some((bin) => fs.existsSync(path.join(dir, bin)))).join(path.delimiter)
+    !['cargo', 'rustc', 'rustup'].some((bin) => fs.existsSync(path.join(dir, bin)) || fs.existsSync(path.join(dir, `${bin}.exe`))))
+    .join(path.delimiter)
 }
 
 // A user's environment: their own HOME and caches, no npm_* variables from the
