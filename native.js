@@ -12,9 +12,21 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
-const { name, version } = require('./package.json')
+const name = 'registry-logout'
 
-const BUILD_COMMAND = `node ${JSON.stringify(path.join(__dirname, 'scripts', 'build-from-source.js'))}`
+// Our version, read only when a platform package is checked or an error is made
+// (require() of a JSON file would go through module resolution first).
+let versionCache
+function ourVersion () {
+  if (versionCache === undefined) {
+    versionCache = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8')).version
+  }
+  return versionCache
+}
+
+function buildCommand () {
+  return `node ${JSON.stringify(path.join(__dirname, 'scripts', 'build-from-source.js'))}`
+}
 
 // The platforms a prebuilt package is published for (`napi.targets` in package.json).
 const PREBUILT = new Set([
@@ -52,14 +64,20 @@ function detectLibc () {
   return 'gnu'
 }
 
-// The platform suffixes that could serve this process, best first.
-function candidates () {
+// The platform suffix for this process.
+function hostSuffix () {
   const { platform, arch } = process
-  if (platform === 'linux') {
-    return libc() === 'musl' ? [`linux-${arch}-musl`] : [`linux-${arch}-gnu`]
-  }
-  if (platform === 'win32') return [`win32-${arch}-msvc`]
-  return [`${platform}-${arch}`]
+  if (platform === 'linux') return `linux-${arch}-${libc()}`
+  if (platform === 'win32') return `win32-${arch}-msvc`
+  return `${platform}-${arch}`
+}
+
+// The suffixes that may have been installed for this platform and arch: on Linux both
+// libcs, so that the usual case (one of them installed) needs no libc check.
+function possibleSuffixes () {
+  const { platform, arch } = process
+  if (platform === 'linux') return [`linux-${arch}-gnu`, `linux-${arch}-musl`]
+  return [hostSuffix()]
 }
 
 function describeHost () {
@@ -82,14 +100,22 @@ function loadFile (file, what) {
   } catch (cause) {
     throw codedError('ERR_REGISTRY_LOGOUT_BAD_BINARY',
       `${what} (${file}) could not be loaded on this host (${describeHost()}): ${cause && cause.message}. ` +
-      `Reinstall ${name}, or build it from source (needs Rust): ${BUILD_COMMAND}`, cause)
+      `Reinstall ${name}, or build it from source (needs Rust): ${buildCommand()}`, cause)
   }
 }
 
-// The installed platform package, if any: its directory, or null when it is not
-// installed at all. Resolved from this file, so pnpm's and Yarn PnP's strict
-// resolution see it as our own dependency.
-function platformPackageDir (packageName) {
+// Where Node's resolution looks first for our dependency: our own node_modules, then
+// beside us. npm, Yarn's node_modules linker, Bun and pnpm's virtual store put the
+// platform package there, so a stat finds it.
+function besideUs (packageName) {
+  for (const dir of [path.join(__dirname, 'node_modules', packageName), path.join(__dirname, '..', packageName)]) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir
+  }
+  return null
+}
+
+// Anywhere else (Yarn PnP): require.resolve from this file, as our own dependency.
+function resolved (packageName) {
   try {
     return path.dirname(require.resolve(`${packageName}/package.json`))
   } catch (err) {
@@ -98,10 +124,8 @@ function platformPackageDir (packageName) {
   }
 }
 
-function loadPlatformPackage (suffix) {
+function loadPlatformPackage (suffix, dir) {
   const packageName = `${name}-${suffix}`
-  const dir = platformPackageDir(packageName)
-  if (dir === null) return null
   let manifest
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
@@ -109,6 +133,7 @@ function loadPlatformPackage (suffix) {
     throw codedError('ERR_REGISTRY_LOGOUT_BAD_BINARY',
       `${packageName} at ${dir} has no readable package.json: it is half installed. Reinstall ${name}.`, cause)
   }
+  const version = ourVersion()
   if (manifest.version !== version) {
     throw codedError('ERR_REGISTRY_LOGOUT_BAD_BINARY',
       `${packageName} ${manifest.version} is installed at ${dir}, but ${name} is ${version}: ` +
@@ -124,34 +149,44 @@ function loadPlatformPackage (suffix) {
   return loadFile(file, `${packageName} ${manifest.version}`)
 }
 
-function loadNative () {
-  const override = process.env.NAPI_RS_NATIVE_LIBRARY_PATH
-  if (override) return loadFile(path.resolve(override), 'NAPI_RS_NATIVE_LIBRARY_PATH')
-
-  // A local build first: a stat for each name, no libc check on the usual path.
-  const { platform, arch } = process
-  const localNames = platform === 'linux'
-    ? [`linux-${arch}-gnu`, `linux-${arch}-musl`]
-    : candidates()
-  const local = localNames.filter((suffix) => fs.existsSync(path.join(__dirname, `${name}.${suffix}.node`)))
-  if (local.length > 0) {
-    const suffix = local.length === 1 ? local[0] : candidates()[0]
-    if (local.includes(suffix)) return loadFile(path.join(__dirname, `${name}.${suffix}.node`), 'the local build')
-  }
-
-  for (const suffix of candidates()) {
-    const loaded = loadPlatformPackage(suffix)
-    if (loaded !== null) return loaded
-  }
-
-  const [suffix] = candidates()
+function noBinary () {
+  const suffix = hostSuffix()
+  const version = ourVersion()
   const why = PREBUILT.has(suffix)
     ? `its prebuilt package ${name}-${suffix}@${version} is not installed (was it skipped by --no-optional, ` +
       '--omit=optional or a lockfile made on another platform?). Reinstall with optional dependencies, ' +
       'or build it from source (needs Rust, https://rustup.rs)'
     : `no prebuilt binary is published for ${suffix}. Build it from source (needs Rust, https://rustup.rs)`
-  throw codedError('ERR_REGISTRY_LOGOUT_NO_BINARY',
-    `${name} ${version} has no native binary for this host (${describeHost()}): ${why}: ${BUILD_COMMAND}`)
+  return codedError('ERR_REGISTRY_LOGOUT_NO_BINARY',
+    `${name} ${version} has no native binary for this host (${describeHost()}): ${why}: ${buildCommand()}`)
+}
+
+function loadNative () {
+  const override = process.env.NAPI_RS_NATIVE_LIBRARY_PATH
+  if (override) return loadFile(path.resolve(override), 'NAPI_RS_NATIVE_LIBRARY_PATH')
+
+  // A local build first, then the platform package. Where only one candidate is
+  // there, it is taken without a libc check; where two are, libc decides.
+  const pick = (found) => found.length === 1 ? found[0] : found.find((f) => f.suffix === hostSuffix())
+  const local = pick(possibleSuffixes()
+    .map((suffix) => ({ suffix, file: path.join(__dirname, `${name}.${suffix}.node`) }))
+    .filter(({ file }) => fs.existsSync(file)))
+  if (local) return loadFile(local.file, 'the local build')
+
+  const installedBy = (find) => possibleSuffixes()
+    .map((suffix) => ({ suffix, dir: find(`${name}-${suffix}`) }))
+    .filter(({ dir }) => dir !== null)
+  const near = installedBy(besideUs)
+  const installed = pick(near.length > 0 ? near : installedBy(resolved))
+  if (!installed) throw noBinary()
+  try {
+    return loadPlatformPackage(installed.suffix, installed.dir)
+  } catch (err) {
+    // The one package installed may be for the other libc (a lockfile made
+    // elsewhere): say that, rather than pass on the loader's missing-symbol message.
+    if (process.platform === 'linux' && installed.suffix !== hostSuffix()) throw noBinary()
+    throw err
+  }
 }
 
 module.exports = loadNative()

@@ -5,9 +5,11 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 
-const { startRegistry } = require('./helpers/registry.js')
+const { spawnSync } = require('node:child_process')
+
+const { startRegistry, always } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
-const { runCli } = require('./helpers/npm.js')
+const { runCli, run, CLI_PATH } = require('./helpers/npm.js')
 
 const TOKEN = 'npm_CLItestSECRET9876'
 
@@ -18,13 +20,14 @@ async function setup (t) {
   return { registry, sb, env: isolatedEnv(sb) }
 }
 
-test('silent on success; --json prints one object with ok:true and the result', async (t) => {
+test('success: one line on stdout naming the registry, the revocation and the file; --json prints one object', async (t) => {
   const { registry, sb, env } = await setup(t)
-  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}\n`)
-  const quiet = await runCli([`--registry=${registry.url}`], { cwd: sb.project, env })
-  assert.equal(quiet.status, 0)
-  assert.equal(quiet.stdout, '')
-  assert.equal(quiet.stderr, '')
+  sb.write(sb.userconfig, `# mine\n//${registry.host}/:_authToken=${TOKEN}\n`)
+  const human = await runCli([`--registry=${registry.url}`], { cwd: sb.project, env })
+  assert.equal(human.status, 0, human.stderr)
+  assert.equal(human.stdout,
+    `Logged out of ${registry.url}: token revoked; removed //${registry.host}/:_authToken from ${sb.userconfig}\n`)
+  assert.equal(human.stderr, '')
 
   sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}\n`)
   const json = await runCli(['--registry', registry.url, '--json'], { cwd: sb.project, env })
@@ -35,7 +38,98 @@ test('silent on success; --json prints one object with ok:true and the result', 
   assert.equal(out.ok, true)
   assert.equal(out.registry, registry.url)
   assert.equal(out.revocation.outcome, 'revoked')
-  assert.ok(!json.stdout.includes(TOKEN))
+  assert.equal(json.stderr, '')
+  for (const r of [human, json]) assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN))
+})
+
+test('a credential that still applies afterwards is a warning on stderr naming its level and file', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  sb.write(sb.projectconfig, `//${registry.host}/:_authToken=${TOKEN}-project\n`)
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}-user\n`)
+  const r = await runCli([`--registry=${registry.url}`], { cwd: sb.project, env })
+  assert.equal(r.status, 0, r.stderr)
+  assert.equal(r.stdout,
+    `Logged out of ${registry.url}: token revoked; removed //${registry.host}/:_authToken from ${sb.projectconfig} ` +
+    '(file deleted: nothing else was in it)\n')
+  assert.equal(r.stderr, `warning: still logged in to ${registry.url}: //${registry.host}/:_authToken from user config ` +
+    `${sb.userconfig} still applies\n`)
+
+  // From the environment: the warning names the variable, and no file is changed.
+  const fromEnv = await runCli([`--registry=${registry.url}`, '--revoke=skip'],
+    { cwd: sb.project, env: { ...env, [`npm_config_//${registry.host}/:_authToken`]: `${TOKEN}-env` } })
+  assert.equal(fromEnv.status, 0, fromEnv.stderr)
+  assert.equal(fromEnv.stdout, `Logged out of ${registry.url}: token not revoked (--revoke=skip); no file changed: ` +
+    `the credential came from the environment (npm_config_//${registry.host}/:_authToken)\n`)
+  for (const out of [r, fromEnv]) assert.ok(!out.stdout.includes(TOKEN) && !out.stderr.includes(TOKEN))
+})
+
+test('a token the registry did not revoke (best-effort) is said on stdout and warned about on stderr', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  registry.respond(always(404))
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}\nkeep=1\n`)
+  const r = await runCli([`--registry=${registry.url}`, '--revoke=best-effort'], { cwd: sb.project, env })
+  assert.equal(r.status, 0, r.stderr)
+  assert.equal(r.stdout, `Logged out of ${registry.url}: token NOT revoked (E404); removed //${registry.host}/:_authToken ` +
+    `from ${sb.userconfig}\n`)
+  assert.match(r.stderr, /^warning: the registry did not revoke the token \(E404: .*\); it may still work/)
+  assert.ok(!r.stderr.includes(TOKEN))
+})
+
+test('--dry-run prints the plan: the token it would revoke and the keys it would remove from which file', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  const npmrc = `//${registry.host}/:_authToken=${TOKEN}\nkeep=1\n`
+  sb.write(sb.userconfig, npmrc)
+  const r = await runCli([`--registry=${registry.url}`, '--dry-run'], { cwd: sb.project, env })
+  assert.equal(r.status, 0, r.stderr)
+  assert.equal(r.stdout, [
+    `Dry run: would log out of ${registry.url}`,
+    `  revoke the token at //${registry.host}/:_authToken from user config ${sb.userconfig}`,
+    `  remove //${registry.host}/:_authToken from ${sb.userconfig}`,
+    ''
+  ].join('\n'))
+  assert.equal(r.stderr, '')
+  const skip = await runCli([`--registry=${registry.url}`, '--dry-run', '--revoke=skip'], { cwd: sb.project, env })
+  assert.equal(skip.stdout.split('\n')[1], '  revoke nothing (--revoke=skip)')
+  assert.equal(registry.requests.length, 0)
+  assert.equal(sb.read(sb.userconfig), npmrc)
+})
+
+test('--silent and --loglevel=silent print nothing on success; errors still reach stderr', async (t) => {
+  const { registry, sb, env } = await setup(t)
+  sb.write(sb.projectconfig, `//${registry.host}/:_authToken=${TOKEN}-project\n`)
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}-user\n`)
+  for (const flag of ['--silent', '--loglevel=silent']) {
+    const r = await runCli([`--registry=${registry.url}`, flag], { cwd: sb.project, env })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, '', flag)
+    assert.equal(r.stderr, '', `${flag}: not even the still-logged-in warning`)
+  }
+  const failed = await runCli([`--registry=${registry.url}`, '--silent'], { cwd: sb.project, env })
+  assert.equal(failed.status, 1)
+  assert.equal(failed.stderr, `ENEEDAUTH: not logged in to ${registry.url}, so can't log out!\n`)
+})
+
+// A real terminal: `script` runs the CLI under a pseudo-terminal.
+function hasScript () {
+  return spawnSync('script', ['--version']).status === 0
+}
+
+test('colour only on a terminal, and never with NO_COLOR or --no-color', { skip: !hasScript() && 'script(1) is not installed' }, async (t) => {
+  const { registry, sb, env } = await setup(t)
+  const onTty = async (args, extraEnv = {}) => {
+    sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}\n`)
+    const cmd = [process.execPath, CLI_PATH, `--registry=${registry.url}`, ...args].map((a) => `'${a}'`).join(' ')
+    const r = await run('script', ['-qec', cmd, '/dev/null'], { cwd: sb.project, env: { ...env, ...extraEnv } })
+    assert.equal(r.status, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /Logged out/)
+    return r.stdout
+  }
+  assert.ok((await onTty([])).includes('\x1b[32mLogged out\x1b[39m'), 'green on a terminal')
+  assert.ok(!(await onTty([], { NO_COLOR: '1' })).includes('\x1b['), 'NO_COLOR')
+  assert.ok(!(await onTty(['--no-color'])).includes('\x1b['), '--no-color')
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${TOKEN}\n`)
+  const piped = await runCli([`--registry=${registry.url}`], { cwd: sb.project, env })
+  assert.ok(!piped.stdout.includes('\x1b['), 'not a terminal')
 })
 
 test('failure: "<code>: <message>" on stderr and exit 1; usage errors are coded too', async (t) => {
@@ -84,7 +178,8 @@ test('--help lists every flag and exits 0', async () => {
   const r = await runCli(['--help'], {})
   assert.equal(r.status, 0)
   for (const flag of ['--registry', '--scope', '--userconfig', '--globalconfig', '--prefix', '-g, --global',
-    '--otp', '--<key>=<value>', '--revoke', '--dry-run', '--all', '--force', '--json', '--help']) {
+    '--otp', '--<key>=<value>', '--revoke', '--dry-run', '--all', '--force', '--json', '--silent',
+    '--loglevel=silent', '--no-color', '--help', 'Exit status:']) {
     assert.ok(r.stdout.includes(flag), flag)
   }
 })

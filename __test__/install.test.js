@@ -42,9 +42,12 @@ function ok (r, what) {
   return r
 }
 
-// The release addon, as the release workflow builds it. Built by the maintainer's
-// side of the test, where cargo is available; the users' side never sees cargo.
+// The release addon, as the release workflow builds it: built here by the maintainer's
+// side of the test, where cargo is available (the users' side never sees cargo), or
+// the one named by REGISTRY_LOGOUT_ADDON.
 function releaseAddon () {
+  // CI's test jobs pass the binary their build job made for this host.
+  if (process.env.REGISTRY_LOGOUT_ADDON) return path.resolve(process.env.REGISTRY_LOGOUT_ADDON)
   ok(run('cargo', ['build', '--release', '--lib', '--locked'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 1800000 }),
     'cargo build --release')
   const lib = process.platform === 'win32'
@@ -56,7 +59,8 @@ function releaseAddon () {
 // PATH without any directory that holds cargo or rustc: what a user without Rust has.
 function pathWithoutRust () {
   return process.env.PATH.split(path.delimiter).filter((dir) =>
-    !['cargo', 'rustc', 'rustup'].some((bin) => fs.existsSync(path.join(dir, bin)))).join(path.delimiter)
+    !['cargo', 'rustc', 'rustup'].some((bin) => fs.existsSync(path.join(dir, bin)) || fs.existsSync(path.join(dir, `${bin}.exe`))))
+    .join(path.delimiter)
 }
 
 // A user's environment: their own HOME and caches, no npm_* variables from the
@@ -287,4 +291,40 @@ test('published with prebuilt platform packages, installed with npm, pnpm, Yarn 
   ok(run(process.execPath, [path.join(MODULES, 'typescript', 'bin', 'tsc'), '--strict', '--noEmit', '--module', 'nodenext',
     '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', path.join(MODULES, '@types'), '--types', 'node',
     'check.ts'], { cwd: npmProject }), 'tsc --strict on the installed package')
+})
+
+test('the main tarball\'s sources build the addon in place, as the NO_BINARY error tells a user to', async (t) => {
+  const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-source-')))
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }))
+  const env = userEnv(path.join(work, 'home'))
+  const mainName = ok(npm(['pack', '--silent', '--pack-destination', work, ROOT], { cwd: work, env }), 'npm pack').stdout.trim()
+  const dir = path.join(work, 'app', 'node_modules', 'registry-logout')
+  fs.mkdirSync(dir, { recursive: true })
+  ok(run('tar', ['xzf', path.join(work, mainName), '-C', dir, '--strip-components=1']), 'unpack')
+
+  // No platform package: the loader says what to run.
+  const before = run(process.execPath, ['-e', 'require("registry-logout")'], { cwd: path.join(work, 'app'), env })
+  assert.notEqual(before.status, 0)
+  assert.match(before.stderr, /ERR_REGISTRY_LOGOUT_NO_BINARY/)
+  const command = /build it from source \(needs Rust, https:\/\/rustup\.rs\): node "([^"]+)"/.exec(before.stderr)
+  assert.ok(command, before.stderr)
+
+  // A user with Rust runs it. (--debug keeps it to a few minutes; its own target dir,
+  // so cargo cannot take the checkout's build of the same crate for this one.)
+  const built = run(process.execPath, [command[1], '--debug'], {
+    cwd: dir,
+    env: {
+      ...env,
+      PATH: process.env.PATH,
+      RUSTUP_HOME: process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup'),
+      CARGO_HOME: process.env.CARGO_HOME || path.join(os.homedir(), '.cargo'),
+      CARGO_TARGET_DIR: path.join(work, 'target')
+    },
+    timeout: 1800000
+  })
+  assert.equal(built.status, 0, `build-from-source failed:\n${built.stdout}\n${built.stderr}`)
+  const after = run(process.execPath, ['-e', 'process.stdout.write(typeof require("registry-logout").logout)'],
+    { cwd: path.join(work, 'app'), env })
+  assert.equal(after.stdout, 'function', after.stderr)
+  assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.node')), 'the binary sits beside index.js')
 })

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 'use strict'
 
-// `registry-logout`: npm logout's flags on top of the addon. Silent on success, like
-// npm; `<code>: <message>` on stderr and exit 1 on failure; `--json` for one object on
-// stdout either way.
+// `registry-logout`: npm logout's flags on top of the addon. A line per registry on
+// success (bin/report.js), warnings on stderr; `<code>: <message>` on stderr and exit 1
+// on failure; `--json` for one object on stdout either way.
+
+const { describe } = require('./report.js')
 
 const HELP = `Usage: registry-logout [options]
 
@@ -31,13 +33,23 @@ Options (registry-logout's):
                           that git tracks (a token shared with your team)
   --dry-run               show what would happen; send nothing, write nothing
   --json                  print one JSON object: {"ok":true,...} or {"ok":false,"error":{...}}
+  --silent, --loglevel=silent
+                          print nothing on success (errors still go to stderr)
+  --no-color              no colour (also: NO_COLOR set, or output not a terminal)
   -h, --help              show this help
 
-Exit status: 0 on success, 1 on failure.
+Output: on success, one line per registry on stdout: whether the token was revoked
+and which keys were removed from which file (never a value). Warnings on stderr: a
+credential that still logs you in, a token the registry did not revoke. With
+--dry-run, the plan: the token that would be revoked, the keys that would be removed.
+
+Exit status:
+  0  logged out
+  1  failed (nothing changed for that registry; with --all: any registry failed)
 `
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force'])
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent'])
 
 // npm config keys typed as lists.
 const LIST_KEYS = new Set(['ca', 'noproxy'])
@@ -106,7 +118,7 @@ function toOptions (flags) {
   const options = { config: {} }
   for (const [name, value] of Object.entries(flags)) {
     switch (name) {
-      case 'json': case 'help': break
+      case 'json': case 'help': case 'silent': case 'color': break
       case 'registry': case 'scope': case 'userconfig': case 'globalconfig': case 'otp':
         options[name] = value
         break
@@ -120,6 +132,26 @@ function toOptions (flags) {
     }
   }
   return options
+}
+
+// npm's --silent is --loglevel=silent: nothing on success, not even a warning.
+function silent (flags) {
+  return flags.silent === true || flags.loglevel === 'silent'
+}
+
+// Colour only on a terminal, never with NO_COLOR (any non-empty value) or --no-color.
+function colorFor (stream, flags) {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && flags.color !== false && flags.color !== 'false'
+}
+
+function tell (result, options, flags) {
+  if (silent(flags)) return
+  const { out, warn } = describe(result, options, {
+    stdout: colorFor(process.stdout, flags),
+    stderr: colorFor(process.stderr, flags)
+  })
+  for (const line of out) process.stdout.write(line + '\n')
+  for (const line of warn) process.stderr.write(line + '\n')
 }
 
 async function main () {
@@ -145,12 +177,15 @@ async function main () {
       for (const entry of result.results) {
         if (entry.error && !flags.json) {
           process.stderr.write(`${entry.registry}: ${entry.error.code}: ${entry.error.message}\n`)
+        } else if (entry.result && !flags.json) {
+          tell(entry.result, options, flags)
         }
       }
       if (!result.ok) process.exitCode = 1
       return
     }
     if (flags.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n')
+    else tell(result, options, flags)
   } catch (err) {
     const code = err.code || 'EUNKNOWN'
     const message = err.message || String(err)

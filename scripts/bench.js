@@ -309,10 +309,9 @@ async function concurrencyScenario ({ sb, env, logout, registry, levels }) {
 function installedCopy ({ sb, nodePath }) {
   const modules = path.join(sb.root, 'installed', 'node_modules')
   const dir = path.join(modules, 'registry-logout')
-  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true })
-  for (const f of ['package.json', 'index.js', 'native.js', 'bin/registry-logout.js']) {
-    fs.copyFileSync(path.join(REPO, f), path.join(dir, f))
-  }
+  fs.mkdirSync(dir, { recursive: true })
+  for (const f of ['package.json', 'index.js', 'native.js']) fs.copyFileSync(path.join(REPO, f), path.join(dir, f))
+  fs.cpSync(path.join(REPO, 'bin'), path.join(dir, 'bin'), { recursive: true })
   const report = process.report.getReport()
   const suffix = process.platform === 'linux'
     ? `linux-${process.arch}-${report.header.glibcVersionRuntime ? 'gnu' : 'musl'}`

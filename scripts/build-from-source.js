@@ -44,7 +44,9 @@ function fail (message) {
 }
 
 function main () {
-  const release = !checkout || process.argv.includes('--release')
+  // --debug is for the test that builds the packed sources (a release build of a
+  // second copy would take minutes).
+  const release = process.argv.includes('--release') || (!checkout && !process.argv.includes('--debug'))
   const args = ['build', '--lib', '--locked']
   if (release) args.push('--release')
   console.error(`registry-logout: building the native addon from source (cargo ${args.join(' ')})`)

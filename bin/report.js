@@ -1,0 +1,82 @@
+'use strict'
+
+// What the CLI tells a person: one line per registry logged out of (stdout), a
+// warning for whatever still logs them in (stderr), and the plan of a dry run. Keys,
+// levels and paths only: a value from a config file never reaches this text.
+
+const LEVEL_NAMES = {
+  cli: 'a command-line flag',
+  env: 'the environment',
+  project: 'project config',
+  user: 'user config',
+  global: 'global config',
+  builtin: "npm's builtin config"
+}
+
+function paint (enabled) {
+  const wrap = (open, close) => (text) => enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text
+  return { bold: wrap(1, 22), green: wrap(32, 39), yellow: wrap(33, 39), red: wrap(31, 39), dim: wrap(2, 22) }
+}
+
+// Where a credential comes from, as a person would look for it.
+function source (credential) {
+  if (credential.level === 'env') return `the environment (npm_config_${credential.key})`
+  if (credential.level === 'cli') return `a command-line flag (--${credential.key})`
+  return credential.path ? `${LEVEL_NAMES[credential.level]} ${credential.path}` : LEVEL_NAMES[credential.level]
+}
+
+function revocationText (result, options) {
+  const { revocation, credential } = result
+  if (revocation.outcome === 'revoked') return 'token revoked'
+  if (revocation.outcome === 'failed') return `token NOT revoked (${revocation.code})`
+  if (credential.kind !== 'token') return `nothing to revoke (${credential.kind} credential)`
+  if (options.revoke === 'skip') return 'token not revoked (--revoke=skip)'
+  return 'token not revoked'
+}
+
+function filesText (result) {
+  if (result.files.length === 0) return `no file changed: the credential came from ${source(result.credential)}`
+  return result.files.map((f) => f.deleted
+    ? `removed ${f.removedKeys.join(', ')} from ${f.path} (file deleted: nothing else was in it)`
+    : `removed ${f.removedKeys.join(', ')} from ${f.path}`).join('; ')
+}
+
+/**
+ * The lines for one registry's result: `out` for stdout, `warn` for stderr.
+ * `options` are the logout options the CLI passed; `color` says whether to paint
+ * each stream.
+ */
+function describe (result, options, color) {
+  const o = paint(color.stdout)
+  const e = paint(color.stderr)
+  const out = []
+  const warn = []
+  if (result.dryRun) {
+    out.push(`${o.bold('Dry run:')} would log out of ${result.registry}${result.scope ? ` (${result.scope})` : ''}`)
+    const { credential } = result
+    if (credential.kind === 'token' && options.revoke !== 'skip') {
+      out.push(`  revoke the token at ${credential.key} from ${source(credential)}`)
+    } else {
+      out.push(`  revoke nothing (${credential.kind === 'token' ? '--revoke=skip' : `${credential.kind} credential`})`)
+    }
+    for (const f of result.files) {
+      out.push(`  remove ${f.removedKeys.join(', ')} from ${f.path}${f.deleted ? ' (and delete it: nothing else is in it)' : ''}`)
+    }
+    if (result.files.length === 0) out.push(`  change no file: the credential comes from ${source(credential)}`)
+    return { out, warn }
+  }
+  out.push(`${o.green('Logged out')} of ${result.registry}${result.scope ? ` (${result.scope})` : ''}: ` +
+    `${revocationText(result, options)}; ${filesText(result)}`)
+  if (result.revocation.outcome === 'failed') {
+    warn.push(`${e.yellow('warning:')} the registry did not revoke the token ` +
+      `(${result.revocation.code}: ${result.revocation.message}); it may still work until it expires or ` +
+      'is revoked in the registry itself')
+  }
+  if (result.stillLoggedIn) {
+    warn.push(`${e.yellow('warning:')} still logged in to ${result.registry}: ` +
+      `${result.stillLoggedIn.key} from ${source(result.stillLoggedIn)} still applies`)
+  }
+  return { out, warn }
+}
+
+module.exports = { describe, paint }
