@@ -205,6 +205,9 @@ struct Found {
     credential: Credential,
 }
 
+/// Logs out of one registry: the one the request names, else npm's. Rejects with
+/// `NeedAuth` when no store holds a credential for it; a file is changed only once
+/// every token was revoked as the policy requires.
 pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Result<LogoutReport> {
     let in_flight = schedule::InFlight::enter();
     let (config, stores) = request.load()?;
@@ -267,9 +270,14 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
     let still_logged_in = if request.dry_run {
         None
     } else {
-        stores
-            .iter()
-            .find_map(|store| store.still_applies(&target, &files))
+        stores.iter().find_map(|store| {
+            let own: Vec<FileChange> = files
+                .iter()
+                .filter(|c| c.store == store.kind())
+                .cloned()
+                .collect();
+            store.still_applies(&target, &own)
+        })
     };
 
     Ok(LogoutReport {

@@ -87,7 +87,7 @@ fn apply(targets: &[EditTarget], mode: EditMode) -> Result<Vec<FileChange>> {
     if mode == EditMode::InPlaceIfFree {
         while let Some(((store, removal), tail)) = rest.split_first() {
             match store.apply(removal, Apply::WriteIfFree)? {
-                Some(outcome) => files.extend(FileChange::of(removal, outcome)),
+                Some(outcome) => files.extend(FileChange::of(store.kind(), removal, outcome)),
                 None => break,
             }
             rest = tail;
@@ -101,7 +101,7 @@ fn apply(targets: &[EditTarget], mode: EditMode) -> Result<Vec<FileChange>> {
     let mut edit_rest = || -> Result<()> {
         for (store, removal) in rest {
             if let Some(outcome) = store.apply(removal, how)? {
-                files.extend(FileChange::of(removal, outcome));
+                files.extend(FileChange::of(store.kind(), removal, outcome));
             }
         }
         Ok(())

@@ -86,6 +86,8 @@ pub enum Apply {
 /// A file a logout changed (or, in a dry run, would change).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileChange {
+    /// The store whose file it is: each store reads back only its own changes.
+    pub store: StoreKind,
     pub path: PathBuf,
     pub level: FileLevel,
     pub removed_keys: Vec<String>,
@@ -94,8 +96,9 @@ pub struct FileChange {
 
 impl FileChange {
     /// The change `outcome` made to `removal`'s file, if it removed anything.
-    pub fn of(removal: &FileRemoval, outcome: FileOutcome) -> Option<Self> {
+    pub fn of(store: StoreKind, removal: &FileRemoval, outcome: FileOutcome) -> Option<Self> {
         (!outcome.removed.is_empty()).then(|| FileChange {
+            store,
             path: removal.path.clone(),
             level: removal.level,
             removed_keys: outcome.removed,
@@ -126,7 +129,7 @@ pub trait CredentialStore: Send + Sync {
     /// [`Apply::WriteIfFree`], when another edit holds the file's lock.
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>>;
 
-    /// The credential that would apply to `target` once `removed` are gone: from another
-    /// file, or from a level that is not a file.
+    /// The credential that would apply to `target` once `removed` (this store's own
+    /// changes) are gone: from another file, or from a level that is not a file.
     fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential>;
 }
