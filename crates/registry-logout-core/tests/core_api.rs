@@ -1,0 +1,149 @@
+//! The core as a Rust program uses it, with no Node anywhere: a logout through `run`, on
+//! a current-thread runtime (where file edits go to the blocking pool), and npm's store
+//! asked directly for a credential and its removal plan.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use registry_logout_core::{
+    run, CancellationToken, Config, ConfigInputs, ConfigLevel, CredentialKind, CredentialStore,
+    Env, ErrorKind, FileLevel, NpmrcStore, Outcome, RegistryUrl, RevocationOutcome, RevokePolicy,
+    SkipReason, Target,
+};
+
+const REGISTRY: &str = "http://registry.example/";
+
+/// A home with `.npmrc`, a project directory and an environment pointing at both.
+fn sandbox(npmrc: &str) -> (tempfile::TempDir, Env) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let project = dir.path().join("project");
+    fs::create_dir_all(&home).unwrap();
+    fs::create_dir_all(&project).unwrap();
+    fs::write(project.join("package.json"), "{}").unwrap();
+    fs::write(home.join(".npmrc"), npmrc).unwrap();
+    let env: Env = [
+        ("HOME".to_string(), home.display().to_string()),
+        (
+            "npm_config_globalconfig".to_string(),
+            dir.path().join("npmrc").display().to_string(),
+        ),
+    ]
+    .into();
+    (dir, env)
+}
+
+fn request(dir: &Path, env: Env) -> registry_logout_core::LogoutRequest {
+    registry_logout_core::LogoutRequest {
+        registry: Some(REGISTRY.to_string()),
+        cwd: dir.join("project"),
+        env: Arc::new(env),
+        prefix: Some(dir.join("prefix")),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_logout_without_revocation_edits_the_file_on_a_current_thread_runtime() {
+    let (dir, env) = sandbox("# mine\n//registry.example/:_authToken=t0k\nfund=false\n");
+    let mut req = request(dir.path(), env);
+    req.revoke = RevokePolicy::Skip;
+    let Outcome::One(report) = run(&req, &CancellationToken::new()).await.unwrap() else {
+        panic!("one registry was asked for");
+    };
+    assert_eq!(report.credential.kind, CredentialKind::Token);
+    assert_eq!(report.credential.level, ConfigLevel::User);
+    assert_eq!(
+        report.revocation,
+        RevocationOutcome::Skipped {
+            reason: SkipReason::RevokeSkip
+        }
+    );
+    assert_eq!(report.files.len(), 1);
+    assert_eq!(report.files[0].level, FileLevel::User);
+    assert_eq!(
+        report.files[0].removed_keys,
+        ["//registry.example/:_authToken"]
+    );
+    let npmrc = dir.path().join("home").join(".npmrc");
+    assert_eq!(fs::read_to_string(npmrc).unwrap(), "# mine\nfund=false\n");
+    assert_eq!(report.still_logged_in, None);
+}
+
+#[tokio::test]
+async fn a_dry_run_changes_nothing_and_no_credential_is_need_auth() {
+    let text = "//registry.example/:_authToken=t0k\n";
+    let (dir, env) = sandbox(text);
+    let mut req = request(dir.path(), env.clone());
+    req.dry_run = true;
+    let Outcome::One(report) = run(&req, &CancellationToken::new()).await.unwrap() else {
+        panic!("one registry was asked for");
+    };
+    assert_eq!(
+        report.revocation,
+        RevocationOutcome::Skipped {
+            reason: SkipReason::DryRun
+        }
+    );
+    assert_eq!(report.files.len(), 1);
+    let npmrc = dir.path().join("home").join(".npmrc");
+    assert_eq!(fs::read_to_string(&npmrc).unwrap(), text);
+
+    fs::write(&npmrc, "fund=false\n").unwrap();
+    let err = run(&request(dir.path(), env), &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NeedAuth);
+    assert_eq!(err.code(), "ENEEDAUTH");
+}
+
+/// npm's store plans each key in the file of the level that supplied it.
+#[test]
+fn the_npm_store_plans_each_key_in_its_own_file() {
+    let (dir, env) = sandbox("//registry.example/:username=me\n");
+    fs::write(
+        dir.path().join("project").join(".npmrc"),
+        "//registry.example/:_password=cHc=\n",
+    )
+    .unwrap();
+    let config = Config::load(&ConfigInputs {
+        cwd: dir.path().join("project"),
+        env: Arc::new(env),
+        default_prefix: Some(dir.path().join("prefix")),
+        ..Default::default()
+    })
+    .unwrap();
+    let store = NpmrcStore::new(Arc::new(config));
+    let target = Target {
+        registry: REGISTRY.to_string(),
+        url: RegistryUrl::parse(REGISTRY).unwrap(),
+        scope: None,
+    };
+    let credential = store.find(&target).expect("a credential");
+    assert_eq!(credential.kind, CredentialKind::Basic);
+    assert_eq!(credential.key_path, ["//registry.example/:username"]);
+    assert!(credential.token.is_none());
+    let plan = store.plan_removal(&target, &credential);
+    let by_level: Vec<(FileLevel, bool, bool)> = plan
+        .iter()
+        .map(|r| {
+            let has = |k: &str| r.keys.iter().any(|key| key == k);
+            (
+                r.level,
+                has("//registry.example/:username"),
+                has("//registry.example/:_password"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_level,
+        [
+            (FileLevel::Project, false, true),
+            (FileLevel::User, true, true)
+        ]
+    );
+    assert!(plan.iter().all(|r| r.holds_any));
+}
