@@ -83,6 +83,11 @@ export interface LogoutOptions {
   all?: boolean
   /** Revoke a token even when a git-tracked project `.npmrc` shares it. */
   force?: boolean
+  /**
+   * After a revocation the registry accepted, ask it with the token (`GET
+   * /-/whoami`) whether the token still works.
+   */
+  verify?: boolean
 }
 
 export interface LogoutResult {
@@ -123,8 +128,19 @@ export interface RevocationInfo {
   code?: string
   /** The error message (`failed`). */
   message?: string
+  /**
+   * With `verify`, after a revocation the registry accepted: whether the token
+   * still works (`GET /-/whoami` with it).
+   */
+  verification?: Verification
+  /** The status of that check, when the registry answered. */
+  verificationStatus?: number
+  /** The error code of that check, when it got no answer. */
+  verificationCode?: string
 }
 
 export type RevocationOutcome = 'revoked' | 'skipped' | 'failed'
 
 export type RevokeMode = 'required' | 'best-effort' | 'skip'
+
+export type Verification = 'token-rejected' | 'token-still-valid' | 'unknown'

@@ -12,6 +12,7 @@ export type {
   RevocationInfo,
   RevocationOutcome,
   RevokeMode,
+  Verification,
   FileChangeInfo,
   LogoutAllResult,
   LogoutAllEntry,

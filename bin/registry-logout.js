@@ -31,6 +31,8 @@ Options (registry-logout's):
                           config file (one failure does not stop the others)
   --force                 revoke a token even when it comes from a project .npmrc
                           that git tracks (a token shared with your team)
+  --verify                after the registry accepts the revocation, ask it with the
+                          token (GET /-/whoami) whether the token still works
   --dry-run               show what would happen; send nothing, write nothing
   --json                  print one JSON object: {"ok":true,...} or {"ok":false,"error":{...}}
   --silent, --loglevel=silent
@@ -46,10 +48,12 @@ credential that still logs you in, a token the registry did not revoke. With
 Exit status:
   0  logged out
   1  failed (nothing changed for that registry; with --all: any registry failed)
+  3  logged out here, but --verify found the token still works on the registry
+     (with --all: any registry's token, when none failed)
 `
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent'])
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify'])
 
 // npm config keys typed as lists.
 const LIST_KEYS = new Set(['ca', 'noproxy'])
@@ -124,7 +128,7 @@ function toOptions (flags) {
         break
       case 'dry-run': options.dryRun = value; break
       case 'revoke': options.revoke = value; break
-      case 'all': case 'force':
+      case 'all': case 'force': case 'verify':
         if (value) options[name] = value
         break
       default:
@@ -132,6 +136,11 @@ function toOptions (flags) {
     }
   }
   return options
+}
+
+// --verify found that the registry kept the revoked token valid.
+function stillValid (result) {
+  return result.revocation.verification === 'token-still-valid'
 }
 
 // npm's --silent is --loglevel=silent: nothing on success, not even a warning.
@@ -182,10 +191,12 @@ async function main () {
         }
       }
       if (!result.ok) process.exitCode = 1
+      else if (result.results.some((entry) => entry.result && stillValid(entry.result))) process.exitCode = 3
       return
     }
     if (flags.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n')
     else tell(result, options, flags)
+    if (stillValid(result)) process.exitCode = 3
   } catch (err) {
     const code = err.code || 'EUNKNOWN'
     const message = err.message || String(err)

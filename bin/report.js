@@ -27,7 +27,14 @@ function source (credential) {
 
 function revocationText (result, options) {
   const { revocation, credential } = result
-  if (revocation.outcome === 'revoked') return 'token revoked'
+  if (revocation.outcome === 'revoked') {
+    switch (revocation.verification) {
+      case 'token-rejected': return 'token revoked (verified: the registry now refuses it)'
+      case 'token-still-valid': return 'the registry accepted the revocation, but the token STILL WORKS'
+      case 'unknown': return `token revoked (not verified: ${revocation.verificationCode ?? `HTTP ${revocation.verificationStatus}`})`
+      default: return 'token revoked'
+    }
+  }
   if (revocation.outcome === 'failed') return `token NOT revoked (${revocation.code})`
   if (credential.kind !== 'token') return `nothing to revoke (${credential.kind} credential)`
   if (options.revoke === 'skip') return 'token not revoked (--revoke=skip)'
@@ -71,6 +78,10 @@ function describe (result, options, color) {
     warn.push(`${e.yellow('warning:')} the registry did not revoke the token ` +
       `(${result.revocation.code}: ${result.revocation.message}); it may still work until it expires or ` +
       'is revoked in the registry itself')
+  }
+  if (result.revocation.verification === 'token-still-valid') {
+    warn.push(`${e.yellow('warning:')} ${result.registry} kept the token valid after revoking it ` +
+      '(GET /-/whoami still accepts it): revoke it in the registry itself')
   }
   if (result.stillLoggedIn) {
     warn.push(`${e.yellow('warning:')} still logged in to ${result.registry}: ` +

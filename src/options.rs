@@ -56,6 +56,9 @@ pub struct LogoutOptions {
     pub all: Option<bool>,
     /// Revoke a token even when a git-tracked project `.npmrc` shares it.
     pub force: Option<bool>,
+    /// After a revocation the registry accepted, ask it with the token (`GET
+    /// /-/whoami`) whether the token still works.
+    pub verify: Option<bool>,
 }
 
 impl LogoutOptions {
@@ -76,6 +79,7 @@ impl LogoutOptions {
             dry_run: field(obj, c"dryRun")?,
             all: field(obj, c"all")?,
             force: field(obj, c"force")?,
+            verify: field(obj, c"verify")?,
         })
     }
 
@@ -128,6 +132,7 @@ impl LogoutOptions {
             },
             dry_run: self.dry_run.unwrap_or(false),
             force: self.force.unwrap_or(false),
+            verify: self.verify.unwrap_or(false),
             all: self.all.unwrap_or(false),
         })
     }

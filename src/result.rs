@@ -46,6 +46,17 @@ pub struct CredentialInfo {
     pub path: Option<String>,
 }
 
+// What asking the registry with the revoked token (`verify`) found.
+#[napi(string_enum)]
+pub enum Verification {
+    #[napi(value = "token-rejected")]
+    TokenRejected,
+    #[napi(value = "token-still-valid")]
+    TokenStillValid,
+    #[napi(value = "unknown")]
+    Unknown,
+}
+
 #[napi(object, object_from_js = false)]
 pub struct RevocationInfo {
     pub outcome: RevocationOutcome,
@@ -59,6 +70,13 @@ pub struct RevocationInfo {
     pub code: Option<String>,
     /// The error message (`failed`).
     pub message: Option<String>,
+    /// With `verify`, after a revocation the registry accepted: whether the token
+    /// still works (`GET /-/whoami` with it).
+    pub verification: Option<Verification>,
+    /// The status of that check, when the registry answered.
+    pub verification_status: Option<u32>,
+    /// The error code of that check, when it got no answer.
+    pub verification_code: Option<String>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -223,13 +241,41 @@ impl From<core::RevocationOutcome> for RevocationInfo {
             reason: None,
             code: None,
             message: None,
+            verification: None,
+            verification_status: None,
+            verification_code: None,
         };
         match r {
-            core::RevocationOutcome::Revoked { status, attempts } => RevocationInfo {
-                status: Some(status.into()),
-                attempts: Some(attempts),
-                ..none(RevocationOutcome::Revoked)
-            },
+            core::RevocationOutcome::Revoked {
+                status,
+                attempts,
+                verification,
+            } => {
+                let (verification, verification_status, verification_code) = match verification {
+                    None => (None, None, None),
+                    Some(core::Verification::TokenRejected { status }) => {
+                        (Some(Verification::TokenRejected), Some(status.into()), None)
+                    }
+                    Some(core::Verification::TokenStillValid { status }) => (
+                        Some(Verification::TokenStillValid),
+                        Some(status.into()),
+                        None,
+                    ),
+                    Some(core::Verification::Unknown { status, error }) => (
+                        Some(Verification::Unknown),
+                        status.map(u32::from),
+                        error.map(|e| e.code().into_owned()),
+                    ),
+                };
+                RevocationInfo {
+                    status: Some(status.into()),
+                    attempts: Some(attempts),
+                    verification,
+                    verification_status,
+                    verification_code,
+                    ..none(RevocationOutcome::Revoked)
+                }
+            }
             core::RevocationOutcome::Skipped { reason } => RevocationInfo {
                 reason: Some(reason.as_str().to_string()),
                 ..none(RevocationOutcome::Skipped)

@@ -51,6 +51,7 @@ pub use logout::{
 };
 pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
+pub use revoke::Verification;
 pub use secret::Secret;
 pub use store::{
     Apply, Credential, CredentialStore, FileChange, FileRemoval, NpmrcStore, StoreKind, Target,

@@ -19,7 +19,7 @@ use crate::edit;
 use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
-use crate::revoke::{self, FetchSettings, RevokeRequest};
+use crate::revoke::{self, FetchSettings, RevokeRequest, Verification};
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialStore, FileChange, NpmrcStore, Target};
 
@@ -58,6 +58,9 @@ pub struct LogoutRequest {
     pub force: bool,
     /// Log out of every registry that holds a credential (see [`run`]).
     pub all: bool,
+    /// **[beyond npm]** After a revocation the registry accepted, ask it with the
+    /// token whether the token still works.
+    pub verify: bool,
 }
 
 /// Where a credential came from (never its value).
@@ -86,11 +89,11 @@ pub enum RevocationOutcome {
     Revoked {
         status: u16,
         attempts: u32,
+        /// Asked for with `verify`.
+        verification: Option<Verification>,
     },
     /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
-    Skipped {
-        reason: SkipReason,
-    },
+    Skipped { reason: SkipReason },
     Failed {
         status: Option<u16>,
         error: LogoutError,
@@ -335,10 +338,18 @@ async fn revoke_token(
         settings,
     };
     match revoke::revoke(&req, cancel).await {
-        Ok(done) => Ok(RevocationOutcome::Revoked {
-            status: done.status,
-            attempts: done.attempts,
-        }),
+        Ok(done) => {
+            let verification = if request.verify {
+                Some(revoke::verify(&req, cancel).await?)
+            } else {
+                None
+            };
+            Ok(RevocationOutcome::Revoked {
+                status: done.status,
+                attempts: done.attempts,
+                verification,
+            })
+        }
         Err(failure)
             if request.revoke == RevokePolicy::Required
                 || failure.error.kind() == ErrorKind::Aborted =>

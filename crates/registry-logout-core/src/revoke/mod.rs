@@ -19,6 +19,7 @@ mod client;
 mod settings;
 pub(crate) mod tls;
 mod url;
+mod verify;
 
 use reqwest::Method;
 use tokio_util::sync::CancellationToken;
@@ -29,6 +30,7 @@ use classify::{send_once, status_error, AttemptError};
 use client::shared_client;
 pub use settings::FetchSettings;
 use url::{redact_userinfo, redacted_url, revocation_url, Url};
+pub use verify::{verify, Verification};
 
 /// make-fetch-happen's redirect limit (minipass-fetch's default `follow`).
 const MAX_REDIRECTS: u32 = 20;

@@ -26,6 +26,12 @@ pub fn revocation_url(registry: &str, token: &Secret) -> String {
     )
 }
 
+/// Another endpoint of the registry (`-/whoami`), joined as the revocation URL is.
+pub(super) fn registry_endpoint(registry: &str, path: &str) -> String {
+    let base = registry.strip_suffix('/').unwrap_or(registry);
+    format!("{base}/{path}")
+}
+
 /// The same URL with the token (and any `user:password@`) replaced, for messages.
 pub fn redacted_url(registry: &str) -> String {
     let registry = redact_userinfo(registry);
