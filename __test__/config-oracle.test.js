@@ -104,6 +104,7 @@ const PREFIXES = [
 const SUFFIXES = ['_authToken', '_authToken', '_authToken', '_auth', 'username', '_password',
   'certfile', 'keyfile', 'email']
 const ENV_VALUES = { TOK: 'tok_from_env', RHOST: 'r1.test', EMPTY: '' }
+const CREDENTIAL_SUFFIXES = ['_authToken', '_auth', 'username', '_password', 'certfile', 'keyfile']
 
 // The keys npm tries for a registry URL (to aim credentials at likely registries).
 function candidates (url) {
@@ -141,6 +142,9 @@ function generate (rand, tree) {
     const prefix = r < 0.5 ? pick(aimed) : r < 0.6 ? pick(aimedScope) : r < 0.8 ? pick(AIMED) : pick(PREFIXES)
     return { suffix, key: `${prefix}:${suffix}` }
   }
+  // [beyond npm] A credential value that is a template of an unset variable (or empty
+  // from one) is not a login: npm is asked about the configuration without it.
+  const credLines = new Map() // line → { key, template }
   const credLine = () => {
     const { suffix, key } = credKey()
     const v = value()
@@ -155,8 +159,14 @@ function generate (rand, tree) {
     // A bare key is `true`; npm-registry-fetch would then try to read a cert file
     // named `true` as a path and crash, which is not what is tested here.
     if (!['certfile', 'keyfile'].includes(suffix)) forms.push(() => `${key}`)
-    return pick(forms)()
+    const line = pick(forms)()
+    const template = CREDENTIAL_SUFFIXES.includes(suffix) && ['${UNSET}', '${UNSET?}'].includes(v) &&
+      line.endsWith(v) && line.includes("=") && !line.includes("[]=")
+    credLines.set(line, { key, template: template || (credLines.get(line) || {}).template === true })
+    return line
   }
+  const npmCli = []
+  const npmEnvDrop = []
 
   const cli = [] // [key, value]; value true means a bare flag
   // npm's nopt turns a repeated flag into a list; keep one of each.
@@ -204,12 +214,17 @@ function generate (rand, tree) {
     if (where === 'file') {
       someFile().push(credLine())
     } else {
-      const { key } = credKey()
+      const { suffix, key } = credKey()
       let v = value()
       if (/^["']/.test(v) || v.includes(';')) v = `tok${i}x` // quoting is a file thing
       if (v === '') v = `tok${i}y` // empty env values are ignored: not interesting
       if (where === 'cli') addCli(key, v)
       else setEnvKey(key, v)
+      // The last value set wins, for npm too.
+      const list = where === 'cli' ? npmCli : npmEnvDrop
+      const name = where === 'cli' ? key : `npm_config_${key}`
+      if (list.includes(name)) list.splice(list.indexOf(name), 1)
+      if (CREDENTIAL_SUFFIXES.includes(suffix) && v === '${UNSET}') list.push(name)
     }
   }
   // legacy unscoped auth (npm 9+: ERR_INVALID_AUTH when in a file)
@@ -246,7 +261,29 @@ function generate (rand, tree) {
     files[f] = (chance(0.05) ? '\ufeff' : '') + lines.join(eol) + (chance(0.8) ? eol : '')
   }
   const workspaces = pick(WORKSPACES)
-  return { cli, env, files, cwd: pick(tree.cwds), workspaces }
+  // npm's view: each file without the credential keys whose last top-level definition
+  // is such a template (we pass over that level for the key), cli and env without them.
+  const npmFiles = {}
+  for (const [f, text] of Object.entries(files)) {
+    const lines = text.replace(/^\ufeff/, '').split(/\r\n|\r|\n/)
+    const section = lines.findIndex((l) => /^\[/.test(l))
+    const top = section === -1 ? lines : lines.slice(0, section)
+    const last = new Map()
+    for (const l of top) if (credLines.has(l)) last.set(credLines.get(l).key, credLines.get(l))
+    const drop = new Set([...last].filter(([, info]) => info.template).map(([key]) => key))
+    npmFiles[f] = drop.size === 0
+      ? text
+      : text.split(/(\r\n|\r|\n)/).filter((part, i, all) => {
+        const line = (i % 2 === 0 ? part : all[i - 1]).replace(/^\ufeff/, '')
+        const info = credLines.get(line)
+        const dropped = info && drop.has(info.key) && (section === -1 || top.includes(line))
+        return !dropped
+      }).join('')
+  }
+  const npmEnv = { ...env }
+  for (const k of npmEnvDrop) delete npmEnv[k]
+  const npmOnly = { cli: cli.filter(([k]) => !npmCli.includes(k)), env: npmEnv, files: npmFiles }
+  return { cli, env, files, cwd: pick(tree.cwds), workspaces, npmOnly }
 }
 
 // ---------------------------------------------------------------------------
@@ -300,7 +337,8 @@ async function ourAnswer (tree, fx) {
   } catch (err) {
     const out = { code: err.code }
     if (err.code === 'ENEEDAUTH') {
-      const m = /^not logged in to (.*), so can't log out!$/.exec(err.message)
+      // [beyond npm] a template of an unset variable is named after the sentence.
+      const m = /^not logged in to (.*?), so can't log out!( \(.*\))?$/.exec(err.message)
       out.registry = m ? m[1] : err.message
     }
     return out
@@ -332,10 +370,11 @@ test('resolution agrees with npm on random configurations', {
     for (let i = 0; i < RUNS; i++) {
       const fx = generate(rand, tree)
       if (ONLY !== null && i !== ONLY) continue
-      writeFiles(tree, fx.files, fx.workspaces)
+      writeFiles(tree, fx.npmOnly.files, fx.workspaces)
       const npm = await npmAnswer({
-        args: npmArgs(fx.cli), env: fx.env, cwd: fx.cwd, execPath: tree.execPath, npmPath: tree.npmPath,
+        args: npmArgs(fx.npmOnly.cli), env: fx.npmOnly.env, cwd: fx.cwd, execPath: tree.execPath, npmPath: tree.npmPath,
       })
+      writeFiles(tree, fx.files, fx.workspaces)
       const want = expectedFrom(npm)
       const key = want.skip || want.code || `${want.credential.kind}@${want.credential.level}`
       if (want.skip) {

@@ -41,6 +41,9 @@ const WHY = {
     'matches; npm deletes the expanded key from its data but writes back the raw one',
   split: 'SPEC §4 [beyond npm]: each credential key is removed from the level that supplied ' +
     'it; npm clears only the level of `username`',
+  template: '[beyond npm] a credential that is a ${VAR} template with VAR unset (or empty from ' +
+    '${VAR?}) is not a login: the walk goes on as if the line were not there, nothing is sent for ' +
+    'it, and the line stays (npm sends the literal text as the token and deletes the line)',
   badInput: 'SPEC §1 / brief: bad input is a coded error naming the file or key, with no request ' +
     'and no change; npm ignores the file (or the value) and carries on',
 }
@@ -442,8 +445,53 @@ const CASES = [
     npm: { status: 0, requests: 1 },
   },
   {
-    name: 'unset ${VAR} stays literal',
+    name: 'an unset ${VAR} token is not a login (npm sends it literally)',
     files: { [USER]: '//{{HOST}}/:_authToken=${NOT_SET_ANYWHERE}\n' },
+    registry: true,
+    npm: { status: 0, requests: 1 },
+    differ: {
+      why: WHY.template,
+      status: { npm: 0, ours: 1 },
+      code: { npm: null, ours: 'ENEEDAUTH' },
+      requests: { npm: 1, ours: 0 },
+      oursKeeps: { [USER]: ['//HOST/:_authToken'] },
+    },
+  },
+  {
+    name: 'a ${VAR} template in the project file, VAR unset: the user token is the login',
+    files: {
+      [PROJECT]: '# for CI\n//{{HOST}}/:_authToken=${NPM_TOKEN_UNSET}\n',
+      [USER]: '//{{HOST}}/:_authToken=tokU\n',
+    },
+    registry: true,
+    npm: { status: 0, requests: 1 },
+    differ: {
+      why: WHY.template,
+      requests: { npm: 1, ours: 1 },
+      npmKeeps: { [USER]: ['//HOST/:_authToken'] },
+      oursKeeps: { [PROJECT]: ['//HOST/:_authToken'] },
+    },
+  },
+  {
+    name: 'a ${VAR?} that is empty in the project file: the user token is the login',
+    files: {
+      [PROJECT]: '//{{HOST}}/:_authToken=${NPM_TOKEN_UNSET?}\n',
+      [USER]: '//{{HOST}}/:_authToken=tokU\n',
+    },
+    registry: true,
+    npm: { status: 1, code: 'ENEEDAUTH', requests: 0 },
+    differ: {
+      why: WHY.template,
+      status: { npm: 1, ours: 0 },
+      code: { npm: 'ENEEDAUTH', ours: null },
+      requests: { npm: 0, ours: 1 },
+      npmKeeps: { [USER]: ['//HOST/:_authToken'] },
+    },
+  },
+  {
+    name: 'a ${VAR} template whose variable is set is the token, as in npm',
+    files: { [PROJECT]: '//{{HOST}}/:_authToken=${NPM_TOKEN_SET}\n', [USER]: '//{{HOST}}/:_authToken=tokU\n' },
+    env: { NPM_TOKEN_SET: 'tokFromCI' },
     registry: true,
     npm: { status: 0, requests: 1 },
   },

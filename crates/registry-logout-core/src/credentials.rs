@@ -91,7 +91,13 @@ pub fn find_login<L: Lookup + ?Sized>(
 }
 
 fn walk<L: Lookup + ?Sized>(config: &L, registry: &RegistryUrl) -> Option<Login> {
-    let truthy = |key: String| config.get(&key).filter(|v| js_truthy(v));
+    // A level whose value is an unset `${VAR}` template is passed over for a lower one.
+    let truthy = |key: String| {
+        config
+            .find_credential(&key)
+            .and_then(|l| l.get(&key))
+            .filter(|v| js_truthy(v))
+    };
     for reg_key in registry.candidate_keys() {
         let at = |suffix: &str| truthy(format!("{reg_key}:{suffix}"));
         let kind = if at("_authToken").is_some() {

@@ -86,6 +86,39 @@ pub fn expand(input: &str, env: &Env) -> String {
     out
 }
 
+/// The first `${NAME}` left in an expanded value because NAME is unset: [`expand`]
+/// keeps such a reference as written. (A reference escaped as `\${NAME}` reads the
+/// same once expanded; nobody writes a credential that way.)
+pub fn unset_reference<'a>(expanded: &'a str, env: &Env) -> Option<&'a str> {
+    if !has_reference(expanded) {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(at) = expanded.get(from..).and_then(|rest| rest.find("${")) {
+        let start = from + at;
+        if let Some(reference) = expanded.get(start..).and_then(parse_reference) {
+            if !reference.optional && !env.contains_key(reference.name) {
+                return Some(reference.name);
+            }
+        }
+        from = start + 2;
+    }
+    None
+}
+
+/// The name of the first `${NAME}` or `${NAME?}` written in `text`.
+pub fn first_reference(text: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(at) = text.get(from..).and_then(|rest| rest.find("${")) {
+        let start = from + at;
+        if let Some(reference) = text.get(start..).and_then(parse_reference) {
+            return Some(reference.name);
+        }
+        from = start + 2;
+    }
+    None
+}
+
 struct Reference<'a> {
     name: &'a str,
     optional: bool,
@@ -115,6 +148,21 @@ fn parse_reference(s: &str) -> Option<Reference<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_reference_expand_left() {
+        let e = env();
+        for (input, want) in [
+            ("${NPM_TOKEN}", Some("NPM_TOKEN")),
+            ("a${TOKEN}b${NOPE}c", Some("NOPE")),
+            ("${TOKEN}", None),
+            ("${NOPE?}", None),
+            ("plain", None),
+            ("${", None),
+        ] {
+            assert_eq!(unset_reference(&expand(input, &e), &e), want, "{input}");
+        }
+    }
 
     fn env() -> Env {
         [("TOKEN", "t0k"), ("EMPTY", "")]

@@ -350,6 +350,15 @@ impl ConfigLayer {
     }
 
     /// The byte ranges of the lines that define `key` (after `${VAR}` expansion of keys).
+    /// The variable of the first `${NAME}` on the line that defines `key` in this
+    /// level's file: why a value that expanded to nothing is empty.
+    pub fn raw_reference(&self, key: &str) -> Option<String> {
+        let span = self.spans_of(key).last()?.clone();
+        let line = self.text().get(span)?;
+        let value = line.split_once('=').map_or(line, |(_, v)| v);
+        crate::env::first_reference(value).map(str::to_string)
+    }
+
     pub fn spans_of(&self, key: &str) -> Spans {
         match self.find(key) {
             None => Spans::new(),

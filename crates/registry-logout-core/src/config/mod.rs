@@ -479,6 +479,12 @@ pub trait Lookup {
     /// The highest level that defines `key` (npm's `config.find`).
     fn find(&self, key: &str) -> Option<&ConfigLayer>;
 
+    /// **[beyond npm]** The highest level whose value of the credential key `key` is a
+    /// credential: a level where it is a `${VAR}` template whose variable is unset, or
+    /// empty because of one, is passed over as if the line were not there. npm sends
+    /// such a template as the token and deletes it from a file teams commit for CI.
+    fn find_credential(&self, key: &str) -> Option<&ConfigLayer>;
+
     /// The effective value of `key`.
     fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         self.find(key).and_then(|l| l.get(key))
@@ -494,6 +500,36 @@ pub trait Lookup {
 impl Lookup for Config {
     fn find(&self, key: &str) -> Option<&ConfigLayer> {
         Config::find(self, key)
+    }
+
+    fn find_credential(&self, key: &str) -> Option<&ConfigLayer> {
+        self.layers
+            .iter()
+            .find(|l| l.contains(key) && !self.is_unset_template(l, key))
+    }
+}
+
+impl Config {
+    /// Whether `key` at `layer` is a `${VAR}` template that expanded to nothing usable:
+    /// a reference to an unset variable left as written, or an empty value where the
+    /// file wrote a reference.
+    pub fn is_unset_template(&self, layer: &ConfigLayer, key: &str) -> bool {
+        self.unset_template_var(layer, key).is_some()
+    }
+
+    /// The variable of [`Config::is_unset_template`], for messages (`${VAR?}`, which
+    /// expands to nothing, reports its own name too).
+    pub fn unset_template_var(&self, layer: &ConfigLayer, key: &str) -> Option<String> {
+        let Some(Value::String(value)) = layer.get(key).as_deref().cloned() else {
+            return None;
+        };
+        if let Some(name) = env::unset_reference(&value, &self.env) {
+            return Some(name.to_string());
+        }
+        if value.is_empty() {
+            return layer.raw_reference(key);
+        }
+        None
     }
 }
 
@@ -514,6 +550,18 @@ impl Lookup for Without<'_> {
             .layers
             .iter()
             .find(|l| l.contains(key) && !gone(l.level))
+    }
+
+    fn find_credential(&self, key: &str) -> Option<&ConfigLayer> {
+        let gone = |level: ConfigLevel| {
+            self.removed
+                .iter()
+                .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
+        };
+        self.config
+            .layers
+            .iter()
+            .find(|l| l.contains(key) && !gone(l.level) && !self.config.is_unset_template(l, key))
     }
 }
 

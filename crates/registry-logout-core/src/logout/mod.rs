@@ -227,7 +227,11 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         .collect();
     // The first store's credential is the login the report speaks of.
     let Some(login) = found.first().map(|f| f.credential.clone()) else {
-        return Err(LogoutError::need_auth(&target.registry));
+        let mut err = LogoutError::need_auth(&target.registry);
+        if let Some(why) = stores.iter().find_map(|s| s.unset_template(&target)) {
+            err = LogoutError::new(ErrorKind::NeedAuth, format!("{} ({why})", err.message()));
+        }
+        return Err(err);
     };
     let revokes = request.revoke != RevokePolicy::Skip;
     if revokes && !request.force {

@@ -132,4 +132,11 @@ pub trait CredentialStore: Send + Sync {
     /// The credential that would apply to `target` once `removed` (this store's own
     /// changes) are gone: from another file, or from a level that is not a file.
     fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential>;
+
+    /// When [`CredentialStore::find`] found nothing: a credential written as a template
+    /// whose variable is unset, said for the `ENEEDAUTH` message (a key and a file,
+    /// never a value).
+    fn unset_template(&self, _target: &Target) -> Option<String> {
+        None
+    }
 }

@@ -25,7 +25,7 @@ impl NpmrcStore {
     /// Where a login comes from: the level (and file) that defines its primary key.
     fn credential<L: Lookup + ?Sized>(config: &L, login: Login) -> Credential {
         let key = login.primary_key();
-        let layer = config.find(&key);
+        let layer = config.find_credential(&key);
         Credential {
             store: StoreKind::Npm,
             kind: login.kind,
@@ -82,7 +82,7 @@ impl CredentialStore for NpmrcStore {
         }
         for suffix in credential.kind.suffixes() {
             let key = format!("{}:{suffix}", credential.registry_key);
-            if let Some(layer) = config.find(&key) {
+            if let Some(layer) = config.find_credential(&key) {
                 add(layer.level, key);
             }
         }
@@ -94,8 +94,11 @@ impl CredentialStore for NpmrcStore {
             }
         }
         plan.into_iter()
-            .filter_map(|(level, keys)| {
+            .filter_map(|(level, mut keys)| {
                 let layer = config.layer(level)?;
+                // [beyond npm] A template whose variable is unset is not a credential
+                // here: the line stays (it is usually a file committed for CI).
+                keys.retain(|k| !config.is_unset_template(layer, k));
                 let level = level.file_level()?;
                 let path = layer.path()?.to_path_buf();
                 let holds_any = keys.iter().any(|k| !layer.spans_of(k).is_empty());
@@ -125,6 +128,29 @@ impl CredentialStore for NpmrcStore {
         }
     }
 
+    fn unset_template(&self, target: &Target) -> Option<String> {
+        let config = &self.config;
+        for reg_key in target.url.candidate_keys() {
+            for suffix in CREDENTIAL_SUFFIXES {
+                let key = format!("{reg_key}:{suffix}");
+                for layer in config.layers().iter().filter(|l| l.contains(&key)) {
+                    if let Some(var) = config.unset_template_var(layer, &key) {
+                        let place = match layer.path() {
+                            Some(path) => {
+                                format!("{} config {}", layer.level.as_str(), path.display())
+                            }
+                            None => format!("the {} config", layer.level.as_str()),
+                        };
+                        return Some(format!(
+                            "{key} in the {place} is ${{{var}}}, and {var} is not set"
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// Read from the config as loaded, less the removed keys: what a fresh load would
     /// see, without reading every file again.
     fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential> {
@@ -137,6 +163,16 @@ impl CredentialStore for NpmrcStore {
         Some(Self::credential(&config, login))
     }
 }
+
+/// Credential key suffixes, as [`NpmrcStore::unset_template`] looks for them.
+const CREDENTIAL_SUFFIXES: &[&str] = &[
+    "_authToken",
+    "_auth",
+    "username",
+    "_password",
+    "certfile",
+    "keyfile",
+];
 
 /// The registries that hold a credential in a config file we could edit. A credential
 /// key `//host/path/:…` maps back to the configured registry (or scope registry) it
@@ -169,6 +205,7 @@ fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
             };
             if !reg_key.starts_with("//")
                 || !matches!(suffix, "_authToken" | "_auth" | "username" | "certfile")
+                || config.is_unset_template(layer, key)
             {
                 continue;
             }
