@@ -288,6 +288,21 @@ test('https registry requiring a client certificate: a v1 certificate, a key tha
   assert.deepEqual(reg.tlsErrors, [])
 })
 
+test('https to a server that does not speak TLS: EPROTO, as Node reports it', async (t) => {
+  const s = scope(t)
+  const plain = s.track(await startRegistry())
+  const url = plain.url.replace('http:', 'https:')
+  // Node's own client, as the reference.
+  const nodeCode = await new Promise((resolve) => {
+    const https = require('node:https')
+    https.get(url, { agent: false }, (res) => { res.resume(); resolve('no error') })
+      .on('error', (e) => resolve(e.code))
+  })
+  assert.equal(nodeCode, 'EPROTO')
+  const err = await rejectsWith(logout(optionsFor(s, url)), 'EPROTO', 'plain http behind https')
+  assert.match(err.message, /DELETE/)
+})
+
 // ---------------------------------------------------------------------------
 // Proxies
 

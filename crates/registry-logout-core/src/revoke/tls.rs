@@ -220,6 +220,12 @@ const CERT_NOT_YET_VALID: NodeTls =
 const CERT_REVOKED: NodeTls = NodeTls::with_message("CERT_REVOKED", "certificate revoked");
 const CERT_SIGNATURE_FAILURE: NodeTls =
     NodeTls::with_message("CERT_SIGNATURE_FAILURE", "certificate signature failure");
+const UNABLE_TO_GET_CRL: NodeTls =
+    NodeTls::with_message("UNABLE_TO_GET_CRL", "unable to get certificate CRL");
+const CRL_HAS_EXPIRED: NodeTls = NodeTls::with_message("CRL_HAS_EXPIRED", "CRL has expired");
+const CRL_SIGNATURE_FAILURE: NodeTls =
+    NodeTls::with_message("CRL_SIGNATURE_FAILURE", "CRL signature failure");
+const CERT_REJECTED: NodeTls = NodeTls::with_message("CERT_REJECTED", "certificate rejected");
 const ERR_TLS_CERT_ALTNAME_INVALID: NodeTls = NodeTls::with_message(
     "ERR_TLS_CERT_ALTNAME_INVALID",
     "Hostname/IP does not match certificate's altnames",
@@ -252,11 +258,23 @@ pub fn node_error(err: &rustls::Error) -> (&'static str, String) {
             C::NotValidYet | C::NotValidYetContext { .. } => CERT_NOT_YET_VALID,
             C::NotValidForName | C::NotValidForNameContext { .. } => ERR_TLS_CERT_ALTNAME_INVALID,
             C::Revoked => CERT_REVOKED,
-            C::BadSignature => CERT_SIGNATURE_FAILURE,
+            // OpenSSL cannot check a signature it has no algorithm for: the same verdict.
+            C::BadSignature
+            | C::UnsupportedSignatureAlgorithmContext { .. }
+            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => CERT_SIGNATURE_FAILURE,
+            #[allow(deprecated)]
+            C::UnsupportedSignatureAlgorithm => CERT_SIGNATURE_FAILURE,
+            C::UnknownRevocationStatus => UNABLE_TO_GET_CRL,
+            C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => CRL_HAS_EXPIRED,
+            C::ApplicationVerificationFailure => CERT_REJECTED,
             C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
                 NodeTls::named("INVALID_PURPOSE")
             }
             _ => UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+        },
+        rustls::Error::InvalidCertRevocationList(crl) => match crl {
+            rustls::CertRevocationListError::BadSignature => CRL_SIGNATURE_FAILURE,
+            _ => UNABLE_TO_GET_CRL,
         },
         rustls::Error::AlertReceived(alert) => NodeTls::named(alert_code(*alert)),
         _ => NodeTls::named("EPROTO"),
@@ -583,6 +601,32 @@ mod tests {
             node_error(&alert).0,
             "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"
         );
+        // OpenSSL's X509 verification results, by Node's names for them.
+        use rustls::CertificateError as C;
+        for (error, code) in [
+            (C::UnknownRevocationStatus, "UNABLE_TO_GET_CRL"),
+            (C::ExpiredRevocationList, "CRL_HAS_EXPIRED"),
+            (C::ApplicationVerificationFailure, "CERT_REJECTED"),
+            (
+                C::UnsupportedSignatureAlgorithmContext {
+                    signature_algorithm_id: Vec::new(),
+                    supported_algorithms: Vec::new(),
+                },
+                "CERT_SIGNATURE_FAILURE",
+            ),
+            (C::InvalidPurpose, "INVALID_PURPOSE"),
+        ] {
+            assert_eq!(
+                node_error(&rustls::Error::InvalidCertificate(error)).0,
+                code
+            );
+        }
+        let crl =
+            rustls::Error::InvalidCertRevocationList(rustls::CertRevocationListError::BadSignature);
+        assert_eq!(node_error(&crl).0, "CRL_SIGNATURE_FAILURE");
+        // Handshake failures of the protocol itself: Node reports EPROTO for them.
+        let garbage = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        assert_eq!(node_error(&garbage).0, "EPROTO");
         let chain = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
             rustls::OtherError(Arc::new(NodeTlsCode(SELF_SIGNED_CERT_IN_CHAIN))),
         ));
