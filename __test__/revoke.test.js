@@ -19,6 +19,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const http = require('node:http')
+const tls = require('node:tls')
 const util = require('node:util')
 
 const { logout } = require('..')
@@ -239,6 +240,67 @@ test('https registry requiring a client certificate', { skip: NO_OPENSSL }, asyn
   })), undefined, 'missing certfile')
   assert.ok(refused(err), err.code)
   assert.equal(reg.requests.length, 2)
+})
+
+test('https registry requiring a client certificate: a v1 certificate, a key that is not its own', { skip: NO_OPENSSL }, async (t) => {
+  const s = scope(t)
+  const reg = s.track(await startHttpsRegistry(pki, { requestCert: true }))
+  const key = `//${reg.host}/`
+  assert.equal(pki.clientV1Version, '1', 'openssl x509 -req without extensions makes v1')
+
+  // npm sends an X.509 v1 certificate as it is, and the server accepts it: so do we.
+  s.sb.write(s.sb.userconfig, [
+    `${key}:_authToken=${TOKEN}`,
+    `${key}:certfile=${pki.paths.clientV1Cert}`,
+    `${key}:keyfile=${pki.paths.clientV1Key}`,
+    '',
+  ].join('\n'))
+  const result = await logout({ registry: reg.url, cwd: s.sb.project, env: s.env, config: { cafile: pki.paths.ca } })
+  assert.equal(result.revocation.outcome, 'revoked')
+  assert.equal(reg.requests.length, 1)
+  assert.equal(reg.requests[0].authorized, true)
+  assert.equal(reg.requests[0].clientCN, 'registry-logout v1 client')
+  await logout(optionsFor(s, reg, { cafile: pki.paths.ca, cert: pki.clientV1Cert, key: pki.clientV1Key }))
+  assert.equal(reg.requests.length, 2)
+  assert.equal(reg.requests[1].clientCN, 'registry-logout v1 client')
+
+  // A key that is not the certificate's: Node's code from tls.createSecureContext, and
+  // nothing is sent. The credential stays where it was.
+  const mismatch = 'ERR_OSSL_X509_KEY_VALUES_MISMATCH'
+  assert.throws(() => tls.createSecureContext({ cert: pki.clientV1Cert, key: pki.serverKey }), { code: mismatch })
+  const npmrc = [
+    `${key}:_authToken=${TOKEN}`,
+    `${key}:certfile=${pki.paths.clientV1Cert}`,
+    `${key}:keyfile=${pki.paths.serverKey}`,
+    '',
+  ].join('\n')
+  s.sb.write(s.sb.userconfig, npmrc)
+  let err = await rejectsWith(logout({ registry: reg.url, cwd: s.sb.project, env: s.env, config: { cafile: pki.paths.ca } }), mismatch, 'certfile with a foreign keyfile')
+  assert.match(err.message, /key values mismatch/)
+  assert.equal(s.sb.readOrNull(s.sb.userconfig), npmrc, 'nothing removed')
+  // (A credential's certfile/keyfile would win over top-level cert/key: clear them.)
+  s.sb.write(s.sb.userconfig, '')
+  err = await rejectsWith(logout(optionsFor(s, reg, { cafile: pki.paths.ca, cert: pki.clientCert, key: pki.clientV1Key })), mismatch, 'cert with a foreign key')
+  // Not PEM at all: Node's codes for what it cannot load.
+  await rejectsWith(logout(optionsFor(s, reg, { cafile: pki.paths.ca, cert: 'not a certificate', key: pki.clientKey })), 'ERR_OSSL_PEM_NO_START_LINE', 'cert not PEM')
+  await rejectsWith(logout(optionsFor(s, reg, { cafile: pki.paths.ca, cert: pki.clientCert, key: 'not a key' })), 'ERR_OSSL_UNSUPPORTED', 'key not PEM')
+  assert.equal(reg.requests.length, 2)
+  assert.deepEqual(reg.tlsErrors, [])
+})
+
+test('https to a server that does not speak TLS: EPROTO, as Node reports it', async (t) => {
+  const s = scope(t)
+  const plain = s.track(await startRegistry())
+  const url = plain.url.replace('http:', 'https:')
+  // Node's own client, as the reference.
+  const nodeCode = await new Promise((resolve) => {
+    const https = require('node:https')
+    https.get(url, { agent: false }, (res) => { res.resume(); resolve('no error') })
+      .on('error', (e) => resolve(e.code))
+  })
+  assert.equal(nodeCode, 'EPROTO')
+  const err = await rejectsWith(logout(optionsFor(s, url)), 'EPROTO', 'plain http behind https')
+  assert.match(err.message, /DELETE/)
 })
 
 // ---------------------------------------------------------------------------

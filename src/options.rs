@@ -8,7 +8,10 @@ use std::path::PathBuf;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use registry_logout_core::{Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, SystemCode};
+use registry_logout_core::{
+    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, Secret, SystemCode,
+};
+use zeroize::Zeroize;
 
 #[napi(string_enum = "kebab-case")]
 pub enum RevokeMode {
@@ -98,7 +101,12 @@ impl LogoutOptions {
             })?,
         };
         let env = match (env_block, self.env) {
-            (Some(block), _) => parse_env_block(&block),
+            (Some(mut block), _) => {
+                let env = parse_env_block(&block);
+                // Every value is copied out; the block is not kept anywhere else.
+                block.zeroize();
+                env
+            }
             (None, Some(env)) => env
                 .into_iter()
                 .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -119,12 +127,12 @@ impl LogoutOptions {
             scope: self.scope,
             cwd,
             env: env.into(),
-            config,
+            config: config.into(),
             userconfig: self.userconfig,
             globalconfig: self.globalconfig,
             prefix: self.prefix.map(PathBuf::from),
             exec_path: self.exec_path.map(PathBuf::from),
-            otp: self.otp,
+            otp: self.otp.map(Secret::new),
             revoke: match self.revoke {
                 None | Some(RevokeMode::Required) => RevokePolicy::Required,
                 Some(RevokeMode::BestEffort) => RevokePolicy::BestEffort,

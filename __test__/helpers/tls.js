@@ -3,12 +3,14 @@
 // 127.0.0.1 with the same interface as registry.js's startRegistry().
 //
 //   const pki = makePki()      // { dir, ca, caKey, wrongCa, serverCert, serverKey,
-//                              //   clientCert, clientKey, paths: {…}, cleanup() }
+//                              //   clientCert, clientKey, clientV1Cert, clientV1Key,
+//                              //   paths: {…}, cleanup() }
 //   const reg = await startHttpsRegistry(pki, { requestCert: true })
 //   reg.url → 'https://127.0.0.1:PORT/'
 //
 // The server certificate is issued by `ca` for IP 127.0.0.1 and DNS localhost; the
-// client certificate is issued by the same CA. `wrongCa` is an unrelated CA that
+// client certificates (one v3 with clientAuth, one X.509 v1 without extensions, as
+// `openssl x509 -req` makes by default) are issued by the same CA. `wrongCa` is an unrelated CA that
 // verifies nothing here.
 
 const { execFileSync } = require('node:child_process')
@@ -44,12 +46,17 @@ function makePki () {
       '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
       '-out', `${name}.pem`], dir)
   }
+  // Without `ext`, `openssl x509 -req` makes an X.509 v1 certificate (no extensions).
   const issue = (name, cn, ext) => {
     newKey(`${name}.key`)
     openssl(['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`], dir)
-    fs.writeFileSync(p(`${name}.ext`), ext)
+    const extArgs = []
+    if (ext != null) {
+      fs.writeFileSync(p(`${name}.ext`), ext)
+      extArgs.push('-extfile', `${name}.ext`)
+    }
     openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key',
-      '-CAcreateserial', '-days', '2', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir)
+      '-CAcreateserial', '-days', '2', '-sha256', ...extArgs, '-out', `${name}.pem`], dir)
   }
   makeCa('ca', 'registry-logout test CA')
   makeCa('wrong-ca', 'registry-logout unrelated CA')
@@ -66,6 +73,7 @@ function makePki () {
     'extendedKeyUsage=clientAuth',
     '',
   ].join('\n'))
+  issue('client-v1', 'registry-logout v1 client', null)
   const read = (name) => fs.readFileSync(p(name), 'utf8')
   const paths = {
     ca: p('ca.pem'),
@@ -74,6 +82,8 @@ function makePki () {
     serverKey: p('server.key'),
     clientCert: p('client.pem'),
     clientKey: p('client.key'),
+    clientV1Cert: p('client-v1.pem'),
+    clientV1Key: p('client-v1.key'),
   }
   return {
     dir,
@@ -84,6 +94,11 @@ function makePki () {
     serverKey: read('server.key'),
     clientCert: read('client.pem'),
     clientKey: read('client.key'),
+    clientV1Cert: read('client-v1.pem'),
+    clientV1Key: read('client-v1.key'),
+    // The X.509 version `openssl x509 -text` reports for the v1 client certificate.
+    clientV1Version: execFileSync('openssl', ['x509', '-in', p('client-v1.pem'), '-noout', '-text'], { encoding: 'utf8' })
+      .match(/Version: (\d+)/)?.[1],
     cleanup () {
       fs.rmSync(dir, { recursive: true, force: true })
     },

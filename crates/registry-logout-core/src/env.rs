@@ -1,10 +1,80 @@
 //! The environment as npm reads it: `npm_config_*` variables and `${VAR}` expansion.
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+use zeroize::Zeroize;
 
 /// The environment a logout runs in. Passed explicitly (not read from the process) so
 /// that embedders and tests can give each call its own.
-pub type Env = BTreeMap<String, String>;
+///
+/// Any variable may hold a credential (`NPM_TOKEN`, a `${VAR}` an `.npmrc` refers to),
+/// so `Debug` shows the names only and the values are zeroed on drop. Reads go through
+/// the map (`Deref`); writes through [`Env::insert`], which zeroes a value it replaces.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Env(BTreeMap<String, String>);
+
+impl Env {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a variable, returning whether it replaced one.
+    pub fn insert(&mut self, name: String, value: String) -> bool {
+        match self.0.insert(name, value) {
+            Some(mut old) => {
+                old.zeroize();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl std::ops::Deref for Env {
+    type Target = BTreeMap<String, String>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.0.values_mut().for_each(Zeroize::zeroize);
+    }
+}
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, crate::secret::Redacted)))
+            .finish()
+    }
+}
+
+impl FromIterator<(String, String)> for Env {
+    /// A later value of the same name wins, as with a map.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut env = Env::new();
+        for (name, value) in iter {
+            env.insert(name, value);
+        }
+        env
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for Env {
+    fn from(pairs: [(String, String); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl From<BTreeMap<String, String>> for Env {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+}
 
 /// Config keys set by `npm_config_*` variables, in npm's normalised form: a key starting
 /// with `//` is kept as written; any other is lowercased with non-leading `_` turned to `-`.

@@ -28,9 +28,11 @@ pub enum ErrorKind {
     Io(SystemCode),
     /// The TLS handshake failed, with Node's (OpenSSL's) code.
     Tls(&'static str),
-    /// The TLS client could not be set up: a `ca`, `cert` or `key` that is not usable
-    /// (`ERR_TLS`).
+    /// The TLS client could not be set up: a `ca` that is not usable (`ERR_TLS`).
     TlsSetup,
+    /// The client certificate and key cannot be presented, with the code Node gives
+    /// when it loads the pair (`ERR_OSSL_X509_KEY_VALUES_MISMATCH`, …).
+    TlsClientCert(&'static str),
     /// A redirect to another host or from https to http (`EINSECUREREDIRECT`).
     InsecureRedirect,
     /// More redirects than npm follows (`EMAXREDIRECT`).
@@ -74,7 +76,7 @@ impl ErrorKind {
             ErrorKind::Otp => "EOTP",
             ErrorKind::AuthIp => "EAUTHIP",
             ErrorKind::Network(code) | ErrorKind::Io(code) => code.as_str(),
-            ErrorKind::Tls(code) => code,
+            ErrorKind::Tls(code) | ErrorKind::TlsClientCert(code) => code,
             ErrorKind::TlsSetup => "ERR_TLS",
             ErrorKind::InsecureRedirect => "EINSECUREREDIRECT",
             ErrorKind::MaxRedirect => "EMAXREDIRECT",

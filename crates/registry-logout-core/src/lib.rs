@@ -6,8 +6,8 @@
 //!
 //! Modules form layers, lowest first; each uses only modules in the layers below it:
 //!
-//! 1. `error`, `secret`: one error type whose kind maps to npm's code; a string that
-//!    never prints.
+//! 1. `error`, `secret`: one error type whose kind maps to npm's code; values that
+//!    never print and are zeroed when dropped.
 //! 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
 //!    scans sixteen bytes at a time.
 //! 3. `env`: the environment, `npm_config_*` and `${VAR}`.
@@ -52,7 +52,7 @@ pub use logout::{
 pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::Verification;
-pub use secret::Secret;
+pub use secret::{ConfigValues, Secret};
 pub use store::{
     Apply, Credential, CredentialStore, FileChange, FileRemoval, NpmrcStore, StoreKind, Target,
 };

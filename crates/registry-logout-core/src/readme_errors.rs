@@ -88,6 +88,14 @@ fn every_kind() -> Vec<ErrorKind> {
         ErrorKind::Internal,
     ];
     kinds.extend(tls);
+    kinds.extend(
+        [
+            crate::revoke::tls::KEY_VALUES_MISMATCH,
+            crate::revoke::tls::PEM_NO_START_LINE,
+            crate::revoke::tls::UNSUPPORTED_KEY,
+        ]
+        .map(ErrorKind::TlsClientCert),
+    );
     kinds.extend(SystemCode::ALL.iter().map(|&c| ErrorKind::Network(c)));
     kinds.extend(SystemCode::ALL.iter().map(|&c| ErrorKind::Io(c)));
     // A new variant must be added above: this match has no wildcard.
@@ -102,6 +110,7 @@ fn every_kind() -> Vec<ErrorKind> {
             | ErrorKind::Io(_)
             | ErrorKind::Tls(_)
             | ErrorKind::TlsSetup
+            | ErrorKind::TlsClientCert(_)
             | ErrorKind::InsecureRedirect
             | ErrorKind::MaxRedirect
             | ErrorKind::InvalidRedirect

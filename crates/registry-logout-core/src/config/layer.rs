@@ -91,6 +91,15 @@ enum LayerData {
     Owned(Value),
 }
 
+impl Drop for LayerData {
+    /// An owned value is a cli or env value, or an expanded one: any may be a credential.
+    fn drop(&mut self) {
+        if let LayerData::Owned(value) = self {
+            crate::secret::zeroize_json(value);
+        }
+    }
+}
+
 /// A flat file's keys, looked up in the document's own index: each is the document entry
 /// that sets it (its last line). Values are read from the document and typed when asked
 /// for; only what changed since loading is kept here.

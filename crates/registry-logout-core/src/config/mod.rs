@@ -80,7 +80,7 @@ pub struct ConfigInputs {
     pub cwd: PathBuf,
     pub env: std::sync::Arc<Env>,
     /// Keys at the cli level, in order (later wins).
-    pub cli: Vec<(String, Value)>,
+    pub cli: crate::secret::ConfigValues,
     /// Replaces the prefix npm derives from `PREFIX` or the node executable.
     pub default_prefix: Option<PathBuf>,
     /// The node executable (npm derives the default prefix from it).

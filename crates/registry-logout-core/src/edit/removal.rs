@@ -7,11 +7,21 @@ use crate::js::js_trim;
 use crate::npmrc::NpmrcDocument;
 
 /// The outcome of removing keys from one text.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct Removal {
     pub text: String,
     /// The requested keys that were present, in the order requested.
     pub removed: Vec<String>,
+}
+
+impl std::fmt::Debug for Removal {
+    // The text is the rest of the file, other credentials included: its size only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Removal")
+            .field("bytes", &self.text.len())
+            .field("removed", &self.removed)
+            .finish()
+    }
 }
 
 /// Removes every top-level line whose key (after `${VAR}` expansion) is one of `keys`.

@@ -20,7 +20,7 @@ use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
 use crate::revoke::{self, FetchSettings, RevokeRequest, Verification};
-use crate::secret::Secret;
+use crate::secret::{ConfigValues, Secret};
 use crate::store::{Credential, CredentialStore, FileChange, NpmrcStore, Target};
 
 pub use all::{logout_all, AllEntry, AllOutcome};
@@ -45,13 +45,13 @@ pub struct LogoutRequest {
     pub cwd: PathBuf,
     pub env: Arc<Env>,
     /// npm config keys at the cli level.
-    pub config: Vec<(String, Value)>,
+    pub config: ConfigValues,
     pub userconfig: Option<String>,
     pub globalconfig: Option<String>,
     /// The default global prefix, for hosts whose executable is not node.
     pub prefix: Option<PathBuf>,
     pub exec_path: Option<PathBuf>,
-    pub otp: Option<String>,
+    pub otp: Option<Secret>,
     pub revoke: RevokePolicy,
     pub dry_run: bool,
     /// Revoke even a token that a git-tracked project `.npmrc` shares with a team.
@@ -163,7 +163,7 @@ impl LogoutRequest {
             ("globalconfig", &self.globalconfig),
         ] {
             if let Some(v) = value {
-                cli.push((key.to_string(), Value::String(v.clone())));
+                cli.push(key, Value::String(v.clone()));
             }
         }
         ConfigInputs {
@@ -335,7 +335,10 @@ async fn revoke_token(
         registry: target.registry.clone(),
         token: token.clone(),
         scope: target.scope.clone(),
-        otp: request.otp.clone().or_else(|| config.get_string("otp")),
+        otp: request
+            .otp
+            .clone()
+            .or_else(|| config.get_string("otp").map(Secret::new)),
         auth_type: config
             .get_string("auth-type")
             .unwrap_or_else(|| "web".to_string()),

@@ -92,6 +92,13 @@ pub struct NpmrcDocument {
     mentions_reference: bool,
 }
 
+impl Drop for NpmrcDocument {
+    /// The text is a whole config file, tokens and passwords included.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
+}
+
 impl std::fmt::Debug for NpmrcDocument {
     // The text holds secrets: only its size and the keys are printed.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

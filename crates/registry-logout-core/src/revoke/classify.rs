@@ -9,6 +9,7 @@ use reqwest::Method;
 use super::url::{encode_uri_component, redacted_url, Url};
 use super::{is_redirect, RevokeRequest};
 use crate::error::{ErrorKind, LogoutError, SystemCode};
+use crate::secret::Secret;
 
 pub(super) enum AttemptError {
     /// Worth retrying (connection refused, reset, timeout, …).
@@ -44,7 +45,7 @@ pub(super) async fn send_once(
         builder = builder.header("npm-scope", scope.as_str());
     }
     if let Some(otp) = &req.otp {
-        builder = builder.header("npm-otp", otp.as_str());
+        builder = builder.header("npm-otp", otp.expose());
     }
     let response = builder
         .send()
@@ -243,9 +244,13 @@ pub(super) fn redact_text(text: &str, req: &RevokeRequest) -> String {
     let token = req.token.expose();
     let encoded = encode_uri_component(token);
     let mut out = text.to_string();
-    for needle in [Some(token), Some(encoded.as_str()), req.otp.as_deref()]
-        .into_iter()
-        .flatten()
+    for needle in [
+        Some(token),
+        Some(encoded.as_str()),
+        req.otp.as_ref().map(Secret::expose),
+    ]
+    .into_iter()
+    .flatten()
     {
         if !needle.is_empty() {
             out = out.replace(needle, "***");

@@ -42,7 +42,7 @@ pub struct RevokeRequest {
     pub token: Secret,
     pub scope: Option<String>,
     /// A one-time password: a credential too, so never printed.
-    pub otp: Option<String>,
+    pub otp: Option<Secret>,
     pub auth_type: String,
     pub settings: FetchSettings,
 }
@@ -53,7 +53,7 @@ impl std::fmt::Debug for RevokeRequest {
             .field("registry", &redact_userinfo(&self.registry))
             .field("token", &self.token)
             .field("scope", &self.scope)
-            .field("otp", &self.otp.as_ref().map(|_| "[redacted]"))
+            .field("otp", &self.otp)
             .field("auth_type", &self.auth_type)
             .field("settings", &self.settings)
             .finish()
@@ -275,7 +275,7 @@ mod tests {
             registry,
             token: Secret::new(TOKEN),
             scope: Some("@scope".into()),
-            otp: Some(OTP.into()),
+            otp: Some(Secret::new(OTP)),
             auth_type: "web".into(),
             settings,
         }

@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::error::{ErrorKind, LogoutError, Result};
@@ -73,20 +74,86 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
     };
     let mut config = match &settings.client_cert {
         None => builder.with_no_client_auth(),
-        Some(cert) => {
-            let chain: Vec<CertificateDer<'static>> =
-                CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|_| invalid_pem("client certificate"))?;
-            let key = PrivateKeyDer::from_pem_slice(cert.key_pem.expose().as_bytes())
-                .map_err(|_| invalid_pem("client key"))?;
-            builder.with_client_auth_cert(chain, key).map_err(|e| {
-                LogoutError::new(ErrorKind::TlsSetup, format!("client certificate: {e}"))
-            })?
-        }
+        Some(cert) => builder
+            .with_client_cert_resolver(Arc::new(PresentAlways(Arc::new(certified_key(cert)?)))),
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The client certificate chain and its signing key, as they will be presented.
+///
+/// `with_client_auth_cert` (and `CertifiedKey::from_der`) parse the leaf with webpki,
+/// which refuses what OpenSSL and so npm send: an X.509 v1 certificate (`openssl x509
+/// -req` without extensions), for one. Whether the certificate is acceptable is the
+/// server's call, so the chain is presented as it is; only the one check OpenSSL makes
+/// when Node loads a pair is made here: that the key is the certificate's.
+fn certified_key(cert: &ClientCert) -> Result<CertifiedKey> {
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| bad_client_cert())?;
+    let Some(leaf) = chain.first() else {
+        return Err(bad_client_cert());
+    };
+    let key = PrivateKeyDer::from_pem_slice(cert.key_pem.expose().as_bytes())
+        .map_err(|_| bad_client_key())?;
+    let key = provider()
+        .key_provider
+        .load_private_key(key)
+        .map_err(|_| bad_client_key())?;
+    // A key type whose public half rustls cannot tell is left to the server to judge.
+    if let Some(spki) = key.public_key() {
+        let theirs = subject_public_key(leaf);
+        if theirs.is_none() || theirs != spki_key_bits(&spki) {
+            return Err(LogoutError::new(
+                ErrorKind::TlsClientCert(KEY_VALUES_MISMATCH),
+                "the client key does not match the client certificate (key values mismatch)",
+            ));
+        }
+    }
+    Ok(CertifiedKey::new(chain, key))
+}
+
+/// OpenSSL's code, as Node reports it, for a key that is not the certificate's
+/// (`tls.createSecureContext({ cert, key })` throws it).
+pub(crate) const KEY_VALUES_MISMATCH: &str = "ERR_OSSL_X509_KEY_VALUES_MISMATCH";
+/// Node's code for a `cert` with no PEM certificate in it.
+pub(crate) const PEM_NO_START_LINE: &str = "ERR_OSSL_PEM_NO_START_LINE";
+/// Node's code for a `key` that no decoder reads.
+pub(crate) const UNSUPPORTED_KEY: &str = "ERR_OSSL_UNSUPPORTED";
+
+fn bad_client_cert() -> LogoutError {
+    LogoutError::new(
+        ErrorKind::TlsClientCert(PEM_NO_START_LINE),
+        "the client certificate is not a PEM certificate (no start line)",
+    )
+}
+
+fn bad_client_key() -> LogoutError {
+    LogoutError::new(
+        ErrorKind::TlsClientCert(UNSUPPORTED_KEY),
+        "the client key is not a PEM private key that can sign (unsupported)",
+    )
+}
+
+/// Presents the one configured chain whenever the server asks, as Node does: rustls'
+/// own resolver for this is private, and its public constructor checks the chain.
+#[derive(Debug)]
+struct PresentAlways(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for PresentAlways {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(Arc::clone(&self.0))
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
 }
 
 fn invalid_pem(what: &str) -> LogoutError {
@@ -153,6 +220,12 @@ const CERT_NOT_YET_VALID: NodeTls =
 const CERT_REVOKED: NodeTls = NodeTls::with_message("CERT_REVOKED", "certificate revoked");
 const CERT_SIGNATURE_FAILURE: NodeTls =
     NodeTls::with_message("CERT_SIGNATURE_FAILURE", "certificate signature failure");
+const UNABLE_TO_GET_CRL: NodeTls =
+    NodeTls::with_message("UNABLE_TO_GET_CRL", "unable to get certificate CRL");
+const CRL_HAS_EXPIRED: NodeTls = NodeTls::with_message("CRL_HAS_EXPIRED", "CRL has expired");
+const CRL_SIGNATURE_FAILURE: NodeTls =
+    NodeTls::with_message("CRL_SIGNATURE_FAILURE", "CRL signature failure");
+const CERT_REJECTED: NodeTls = NodeTls::with_message("CERT_REJECTED", "certificate rejected");
 const ERR_TLS_CERT_ALTNAME_INVALID: NodeTls = NodeTls::with_message(
     "ERR_TLS_CERT_ALTNAME_INVALID",
     "Hostname/IP does not match certificate's altnames",
@@ -185,11 +258,23 @@ pub fn node_error(err: &rustls::Error) -> (&'static str, String) {
             C::NotValidYet | C::NotValidYetContext { .. } => CERT_NOT_YET_VALID,
             C::NotValidForName | C::NotValidForNameContext { .. } => ERR_TLS_CERT_ALTNAME_INVALID,
             C::Revoked => CERT_REVOKED,
-            C::BadSignature => CERT_SIGNATURE_FAILURE,
+            // OpenSSL cannot check a signature it has no algorithm for: the same verdict.
+            C::BadSignature
+            | C::UnsupportedSignatureAlgorithmContext { .. }
+            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => CERT_SIGNATURE_FAILURE,
+            #[allow(deprecated)]
+            C::UnsupportedSignatureAlgorithm => CERT_SIGNATURE_FAILURE,
+            C::UnknownRevocationStatus => UNABLE_TO_GET_CRL,
+            C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => CRL_HAS_EXPIRED,
+            C::ApplicationVerificationFailure => CERT_REJECTED,
             C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
                 NodeTls::named("INVALID_PURPOSE")
             }
             _ => UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+        },
+        rustls::Error::InvalidCertRevocationList(crl) => match crl {
+            rustls::CertRevocationListError::BadSignature => CRL_SIGNATURE_FAILURE,
+            _ => UNABLE_TO_GET_CRL,
         },
         rustls::Error::AlertReceived(alert) => NodeTls::named(alert_code(*alert)),
         _ => NodeTls::named("EPROTO"),
@@ -298,11 +383,20 @@ fn unknown_issuer_code(end_entity: &[u8], intermediates: &[CertificateDer<'_>]) 
 
 /// Issuer and subject names are the same DER bytes.
 fn is_self_issued(der: &[u8]) -> bool {
-    issuer_and_subject(der).is_some_and(|(issuer, subject)| issuer == subject)
+    tbs_fields(der).is_some_and(|f| f.issuer == f.subject)
 }
 
-/// The issuer and subject `Name`s of an X.509 certificate, as raw DER.
-fn issuer_and_subject(der: &[u8]) -> Option<(&[u8], &[u8])> {
+/// The parts of an X.509 certificate's `TBSCertificate` we read, as raw DER contents.
+struct TbsFields<'a> {
+    issuer: &'a [u8],
+    subject: &'a [u8],
+    /// The `SubjectPublicKeyInfo` SEQUENCE's contents.
+    spki: &'a [u8],
+}
+
+/// Reads the fields in order. A v1 certificate has no `[0]` version (the default), so
+/// the serial number comes first.
+fn tbs_fields(der: &[u8]) -> Option<TbsFields<'_>> {
     let (_, cert, _) = der_tlv(der).filter(|t| t.0 == 0x30)?;
     let (_, tbs, _) = der_tlv(cert).filter(|t| t.0 == 0x30)?;
     let mut rest = tbs;
@@ -314,8 +408,32 @@ fn issuer_and_subject(der: &[u8]) -> Option<(&[u8], &[u8])> {
     let (_, _, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?; // signature algorithm
     let (_, issuer, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?;
     let (_, _, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?; // validity
-    let (_, subject, _) = der_tlv(rest).filter(|t| t.0 == 0x30)?;
-    Some((issuer, subject))
+    let (_, subject, rest) = der_tlv(rest).filter(|t| t.0 == 0x30)?;
+    let (_, spki, _) = der_tlv(rest).filter(|t| t.0 == 0x30)?;
+    Some(TbsFields {
+        issuer,
+        subject,
+        spki,
+    })
+}
+
+/// The certificate's public key: its `subjectPublicKey` BIT STRING.
+fn subject_public_key(cert_der: &[u8]) -> Option<&[u8]> {
+    key_bits(tbs_fields(cert_der)?.spki)
+}
+
+/// The public key bits of a whole `SubjectPublicKeyInfo` (as rustls' `public_key()`
+/// gives it). Only the key bits are compared: the same key may be written with
+/// differently encoded algorithm parameters.
+fn spki_key_bits(spki_der: &[u8]) -> Option<&[u8]> {
+    let (_, spki, _) = der_tlv(spki_der).filter(|t| t.0 == 0x30)?;
+    key_bits(spki)
+}
+
+fn key_bits(spki: &[u8]) -> Option<&[u8]> {
+    let (_, _, rest) = der_tlv(spki).filter(|t| t.0 == 0x30)?; // algorithm
+    let (_, bits, _) = der_tlv(rest).filter(|t| t.0 == 0x03)?;
+    Some(bits)
 }
 
 /// One DER tag-length-value: (tag, contents, the bytes after it).
@@ -404,12 +522,75 @@ mod tests {
             &[0x30, 0x80, 0x00],
         ];
         for input in inputs {
-            assert!(issuer_and_subject(input).is_none());
+            assert!(tbs_fields(input).is_none());
+            assert!(subject_public_key(input).is_none());
+            assert!(spki_key_bits(input).is_none());
             assert!(!is_self_issued(input));
         }
         assert_eq!(
             unknown_issuer_code(b"junk", &[]).code,
             "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+        );
+    }
+
+    // Made by `openssl x509 -req -signkey` without extensions: X.509 v1 (no `[0]`).
+    const V1_EC_CERT: &str = include_str!("testdata/v1-ec.pem");
+    const V1_EC_KEY: &str = include_str!("testdata/v1-ec.key");
+    const OTHER_EC_KEY: &str = include_str!("testdata/other-ec.key");
+    const V1_RSA_CERT: &str = include_str!("testdata/v1-rsa.pem");
+    const V1_RSA_KEY: &str = include_str!("testdata/v1-rsa.key");
+
+    fn pair(cert: &str, key: &str) -> ClientCert {
+        ClientCert {
+            cert_pem: cert.to_string(),
+            key_pem: crate::secret::Secret::new(key),
+        }
+    }
+
+    fn client_cert_code(cert: &str, key: &str) -> Option<String> {
+        certified_key(&pair(cert, key))
+            .err()
+            .map(|e| e.code().into_owned())
+    }
+
+    #[test]
+    fn v1_client_certificates_are_presented() {
+        assert_eq!(client_cert_code(V1_EC_CERT, V1_EC_KEY), None);
+        assert_eq!(client_cert_code(V1_RSA_CERT, V1_RSA_KEY), None);
+        let settings = TlsSettings {
+            strict_ssl: true,
+            client_cert: Some(pair(V1_EC_CERT, V1_EC_KEY)),
+            ..TlsSettings::default()
+        };
+        let config = client_config(&settings);
+        assert!(config.is_ok_and(|c| c.client_auth_cert_resolver.has_certs()));
+    }
+
+    #[test]
+    fn a_key_that_is_not_the_certificates_is_refused_with_nodes_code() {
+        for (cert, key) in [
+            (V1_EC_CERT, OTHER_EC_KEY),
+            (V1_EC_CERT, V1_RSA_KEY),
+            (V1_RSA_CERT, V1_EC_KEY),
+        ] {
+            assert_eq!(
+                client_cert_code(cert, key).as_deref(),
+                Some(KEY_VALUES_MISMATCH)
+            );
+        }
+        assert_eq!(
+            client_cert_code("not a certificate", V1_EC_KEY).as_deref(),
+            Some(PEM_NO_START_LINE)
+        );
+        assert_eq!(
+            client_cert_code(V1_EC_CERT, "not a key").as_deref(),
+            Some(UNSUPPORTED_KEY)
+        );
+        // A certificate without a key's worth of DER is not the key's either.
+        let garbage = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+        assert_eq!(
+            client_cert_code(garbage, V1_EC_KEY).as_deref(),
+            Some(KEY_VALUES_MISMATCH)
         );
     }
 
@@ -420,6 +601,32 @@ mod tests {
             node_error(&alert).0,
             "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"
         );
+        // OpenSSL's X509 verification results, by Node's names for them.
+        use rustls::CertificateError as C;
+        for (error, code) in [
+            (C::UnknownRevocationStatus, "UNABLE_TO_GET_CRL"),
+            (C::ExpiredRevocationList, "CRL_HAS_EXPIRED"),
+            (C::ApplicationVerificationFailure, "CERT_REJECTED"),
+            (
+                C::UnsupportedSignatureAlgorithmContext {
+                    signature_algorithm_id: Vec::new(),
+                    supported_algorithms: Vec::new(),
+                },
+                "CERT_SIGNATURE_FAILURE",
+            ),
+            (C::InvalidPurpose, "INVALID_PURPOSE"),
+        ] {
+            assert_eq!(
+                node_error(&rustls::Error::InvalidCertificate(error)).0,
+                code
+            );
+        }
+        let crl =
+            rustls::Error::InvalidCertRevocationList(rustls::CertRevocationListError::BadSignature);
+        assert_eq!(node_error(&crl).0, "CRL_SIGNATURE_FAILURE");
+        // Handshake failures of the protocol itself: Node reports EPROTO for them.
+        let garbage = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        assert_eq!(node_error(&garbage).0, "EPROTO");
         let chain = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
             rustls::OtherError(Arc::new(NodeTlsCode(SELF_SIGNED_CERT_IN_CHAIN))),
         ));
