@@ -42,7 +42,9 @@ pub use config::{
     Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
 };
 pub use credentials::CredentialKind;
-pub use edit::{check_writable, edit_file, remove_keys, FileOutcome, Removal};
+pub use edit::{
+    check_writable, edit_file, edit_text_file, remove_keys, FileOutcome, Removal, TextEdit,
+};
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{
@@ -53,6 +55,7 @@ pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use secret::Secret;
 pub use store::{
-    Apply, Credential, CredentialStore, FileChange, FileRemoval, NpmrcStore, StoreKind, Target,
+    Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore, PnpmStore,
+    StoreKind, Target,
 };
 pub use tokio_util::sync::CancellationToken;
