@@ -56,6 +56,6 @@ pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use secret::Secret;
 pub use store::{
     Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore, PnpmStore,
-    StoreKind, Target,
+    StoreKind, Target, YarnStore,
 };
 pub use tokio_util::sync::CancellationToken;

@@ -8,6 +8,7 @@
 mod npmrc;
 mod pnpm;
 mod yaml;
+mod yarn;
 
 use std::path::PathBuf;
 
@@ -20,6 +21,7 @@ use crate::secret::Secret;
 
 pub use npmrc::NpmrcStore;
 pub use pnpm::PnpmStore;
+pub use yarn::YarnStore;
 
 /// Which tool's files a store reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
