@@ -55,7 +55,7 @@ pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use secret::Secret;
 pub use store::{
-    Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore, PnpmStore,
-    StoreKind, Target, YarnStore,
+    Apply, BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore,
+    PnpmStore, StoreKind, Target, YarnStore,
 };
 pub use tokio_util::sync::CancellationToken;

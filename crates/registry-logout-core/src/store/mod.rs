@@ -5,6 +5,7 @@
 //! lossless, atomic, locked edit ([`crate::edit`]). Revoking is not a store's business:
 //! the pipeline revokes each distinct token once, whichever stores hold it.
 
+mod bun;
 mod npmrc;
 mod pnpm;
 mod yaml;
@@ -19,6 +20,7 @@ use crate::error::Result;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
+pub use bun::BunStore;
 pub use npmrc::NpmrcStore;
 pub use pnpm::PnpmStore;
 pub use yarn::YarnStore;
