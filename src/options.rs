@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use registry_logout_core::{Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, SystemCode};
+use registry_logout_core::{
+    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, StoreKind, SystemCode,
+};
 
 #[napi(string_enum = "kebab-case")]
 pub enum RevokeMode {
@@ -56,6 +58,10 @@ pub struct LogoutOptions {
     pub all: Option<bool>,
     /// Revoke a token even when a git-tracked project `.npmrc` shares it.
     pub force: Option<bool>,
+    /// Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
+    /// every one.
+    #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>")]
+    pub sources: Option<Vec<String>>,
 }
 
 impl LogoutOptions {
@@ -76,6 +82,7 @@ impl LogoutOptions {
             dry_run: field(obj, c"dryRun")?,
             all: field(obj, c"all")?,
             force: field(obj, c"force")?,
+            sources: field(obj, c"sources")?,
         })
     }
 
@@ -129,8 +136,37 @@ impl LogoutOptions {
             dry_run: self.dry_run.unwrap_or(false),
             force: self.force.unwrap_or(false),
             all: self.all.unwrap_or(false),
+            sources: sources(self.sources)?,
         })
     }
+}
+
+/// The store names, checked; `None` (not given) is npm's store alone.
+fn sources(names: Option<Vec<String>>) -> std::result::Result<Vec<StoreKind>, LogoutError> {
+    let mut kinds = Vec::new();
+    for name in names.unwrap_or_default() {
+        let found: Vec<StoreKind> = match name.as_str() {
+            "all" => StoreKind::ALL.to_vec(),
+            other => StoreKind::ALL
+                .into_iter()
+                .filter(|k| k.as_str() == other)
+                .collect(),
+        };
+        if found.is_empty() {
+            return Err(LogoutError::new(
+                ErrorKind::InvalidArgType,
+                format!(
+                    "options.sources: unknown source {name:?} (expected npm, pnpm, yarn, bun or all)"
+                ),
+            ));
+        }
+        for k in found {
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+    }
+    Ok(kinds)
 }
 
 fn field<T: FromNapiValue + ValidateNapiValue>(

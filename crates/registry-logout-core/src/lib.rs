@@ -48,8 +48,8 @@ pub use edit::{
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{
-    logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport, LogoutRequest,
-    Outcome, RevocationOutcome, RevokePolicy, SkipReason,
+    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport,
+    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,
 };
 pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};

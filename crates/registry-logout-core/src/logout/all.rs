@@ -1,9 +1,11 @@
 //! `--all`: every registry that holds a credential in a file of some store, logged out of
-//! one after the other; one failure does not stop the others.
+//! concurrently (sixteen at a time: each waits mostly on its registry); one failure does
+//! not stop the others. Edits of a shared file are serialised by the edit's lock, each
+//! on the file as the previous one left it.
 
 use tokio_util::sync::CancellationToken;
 
-use super::{logout, LogoutReport, LogoutRequest};
+use super::{bounded, logout, LogoutReport, LogoutRequest, Pending};
 use crate::error::{ErrorKind, LogoutError, Result};
 
 /// One registry's outcome.
@@ -40,32 +42,47 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
             "not logged in to any registry, so can't log out!",
         ));
     }
+    let requests: Vec<(String, LogoutRequest)> = registries
+        .into_iter()
+        .map(|registry| {
+            let one = LogoutRequest {
+                registry: Some(registry.clone()),
+                scope: None,
+                config: request
+                    .config
+                    .iter()
+                    .filter(|(k, _)| k != "registry" && k != "scope")
+                    .cloned()
+                    .collect(),
+                all: false,
+                ..request.clone()
+            };
+            (registry, one)
+        })
+        .collect();
+    let mut pending: Vec<Pending<'_, Result<LogoutReport>>> = Vec::new();
+    for (_, one) in &requests {
+        pending.push(Box::pin(logout(one, cancel)));
+    }
+    let outcomes: Vec<(String, Result<LogoutReport>)> = requests
+        .iter()
+        .map(|(registry, _)| registry.clone())
+        .zip(bounded(pending).await)
+        .collect();
+    if cancel.is_cancelled() {
+        return Err(LogoutError::aborted());
+    }
+    let any_changed_files = outcomes
+        .iter()
+        .any(|(_, o)| o.as_ref().is_ok_and(|r| !r.files.is_empty()));
     let mut results: Vec<AllEntry> = Vec::new();
-    for registry in registries {
-        if cancel.is_cancelled() {
-            return Err(LogoutError::aborted());
-        }
-        let one = LogoutRequest {
-            registry: Some(registry.clone()),
-            scope: None,
-            config: request
-                .config
-                .iter()
-                .filter(|(k, _)| k != "registry" && k != "scope")
-                .cloned()
-                .collect(),
-            all: false,
-            ..request.clone()
-        };
-        let outcome = logout(&one, cancel).await;
+    for (registry, outcome) in outcomes {
         if let Err(e) = &outcome {
             if e.kind() == ErrorKind::Aborted {
                 return Err(e.clone());
             }
-            let earlier_changed_files = results
-                .iter()
-                .any(|r| r.outcome.as_ref().is_ok_and(|r| !r.files.is_empty()));
-            if e.kind() == ErrorKind::NeedAuth && earlier_changed_files {
+            // Another registry's logout removed the credential this one would have.
+            if e.kind() == ErrorKind::NeedAuth && any_changed_files {
                 continue;
             }
         }

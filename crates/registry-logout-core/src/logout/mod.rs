@@ -21,7 +21,10 @@ use crate::error::{ErrorKind, LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
 use crate::revoke::{self, FetchSettings, RevokeRequest};
 use crate::secret::Secret;
-use crate::store::{Credential, CredentialStore, FileChange, NpmrcStore, Target};
+use crate::store::{
+    BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
+    Target, YarnStore,
+};
 
 pub use all::{logout_all, AllEntry, AllOutcome};
 
@@ -58,11 +61,14 @@ pub struct LogoutRequest {
     pub force: bool,
     /// Log out of every registry that holds a credential (see [`run`]).
     pub all: bool,
+    /// Which tools' stores to read; empty means npm's alone (the default).
+    pub sources: Vec<StoreKind>,
 }
 
 /// Where a credential came from (never its value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CredentialSource {
+    pub store: StoreKind,
     pub kind: CredentialKind,
     /// The config key that holds it, e.g. `//registry.npmjs.org/:_authToken`.
     pub key: String,
@@ -73,6 +79,7 @@ pub struct CredentialSource {
 impl From<&Credential> for CredentialSource {
     fn from(c: &Credential) -> Self {
         Self {
+            store: c.store,
             kind: c.kind,
             key: c.key(),
             level: c.level,
@@ -119,12 +126,22 @@ impl SkipReason {
     }
 }
 
+/// One store's part of a logout: its credential, and what became of its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreReport {
+    pub credential: CredentialSource,
+    pub revocation: RevocationOutcome,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogoutReport {
     pub registry: String,
     pub scope: Option<String>,
+    /// The first store's credential (npm's, when npm holds one).
     pub credential: CredentialSource,
     pub revocation: RevocationOutcome,
+    /// Each store that held a credential, in the order of [`StoreKind::ALL`].
+    pub stores: Vec<StoreReport>,
     pub files: Vec<FileChange>,
     /// A credential that still applies to the registry after the edit.
     pub still_logged_in: Option<CredentialSource>,
@@ -172,20 +189,37 @@ impl LogoutRequest {
         }
     }
 
-    /// npm's config, with every store that reads credentials from it. `Config::load` has
-    /// already refused legacy unscoped auth (ERR_INVALID_AUTH).
-    fn load(&self) -> Result<(Arc<Config>, Stores)> {
+    /// npm's config, with every selected store. Each store reads its files now: an
+    /// invalid one fails the logout before anything is sent or written. `Config::load`
+    /// has already refused legacy unscoped auth (ERR_INVALID_AUTH).
+    pub(crate) fn load(&self) -> Result<(Arc<Config>, Stores)> {
         let config = Arc::new(Config::load(&self.config_inputs())?);
-        let stores: Stores = vec![Arc::new(NpmrcStore::new(config.clone()))];
+        let selected = |kind| {
+            if self.sources.is_empty() {
+                kind == StoreKind::Npm
+            } else {
+                self.sources.contains(&kind)
+            }
+        };
+        let (env, home, cwd) = (&config.env, &config.home, &config.cwd);
+        let mut stores: Stores = Vec::new();
+        for kind in StoreKind::ALL.into_iter().filter(|k| selected(*k)) {
+            stores.push(match kind {
+                StoreKind::Npm => Arc::new(NpmrcStore::new(config.clone())),
+                StoreKind::Pnpm => Arc::new(PnpmStore::load(env.clone(), home, cwd)?),
+                StoreKind::Yarn => Arc::new(YarnStore::load(env.clone(), home, cwd)?),
+                StoreKind::Bun => Arc::new(BunStore::load(env.clone(), home, cwd)?),
+            });
+        }
         Ok((config, stores))
     }
 }
 
 /// Every store a logout asks, npm's first.
-type Stores = Vec<Arc<dyn CredentialStore>>;
+pub(crate) type Stores = Vec<Arc<dyn CredentialStore>>;
 
 /// The registry (and scope) npm's config points at.
-fn target(config: &Config) -> Result<Target> {
+pub(crate) fn target(config: &Config) -> Result<Target> {
     let scope = config
         .get_string("scope")
         .map(|s| normalize_scope(&s))
@@ -252,14 +286,33 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         }
     }
 
-    let mut revocation = None;
-    for token in tokens {
-        let outcome = revoke_token(request, &config, &target, &login, token, cancel).await?;
-        revocation.get_or_insert(outcome);
+    // Every distinct token at once (sixteen at a time), each authenticated by itself;
+    // the first error, in the order the tokens were found, stops the logout.
+    let mut pending: Vec<Pending<'_, Result<RevocationOutcome>>> = Vec::new();
+    for token in &tokens {
+        pending.push(Box::pin(revoke_token(
+            request, &config, &target, &login, token, cancel,
+        )));
     }
-    let revocation = revocation.unwrap_or(RevocationOutcome::Skipped {
+    let outcomes = bounded(pending).await;
+    let outcomes: Vec<RevocationOutcome> = outcomes.into_iter().collect::<Result<_>>()?;
+    let not_a_token = RevocationOutcome::Skipped {
         reason: SkipReason::NotAToken,
-    });
+    };
+    let revocation = outcomes.first().cloned().unwrap_or(not_a_token.clone());
+    let store_reports: Vec<StoreReport> = found
+        .iter()
+        .map(|f| StoreReport {
+            credential: (&f.credential).into(),
+            revocation: f
+                .credential
+                .token
+                .as_ref()
+                .and_then(|t| tokens.iter().position(|x| *x == t))
+                .and_then(|i| outcomes.get(i).cloned())
+                .unwrap_or(not_a_token.clone()),
+        })
+        .collect();
 
     if cancel.is_cancelled() {
         return Err(LogoutError::aborted());
@@ -285,11 +338,43 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         scope: target.scope,
         credential: (&login).into(),
         revocation,
+        stores: if request.sources.is_empty() {
+            Vec::new()
+        } else {
+            store_reports
+        },
         files,
         still_logged_in: still_logged_in.as_ref().map(Into::into),
         dry_run: request.dry_run,
     })
 }
+
+/// Every credential the selected stores hold, for `credentials()` and `--list`.
+/// Reading only: nothing is sent or written. An invalid file fails it, as a logout.
+pub fn credentials(request: &LogoutRequest) -> Result<Vec<Listed>> {
+    let (_, stores) = request.load()?;
+    Ok(stores.iter().flat_map(|s| s.inventory()).collect())
+}
+
+/// A boxed future: a plain list of them keeps the compiler's `Send` proof simple where
+/// a stream of closures over borrowed data defeats it.
+pub(crate) type Pending<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Runs the futures concurrently, at most [`MAX_CONCURRENT_REVOCATIONS`] at a time;
+/// outputs in the order given.
+pub(crate) async fn bounded<T>(futures: Vec<Pending<'_, T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(futures.len());
+    let mut rest = futures.into_iter().peekable();
+    while rest.peek().is_some() {
+        let batch: Vec<_> = rest.by_ref().take(MAX_CONCURRENT_REVOCATIONS).collect();
+        out.extend(futures_util::future::join_all(batch).await);
+    }
+    out
+}
+
+/// How many revocations are in flight at once, per logout and across `--all`.
+pub(crate) const MAX_CONCURRENT_REVOCATIONS: usize = 16;
 
 /// Each token once, whichever stores hold it, in the order they were found.
 fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {

@@ -27,7 +27,6 @@ pub use yarn::YarnStore;
 
 /// Which tool's files a store reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum StoreKind {
     /// npm's `.npmrc` levels (and its cli and env levels).
     Npm,
