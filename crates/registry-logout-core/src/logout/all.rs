@@ -1,11 +1,11 @@
-//! `--all`: every registry that holds a credential in a file of some store, logged out of
-//! concurrently (sixteen at a time: each waits mostly on its registry); one failure does
-//! not stop the others. Edits of a shared file are serialised by the edit's lock, each
-//! on the file as the previous one left it.
+//! `--all`: every registry that holds a credential in a file of some store. All are
+//! planned first, then their tokens revoked concurrently (sixteen at a time: each waits
+//! mostly on its registry), then each file edited once with every registry's removals;
+//! one failure does not stop the others.
 
 use tokio_util::sync::CancellationToken;
 
-use super::{bounded, logout, LogoutReport, LogoutRequest, Pending};
+use super::{execute, plan, schedule, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
 
 /// One registry's outcome.
@@ -60,14 +60,33 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
             (registry, one)
         })
         .collect();
-    let mut pending: Vec<Pending<'_, Result<LogoutReport>>> = Vec::new();
-    for (_, one) in &requests {
-        pending.push(Box::pin(logout(one, cancel)));
+    // Everything planned first; then one run revokes and edits for all of them.
+    let in_flight = schedule::InFlight::enter();
+    let mut outcomes: Vec<(String, Option<Result<LogoutReport>>)> = Vec::new();
+    let mut planned = Vec::new();
+    for (registry, one) in &requests {
+        match plan(one) {
+            Ok(p) => {
+                planned.push(p);
+                outcomes.push((registry.clone(), None));
+            }
+            Err(e) => outcomes.push((registry.clone(), Some(Err(e)))),
+        }
     }
-    let outcomes: Vec<(String, Result<LogoutReport>)> = requests
-        .iter()
-        .map(|(registry, _)| registry.clone())
-        .zip(bounded(pending).await)
+    let mut done = execute(request, planned, cancel, &in_flight)
+        .await?
+        .into_iter();
+    let outcomes: Vec<(String, Result<LogoutReport>)> = outcomes
+        .into_iter()
+        .map(|(registry, early)| {
+            let outcome = early.or_else(|| done.next()).unwrap_or_else(|| {
+                Err(LogoutError::new(
+                    ErrorKind::Internal,
+                    "a logout did not run",
+                ))
+            });
+            (registry, outcome)
+        })
         .collect();
     if cancel.is_cancelled() {
         return Err(LogoutError::aborted());
