@@ -16,9 +16,10 @@
 //! 6. `config`: npm's levels, file locations, scope rules and the legacy-auth check.
 //! 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
 //! 8. `edit`: the lossless, atomic, locked removal of keys from a file.
-//! 9. `store`: credential stores behind one trait; npm's levels are the first.
+//! 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
 //! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
-//! 11. `logout`: the pipeline, `--all`, the shared-token guard and edit scheduling.
+//! 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once), `--all`,
+//!     the shared-token guard and edit scheduling.
 
 mod config;
 mod credentials;
