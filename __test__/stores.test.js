@@ -203,3 +203,35 @@ test('bad input in any store: a coded error naming the file, nothing sent, no fi
   assert.equal(res.stores, undefined)
   assert.equal(res.files[0].store, undefined)
 })
+
+test('a dry run over every store sends nothing and writes nothing; a git-tracked project .yarnrc.yml token is guarded', async (t) => {
+  const { registry, sb, env, xdg } = await setup(t)
+  const files = {
+    [path.join(xdg, 'pnpm', 'config.yaml')]: `_auth:\n  ${registry.url}:\n    '@':\n      authToken: ${PNPM_TOKEN}\n`,
+    [path.join(sb.project, '.yarnrc.yml')]: `npmRegistries:\n  "${registry.url.slice(0, -1)}":\n    npmAuthToken: ${YARN_TOKEN}\n`,
+    [path.join(sb.project, 'bunfig.toml')]: `[install]\nregistry = "http://:${BUN_TOKEN}@${registry.host}/"\n`,
+  }
+  for (const [f, text] of Object.entries(files)) sb.write(f, text)
+  const dry = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['all'], dryRun: true })
+  assert.deepEqual(dry.files.map((f) => [f.store, f.level]), [['pnpm', 'user'], ['yarn', 'project'], ['bun', 'project']])
+  assert.equal(registry.requests.length, 0)
+  for (const [f, text] of Object.entries(files)) assert.equal(sb.read(f), text, f)
+
+  const { execFileSync } = require('node:child_process')
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: sb.project })
+  git('init', '-q')
+  git('add', '.yarnrc.yml')
+  git('commit', '-qm', 'shared token')
+  await assert.rejects(logout({ cwd: sb.project, env, registry: registry.url, sources: ['yarn'] }), (err) => {
+    assert.equal(err.code, 'ESHAREDTOKEN')
+    assert.ok(err.message.includes('.yarnrc.yml'))
+    return true
+  })
+  assert.equal(registry.requests.length, 0)
+  const cli = await run(process.execPath, [CLI, `--registry=${registry.url}`, '--sources=yarn,bun', '--revoke=skip'], { env, cwd: sb.project })
+  assert.equal(cli.status, 0, cli.out)
+  assert.match(cli.out, /yarn: npmRegistries\..*npmAuthToken from project config .*\.yarnrc\.yml/)
+  assert.match(cli.out, /bun: install\.registry from project config .*bunfig\.toml/)
+  assert.ok(!cli.out.includes('SECRET'))
+  assert.equal(registry.requests.length, 0)
+})
