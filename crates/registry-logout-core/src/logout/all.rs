@@ -23,8 +23,10 @@ pub struct AllOutcome {
     pub results: Vec<AllEntry>,
 }
 
-/// Logs out of every registry that holds a credential. A registry whose credential an
-/// earlier logout in this run already removed is left out.
+/// Logs out of every registry that holds a credential. Two registries that share a
+/// credential both report it (its token is revoked once, its keys removed once). A
+/// registry for which no store finds a credential, when others were logged out of, is
+/// left out: its key named it, but the login applies to another registry.
 pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> Result<AllOutcome> {
     let (_, stores) = request.load()?;
     let mut registries: Vec<String> = Vec::new();
@@ -100,7 +102,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
             if e.kind() == ErrorKind::Aborted {
                 return Err(e.clone());
             }
-            // Another registry's logout removed the credential this one would have.
+            // The key that named this registry belongs to another one's login.
             if e.kind() == ErrorKind::NeedAuth && any_changed_files {
                 continue;
             }
