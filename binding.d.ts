@@ -9,6 +9,8 @@ export declare class AbortHandle {
 export type ConfigLevel = 'cli' | 'env' | 'project' | 'user' | 'global' | 'builtin'
 
 export interface CredentialInfo {
+  /** The tool whose store holds it; absent for npm's. */
+  store?: StoreName
   kind: CredentialKind
   /** The config key holding it (never its value). */
   key: string
@@ -19,7 +21,11 @@ export interface CredentialInfo {
 
 export type CredentialKind = 'token' | 'auth' | 'basic' | 'certificate'
 
+export declare function credentials(options?: LogoutOptions | undefined | null, envBlock?: string | undefined | null): Promise<NativeOutcome>
+
 export interface FileChangeInfo {
+  /** The store whose file it is (only when `sources` was given). */
+  store?: StoreName
   path: string
   level: FileLevel
   /** Keys removed (never values). */
@@ -29,6 +35,20 @@ export interface FileChangeInfo {
 }
 
 export type FileLevel = 'project' | 'user' | 'global'
+
+/** A credential found by `credentials()`: where it is, never its value. */
+export interface ListedCredential {
+  /** The registry it is for (Yarn's top-level token: `(npmRegistryServer)`). */
+  registry: string
+  scope?: string
+  store: StoreName
+  kind: CredentialKind
+  level: ConfigLevel
+  /** The file holding it. */
+  path?: string
+  /** Its key, or its key path joined with `.` in YAML and TOML files. */
+  key: string
+}
 
 export declare function logout(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<NativeOutcome>
 
@@ -88,6 +108,11 @@ export interface LogoutOptions {
    * /-/whoami`) whether the token still works.
    */
   verify?: boolean
+  /**
+   * Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
+   * every one.
+   */
+  sources?: Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>
 }
 
 export interface LogoutResult {
@@ -97,6 +122,8 @@ export interface LogoutResult {
   /** Where the credential came from. */
   credential: CredentialInfo
   revocation: RevocationInfo
+  /** Each store that held a credential (only when `sources` was given). */
+  stores?: Array<StoreResult>
   /** Files changed (in a dry run: files that would change). */
   files: Array<FileChangeInfo>
   /** A credential that still applies to the registry after the logout. */
@@ -113,6 +140,7 @@ export interface NativeError {
 export interface NativeOutcome {
   result?: LogoutResult
   all?: LogoutAllResult
+  credentials?: Array<ListedCredential>
   error?: NativeError
 }
 
@@ -142,5 +170,20 @@ export interface RevocationInfo {
 export type RevocationOutcome = 'revoked' | 'skipped' | 'failed'
 
 export type RevokeMode = 'required' | 'best-effort' | 'skip'
+
+/** A tool whose credential store a logout reads. */
+export type StoreName = 'npm' | 'pnpm' | 'yarn' | 'bun'
+
+/** One store's part of a logout (only when `sources` was given). */
+export interface StoreResult {
+  store: StoreName
+  /** Where this store's credential was (never its value). */
+  credential: CredentialInfo
+  /**
+   * What became of its token: one revocation per distinct token, shared by every
+   * store that held it.
+   */
+  revocation: RevocationInfo
+}
 
 export type Verification = 'token-rejected' | 'token-still-valid' | 'unknown'

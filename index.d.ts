@@ -1,6 +1,6 @@
 // The option and result types are generated from the Rust side (binding.d.ts, written by
 // `napi build`), so they match it exactly.
-import type { LogoutOptions, LogoutResult, LogoutAllResult } from './binding'
+import type { LogoutOptions, LogoutResult, LogoutAllResult, ListedCredential } from './binding'
 
 export type {
   LogoutOptions,
@@ -16,7 +16,10 @@ export type {
   FileChangeInfo,
   LogoutAllResult,
   LogoutAllEntry,
-  NativeError
+  NativeError,
+  StoreName,
+  StoreResult,
+  ListedCredential
 } from './binding'
 
 /** An Error from `logout()`, with npm's error code (`ENEEDAUTH`, `E404`, `EOTP`, …). */
@@ -37,3 +40,10 @@ export function logout (options?: LogoutOptions & { all?: false | null }, signal
  */
 export function logout (options: LogoutOptions & { all: true }, signal?: AbortSignal): Promise<LogoutAllResult>
 export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutResult | LogoutAllResult>
+/**
+ * Lists every credential the selected stores hold (`sources`, default `['npm']`): the
+ * registry, store, kind, file, level and key path, never a value. Sends nothing and
+ * writes nothing; rejects with a {@link LogoutError} (`EINVALIDCONFIG` for a store file
+ * its tool would refuse).
+ */
+export function credentials (options?: LogoutOptions): Promise<ListedCredential[]>

@@ -79,4 +79,27 @@ async function logout (options, signal) {
   return outcome.all ?? outcome.result
 }
 
-module.exports = { logout }
+/**
+ * Every credential the selected stores hold (`sources`, default `['npm']`): where it
+ * is, never its value. Reads only.
+ * @param {import('./index').LogoutOptions} [options]
+ * @returns {Promise<import('./index').ListedCredential[]>}
+ */
+async function credentials (options) {
+  if (options === undefined || options === null) options = {}
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'options must be an object')
+  }
+  const native = {
+    ...options,
+    cwd: options.cwd ?? process.cwd(),
+    execPath: options.execPath ?? process.execPath
+  }
+  const block = envBlock(native.env)
+  if (block !== undefined) native.env = undefined
+  const outcome = await binding.credentials(native, block)
+  if (outcome.error) throw codedError(outcome.error.code, outcome.error.message)
+  return outcome.credentials
+}
+
+module.exports = { logout, credentials }

@@ -2,4 +2,5 @@
 import cjs from './index.js'
 
 export const logout = cjs.logout
+export const credentials = cjs.credentials
 export default cjs

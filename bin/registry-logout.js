@@ -5,7 +5,7 @@
 // success (bin/report.js), warnings on stderr; `<code>: <message>` on stderr and exit 1
 // on failure; `--json` for one object on stdout either way.
 
-const { describe } = require('./report.js')
+const { describe, listLines } = require('./report.js')
 
 const HELP = `Usage: registry-logout [options]
 
@@ -29,6 +29,11 @@ Options (registry-logout's):
                           skip: do not contact the registry
   --all                   log out of every registry that has a credential in a
                           config file (one failure does not stop the others)
+  --sources <list>        whose credentials: npm (default), pnpm, yarn, bun, comma-
+                          separated, or all (pnpm's config.yaml and auth.ini, Yarn's
+                          .yarnrc.yml files, Bun's bunfig.toml files)
+  --list                  list every credential the sources hold (registry, store,
+                          kind, file, key; never a value); change nothing
   --force                 revoke a token even when it comes from a project .npmrc
                           that git tracks (a token shared with your team)
   --verify                after the registry accepts the revocation, ask it with the
@@ -53,7 +58,7 @@ Exit status:
 `
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify'])
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list'])
 
 // npm config keys typed as lists.
 const LIST_KEYS = new Set(['ca', 'noproxy'])
@@ -122,7 +127,10 @@ function toOptions (flags) {
   const options = { config: {} }
   for (const [name, value] of Object.entries(flags)) {
     switch (name) {
-      case 'json': case 'help': case 'silent': case 'color': break
+      case 'json': case 'help': case 'silent': case 'color': case 'list': break
+      case 'sources':
+        options.sources = String(value).split(',').map((s) => s.trim()).filter(Boolean)
+        break
       case 'registry': case 'scope': case 'userconfig': case 'globalconfig': case 'otp':
         options[name] = value
         break
@@ -177,6 +185,19 @@ async function main () {
     const options = toOptions(flags)
     if (options.revoke !== undefined && !['required', 'best-effort', 'skip'].includes(options.revoke)) {
       throw new UsageError(`--revoke must be required, best-effort or skip, got ${JSON.stringify(options.revoke)}`)
+    }
+    if (options.sources !== undefined) {
+      const bad = options.sources.find((s) => !['npm', 'pnpm', 'yarn', 'bun', 'all'].includes(s))
+      if (bad !== undefined || options.sources.length === 0) {
+        throw new UsageError(`--sources must list npm, pnpm, yarn, bun or all, got ${JSON.stringify(flags.sources)}`)
+      }
+    }
+    if (flags.list) {
+      const { credentials } = require('../index.js')
+      const list = await credentials(options)
+      if (flags.json) process.stdout.write(JSON.stringify({ ok: true, credentials: list }) + '\n')
+      else if (!silent(flags)) for (const line of listLines(list)) process.stdout.write(line + '\n')
+      return
     }
     const { logout } = require('../index.js')
     const result = await logout(options, controller.signal)

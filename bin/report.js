@@ -20,6 +20,9 @@ function paint (enabled) {
 
 // Where a credential comes from, as a person would look for it.
 function source (credential) {
+  // Another tool's variable (YARN_NPM_AUTH_TOKEN, BUN_CONFIG_TOKEN, pnpm_config__auth):
+  // its key names it.
+  if (credential.level === 'env' && credential.store) return `the environment (${credential.key.split('.')[0]})`
   if (credential.level === 'env') return `the environment (npm_config_${credential.key})`
   if (credential.level === 'cli') return `a command-line flag (--${credential.key})`
   return credential.path ? `${LEVEL_NAMES[credential.level]} ${credential.path}` : LEVEL_NAMES[credential.level]
@@ -74,6 +77,12 @@ function describe (result, options, color) {
   }
   out.push(`${o.green('Logged out')} of ${result.registry}${result.scope ? ` (${result.scope})` : ''}: ` +
     `${revocationText(result, options)}; ${filesText(result)}`)
+  // With several stores, each one's credential and what became of its token.
+  if (result.stores && result.stores.length > 1) {
+    for (const s of result.stores) {
+      out.push(`  ${s.store}: ${s.credential.key} from ${source(s.credential)}: ${revocationText({ revocation: s.revocation, credential: s.credential }, options)}`)
+    }
+  }
   if (result.revocation.outcome === 'failed') {
     warn.push(`${e.yellow('warning:')} the registry did not revoke the token ` +
       `(${result.revocation.code}: ${result.revocation.message}); it may still work until it expires or ` +
@@ -90,4 +99,11 @@ function describe (result, options, color) {
   return { out, warn }
 }
 
-module.exports = { describe, paint }
+/** `--list`: one line per credential, keys and paths only. */
+function listLines (list) {
+  if (list.length === 0) return ['no credentials found']
+  return list.map((c) => `${c.registry}${c.scope ? ` (${c.scope})` : ''}: ${c.store} ${c.kind} ` +
+    `${c.key} in ${c.path ? `${LEVEL_NAMES[c.level]} ${c.path}` : LEVEL_NAMES[c.level]}`)
+}
+
+module.exports = { describe, paint, listLines }

@@ -12,6 +12,12 @@
 //   3. whole process: our CLI vs `npm logout` vs bare `node -e 0`
 //   4. scaling: 3-line vs ~1 MB .npmrc; 1, 10, 100 concurrent logouts (one file each)
 //   5. require() time, release .node size, peak RSS of the CLI
+//   6. concurrency across registries and stores, against registries that answer in
+//      100 ms: `all` over 20 registries vs one logout, and a logout over four stores
+//      (npm, pnpm, Yarn, Bun, four tokens) vs a one-store logout
+//
+// `node scripts/bench.js --only=stores` runs section 6 alone, on whatever addon
+// index.js loads (no release build), for a quick check of those two ratios.
 //
 // The registry runs in a child process (this file with --serve), so in-process timings
 // do not share an event loop with the server. Every iteration recreates its fixture
@@ -303,6 +309,85 @@ async function concurrencyScenario ({ sb, env, logout, registry, levels }) {
   return out
 }
 
+// Section 6. Each registry is its own server in this process (the 100 ms is a timer,
+// so sharing the event loop costs nothing measurable), answering every DELETE after
+// 100 ms.
+async function storesScenario ({ sb, env, logout, reps = 5 }) {
+  const { startRegistry, delay } = require('../__test__/helpers/registry.js')
+  const servers = []
+  for (let i = 0; i < 20; i++) servers.push(await startRegistry({ handler: delay(100) }))
+  try {
+    const dir = path.join(sb.root, 'stores')
+    const home = path.join(dir, 'home')
+    const xdg = path.join(dir, 'xdg')
+    fs.mkdirSync(path.join(xdg, 'pnpm'), { recursive: true })
+    const senv = { ...env, HOME: home, XDG_CONFIG_HOME: xdg }
+    const npmrc = path.join(home, '.npmrc')
+    fs.mkdirSync(home, { recursive: true })
+    const one = servers[0]
+    const timed = async (setup, fn, check) => {
+      const samples = []
+      for (let r = 0; r < reps + 1; r++) {
+        setup()
+        const t0 = process.hrtime.bigint()
+        const res = await fn()
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6
+        check(res)
+        if (r > 0) samples.push(ms) // r = 0 warms up
+      }
+      return median(samples)
+    }
+    const single = await timed(
+      () => fs.writeFileSync(npmrc, `//${one.host}/:_authToken=${token(1)}\n`),
+      () => logout({ cwd: sb.project, env: senv, registry: one.url }),
+      (r) => { if (r.revocation.outcome !== 'revoked') throw new Error('single logout failed') })
+    const all = await timed(
+      () => fs.writeFileSync(npmrc, servers.map((s, i) =>
+        `@s${i}:registry=${s.url}\n//${s.host}/:_authToken=${token(100 + i)}\n`).join('')),
+      () => logout({ cwd: sb.project, env: senv, all: true }),
+      (r) => { if (!r.ok || r.results.length !== 20) throw new Error('all logout failed') })
+    const writeStores = () => {
+      fs.writeFileSync(npmrc, `//${one.host}/:_authToken=${token(200)}\n`)
+      fs.writeFileSync(path.join(xdg, 'pnpm', 'config.yaml'), `_auth:\n  ${one.url}:\n    '@':\n      authToken: ${token(201)}\n`)
+      fs.writeFileSync(path.join(home, '.yarnrc.yml'), `npmRegistries:\n  "${one.url.slice(0, -1)}":\n    npmAuthToken: ${token(202)}\n`)
+      fs.writeFileSync(path.join(xdg, '.bunfig.toml'), `[install]\nregistry = { url = "${one.url}", token = "${token(203)}" }\n`)
+    }
+    const fourStores = await timed(writeStores,
+      () => logout({ cwd: sb.project, env: senv, registry: one.url, sources: ['all'] }),
+      (r) => { if (!r.stores || r.stores.length !== 4 || r.files.length !== 4) throw new Error('four-store logout failed') })
+    const oneStore = await timed(writeStores,
+      () => logout({ cwd: sb.project, env: senv, registry: one.url, sources: ['npm'] }),
+      (r) => { if (r.revocation.outcome !== 'revoked') throw new Error('one-store logout failed') })
+    return { single, all, fourStores, oneStore, reps }
+  } finally {
+    for (const s of servers) await s.close()
+  }
+}
+
+function storesRows (st) {
+  const x = (a, b) => `${(a / b).toFixed(2)}×`
+  return [
+    { measure: '# 6. concurrency across registries and stores (registries answer in 100 ms)' },
+    { measure: 'all: true over 20 registries', ours: fmtMs(st.all), ref: `one logout ${fmtMs(st.single)}`, ratio: x(st.all, st.single), target: '≤ 1.5× one', ok: st.all <= 1.5 * st.single },
+    { measure: "sources: ['all'], four stores", ours: fmtMs(st.fourStores), ref: `one store ${fmtMs(st.oneStore)}`, ratio: x(st.fourStores, st.oneStore), target: '≤ 1.3× one store', ok: st.fourStores <= 1.3 * st.oneStore },
+  ]
+}
+
+async function storesOnly () {
+  isolateSelf()
+  const { logout } = require(path.join(REPO, 'index.js'))
+  const { makeSandbox } = require('../__test__/helpers/sandbox.js')
+  const sb = makeSandbox({ prefix: 'registry-logout-bench-' })
+  try {
+    const st = await storesScenario({ sb, env: isolated(sb), logout, reps: 7 })
+    printReport(storesRows(st).map((r) => ({ ours: '', ...r })), [
+      `medians of ${st.reps} runs after one warm-up; addon as index.js loads it; load average ${os.loadavg()[0].toFixed(2)}`,
+    ])
+  } finally {
+    sb.cleanup()
+  }
+}
+
 // The package as a user has it after `npm install`: the JS files, and the release
 // binary in the prebuilt platform package beside it in node_modules, loaded through
 // native.js's platform-package path (resolve, version check, dlopen).
@@ -456,6 +541,8 @@ async function main () {
     })
     log('bench: concurrency…')
     const conc = await concurrencyScenario({ sb, env, logout, registry, levels: [{ n: 1, reps: 30 }, { n: 10, reps: 10 }, { n: 100, reps: 5 }] })
+    log('bench: concurrency across registries and stores…')
+    const st = await storesScenario({ sb, env, logout })
     log('bench: whole process (CLI vs npm logout vs node -e 0)…')
     const installed = installedCopy({ sb, nodePath })
     const proc = processScenario({ runs: 15, sb, registry, installed, npmCli })
@@ -492,6 +579,7 @@ async function main () {
         ref: `${fmtMs(conc[n].perLogout)}/logout; latency p50 ${fmtMs(conc[n].latencyMedian)} p95 ${fmtMs(conc[n].latencyP95)}`,
         ratio: n === 1 ? '' : `${x(conc[n].perLogout, conc[1].perLogout)} per-logout vs 1`,
       })),
+      ...storesRows(st),
       { measure: '# 5. footprint' },
       { measure: 'require() of index.js', ours: fmtMs(req.index), ref: `min ${fmtMs(req.indexMin)}; .node alone ${fmtMs(req.nodeOnly)}`, target: '≤ 10 ms', ok: req.index <= 10 },
       { measure: 'release .node size', ours: `${(nodeSize / 1e6).toFixed(2)} MB`, target: '≤ 6 MB', ok: nodeSize <= 6e6 },
@@ -517,6 +605,8 @@ async function main () {
 
 if (process.argv[2] === '--serve') {
   serve().catch((e) => { console.error(e); process.exit(1) })
+} else if (process.argv[2] === '--only=stores') {
+  storesOnly().catch((e) => { console.error(`bench failed: ${e && e.stack ? e.stack : e}`); process.exit(1) })
 } else {
   main().catch((e) => { console.error(`bench failed: ${e && e.stack ? e.stack : e}`); process.exit(1) })
 }

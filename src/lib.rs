@@ -20,8 +20,9 @@ use registry_logout_core::{CancellationToken, ErrorKind, LogoutError};
 
 pub use options::{LogoutOptions, RevokeMode};
 pub use result::{
-    ConfigLevel, CredentialInfo, CredentialKind, FileChangeInfo, FileLevel, LogoutAllEntry,
-    LogoutAllResult, LogoutResult, NativeError, NativeOutcome, RevocationInfo, RevocationOutcome,
+    ConfigLevel, CredentialInfo, CredentialKind, FileChangeInfo, FileLevel, ListedCredential,
+    LogoutAllEntry, LogoutAllResult, LogoutResult, NativeError, NativeOutcome, RevocationInfo,
+    RevocationOutcome, StoreName, StoreResult,
 };
 
 // Cancels an in-flight logout. napi's own `AbortSignal` support only cancels work that
@@ -115,6 +116,49 @@ pub fn logout_native<'env>(
         }
         // Freed once JS has its answer, not before.
         drop(request);
+    });
+    Ok(promise)
+}
+
+// `credentials()`: what the selected stores hold, read on the runtime's blocking pool
+// (it reads files, and sends nothing). Same options and outcome shape as `logout`.
+#[napi(
+    js_name = "credentials",
+    ts_args_type = "options?: LogoutOptions | undefined | null, envBlock?: string | undefined | null",
+    ts_return_type = "Promise<NativeOutcome>"
+)]
+pub fn credentials_native<'env>(
+    env: &'env Env,
+    options: Option<Object<'_>>,
+    env_block: Option<String>,
+) -> Result<Object<'env>> {
+    let request = match options {
+        Some(obj) => LogoutOptions::read(&obj),
+        None => Ok(LogoutOptions::default()),
+    }
+    .and_then(|o| o.into_request(env_block));
+    let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
+    let started = request.and_then(|request| Ok((request, runtime()?)));
+    let (request, rt) = match started {
+        Ok(started) => started,
+        Err(e) => {
+            deferred.resolve(settled(e.into()));
+            return Ok(promise);
+        }
+    };
+    rt.spawn_blocking(move || {
+        let listed = std::panic::catch_unwind(|| registry_logout_core::credentials(&request));
+        match listed {
+            Ok(Ok(list)) => deferred.resolve(settled(NativeOutcome {
+                credentials: Some(list.into_iter().map(Into::into).collect()),
+                ..NativeOutcome::default()
+            })),
+            Ok(Err(e)) => deferred.resolve(settled(e.into())),
+            Err(_) => deferred.reject(Error::new(
+                Status::GenericFailure,
+                "registry-logout: internal error (a panic, reported on stderr)",
+            )),
+        }
     });
     Ok(promise)
 }

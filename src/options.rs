@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use registry_logout_core::{
-    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, Secret, SystemCode,
+    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, Secret, StoreKind, SystemCode,
 };
 use zeroize::Zeroize;
 
@@ -62,6 +62,10 @@ pub struct LogoutOptions {
     /// After a revocation the registry accepted, ask it with the token (`GET
     /// /-/whoami`) whether the token still works.
     pub verify: Option<bool>,
+    /// Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
+    /// every one.
+    #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>")]
+    pub sources: Option<Vec<String>>,
 }
 
 impl LogoutOptions {
@@ -83,6 +87,7 @@ impl LogoutOptions {
             all: field(obj, c"all")?,
             force: field(obj, c"force")?,
             verify: field(obj, c"verify")?,
+            sources: field(obj, c"sources")?,
         })
     }
 
@@ -142,8 +147,37 @@ impl LogoutOptions {
             force: self.force.unwrap_or(false),
             verify: self.verify.unwrap_or(false),
             all: self.all.unwrap_or(false),
+            sources: sources(self.sources)?,
         })
     }
+}
+
+/// The store names, checked; `None` (not given) is npm's store alone.
+fn sources(names: Option<Vec<String>>) -> std::result::Result<Vec<StoreKind>, LogoutError> {
+    let mut kinds = Vec::new();
+    for name in names.unwrap_or_default() {
+        let found: Vec<StoreKind> = match name.as_str() {
+            "all" => StoreKind::ALL.to_vec(),
+            other => StoreKind::ALL
+                .into_iter()
+                .filter(|k| k.as_str() == other)
+                .collect(),
+        };
+        if found.is_empty() {
+            return Err(LogoutError::new(
+                ErrorKind::InvalidArgType,
+                format!(
+                    "options.sources: unknown source {name:?} (expected npm, pnpm, yarn, bun or all)"
+                ),
+            ));
+        }
+        for k in found {
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+    }
+    Ok(kinds)
 }
 
 fn field<T: FromNapiValue + ValidateNapiValue>(

@@ -29,6 +29,15 @@ pub enum FileLevel {
     Global,
 }
 
+/// A tool whose credential store a logout reads.
+#[napi(string_enum = "lowercase")]
+pub enum StoreName {
+    Npm,
+    Pnpm,
+    Yarn,
+    Bun,
+}
+
 #[napi(string_enum = "lowercase")]
 pub enum RevocationOutcome {
     Revoked,
@@ -38,6 +47,8 @@ pub enum RevocationOutcome {
 
 #[napi(object, object_from_js = false)]
 pub struct CredentialInfo {
+    /// The tool whose store holds it; absent for npm's.
+    pub store: Option<StoreName>,
     pub kind: CredentialKind,
     /// The config key holding it (never its value).
     pub key: String,
@@ -79,8 +90,36 @@ pub struct RevocationInfo {
     pub verification_code: Option<String>,
 }
 
+/// One store's part of a logout (only when `sources` was given).
+#[napi(object, object_from_js = false)]
+pub struct StoreResult {
+    pub store: StoreName,
+    /// Where this store's credential was (never its value).
+    pub credential: CredentialInfo,
+    /// What became of its token: one revocation per distinct token, shared by every
+    /// store that held it.
+    pub revocation: RevocationInfo,
+}
+
+/// A credential found by `credentials()`: where it is, never its value.
+#[napi(object, object_from_js = false)]
+pub struct ListedCredential {
+    /// The registry it is for (Yarn's top-level token: `(npmRegistryServer)`).
+    pub registry: String,
+    pub scope: Option<String>,
+    pub store: StoreName,
+    pub kind: CredentialKind,
+    pub level: ConfigLevel,
+    /// The file holding it.
+    pub path: Option<String>,
+    /// Its key, or its key path joined with `.` in YAML and TOML files.
+    pub key: String,
+}
+
 #[napi(object, object_from_js = false)]
 pub struct FileChangeInfo {
+    /// The store whose file it is (only when `sources` was given).
+    pub store: Option<StoreName>,
     pub path: String,
     pub level: FileLevel,
     /// Keys removed (never values).
@@ -97,6 +136,8 @@ pub struct LogoutResult {
     /// Where the credential came from.
     pub credential: CredentialInfo,
     pub revocation: RevocationInfo,
+    /// Each store that held a credential (only when `sources` was given).
+    pub stores: Option<Vec<StoreResult>>,
     /// Files changed (in a dry run: files that would change).
     pub files: Vec<FileChangeInfo>,
     /// A credential that still applies to the registry after the logout.
@@ -135,6 +176,7 @@ pub struct LogoutAllResult {
 pub struct NativeOutcome {
     pub result: Option<LogoutResult>,
     pub all: Option<LogoutAllResult>,
+    pub credentials: Option<Vec<ListedCredential>>,
     pub error: Option<NativeError>,
 }
 
@@ -224,6 +266,7 @@ impl From<core::FileLevel> for FileLevel {
 impl From<core::CredentialSource> for CredentialInfo {
     fn from(c: core::CredentialSource) -> Self {
         Self {
+            store: (c.store != core::StoreKind::Npm).then(|| c.store.into()),
             kind: c.kind.into(),
             key: c.key,
             level: c.level.into(),
@@ -295,17 +338,57 @@ impl From<core::RevocationOutcome> for RevocationInfo {
     }
 }
 
+impl From<core::StoreKind> for StoreName {
+    fn from(kind: core::StoreKind) -> Self {
+        match kind {
+            core::StoreKind::Npm => Self::Npm,
+            core::StoreKind::Pnpm => Self::Pnpm,
+            core::StoreKind::Yarn => Self::Yarn,
+            core::StoreKind::Bun => Self::Bun,
+        }
+    }
+}
+
+impl From<core::Listed> for ListedCredential {
+    fn from(l: core::Listed) -> Self {
+        let key = l.credential.key();
+        Self {
+            registry: l.registry,
+            scope: l.scope,
+            store: l.credential.store.into(),
+            kind: l.credential.kind.into(),
+            level: l.credential.level.into(),
+            path: l.credential.file.map(|p| p.to_string_lossy().into_owned()),
+            key,
+        }
+    }
+}
+
 impl From<core::LogoutReport> for LogoutResult {
     fn from(r: core::LogoutReport) -> Self {
+        // The core fills `stores` only for a request that named its sources: npm's
+        // result is then what it always was.
+        let per_store = !r.stores.is_empty();
         Self {
             registry: r.registry,
             scope: r.scope,
             credential: r.credential.into(),
             revocation: r.revocation.into(),
+            stores: per_store.then(|| {
+                r.stores
+                    .into_iter()
+                    .map(|s| StoreResult {
+                        store: s.credential.store.into(),
+                        credential: s.credential.into(),
+                        revocation: s.revocation.into(),
+                    })
+                    .collect()
+            }),
             files: r
                 .files
                 .into_iter()
                 .map(|f| FileChangeInfo {
+                    store: per_store.then(|| f.store.into()),
                     path: f.path.to_string_lossy().into_owned(),
                     level: f.level.into(),
                     removed_keys: f.removed_keys,

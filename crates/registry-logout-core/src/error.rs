@@ -61,6 +61,10 @@ pub enum ErrorKind {
     /// An argument of the wrong type, from a caller that is not typed (JavaScript)
     /// (`ERR_INVALID_ARG_TYPE`).
     InvalidArgType,
+    /// Another package manager's config file (YAML, TOML, `auth.ini`) that its tool
+    /// would refuse, or that we cannot edit safely: invalid syntax, a duplicate key, a
+    /// credential map of the wrong shape (`EINVALIDCONFIG`).
+    InvalidConfig,
     /// Something that should not happen: a task that did not finish, a runtime that
     /// did not start (`EINTERNAL`).
     Internal,
@@ -91,6 +95,7 @@ impl ErrorKind {
             ErrorKind::InvalidUrl => "ERR_INVALID_URL",
             ErrorKind::InvalidScope => "EINVALIDSCOPE",
             ErrorKind::InvalidArgType => "ERR_INVALID_ARG_TYPE",
+            ErrorKind::InvalidConfig => "EINVALIDCONFIG",
             ErrorKind::Internal => "EINTERNAL",
         })
     }

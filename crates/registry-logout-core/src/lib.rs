@@ -16,9 +16,10 @@
 //! 6. `config`: npm's levels, file locations, scope rules and the legacy-auth check.
 //! 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
 //! 8. `edit`: the lossless, atomic, locked removal of keys from a file.
-//! 9. `store`: credential stores behind one trait; npm's levels are the first.
+//! 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
 //! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
-//! 11. `logout`: the pipeline, `--all`, the shared-token guard and edit scheduling.
+//! 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once), `--all`,
+//!     the shared-token guard and edit scheduling.
 
 mod config;
 mod credentials;
@@ -42,18 +43,21 @@ pub use config::{
     Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
 };
 pub use credentials::CredentialKind;
-pub use edit::{check_writable, edit_file, remove_keys, FileOutcome, Removal};
+pub use edit::{
+    check_writable, edit_file, edit_text_file, remove_keys, FileOutcome, Removal, TextEdit,
+};
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{
-    logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport, LogoutRequest,
-    Outcome, RevocationOutcome, RevokePolicy, SkipReason,
+    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport,
+    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,
 };
 pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::Verification;
 pub use secret::{ConfigValues, Secret};
 pub use store::{
-    Apply, Credential, CredentialStore, FileChange, FileRemoval, NpmrcStore, StoreKind, Target,
+    Apply, BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore,
+    PnpmStore, StoreKind, Target, YarnStore,
 };
 pub use tokio_util::sync::CancellationToken;

@@ -85,6 +85,7 @@ fn every_kind() -> Vec<ErrorKind> {
         ErrorKind::InvalidUrl,
         ErrorKind::InvalidScope,
         ErrorKind::InvalidArgType,
+        ErrorKind::InvalidConfig,
         ErrorKind::Internal,
     ];
     kinds.extend(tls);
@@ -124,6 +125,7 @@ fn every_kind() -> Vec<ErrorKind> {
             | ErrorKind::InvalidUrl
             | ErrorKind::InvalidScope
             | ErrorKind::InvalidArgType
+            | ErrorKind::InvalidConfig
             | ErrorKind::Internal => {}
         }
     }

@@ -154,6 +154,68 @@ fn edit_locked(
     })
 }
 
+/// A file's new text and what left it, from its text as read under the lock; `None`
+/// when nothing in it is to be removed.
+pub type TextEdit<'a> = &'a (dyn Fn(&str) -> Result<Option<(String, Vec<String>)>> + Sync);
+
+/// The edit for files that are not `.npmrc` (pnpm's YAML, Yarn's, Bun's TOML): the same
+/// lock, the same comparison before the rename and the same atomic write, around the
+/// store's own transform of the text. The file is never deleted, even when emptied: an
+/// empty YAML or TOML file is still a valid config, and its tool may have made it.
+/// `wait: false` answers `None`, having done nothing, when the lock is held elsewhere.
+pub fn edit_text_file(
+    path: &Path,
+    transform: TextEdit<'_>,
+    dry_run: bool,
+    wait: bool,
+) -> Result<Option<FileOutcome>> {
+    let is_symlink = fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false);
+    let target = if is_symlink {
+        fs::canonicalize(path).map_err(|e| LogoutError::io("cannot resolve symlink", path, &e))?
+    } else {
+        path.to_path_buf()
+    };
+    let nothing = || FileOutcome {
+        removed: Vec::new(),
+        deleted: false,
+    };
+    if dry_run {
+        let Some((text, _)) = read::read_text(&target)? else {
+            return Ok(Some(nothing()));
+        };
+        return Ok(Some(match transform(&text)? {
+            Some((_, removed)) => FileOutcome {
+                removed,
+                deleted: false,
+            },
+            None => nothing(),
+        }));
+    }
+    let wait = if wait { Wait::Yes } else { Wait::No };
+    let Some(lock) = Lock::acquire(&target, wait)? else {
+        return Ok(None);
+    };
+    let result = (|| -> Result<FileOutcome> {
+        let Some((text, meta)) = read::read_text(&target)? else {
+            remove_stale_temp_file(&target);
+            return Ok(nothing());
+        };
+        let Some((new_text, removed)) = transform(&text)? else {
+            remove_stale_temp_file(&target);
+            return Ok(nothing());
+        };
+        write_atomically(&target, new_text.as_bytes(), &text, &meta, &lock)?;
+        Ok(FileOutcome {
+            removed,
+            deleted: false,
+        })
+    })();
+    lock.release();
+    result.map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::atomic::temp_path;

@@ -49,6 +49,28 @@ pub(super) fn read_document<'a>(
     Ok(Some((Cow::Owned(NpmrcDocument::parse(text)), meta)))
 }
 
+/// A file's text, with the metadata of the file read; `None` when there is no file.
+pub(super) fn read_text(path: &Path) -> Result<Option<(String, fs::Metadata)>> {
+    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    let mut bytes = Vec::new();
+    PlainRead(&mut file)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        LogoutError::new(
+            ErrorKind::Encoding,
+            format!("config file {} is not valid UTF-8", path.display()),
+        )
+    })?;
+    Ok(Some((text, meta)))
+}
+
 /// Whether `file`, of `size` bytes by its metadata, holds exactly `expected`. It is read
 /// in blocks: a large config is compared without a copy of its own, and one of another
 /// size is not read at all.

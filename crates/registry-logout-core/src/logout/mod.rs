@@ -21,7 +21,10 @@ use crate::error::{ErrorKind, LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
 use crate::revoke::{self, FetchSettings, RevokeRequest, Verification};
 use crate::secret::{ConfigValues, Secret};
-use crate::store::{Credential, CredentialStore, FileChange, NpmrcStore, Target};
+use crate::store::{
+    BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
+    Target, YarnStore,
+};
 
 pub use all::{logout_all, AllEntry, AllOutcome};
 
@@ -61,11 +64,14 @@ pub struct LogoutRequest {
     /// **[beyond npm]** After a revocation the registry accepted, ask it with the
     /// token whether the token still works.
     pub verify: bool,
+    /// Which tools' stores to read; empty means npm's alone (the default).
+    pub sources: Vec<StoreKind>,
 }
 
 /// Where a credential came from (never its value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CredentialSource {
+    pub store: StoreKind,
     pub kind: CredentialKind,
     /// The config key that holds it, e.g. `//registry.npmjs.org/:_authToken`.
     pub key: String,
@@ -76,6 +82,7 @@ pub struct CredentialSource {
 impl From<&Credential> for CredentialSource {
     fn from(c: &Credential) -> Self {
         Self {
+            store: c.store,
             kind: c.kind,
             key: c.key(),
             level: c.level,
@@ -122,12 +129,22 @@ impl SkipReason {
     }
 }
 
+/// One store's part of a logout: its credential, and what became of its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreReport {
+    pub credential: CredentialSource,
+    pub revocation: RevocationOutcome,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogoutReport {
     pub registry: String,
     pub scope: Option<String>,
+    /// The first store's credential (npm's, when npm holds one).
     pub credential: CredentialSource,
     pub revocation: RevocationOutcome,
+    /// Each store that held a credential, in the order of [`StoreKind::ALL`].
+    pub stores: Vec<StoreReport>,
     pub files: Vec<FileChange>,
     /// A credential that still applies to the registry after the edit.
     pub still_logged_in: Option<CredentialSource>,
@@ -175,20 +192,37 @@ impl LogoutRequest {
         }
     }
 
-    /// npm's config, with every store that reads credentials from it. `Config::load` has
-    /// already refused legacy unscoped auth (ERR_INVALID_AUTH).
-    fn load(&self) -> Result<(Arc<Config>, Stores)> {
+    /// npm's config, with every selected store. Each store reads its files now: an
+    /// invalid one fails the logout before anything is sent or written. `Config::load`
+    /// has already refused legacy unscoped auth (ERR_INVALID_AUTH).
+    pub(crate) fn load(&self) -> Result<(Arc<Config>, Stores)> {
         let config = Arc::new(Config::load(&self.config_inputs())?);
-        let stores: Stores = vec![Arc::new(NpmrcStore::new(config.clone()))];
+        let selected = |kind| {
+            if self.sources.is_empty() {
+                kind == StoreKind::Npm
+            } else {
+                self.sources.contains(&kind)
+            }
+        };
+        let (env, home, cwd) = (&config.env, &config.home, &config.cwd);
+        let mut stores: Stores = Vec::new();
+        for kind in StoreKind::ALL.into_iter().filter(|k| selected(*k)) {
+            stores.push(match kind {
+                StoreKind::Npm => Arc::new(NpmrcStore::new(config.clone())),
+                StoreKind::Pnpm => Arc::new(PnpmStore::load(env.clone(), home, cwd)?),
+                StoreKind::Yarn => Arc::new(YarnStore::load(env.clone(), home, cwd)?),
+                StoreKind::Bun => Arc::new(BunStore::load(env.clone(), home, cwd)?),
+            });
+        }
         Ok((config, stores))
     }
 }
 
 /// Every store a logout asks, npm's first.
-type Stores = Vec<Arc<dyn CredentialStore>>;
+pub(crate) type Stores = Vec<Arc<dyn CredentialStore>>;
 
 /// The registry (and scope) npm's config points at.
-fn target(config: &Config) -> Result<Target> {
+pub(crate) fn target(config: &Config) -> Result<Target> {
     let scope = config
         .get_string("scope")
         .map(|s| normalize_scope(&s))
@@ -208,11 +242,22 @@ struct Found {
     credential: Credential,
 }
 
-/// Logs out of one registry: the one the request names, else npm's. Rejects with
-/// `NeedAuth` when no store holds a credential for it; a file is changed only once
-/// every token was revoked as the policy requires.
-pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Result<LogoutReport> {
-    let in_flight = schedule::InFlight::enter();
+/// One registry's logout, planned: what every store holds for it and which keys go
+/// from which files. Nothing has been sent or written yet.
+struct Planned {
+    config: Arc<Config>,
+    stores: Stores,
+    target: Target,
+    found: Vec<Found>,
+    /// The first store's credential: the login the report speaks of.
+    login: Credential,
+    edits: Vec<schedule::EditTarget>,
+}
+
+/// Plans one registry's logout. Rejects with `NeedAuth` when no store holds a
+/// credential for it, and before anything is sent when a token is shared (the guard)
+/// or a file that must change cannot be written.
+fn plan(request: &LogoutRequest) -> Result<Planned> {
     let (config, stores) = request.load()?;
     let target = target(&config)?;
     let found: Vec<Found> = stores
@@ -225,7 +270,6 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
             })
         })
         .collect();
-    // The first store's credential is the login the report speaks of.
     let Some(login) = found.first().map(|f| f.credential.clone()) else {
         let mut err = LogoutError::need_auth(&target.registry);
         if let Some(why) = stores.iter().find_map(|s| s.unset_template(&target)) {
@@ -239,9 +283,8 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
             guard::guard_shared_token(&f.credential)?;
         }
     }
-
     // Which lines go from which files is decided now, from the config as read.
-    let targets: Vec<schedule::EditTarget> = found
+    let edits: Vec<schedule::EditTarget> = found
         .iter()
         .flat_map(|f| {
             f.store
@@ -250,53 +293,226 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
                 .map(|removal| (f.store.clone(), removal))
         })
         .collect();
-    let tokens = distinct_tokens(&found);
-    if revokes && !tokens.is_empty() && !request.dry_run {
+    if revokes && !distinct_tokens(&found).is_empty() && !request.dry_run {
         // A token revoked and then left in a file we cannot write is the worst outcome:
         // the user is logged out on the registry but not here. Find out first.
-        for (_, removal) in targets.iter().filter(|(_, r)| r.holds_any) {
+        for (_, removal) in edits.iter().filter(|(_, r)| r.holds_any) {
             edit::check_writable(&removal.path)?;
         }
     }
+    Ok(Planned {
+        config,
+        stores,
+        target,
+        found,
+        login,
+        edits,
+    })
+}
 
-    let mut revocation = None;
-    for token in tokens {
-        let outcome = revoke_token(request, &config, &target, &login, token, cancel).await?;
-        revocation.get_or_insert(outcome);
+/// Logs out of one registry: the one the request names, else npm's. Rejects with
+/// `NeedAuth` when no store holds a credential for it; a file is changed only once
+/// every token was revoked as the policy requires.
+pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Result<LogoutReport> {
+    let in_flight = schedule::InFlight::enter();
+    let planned = plan(request)?;
+    let mut done = execute(request, vec![planned], cancel, &in_flight).await?;
+    done.pop()
+        .unwrap_or_else(|| Err(LogoutError::new(ErrorKind::Internal, "no logout ran")))
+}
+
+/// Runs planned logouts together: every distinct token of all of them revoked once,
+/// concurrently (sixteen at a time), each authenticated by itself; then each file
+/// edited once, with the removals of every logout whose revocation allows it; then
+/// each logout's report. Errs as a whole only on an abort.
+async fn execute(
+    request: &LogoutRequest,
+    planned: Vec<Planned>,
+    cancel: &CancellationToken,
+    in_flight: &schedule::InFlight,
+) -> Result<Vec<Result<LogoutReport>>> {
+    // Each token once, revoked with the settings of the first logout that holds it.
+    let mut tokens: Vec<(Secret, usize)> = Vec::new();
+    for (i, p) in planned.iter().enumerate() {
+        for token in distinct_tokens(&p.found) {
+            if !tokens.iter().any(|(t, _)| t == token) {
+                tokens.push((token.clone(), i));
+            }
+        }
     }
-    let revocation = revocation.unwrap_or(RevocationOutcome::Skipped {
-        reason: SkipReason::NotAToken,
-    });
-
+    let mut pending: Vec<Pending<'_, Result<RevocationOutcome>>> = Vec::new();
+    for (token, i) in &tokens {
+        let p = &planned[*i];
+        pending.push(Box::pin(revoke_token(
+            request, &p.config, &p.target, &p.login, token, cancel,
+        )));
+    }
+    let outcomes = bounded(pending).await;
+    if let Some(Err(e)) = outcomes
+        .iter()
+        .find(|o| o.as_ref().is_err_and(|e| e.kind() == ErrorKind::Aborted))
+    {
+        return Err(e.clone());
+    }
     if cancel.is_cancelled() {
         return Err(LogoutError::aborted());
     }
-
-    let files = schedule::apply_edits(targets, request.dry_run, &in_flight).await?;
-
-    let still_logged_in = if request.dry_run {
-        None
-    } else {
-        stores.iter().find_map(|store| {
-            let own: Vec<FileChange> = files
-                .iter()
-                .filter(|c| c.store == store.kind())
-                .cloned()
-                .collect();
-            store.still_applies(&target, &own)
-        })
+    let outcome_of = |token: &Secret| -> Option<&Result<RevocationOutcome>> {
+        let i = tokens.iter().position(|(t, _)| t == token)?;
+        outcomes.get(i)
     };
 
-    Ok(LogoutReport {
-        registry: target.registry,
-        scope: target.scope,
-        credential: (&login).into(),
-        revocation,
-        files,
-        still_logged_in: still_logged_in.as_ref().map(Into::into),
-        dry_run: request.dry_run,
-    })
+    // A logout whose revocation failed as the policy forbids changes no file: its
+    // first such error, in the order its tokens were found, is its outcome.
+    let failed: Vec<Option<LogoutError>> = planned
+        .iter()
+        .map(|p| {
+            distinct_tokens(&p.found)
+                .into_iter()
+                .find_map(|t| outcome_of(t)?.as_ref().err().cloned())
+        })
+        .collect();
+
+    // Each file once, with every removal planned for it, in the order first planned.
+    let mut merged: Vec<schedule::EditTarget> = Vec::new();
+    for (p, _) in planned.iter().zip(&failed).filter(|(_, f)| f.is_none()) {
+        for (store, removal) in &p.edits {
+            let same = merged
+                .iter_mut()
+                .find(|(s, r)| s.kind() == store.kind() && r.path == removal.path);
+            match same {
+                Some((_, r)) => {
+                    for key in &removal.keys {
+                        if !r.keys.contains(key) {
+                            r.keys.push(key.clone());
+                        }
+                    }
+                    r.holds_any |= removal.holds_any;
+                }
+                None => merged.push((store.clone(), removal.clone())),
+            }
+        }
+    }
+    let changes = schedule::apply_edits(merged, request.dry_run, in_flight).await;
+
+    let not_a_token = RevocationOutcome::Skipped {
+        reason: SkipReason::NotAToken,
+    };
+    let mut reports = Vec::new();
+    for (p, failure) in planned.into_iter().zip(failed) {
+        if let Some(e) = failure {
+            reports.push(Err(e));
+            continue;
+        }
+        let changes = match &changes {
+            Ok(c) => c,
+            Err(e) => {
+                reports.push(Err(e.clone()));
+                continue;
+            }
+        };
+        let outcome = |c: &Credential| {
+            c.token
+                .as_ref()
+                .and_then(|t| outcome_of(t)?.as_ref().ok().cloned())
+                .unwrap_or(not_a_token.clone())
+        };
+        let revocation = distinct_tokens(&p.found)
+            .first()
+            .and_then(|t| outcome_of(t)?.as_ref().ok().cloned())
+            .unwrap_or(not_a_token.clone());
+        let store_reports: Vec<StoreReport> = p
+            .found
+            .iter()
+            .map(|f| StoreReport {
+                credential: (&f.credential).into(),
+                revocation: outcome(&f.credential),
+            })
+            .collect();
+        let files = own_changes(&p.edits, changes);
+        let still_logged_in = if request.dry_run {
+            None
+        } else {
+            p.stores.iter().find_map(|store| {
+                let own: Vec<FileChange> = files
+                    .iter()
+                    .filter(|c| c.store == store.kind())
+                    .cloned()
+                    .collect();
+                store.still_applies(&p.target, &own)
+            })
+        };
+        reports.push(Ok(LogoutReport {
+            registry: p.target.registry,
+            scope: p.target.scope,
+            credential: (&p.login).into(),
+            revocation,
+            stores: if request.sources.is_empty() {
+                Vec::new()
+            } else {
+                store_reports
+            },
+            files,
+            still_logged_in: still_logged_in.as_ref().map(Into::into),
+            dry_run: request.dry_run,
+        }));
+    }
+    Ok(reports)
 }
+
+/// One logout's share of the merged edits: its files, with the keys it planned.
+fn own_changes(edits: &[schedule::EditTarget], changes: &[FileChange]) -> Vec<FileChange> {
+    edits
+        .iter()
+        .filter_map(|(store, removal)| {
+            let change = changes
+                .iter()
+                .find(|c| c.store == store.kind() && c.path == removal.path)?;
+            let planned: Vec<String> = removal
+                .keys
+                .iter()
+                .map(|k| k.replace(crate::store::PATH_SEP, "."))
+                .collect();
+            let removed_keys: Vec<String> = change
+                .removed_keys
+                .iter()
+                .filter(|k| planned.contains(k))
+                .cloned()
+                .collect();
+            (!removed_keys.is_empty()).then(|| FileChange {
+                removed_keys,
+                ..change.clone()
+            })
+        })
+        .collect()
+}
+
+/// Every credential the selected stores hold, for `credentials()` and `--list`.
+/// Reading only: nothing is sent or written. An invalid file fails it, as a logout.
+pub fn credentials(request: &LogoutRequest) -> Result<Vec<Listed>> {
+    let (_, stores) = request.load()?;
+    Ok(stores.iter().flat_map(|s| s.inventory()).collect())
+}
+
+/// A boxed future: a plain list of them keeps the compiler's `Send` proof simple where
+/// a stream of closures over borrowed data defeats it.
+pub(crate) type Pending<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Runs the futures concurrently, at most [`MAX_CONCURRENT_REVOCATIONS`] at a time;
+/// outputs in the order given.
+pub(crate) async fn bounded<T>(futures: Vec<Pending<'_, T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(futures.len());
+    let mut rest = futures.into_iter().peekable();
+    while rest.peek().is_some() {
+        let batch: Vec<_> = rest.by_ref().take(MAX_CONCURRENT_REVOCATIONS).collect();
+        out.extend(futures_util::future::join_all(batch).await);
+    }
+    out
+}
+
+/// How many revocations are in flight at once, per logout and across `--all`.
+pub(crate) const MAX_CONCURRENT_REVOCATIONS: usize = 32;
 
 /// Each token once, whichever stores hold it, in the order they were found.
 fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {

@@ -5,7 +5,11 @@
 //! lossless, atomic, locked edit ([`crate::edit`]). Revoking is not a store's business:
 //! the pipeline revokes each distinct token once, whichever stores hold it.
 
+mod bun;
 mod npmrc;
+mod pnpm;
+mod yaml;
+mod yarn;
 
 use std::path::PathBuf;
 
@@ -16,14 +20,61 @@ use crate::error::Result;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
+pub use bun::BunStore;
 pub use npmrc::NpmrcStore;
+pub use pnpm::PnpmStore;
+pub use yarn::YarnStore;
 
 /// Which tool's files a store reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum StoreKind {
     /// npm's `.npmrc` levels (and its cli and env levels).
     Npm,
+    /// pnpm 12's `config.yaml` (`_auth`) and pnpm 11's `auth.ini`.
+    Pnpm,
+    /// Yarn Berry's `.yarnrc.yml` files.
+    Yarn,
+    /// Bun's `bunfig.toml` files.
+    Bun,
+}
+
+impl StoreKind {
+    pub const ALL: [StoreKind; 4] = [
+        StoreKind::Npm,
+        StoreKind::Pnpm,
+        StoreKind::Yarn,
+        StoreKind::Bun,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Npm => "npm",
+            StoreKind::Pnpm => "pnpm",
+            StoreKind::Yarn => "yarn",
+            StoreKind::Bun => "bun",
+        }
+    }
+}
+
+/// A store's file its tool would refuse, or that we cannot edit safely. The message
+/// names the file and what is wrong, never a value.
+pub(crate) fn invalid(
+    path: &std::path::Path,
+    what: impl std::fmt::Display,
+) -> crate::error::LogoutError {
+    crate::error::LogoutError::new(
+        crate::error::ErrorKind::InvalidConfig,
+        format!("{}: {what}", path.display()),
+    )
+}
+
+/// Separates the segments of a key path in [`FileRemoval::keys`]: no YAML or TOML key
+/// we remove contains it, unlike `.`, which URLs do.
+pub(crate) const PATH_SEP: char = '\u{1f}';
+
+/// A key path as reports show it.
+pub(crate) fn display_path(path: &[String]) -> String {
+    path.join(".")
 }
 
 /// What a logout is for: the registry, and the scope that selected it.
@@ -138,5 +189,54 @@ pub trait CredentialStore: Send + Sync {
     /// never a value).
     fn unset_template(&self, _target: &Target) -> Option<String> {
         None
+    }
+
+    /// Every credential this store's files hold, for `credentials()` and `--list`.
+    fn inventory(&self) -> Vec<Listed>;
+}
+
+/// A credential in a store's inventory, with the registry (and scope) it is for.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub registry: String,
+    pub scope: Option<String>,
+    pub credential: Credential,
+}
+
+/// A store file's text; `None` when there is no file.
+pub(crate) fn read_optional(path: &std::path::Path) -> Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            crate::error::LogoutError::new(
+                crate::error::ErrorKind::Encoding,
+                format!("config file {} is not valid UTF-8", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::error::LogoutError::io(
+            "cannot read config file",
+            path,
+            &e,
+        )),
+    }
+}
+
+/// [`FileRemoval::keys`] of a nested file back into key paths.
+pub(crate) fn split_keys(keys: &[String]) -> Vec<Vec<String>> {
+    keys.iter()
+        .map(|k| k.split(PATH_SEP).map(str::to_string).collect())
+        .collect()
+}
+
+/// A text file's removal through the shared edit.
+pub(crate) fn apply_text(
+    path: &std::path::Path,
+    transform: crate::edit::TextEdit<'_>,
+    how: Apply,
+) -> Result<Option<FileOutcome>> {
+    match how {
+        Apply::DryRun => crate::edit::edit_text_file(path, transform, true, true),
+        Apply::Write => crate::edit::edit_text_file(path, transform, false, true),
+        Apply::WriteIfFree => crate::edit::edit_text_file(path, transform, false, false),
     }
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Apply, Credential, CredentialStore, FileChange, FileRemoval, StoreKind, Target};
+use super::{
+    Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
+};
 use crate::config::{Config, ConfigLevel, FileLevel, Lookup};
 use crate::credentials::{find_login, Login, CLEARED_SUFFIXES};
 use crate::edit::{self, FileOutcome};
@@ -161,6 +163,26 @@ impl CredentialStore for NpmrcStore {
         let config = self.config.without(&removed);
         let login = find_login(&config, &target.url, &target.registry)?;
         Some(Self::credential(&config, login))
+    }
+
+    /// Each registry's login, as `find` sees it: what a logout of that registry would
+    /// act on.
+    fn inventory(&self) -> Vec<Listed> {
+        let Ok(registries) = registries_with_credentials(&self.config) else {
+            return Vec::new();
+        };
+        registries
+            .into_iter()
+            .filter_map(|registry| {
+                let url = RegistryUrl::parse(&registry).ok()?;
+                let login = find_login(&*self.config, &url, &registry)?;
+                Some(Listed {
+                    registry,
+                    scope: None,
+                    credential: Self::credential(&*self.config, login),
+                })
+            })
+            .collect()
     }
 }
 

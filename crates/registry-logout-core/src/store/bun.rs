@@ -1,0 +1,534 @@
+//! Bun's credentials: `[install] registry` and `[install.scopes] <name>` of the project's
+//! `bunfig.toml` and the global `.bunfig.toml`, as a URL string with `user:pass@` or
+//! `:token@`, or a table with `token` or `username` + `password`. Bun has no logout, so
+//! every token here was written by hand.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use toml_edit::{DocumentMut, Item, Value};
+
+use super::{
+    invalid, Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind,
+    Target, PATH_SEP,
+};
+use crate::config::{ConfigLevel, FileLevel};
+use crate::credentials::CredentialKind;
+use crate::edit::FileOutcome;
+use crate::env::Env;
+use crate::error::Result;
+use crate::nerf_dart::RegistryUrl;
+use crate::secret::Secret;
+
+const SECRET_FIELDS: [&str; 3] = ["token", "username", "password"];
+
+pub struct BunStore {
+    env: Arc<Env>,
+    /// The project's file first: it wins.
+    files: Vec<BunFile>,
+}
+
+struct BunFile {
+    path: PathBuf,
+    level: FileLevel,
+    entries: Vec<Entry>,
+}
+
+/// One registry value holding a credential.
+struct Entry {
+    /// `["install", "registry"]` or `["install", "scopes", "<key as written>"]`.
+    at: Vec<String>,
+    scope: Option<String>,
+    /// Without userinfo, one trailing slash.
+    url: String,
+    kind: CredentialKind,
+    token: Option<Secret>,
+    /// The keys to remove: the value itself for a URL string (its userinfo goes), else
+    /// the table's secret fields.
+    keys: Vec<Vec<String>>,
+}
+
+impl BunStore {
+    pub fn load(env: Arc<Env>, home: &Path, cwd: &Path) -> Result<Self> {
+        let global = match env.get("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+            Some(xdg) => Path::new(xdg).join(".bunfig.toml"),
+            None => home.join(".bunfig.toml"),
+        };
+        let project = cwd
+            .ancestors()
+            .find(|d| d.join("package.json").is_file())
+            .unwrap_or(cwd)
+            .join("bunfig.toml");
+        let mut files = Vec::new();
+        for (level, path) in [(FileLevel::Project, project), (FileLevel::User, global)] {
+            if files.iter().any(|f: &BunFile| f.path == path) {
+                continue;
+            }
+            if let Some(text) = super::read_optional(&path)? {
+                let entries = read_entries(&path, &text)?;
+                files.push(BunFile {
+                    path,
+                    level,
+                    entries,
+                });
+            }
+        }
+        Ok(Self { env, files })
+    }
+
+    fn matches<'a>(&'a self, target: &'a Target) -> impl Iterator<Item = (&'a BunFile, &'a Entry)> {
+        let url = canonical(target.url.url().as_str());
+        self.files.iter().flat_map(move |f| {
+            let url = url.clone();
+            f.entries
+                .iter()
+                .filter(move |e| e.url == url && e.scope == target.scope)
+                .map(move |e| (f, e))
+        })
+    }
+
+    fn credential(file: &BunFile, e: &Entry) -> Credential {
+        Credential {
+            store: StoreKind::Bun,
+            kind: e.kind,
+            level: file.level.into(),
+            file: Some(file.path.clone()),
+            key_path: e.at.clone(),
+            registry_key: RegistryUrl::parse(&e.url)
+                .map_or_else(|_| e.url.clone(), |u| u.nerf_dart()),
+            token: e.token.clone(),
+        }
+    }
+}
+
+impl CredentialStore for BunStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Bun
+    }
+
+    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
+        self.files
+            .iter()
+            .map(|f| (f.level, f.path.clone()))
+            .collect()
+    }
+
+    fn registries(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for e in self.files.iter().flat_map(|f| &f.entries) {
+            if e.scope.is_none() && !out.contains(&e.url) {
+                out.push(e.url.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn find(&self, target: &Target) -> Option<Credential> {
+        let (file, e) = self.matches(target).next()?;
+        Some(Self::credential(file, e))
+    }
+
+    /// The same registry's credential in both files: Bun falls back on the global one.
+    fn plan_removal(&self, target: &Target, _credential: &Credential) -> Vec<FileRemoval> {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let keys: Vec<String> = self
+                    .matches(target)
+                    .filter(|(file, _)| std::ptr::eq(*file, f))
+                    .flat_map(|(_, e)| e.keys.iter().map(|k| k.join(&PATH_SEP.to_string())))
+                    .collect();
+                (!keys.is_empty()).then(|| FileRemoval {
+                    level: f.level,
+                    path: f.path.clone(),
+                    keys,
+                    holds_any: true,
+                })
+            })
+            .collect()
+    }
+
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
+        let paths = super::split_keys(&removal.keys);
+        let path = removal.path.clone();
+        let transform = move |text: &str| remove_paths(&path, text, &paths);
+        super::apply_text(&removal.path, &transform, how)
+    }
+
+    /// Read again from disk, then the variables Bun gives the default registry's token.
+    fn still_applies(&self, target: &Target, _removed: &[FileChange]) -> Option<Credential> {
+        if target.scope.is_none() {
+            let name = ["BUN_CONFIG_TOKEN", "NPM_CONFIG_TOKEN", "npm_config_token"]
+                .into_iter()
+                .find(|n| self.env.get(*n).is_some_and(|v| !v.is_empty()));
+            if let Some(name) = name {
+                return Some(Credential {
+                    store: StoreKind::Bun,
+                    kind: CredentialKind::Token,
+                    level: ConfigLevel::Env,
+                    file: None,
+                    key_path: vec![name.to_string()],
+                    registry_key: target.url.nerf_dart(),
+                    token: None,
+                });
+            }
+        }
+        let mut fresh = Self {
+            env: self.env.clone(),
+            files: Vec::new(),
+        };
+        for f in &self.files {
+            let text = super::read_optional(&f.path).ok()??;
+            let entries = read_entries(&f.path, &text).ok()?;
+            fresh.files.push(BunFile {
+                path: f.path.clone(),
+                level: f.level,
+                entries,
+            });
+        }
+        fresh.find(target)
+    }
+
+    fn inventory(&self) -> Vec<Listed> {
+        self.files
+            .iter()
+            .flat_map(|f| {
+                f.entries.iter().map(move |e| Listed {
+                    registry: e.url.clone(),
+                    scope: e.scope.clone(),
+                    credential: Self::credential(f, e),
+                })
+            })
+            .collect()
+    }
+}
+
+fn canonical(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            let mut s = u.to_string();
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            s
+        }
+        Err(_) => raw.to_string(),
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<DocumentMut> {
+    DocumentMut::from_str(text).map_err(|e| {
+        // Only the position: the parser's message quotes the line.
+        let line = e
+            .span()
+            .and_then(|s| text.get(..s.start))
+            .map_or(0, |before| before.matches('\n').count() + 1);
+        invalid(path, format!("not valid TOML (line {line})"))
+    })
+}
+
+/// A value Bun reads from the environment (`$NAME`): not a stored secret.
+fn is_reference(s: &str) -> bool {
+    s.starts_with('$')
+}
+
+fn read_entries(path: &Path, text: &str) -> Result<Vec<Entry>> {
+    let doc = parse(path, text)?;
+    let Some(install) = doc.get("install") else {
+        return Ok(Vec::new());
+    };
+    let install = install
+        .as_table_like()
+        .ok_or_else(|| invalid(path, "install is not a table"))?;
+    let mut out = Vec::new();
+    let mut default_url = "https://registry.npmjs.org/".to_string();
+    let at = vec!["install".to_string(), "registry".to_string()];
+    if let Some(item) = install.get("registry") {
+        let (url, entry) = read_registry(path, item, &at, None, &default_url)?;
+        if let Some(url) = url {
+            default_url = url;
+        }
+        out.extend(entry);
+    }
+    if let Some(scopes) = install.get("scopes") {
+        let scopes = scopes
+            .as_table_like()
+            .ok_or_else(|| invalid(path, "install.scopes is not a table"))?;
+        for (key, item) in scopes.iter() {
+            let at = vec!["install".into(), "scopes".into(), key.to_string()];
+            let scope = format!("@{}", key.trim_start_matches('@'));
+            let (_, entry) = read_registry(path, item, &at, Some(scope), &default_url)?;
+            out.extend(entry);
+        }
+    }
+    Ok(out)
+}
+
+/// One registry value: its URL, and the credential it holds.
+fn read_registry(
+    path: &Path,
+    item: &Item,
+    at: &[String],
+    scope: Option<String>,
+    default_url: &str,
+) -> Result<(Option<String>, Option<Entry>)> {
+    let name = at.join(".");
+    if let Some(s) = item.as_str() {
+        if is_reference(s) {
+            return Ok((None, None));
+        }
+        let url = url::Url::parse(s).map_err(|_| invalid(path, format!("{name} is not a URL")))?;
+        let (user, pass) = (url.username(), url.password().unwrap_or(""));
+        let kind = match (user.is_empty(), pass.is_empty()) {
+            (true, false) => CredentialKind::Token,
+            (false, false) => CredentialKind::Basic,
+            _ => return Ok((Some(canonical(s)), None)),
+        };
+        let token = (kind == CredentialKind::Token).then(|| Secret::new(pass));
+        let entry = Entry {
+            at: at.to_vec(),
+            scope,
+            url: canonical(s),
+            kind,
+            token,
+            keys: vec![at.to_vec()],
+        };
+        return Ok((Some(canonical(s)), Some(entry)));
+    }
+    let table = item
+        .as_table_like()
+        .ok_or_else(|| invalid(path, format!("{name} is neither a URL string nor a table")))?;
+    let field = |k: &str| -> Result<Option<String>> {
+        match table.get(k) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| invalid(path, format!("{name}.{k} is not a string"))),
+        }
+    };
+    let url = field("url")?
+        .filter(|u| !is_reference(u))
+        .map(|u| canonical(&u))
+        .unwrap_or_else(|| canonical(default_url));
+    let literal = |v: Option<String>| v.filter(|s| !s.is_empty() && !is_reference(s));
+    let token = literal(field("token")?);
+    let user = literal(field("username")?);
+    let pass = literal(field("password")?);
+    let kind = if token.is_some() {
+        CredentialKind::Token
+    } else if user.is_some() && pass.is_some() {
+        CredentialKind::Basic
+    } else {
+        return Ok((Some(url), None));
+    };
+    let keys = SECRET_FIELDS
+        .iter()
+        .filter(|k| literal(table.get(k).and_then(|v| v.as_str()).map(str::to_string)).is_some())
+        .map(|k| {
+            let mut p = at.to_vec();
+            p.push(k.to_string());
+            p
+        })
+        .collect();
+    let entry = Entry {
+        at: at.to_vec(),
+        scope,
+        url: url.clone(),
+        kind,
+        token: token.map(Secret::new),
+        keys,
+    };
+    Ok((Some(url), Some(entry)))
+}
+
+/// Each path: a URL string loses its userinfo; a table field goes, and a table left
+/// empty goes with it. `toml_edit` keeps every other byte but writes LF, so a CRLF file
+/// gets its line breaks back.
+fn remove_paths(
+    path: &Path,
+    text: &str,
+    paths: &[Vec<String>],
+) -> Result<Option<(String, Vec<String>)>> {
+    read_entries(path, text)?;
+    let mut doc = parse(path, text)?;
+    let mut removed = Vec::new();
+    for key_path in paths {
+        let Some((leaf, parents)) = key_path.split_last() else {
+            continue;
+        };
+        let Some(parent) = table_at(doc.as_item_mut(), parents) else {
+            continue;
+        };
+        let Some(item) = parent.get_mut(leaf) else {
+            continue;
+        };
+        if let Some(value) = item.as_value_mut().filter(|v| v.is_str()) {
+            if leaf == "registry" || parents.last().is_some_and(|p| p == "scopes") {
+                let Some(mut url) = value.as_str().and_then(|s| url::Url::parse(s).ok()) else {
+                    continue;
+                };
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                let decor = value.decor().clone();
+                *value = Value::from(url.to_string());
+                *value.decor_mut() = decor;
+                removed.push(super::display_path(key_path));
+                continue;
+            }
+        }
+        remove_field(parent, leaf);
+        removed.push(super::display_path(key_path));
+        if parent.is_empty() {
+            if let Some((name, grand)) = parents.split_last() {
+                if let Some(g) = table_at(doc.as_item_mut(), grand) {
+                    g.remove(name);
+                }
+            }
+        }
+    }
+    if removed.is_empty() {
+        return Ok(None);
+    }
+    let mut out = doc.to_string();
+    if text.contains("\r\n") {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
+    Ok(Some((out, removed)))
+}
+
+fn table_at<'a>(
+    mut item: &'a mut Item,
+    path: &[String],
+) -> Option<&'a mut dyn toml_edit::TableLike> {
+    for key in path {
+        item = item.as_table_like_mut()?.get_mut(key)?;
+    }
+    item.as_table_like_mut()
+}
+
+/// Removes a key; in an inline table, the space before `}` that the last value carried
+/// moves to the new last value.
+fn remove_field(table: &mut dyn toml_edit::TableLike, key: &str) {
+    let last = table.iter().last().map(|(k, _)| k.to_string());
+    let suffix = table
+        .get(key)
+        .and_then(|i| i.as_value())
+        .and_then(|v| v.decor().suffix().cloned());
+    table.remove(key);
+    if last.as_deref() == Some(key) {
+        if let (Some(suffix), Some((_, item))) = (suffix, table.iter_mut().last()) {
+            if let Some(v) = item.as_value_mut() {
+                v.decor_mut().set_suffix(suffix);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(registry: &str, scope: Option<&str>) -> Target {
+        Target {
+            registry: registry.into(),
+            url: RegistryUrl::parse(registry).unwrap(),
+            scope: scope.map(Into::into),
+        }
+    }
+
+    fn rm(text: &str, t: &Target) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::write(home.join(".bunfig.toml"), text).unwrap();
+        let store = BunStore::load(Arc::new(Env::new()), home, Path::new("/")).unwrap();
+        let c = store.find(t).unwrap();
+        for r in store.plan_removal(t, &c) {
+            store.apply(&r, Apply::Write).unwrap();
+        }
+        std::fs::read_to_string(home.join(".bunfig.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_form_loses_only_its_secret() {
+        let t = target("http://127.0.0.1:4873/", None);
+        assert_eq!(
+            rm(
+                "[install]\nregistry = \"http://:secret-a@127.0.0.1:4873/\" # c\n",
+                &t
+            ),
+            "[install]\nregistry = \"http://127.0.0.1:4873/\" # c\n"
+        );
+        assert_eq!(
+            rm(
+                "[install]\r\nregistry = \"http://u:pw@127.0.0.1:4873/\"\r\n",
+                &t
+            ),
+            "[install]\r\nregistry = \"http://127.0.0.1:4873/\"\r\n"
+        );
+        assert_eq!(
+            rm("[install]\nregistry = { url = \"http://127.0.0.1:4873/\", token = \"secret-a\" }\n", &t),
+            "[install]\nregistry = { url = \"http://127.0.0.1:4873/\" }\n"
+        );
+        assert_eq!(
+            rm("[install]\nregistry = {url=\"http://127.0.0.1:4873/\",username=\"u\",password=\"p\"}\n", &t),
+            "[install]\nregistry = {url=\"http://127.0.0.1:4873/\"}\n"
+        );
+        assert_eq!(
+            rm("# top\n[install.registry]\nurl = \"http://127.0.0.1:4873/\"\ntoken = \"secret-a\"\n", &t),
+            "# top\n[install.registry]\nurl = \"http://127.0.0.1:4873/\"\n"
+        );
+        let scoped = target("http://127.0.0.1:4873/", Some("@acme"));
+        assert_eq!(
+            rm("[install]\nregistry = \"http://127.0.0.1:4873/\"\n\n[install.scopes]\n\"@acme\" = { token = \"secret-b\" }\nother = \"http://:keep@h/\"\n", &scoped),
+            "[install]\nregistry = \"http://127.0.0.1:4873/\"\n\n[install.scopes]\nother = \"http://:keep@h/\"\n"
+        );
+    }
+
+    #[test]
+    fn references_are_not_logins_and_bad_shapes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".bunfig.toml");
+        std::fs::write(
+            &path,
+            "[install]\nregistry = { url = \"http://h/\", token = \"$TOK\" }\n",
+        )
+        .unwrap();
+        let store = BunStore::load(Arc::new(Env::new()), dir.path(), Path::new("/")).unwrap();
+        assert!(store.find(&target("http://h/", None)).is_none());
+        for bad in [
+            "[install]\nregistry = 1 # secret-x\n",
+            "install = \"secret-x\"\n",
+            "[install]\nregistry = \"secret-x\"\nregistry = \"b\"\n",
+            "[install\nregistry = \"secret-x\"\n",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let Err(err) = BunStore::load(Arc::new(Env::new()), dir.path(), Path::new("/")) else {
+                panic!("accepted {bad:?}");
+            };
+            assert_eq!(err.code(), "EINVALIDCONFIG", "{bad:?}");
+            assert!(err.message().contains(".bunfig.toml"));
+            assert!(!err.message().contains("secret-x"), "{}", err.message());
+        }
+    }
+
+    #[test]
+    fn the_global_file_follows_xdg_config_home_with_no_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".bunfig.toml"),
+            "[install]\nregistry = \"http://:t@h/\"\n",
+        )
+        .unwrap();
+        let xdg = dir.path().join("xdg");
+        let env: Env = [("XDG_CONFIG_HOME".into(), xdg.display().to_string())].into();
+        let store = BunStore::load(Arc::new(env), dir.path(), Path::new("/")).unwrap();
+        assert!(store.find(&target("http://h/", None)).is_none());
+        let env: Env = [("XDG_CONFIG_HOME".into(), String::new())].into();
+        let store = BunStore::load(Arc::new(env), dir.path(), Path::new("/")).unwrap();
+        assert!(store.find(&target("http://h/", None)).is_some());
+    }
+}

@@ -1,0 +1,574 @@
+//! pnpm's credentials: pnpm 12 keeps them in `_auth` of the global `config.yaml`; pnpm 11
+//! wrote `auth.ini` (`.npmrc` syntax) in the same directory, which pnpm 12 still reads
+//! and its logout still cleans, so both are read and both are cleaned.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{
+    invalid, yaml, Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind,
+    Target, PATH_SEP,
+};
+use crate::config::{ConfigLevel, FileLevel};
+use crate::credentials::CredentialKind;
+use crate::edit::{self, FileOutcome};
+use crate::env::{has_reference, Env};
+use crate::error::Result;
+use crate::nerf_dart::RegistryUrl;
+use crate::npmrc::{IniValue, NpmrcDocument};
+use crate::secret::Secret;
+
+/// The two files, as read when the logout started.
+pub struct PnpmStore {
+    dir: PathBuf,
+    env: Arc<Env>,
+    yaml: Vec<AuthEntry>,
+    ini: Vec<IniEntry>,
+}
+
+/// One `_auth.<url>.<scope>.authToken` of `config.yaml`.
+struct AuthEntry {
+    /// The key as written, to remove it.
+    raw_url: String,
+    /// pnpm's canonical form: lower-case scheme and host, no default port, one slash.
+    url: String,
+    scope: String,
+    token: Secret,
+}
+
+/// One `//host/path/:[@scope:]_authToken` of `auth.ini`.
+struct IniEntry {
+    key: String,
+    reg_key: String,
+    scope: String,
+    token: Secret,
+}
+
+impl PnpmStore {
+    /// Reads pnpm's config directory for this environment. An invalid file fails here,
+    /// before anything is sent or written.
+    pub fn load(env: Arc<Env>, home: &Path, cwd: &Path) -> Result<Self> {
+        let dir = config_dir(&env, home, cwd);
+        let mut store = Self {
+            dir,
+            env,
+            yaml: Vec::new(),
+            ini: Vec::new(),
+        };
+        store.read()?;
+        Ok(store)
+    }
+
+    fn yaml_path(&self) -> PathBuf {
+        self.dir.join("config.yaml")
+    }
+
+    fn ini_path(&self) -> PathBuf {
+        self.dir.join("auth.ini")
+    }
+
+    fn read(&mut self) -> Result<()> {
+        let path = self.yaml_path();
+        if let Some(text) = super::read_optional(&path)? {
+            self.yaml = read_auth(&path, &text)?;
+        }
+        let path = self.ini_path();
+        if let Some(text) = super::read_optional(&path)? {
+            self.ini = read_ini(&text);
+        }
+        Ok(())
+    }
+
+    fn yaml_credential(&self, e: &AuthEntry) -> Credential {
+        Credential {
+            store: StoreKind::Pnpm,
+            kind: CredentialKind::Token,
+            level: ConfigLevel::User,
+            file: Some(self.yaml_path()),
+            key_path: auth_path(e),
+            registry_key: nerf_of(&e.url),
+            token: Some(e.token.clone()),
+        }
+    }
+
+    fn ini_credential(&self, e: &IniEntry) -> Credential {
+        Credential {
+            store: StoreKind::Pnpm,
+            kind: CredentialKind::Token,
+            level: ConfigLevel::User,
+            file: Some(self.ini_path()),
+            key_path: vec![e.key.clone()],
+            registry_key: e.reg_key.clone(),
+            token: Some(e.token.clone()),
+        }
+    }
+
+    fn yaml_matches<'a>(&'a self, target: &'a Target) -> impl Iterator<Item = &'a AuthEntry> {
+        let url = canonical(target.url.url().as_str());
+        let scope = scope_key(target);
+        self.yaml
+            .iter()
+            .filter(move |e| e.url == url && e.scope == scope)
+    }
+
+    /// pnpm 11's keys for the registry, longest first, as npm walks them.
+    fn ini_matches<'a>(&'a self, target: &'a Target) -> Vec<&'a IniEntry> {
+        let scope = scope_key(target);
+        let mut out = Vec::new();
+        for k in target.url.candidate_keys() {
+            out.extend(
+                self.ini
+                    .iter()
+                    .filter(|e| e.reg_key == k && e.scope == scope),
+            );
+        }
+        out
+    }
+
+    /// `pnpm_config__auth` (or `PNPM_CONFIG__AUTH`): JSON of `_auth`'s shape, which
+    /// outranks the file and which we cannot remove.
+    fn env_credential(&self, target: &Target) -> Option<Credential> {
+        let (name, json) = ["pnpm_config__auth", "PNPM_CONFIG__AUTH"]
+            .iter()
+            .find_map(|n| Some((*n, self.env.get(*n)?)))?;
+        let value: serde_json::Value = serde_json::from_str(json).ok()?;
+        let url = canonical(target.url.url().as_str());
+        let scope = scope_key(target);
+        let (raw_url, _) = value
+            .as_object()?
+            .iter()
+            .rev()
+            .find(|(k, v)| canonical(k) == url && v.get(&scope).is_some())?;
+        let token = value
+            .get(raw_url)?
+            .get(&scope)?
+            .get("authToken")?
+            .as_str()?;
+        Some(Credential {
+            store: StoreKind::Pnpm,
+            kind: CredentialKind::Token,
+            level: ConfigLevel::Env,
+            file: None,
+            key_path: vec![name.to_string(), raw_url.clone(), scope, "authToken".into()],
+            registry_key: nerf_of(&url),
+            token: Some(Secret::new(token)),
+        })
+    }
+}
+
+impl CredentialStore for PnpmStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Pnpm
+    }
+
+    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
+        vec![
+            (FileLevel::User, self.yaml_path()),
+            (FileLevel::User, self.ini_path()),
+        ]
+    }
+
+    /// Registries with an unscoped token: a scoped one is logged out of with its scope.
+    fn registries(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        let yaml = self
+            .yaml
+            .iter()
+            .filter(|e| e.scope == "@")
+            .map(|e| e.url.clone());
+        let ini = self
+            .ini
+            .iter()
+            .filter(|e| e.scope == "@")
+            .map(|e| canonical(&format!("https:{}", e.reg_key)));
+        for url in yaml.chain(ini) {
+            if !out.contains(&url) {
+                out.push(url);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `config.yaml` outranks `auth.ini`; in `config.yaml` the last matching key wins,
+    /// as in pnpm.
+    fn find(&self, target: &Target) -> Option<Credential> {
+        if let Some(e) = self.yaml_matches(target).last() {
+            return Some(self.yaml_credential(e));
+        }
+        self.ini_matches(target)
+            .first()
+            .map(|e| self.ini_credential(e))
+    }
+
+    /// Every entry for the registry and scope, in both files: pnpm would fall back on
+    /// one left behind.
+    fn plan_removal(&self, target: &Target, _credential: &Credential) -> Vec<FileRemoval> {
+        let mut plan = Vec::new();
+        let yaml: Vec<String> = self
+            .yaml_matches(target)
+            .map(|e| auth_path(e).join(&PATH_SEP.to_string()))
+            .collect();
+        if !yaml.is_empty() {
+            plan.push(FileRemoval {
+                level: FileLevel::User,
+                path: self.yaml_path(),
+                keys: yaml,
+                holds_any: true,
+            });
+        }
+        let ini: Vec<String> = self
+            .ini_matches(target)
+            .iter()
+            .map(|e| e.key.clone())
+            .collect();
+        if !ini.is_empty() {
+            plan.push(FileRemoval {
+                level: FileLevel::User,
+                path: self.ini_path(),
+                keys: ini,
+                holds_any: true,
+            });
+        }
+        plan
+    }
+
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
+        if removal.path == self.ini_path() {
+            let (path, env, keys) = (&removal.path, &self.env, &removal.keys);
+            return match how {
+                Apply::DryRun => edit::edit_file(path, env, keys, true).map(Some),
+                Apply::Write => edit::edit_file(path, env, keys, false).map(Some),
+                Apply::WriteIfFree => edit::try_edit_file_known(path, env, keys, None),
+            };
+        }
+        let paths = super::split_keys(&removal.keys);
+        let path = removal.path.clone();
+        let transform = move |text: &str| {
+            // What pnpm would refuse, it refuses before the edit too.
+            read_auth(&path, text)?;
+            yaml::remove_paths(&path, text, &paths)
+        };
+        super::apply_text(&removal.path, &transform, how)
+    }
+
+    /// Read again from disk (the files are small), then the environment's JSON.
+    fn still_applies(&self, target: &Target, _removed: &[FileChange]) -> Option<Credential> {
+        let mut fresh = Self {
+            dir: self.dir.clone(),
+            env: self.env.clone(),
+            yaml: Vec::new(),
+            ini: Vec::new(),
+        };
+        fresh.read().ok()?;
+        self.env_credential(target).or_else(|| fresh.find(target))
+    }
+
+    fn inventory(&self) -> Vec<Listed> {
+        let yaml = self.yaml.iter().map(|e| Listed {
+            registry: e.url.clone(),
+            scope: (e.scope != "@").then(|| e.scope.clone()),
+            credential: self.yaml_credential(e),
+        });
+        let ini = self.ini.iter().map(|e| Listed {
+            registry: canonical(&format!("https:{}", e.reg_key)),
+            scope: (e.scope != "@").then(|| e.scope.clone()),
+            credential: self.ini_credential(e),
+        });
+        yaml.chain(ini).collect()
+    }
+}
+
+fn auth_path(e: &AuthEntry) -> Vec<String> {
+    vec![
+        "_auth".into(),
+        e.raw_url.clone(),
+        e.scope.clone(),
+        "authToken".into(),
+    ]
+}
+
+fn scope_key(target: &Target) -> String {
+    target.scope.clone().unwrap_or_else(|| "@".into())
+}
+
+fn nerf_of(url: &str) -> String {
+    RegistryUrl::parse(url).map_or_else(|_| url.to_string(), |u| u.nerf_dart())
+}
+
+/// pnpm's config directory (`config_dir("pnpm", …)` in pnpm's source): `XDG_CONFIG_HOME`
+/// first on every system, even when empty (then relative to the working directory).
+fn config_dir(env: &Env, home: &Path, cwd: &Path) -> PathBuf {
+    if let Some(xdg) = env.get("XDG_CONFIG_HOME") {
+        return cwd.join(xdg).join("pnpm");
+    }
+    if cfg!(windows) {
+        if let Some(local) = env.get("LOCALAPPDATA") {
+            return Path::new(local).join("pnpm").join("config");
+        }
+    }
+    if cfg!(target_os = "macos") {
+        return home.join("Library/Preferences/pnpm");
+    }
+    home.join(".config/pnpm")
+}
+
+/// pnpm's canonical registry URL: what the `url` crate makes of it, with one trailing
+/// slash. Not a URL: returned as it is (it then matches nothing).
+fn canonical(raw: &str) -> String {
+    match RegistryUrl::parse(raw) {
+        Ok(u) => {
+            let mut s = u.url().as_str().to_string();
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            s
+        }
+        Err(_) => raw.to_string(),
+    }
+}
+
+/// `_auth`, checked as strictly as pnpm checks it (`npmrc_auth.rs`): a map of http(s)
+/// registry URLs to maps of `@`/`@scope` to `{ authToken: string }`, nothing else.
+fn read_auth(path: &Path, text: &str) -> Result<Vec<AuthEntry>> {
+    let doc = yaml::parse(path, text)?;
+    let Some(root) = yaml::root(path, &doc)? else {
+        return Ok(Vec::new());
+    };
+    let Some((_, auth)) = yaml::entries(path, &root, "the file")?
+        .into_iter()
+        .find(|(k, _)| k == "_auth")
+    else {
+        return Ok(Vec::new());
+    };
+    let auth = auth
+        .as_ref()
+        .and_then(|a| a.as_mapping().cloned())
+        .ok_or_else(|| invalid(path, "_auth is not a map"))?;
+    let mut out = Vec::new();
+    for (raw_url, scopes) in yaml::entries(path, &auth, "_auth")? {
+        let url = RegistryUrl::parse(&raw_url)
+            .ok()
+            .filter(|u| u.url().username().is_empty() && u.url().password().is_none())
+            .filter(|u| u.url().query().is_none() && u.url().fragment().is_none())
+            .ok_or_else(|| {
+                invalid(
+                    path,
+                    format!("the _auth key {raw_url:?} is not an http(s) registry URL"),
+                )
+            })?;
+        let at = format!("_auth.{raw_url}");
+        let scopes = scopes
+            .as_ref()
+            .and_then(|s| s.as_mapping().cloned())
+            .ok_or_else(|| invalid(path, format!("{at} is not a map")))?;
+        for (scope, creds) in yaml::entries(path, &scopes, &at)? {
+            if scope != "@" && !(scope.starts_with('@') && scope.len() > 1) {
+                return Err(invalid(
+                    path,
+                    format!("{at} has the key {scope:?}, which is neither \"@\" nor a scope"),
+                ));
+            }
+            let at = format!("{at}.{scope}");
+            let creds = creds
+                .as_ref()
+                .and_then(|c| c.as_mapping().cloned())
+                .ok_or_else(|| invalid(path, format!("{at} is not a map")))?;
+            let mut token = None;
+            for (field, value) in yaml::entries(path, &creds, &at)? {
+                if field != "authToken" {
+                    return Err(invalid(
+                        path,
+                        format!("{at} has the field {field:?}; pnpm accepts only authToken"),
+                    ));
+                }
+                token = Some(
+                    yaml::string(value.as_ref())
+                        .ok_or_else(|| invalid(path, format!("{at}.authToken is not a string")))?,
+                );
+            }
+            if let Some(token) = token.filter(|t| !t.is_empty()) {
+                out.push(AuthEntry {
+                    url: canonical(url.url().as_str()),
+                    raw_url: raw_url.clone(),
+                    scope,
+                    token: Secret::new(token),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `auth.ini`'s tokens. A value with a `${VAR}` reference is the environment's, not a
+/// stored login.
+fn read_ini(text: &str) -> Vec<IniEntry> {
+    let doc = NpmrcDocument::parse(text.to_string());
+    let mut out = Vec::new();
+    for prop in doc.ini_object() {
+        let key = prop.key.to_string();
+        let IniValue::Str(value) = prop.value else {
+            continue;
+        };
+        if value.is_empty() || has_reference(value) || !key.starts_with("//") {
+            continue;
+        }
+        let Some(head) = key.strip_suffix(":_authToken") else {
+            continue;
+        };
+        let (reg_key, scope) = match head.rsplit_once(":@") {
+            Some((reg, scope)) => (reg.to_string(), format!("@{scope}")),
+            None => (head.to_string(), "@".to_string()),
+        };
+        out.push(IniEntry {
+            key,
+            reg_key,
+            scope,
+            token: Secret::new(value),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::display_path;
+    use super::*;
+
+    fn store_in(dir: &Path, yaml: Option<&str>, ini: Option<&str>) -> Result<PnpmStore> {
+        let cfg = dir.join("xdg/pnpm");
+        std::fs::create_dir_all(&cfg).unwrap();
+        if let Some(y) = yaml {
+            std::fs::write(cfg.join("config.yaml"), y).unwrap();
+        }
+        if let Some(i) = ini {
+            std::fs::write(cfg.join("auth.ini"), i).unwrap();
+        }
+        let env: Env = [(
+            "XDG_CONFIG_HOME".into(),
+            dir.join("xdg").display().to_string(),
+        )]
+        .into();
+        PnpmStore::load(Arc::new(env), dir, dir)
+    }
+
+    fn target(registry: &str, scope: Option<&str>) -> Target {
+        Target {
+            registry: registry.into(),
+            url: RegistryUrl::parse(registry).unwrap(),
+            scope: scope.map(Into::into),
+        }
+    }
+
+    fn logout(store: &PnpmStore, t: &Target) -> Vec<FileChange> {
+        let c = store.find(t).unwrap();
+        store
+            .plan_removal(t, &c)
+            .iter()
+            .filter_map(|r| {
+                let out = store.apply(r, Apply::Write).unwrap()?;
+                FileChange::of(StoreKind::Pnpm, r, out)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_and_removes_the_default_entry_as_pnpm_login_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "storeDir: /s # keep\n_auth:\n  http://127.0.0.1:4873/:\n    '@':\n      authToken: secret-a\n    '@acme':\n      authToken: secret-b\n";
+        let store = store_in(dir.path(), Some(text), None).unwrap();
+        // The key matches case-insensitively and without its slash.
+        let t = target("HTTP://127.0.0.1:4873", None);
+        let c = store.find(&t).unwrap();
+        assert_eq!(c.token.as_ref().unwrap().expose(), "secret-a");
+        assert_eq!(c.key(), "_auth.http://127.0.0.1:4873/.@.authToken");
+        let changes = logout(&store, &t);
+        assert_eq!(changes[0].removed_keys, [c.key()]);
+        let after = std::fs::read_to_string(dir.path().join("xdg/pnpm/config.yaml")).unwrap();
+        assert_eq!(
+            after,
+            "storeDir: /s # keep\n_auth:\n  http://127.0.0.1:4873/:\n    '@acme':\n      authToken: secret-b\n"
+        );
+        // The scoped token is only found for its scope.
+        let fresh = store_in(dir.path(), None, None).unwrap();
+        assert!(fresh.find(&t).is_none());
+        let scoped = target("http://127.0.0.1:4873/", Some("@acme"));
+        assert_eq!(fresh.find(&scoped).unwrap().key_path[2], "@acme");
+        logout(&fresh, &scoped);
+        let after = std::fs::read_to_string(dir.path().join("xdg/pnpm/config.yaml")).unwrap();
+        assert_eq!(after, "storeDir: /s # keep\n");
+    }
+
+    #[test]
+    fn auth_ini_is_read_and_cleaned_beside_config_yaml() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = "_auth:\n  http://h.test/:\n    '@':\n      authToken: from-yaml\n";
+        let ini = "; pnpm 11\n//h.test/:_authToken=from-ini\n//other/:_authToken=keep\n";
+        let store = store_in(dir.path(), Some(yaml), Some(ini)).unwrap();
+        let t = target("http://h.test/", None);
+        assert_eq!(store.find(&t).unwrap().token.unwrap().expose(), "from-yaml");
+        let changes = logout(&store, &t);
+        assert_eq!(changes.len(), 2);
+        let cfg = dir.path().join("xdg/pnpm");
+        assert_eq!(
+            std::fs::read_to_string(cfg.join("config.yaml")).unwrap(),
+            ""
+        );
+        assert_eq!(
+            std::fs::read_to_string(cfg.join("auth.ini")).unwrap(),
+            "; pnpm 11\n//other/:_authToken=keep\n"
+        );
+    }
+
+    #[test]
+    fn shapes_pnpm_rejects_are_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in [
+            "_auth: [a]\n",
+            "_auth:\n  //h/:\n    '@':\n      authToken: secret-x\n",
+            "_auth:\n  http://h/:\n    '@':\n      authToken: secret-x\n      username: u\n",
+            "_auth:\n  http://h/:\n    x:\n      authToken: secret-x\n",
+            "_auth:\n  http://h/:\n    '@': {authToken: secret-x}\n  http://h/:\n    '@': {}\n",
+            "_auth: {http://h/: {'@': {authToken: secret-x}}\n",
+        ] {
+            let Err(err) = store_in(dir.path(), Some(bad), None) else {
+                panic!("accepted {bad:?}");
+            };
+            assert_eq!(err.code(), "EINVALIDCONFIG", "{bad:?}");
+            assert!(err.message().contains("config.yaml"), "{}", err.message());
+            assert!(!err.message().contains("secret-x"), "{}", err.message());
+        }
+    }
+
+    #[test]
+    fn an_empty_xdg_config_home_is_relative_to_the_working_directory() {
+        let env: Env = [("XDG_CONFIG_HOME".into(), String::new())].into();
+        assert_eq!(
+            config_dir(&env, Path::new("/home/u"), Path::new("/w")),
+            Path::new("/w/pnpm")
+        );
+        assert_eq!(
+            config_dir(&Env::new(), Path::new("/home/u"), Path::new("/w")),
+            if cfg!(target_os = "macos") {
+                PathBuf::from("/home/u/Library/Preferences/pnpm")
+            } else {
+                PathBuf::from("/home/u/.config/pnpm")
+            }
+        );
+    }
+
+    #[test]
+    fn the_environment_json_still_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_in(dir.path(), None, None).unwrap();
+        let json = r#"{"http://h.test":{"@":{"authToken":"env-secret"}}}"#;
+        store.env = Arc::new([("pnpm_config__auth".into(), json.into())].into());
+        let still = store
+            .still_applies(&target("http://h.test/", None), &[])
+            .unwrap();
+        assert_eq!(still.level, ConfigLevel::Env);
+        assert_eq!(
+            display_path(&still.key_path),
+            "pnpm_config__auth.http://h.test.@.authToken"
+        );
+    }
+}
