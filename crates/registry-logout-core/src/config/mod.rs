@@ -539,29 +539,27 @@ pub struct Without<'a> {
     removed: &'a [(ConfigLevel, &'a [String])],
 }
 
+impl Without<'_> {
+    /// Whether `key` is one of the keys removed from `level`.
+    fn gone(&self, level: ConfigLevel, key: &str) -> bool {
+        self.removed
+            .iter()
+            .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
+    }
+}
+
 impl Lookup for Without<'_> {
     fn find(&self, key: &str) -> Option<&ConfigLayer> {
-        let gone = |level: ConfigLevel| {
-            self.removed
-                .iter()
-                .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
-        };
         self.config
             .layers
             .iter()
-            .find(|l| l.contains(key) && !gone(l.level))
+            .find(|l| l.contains(key) && !self.gone(l.level, key))
     }
 
     fn find_credential(&self, key: &str) -> Option<&ConfigLayer> {
-        let gone = |level: ConfigLevel| {
-            self.removed
-                .iter()
-                .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
-        };
-        self.config
-            .layers
-            .iter()
-            .find(|l| l.contains(key) && !gone(l.level) && !self.config.is_unset_template(l, key))
+        self.config.layers.iter().find(|l| {
+            l.contains(key) && !self.gone(l.level, key) && !self.config.is_unset_template(l, key)
+        })
     }
 }
 

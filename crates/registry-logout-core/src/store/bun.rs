@@ -430,15 +430,8 @@ fn remove_field(table: &mut dyn toml_edit::TableLike, key: &str) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::target;
     use super::*;
-
-    fn target(registry: &str, scope: Option<&str>) -> Target {
-        Target {
-            registry: registry.into(),
-            url: RegistryUrl::parse(registry).unwrap(),
-            scope: scope.map(Into::into),
-        }
-    }
 
     fn rm(text: &str, t: &Target) -> String {
         let dir = tempfile::tempdir().unwrap();

@@ -240,3 +240,30 @@ pub(crate) fn apply_text(
         Apply::WriteIfFree => crate::edit::edit_text_file(path, transform, false, false),
     }
 }
+
+/// What the stores' unit tests share: a target, and a logout through the trait alone.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::nerf_dart::RegistryUrl;
+
+    pub(crate) fn target(registry: &str, scope: Option<&str>) -> Target {
+        Target {
+            registry: registry.into(),
+            url: RegistryUrl::parse(registry).unwrap(),
+            scope: scope.map(Into::into),
+        }
+    }
+
+    pub(crate) fn logout(store: &dyn CredentialStore, t: &Target) -> Vec<FileChange> {
+        let c = store.find(t).unwrap();
+        store
+            .plan_removal(t, &c)
+            .iter()
+            .filter_map(|r| {
+                let out = store.apply(r, Apply::Write).unwrap()?;
+                FileChange::of(store.kind(), r, out)
+            })
+            .collect()
+    }
+}

@@ -432,6 +432,7 @@ fn read_ini(text: &str) -> Vec<IniEntry> {
 #[cfg(test)]
 mod tests {
     use super::super::display_path;
+    use super::super::test_support::{logout, target};
     use super::*;
 
     fn store_in(dir: &Path, yaml: Option<&str>, ini: Option<&str>) -> Result<PnpmStore> {
@@ -449,26 +450,6 @@ mod tests {
         )]
         .into();
         PnpmStore::load(Arc::new(env), dir, dir)
-    }
-
-    fn target(registry: &str, scope: Option<&str>) -> Target {
-        Target {
-            registry: registry.into(),
-            url: RegistryUrl::parse(registry).unwrap(),
-            scope: scope.map(Into::into),
-        }
-    }
-
-    fn logout(store: &PnpmStore, t: &Target) -> Vec<FileChange> {
-        let c = store.find(t).unwrap();
-        store
-            .plan_removal(t, &c)
-            .iter()
-            .filter_map(|r| {
-                let out = store.apply(r, Apply::Write).unwrap()?;
-                FileChange::of(StoreKind::Pnpm, r, out)
-            })
-            .collect()
     }
 
     #[test]

@@ -412,28 +412,8 @@ fn expand_yarn(value: &str, env: &Env) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{logout, target};
     use super::*;
-    use crate::nerf_dart::RegistryUrl;
-
-    fn target(registry: &str, scope: Option<&str>) -> Target {
-        Target {
-            registry: registry.into(),
-            url: RegistryUrl::parse(registry).unwrap(),
-            scope: scope.map(Into::into),
-        }
-    }
-
-    fn logout(store: &YarnStore, t: &Target) -> Vec<FileChange> {
-        let c = store.find(t).unwrap();
-        store
-            .plan_removal(t, &c)
-            .iter()
-            .filter_map(|r| {
-                let out = store.apply(r, Apply::Write).unwrap()?;
-                FileChange::of(StoreKind::Yarn, r, out)
-            })
-            .collect()
-    }
 
     /// Sample 07 of the research: Yarn's own logout drops every comment here.
     const HOME_RC: &str = "# home rc with comments\nenableTelemetry: false  # keep me\n\nnpmRegistries:\n  # the local verdaccio\n  \"http://127.0.0.1:4873\":\n    npmAlwaysAuth: true\n    npmAuthToken: \"secret-a\"   # alice\n  //other.example:\n    npmAuthToken: other-keep\nnpmScopes:\n  acme:\n    npmRegistryServer: \"http://127.0.0.1:4873\"\n    npmAuthToken: secret-b\n";
