@@ -216,6 +216,11 @@ pub fn edit_text_file(
     result.map(Some)
 }
 
+/// A config file's text, read as the edit reads it; `None` when there is no file.
+pub(crate) fn read_text_file(path: &std::path::Path) -> Result<Option<String>> {
+    Ok(read::read_text(path)?.map(|(text, _)| text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::atomic::temp_path;

@@ -40,13 +40,18 @@ pub(super) fn read_document<'a>(
     PlainRead(&mut file)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    let text = decode(bytes, path)?;
+    Ok(Some((Cow::Owned(NpmrcDocument::parse(text)), meta)))
+}
+
+/// A config file's bytes as text, or `EENCODING` naming the file.
+fn decode(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
         LogoutError::new(
             ErrorKind::Encoding,
             format!("config file {} is not valid UTF-8", path.display()),
         )
-    })?;
-    Ok(Some((Cow::Owned(NpmrcDocument::parse(text)), meta)))
+    })
 }
 
 /// A file's text, with the metadata of the file read; `None` when there is no file.
@@ -62,12 +67,7 @@ pub(super) fn read_text(path: &Path) -> Result<Option<(String, fs::Metadata)>> {
     PlainRead(&mut file)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        LogoutError::new(
-            ErrorKind::Encoding,
-            format!("config file {} is not valid UTF-8", path.display()),
-        )
-    })?;
+    let text = decode(bytes, path)?;
     Ok(Some((text, meta)))
 }
 

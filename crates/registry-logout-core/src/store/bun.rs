@@ -65,7 +65,7 @@ impl BunStore {
             if files.iter().any(|f: &BunFile| f.path == path) {
                 continue;
             }
-            if let Some(text) = super::read_optional(&path)? {
+            if let Some(text) = crate::edit::read_text_file(&path)? {
                 let entries = read_entries(&path, &text)?;
                 files.push(BunFile {
                     path,
@@ -179,7 +179,7 @@ impl CredentialStore for BunStore {
             files: Vec::new(),
         };
         for f in &self.files {
-            let text = super::read_optional(&f.path).ok()??;
+            let text = crate::edit::read_text_file(&f.path).ok()??;
             let entries = read_entries(&f.path, &text).ok()?;
             fresh.files.push(BunFile {
                 path: f.path.clone(),

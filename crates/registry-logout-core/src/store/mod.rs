@@ -203,24 +203,6 @@ pub struct Listed {
     pub credential: Credential,
 }
 
-/// A store file's text; `None` when there is no file.
-pub(crate) fn read_optional(path: &std::path::Path) -> Result<Option<String>> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-            crate::error::LogoutError::new(
-                crate::error::ErrorKind::Encoding,
-                format!("config file {} is not valid UTF-8", path.display()),
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(crate::error::LogoutError::io(
-            "cannot read config file",
-            path,
-            &e,
-        )),
-    }
-}
-
 /// [`FileRemoval::keys`] of a nested file back into key paths.
 pub(crate) fn split_keys(keys: &[String]) -> Vec<Vec<String>> {
     keys.iter()

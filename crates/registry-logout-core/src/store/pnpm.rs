@@ -69,11 +69,11 @@ impl PnpmStore {
 
     fn read(&mut self) -> Result<()> {
         let path = self.yaml_path();
-        if let Some(text) = super::read_optional(&path)? {
+        if let Some(text) = crate::edit::read_text_file(&path)? {
             self.yaml = read_auth(&path, &text)?;
         }
         let path = self.ini_path();
-        if let Some(text) = super::read_optional(&path)? {
+        if let Some(text) = crate::edit::read_text_file(&path)? {
             self.ini = read_ini(&text);
         }
         Ok(())

@@ -85,7 +85,7 @@ impl YarnStore {
         }
         let mut files = Vec::new();
         for (level, path) in paths {
-            if let Some(text) = super::read_optional(&path)? {
+            if let Some(text) = crate::edit::read_text_file(&path)? {
                 files.push(read_file(path, level, &text)?);
             }
         }
@@ -245,7 +245,7 @@ impl CredentialStore for YarnStore {
             files: Vec::new(),
         };
         for f in &self.files {
-            let text = super::read_optional(&f.path).ok()??;
+            let text = crate::edit::read_text_file(&f.path).ok()??;
             fresh
                 .files
                 .push(read_file(f.path.clone(), f.level, &text).ok()?);
