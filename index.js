@@ -1,6 +1,6 @@
 'use strict'
 
-// The public API: one async function. The native binding does all the work; this
+// The public API: `logout` and `credentials`. The native binding does all the work; this
 // wrapper only supplies defaults from the Node process, forwards an AbortSignal, and
 // turns the binding's `{ result } | { error }` into a resolved value or a coded Error.
 
@@ -36,23 +36,13 @@ function envBlock (env) {
   return block
 }
 
-/**
- * @param {import('./index').LogoutOptions} [options]
- * @param {AbortSignal} [signal]
- * @returns {Promise<import('./index').LogoutResult | import('./index').LogoutAllResult>}
- */
-async function logout (options, signal) {
+// The options as the binding takes them (both calls read the same ones): the
+// defaults from this process, and `env` as one string when it can be.
+function nativeOptions (options) {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw codedError('ERR_INVALID_ARG_TYPE', 'options must be an object')
   }
-  if (signal !== undefined && signal !== null &&
-      (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' ||
-       typeof signal.addEventListener !== 'function')) {
-    throw codedError('ERR_INVALID_ARG_TYPE', 'signal must be an AbortSignal')
-  }
-  if (signal && signal.aborted) throw abortError()
-
   const native = {
     ...options,
     cwd: options.cwd ?? process.cwd(),
@@ -62,6 +52,22 @@ async function logout (options, signal) {
   }
   const block = envBlock(native.env)
   if (block !== undefined) native.env = undefined
+  return { native, block }
+}
+
+/**
+ * @param {import('./index').LogoutOptions} [options]
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<import('./index').LogoutResult | import('./index').LogoutAllResult>}
+ */
+async function logout (options, signal) {
+  const { native, block } = nativeOptions(options)
+  if (signal !== undefined && signal !== null &&
+      (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' ||
+       typeof signal.addEventListener !== 'function')) {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'signal must be an AbortSignal')
+  }
+  if (signal && signal.aborted) throw abortError()
   // Only a signal needs a handle (a native object the GC must finalize).
   let handle, onAbort
   if (signal) {
@@ -86,17 +92,7 @@ async function logout (options, signal) {
  * @returns {Promise<import('./index').ListedCredential[]>}
  */
 async function credentials (options) {
-  if (options === undefined || options === null) options = {}
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw codedError('ERR_INVALID_ARG_TYPE', 'options must be an object')
-  }
-  const native = {
-    ...options,
-    cwd: options.cwd ?? process.cwd(),
-    execPath: options.execPath ?? process.execPath
-  }
-  const block = envBlock(native.env)
-  if (block !== undefined) native.env = undefined
+  const { native, block } = nativeOptions(options)
   const outcome = await binding.credentials(native, block)
   if (outcome.error) throw codedError(outcome.error.code, outcome.error.message)
   return outcome.credentials

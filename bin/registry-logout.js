@@ -5,57 +5,12 @@
 // success (bin/report.js), warnings on stderr; `<code>: <message>` on stderr and exit 1
 // on failure; `--json` for one object on stdout either way.
 
+const fs = require('node:fs')
+const path = require('node:path')
 const { describe, listLines } = require('./report.js')
 
-const HELP = `Usage: registry-logout [options]
-
-Log out of an npm registry: revoke the token and remove the credential from the
-.npmrc that holds it, keeping every other byte of that file.
-
-Options (npm's):
-  --registry <url>        registry to log out of (default: npm's effective registry)
-  --scope <@scope>        log out of the registry mapped to this scope
-  --userconfig <path>     user config file (default ~/.npmrc)
-  --globalconfig <path>   global config file (default <prefix>/etc/npmrc)
-  --prefix <path>         npm prefix (also the project root, as in npm)
-  -g, --global            global mode: the project .npmrc is not read
-  --otp <code>            one-time password for the revocation request
-  --<key>=<value>         any npm config key at the command-line level,
-                          e.g. --fetch-retries=0 --strict-ssl=false --https-proxy=<url>
-
-Options (registry-logout's):
-  --revoke <mode>         required (default): if revocation fails, change nothing
-                          best-effort: remove the credential even if revocation fails
-                          skip: do not contact the registry
-  --all                   log out of every registry that has a credential in a
-                          config file (one failure does not stop the others)
-  --sources <list>        whose credentials: npm (default), pnpm, yarn, bun, comma-
-                          separated, or all (pnpm's config.yaml and auth.ini, Yarn's
-                          .yarnrc.yml files, Bun's bunfig.toml files)
-  --list                  list every credential the sources hold (registry, store,
-                          kind, file, key; never a value); change nothing
-  --force                 revoke a token even when it comes from a project .npmrc
-                          that git tracks (a token shared with your team)
-  --verify                after the registry accepts the revocation, ask it with the
-                          token (GET /-/whoami) whether the token still works
-  --dry-run               show what would happen; send nothing, write nothing
-  --json                  print one JSON object: {"ok":true,...} or {"ok":false,"error":{...}}
-  --silent, --loglevel=silent
-                          print nothing on success (errors still go to stderr)
-  --no-color              no colour (also: NO_COLOR set, or output not a terminal)
-  -h, --help              show this help
-
-Output: on success, one line per registry on stdout: whether the token was revoked
-and which keys were removed from which file (never a value). Warnings on stderr: a
-credential that still logs you in, a token the registry did not revoke. With
---dry-run, the plan: the token that would be revoked, the keys that would be removed.
-
-Exit status:
-  0  logged out
-  1  failed (nothing changed for that registry; with --all: any registry failed)
-  3  logged out here, but --verify found the token still works on the registry
-     (with --all: any registry's token, when none failed)
-`
+// --help's text, shared with the native CLI (crates/registry-logout-cli), which embeds it.
+const HELP_PATH = path.join(__dirname, '..', 'crates', 'registry-logout-cli', 'src', 'help.txt')
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
 const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list'])
@@ -146,6 +101,13 @@ function toOptions (flags) {
   return options
 }
 
+// The core checks --revoke and --sources (one check, shared with the addon's options
+// and the native CLI); a value it refuses came from a flag, so it is a usage error.
+function usageError (err) {
+  const option = /^options\.(revoke|sources)(.*)$/s.exec(err.message)
+  return err.code === 'ERR_INVALID_ARG_TYPE' && option ? new UsageError(`--${option[1]}${option[2]}`) : err
+}
+
 // --verify found that the registry kept the revoked token valid.
 function stillValid (result) {
   return result.revocation.verification === 'token-still-valid'
@@ -179,19 +141,10 @@ async function main () {
   try {
     flags = parseArgs(process.argv.slice(2))
     if (flags.help) {
-      process.stdout.write(HELP)
+      process.stdout.write(fs.readFileSync(HELP_PATH, 'utf8'))
       return
     }
     const options = toOptions(flags)
-    if (options.revoke !== undefined && !['required', 'best-effort', 'skip'].includes(options.revoke)) {
-      throw new UsageError(`--revoke must be required, best-effort or skip, got ${JSON.stringify(options.revoke)}`)
-    }
-    if (options.sources !== undefined) {
-      const bad = options.sources.find((s) => !['npm', 'pnpm', 'yarn', 'bun', 'all'].includes(s))
-      if (bad !== undefined || options.sources.length === 0) {
-        throw new UsageError(`--sources must list npm, pnpm, yarn, bun or all, got ${JSON.stringify(flags.sources)}`)
-      }
-    }
     if (flags.list) {
       const { credentials } = require('../index.js')
       const list = await credentials(options)
@@ -218,7 +171,8 @@ async function main () {
     if (flags.json) process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n')
     else tell(result, options, flags)
     if (stillValid(result)) process.exitCode = 3
-  } catch (err) {
+  } catch (caught) {
+    const err = usageError(caught)
     const code = err.code || 'EUNKNOWN'
     const message = err.message || String(err)
     if (flags.json) {

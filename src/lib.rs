@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use registry_logout_core::{CancellationToken, ErrorKind, LogoutError};
+use registry_logout_core::{CancellationToken, ErrorKind, LogoutError, LogoutRequest};
 
 pub use options::{LogoutOptions, RevokeMode};
 pub use result::{
@@ -89,35 +89,17 @@ pub fn logout_native<'env>(
 ) -> Result<Object<'env>> {
     // Without an AbortSignal (the JS side then passes no handle) nothing can cancel.
     let token = handle.map_or_else(CancellationToken::new, |h| h.token.clone());
-    let request = match options {
-        Some(obj) => LogoutOptions::read(&obj),
-        None => Ok(LogoutOptions::default()),
-    }
-    .and_then(|o| o.into_request(env_block));
-    let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
-    // Bad options and a runtime that cannot start (no threads to spawn) are outcomes
-    // like any other: the promise rejects, nothing throws synchronously.
-    let started = request.and_then(|request| Ok((request, runtime()?)));
-    let (request, rt) = match started {
-        Ok(started) => started,
-        Err(e) => {
-            deferred.resolve(settled(e.into()));
-            return Ok(promise);
-        }
-    };
-    rt.spawn(async move {
-        let outcome = CatchUnwind(Box::pin(registry_logout_core::run(&request, &token))).await;
-        match outcome {
-            Ok(outcome) => deferred.resolve(settled(outcome.into())),
-            Err(_) => deferred.reject(Error::new(
-                Status::GenericFailure,
-                "registry-logout: internal error (a panic, reported on stderr)",
-            )),
-        }
-        // Freed once JS has its answer, not before.
-        drop(request);
-    });
-    Ok(promise)
+    start(env, options, env_block, |request, rt, deferred| {
+        rt.spawn(async move {
+            let outcome = CatchUnwind(Box::pin(registry_logout_core::run(&request, &token))).await;
+            match outcome {
+                Ok(outcome) => deferred.resolve(settled(outcome.into())),
+                Err(_) => deferred.reject(panicked()),
+            }
+            // Freed once JS has its answer, not before.
+            drop(request);
+        });
+    })
 }
 
 // `credentials()`: what the selected stores hold, read on the runtime's blocking pool
@@ -132,41 +114,57 @@ pub fn credentials_native<'env>(
     options: Option<Object<'_>>,
     env_block: Option<String>,
 ) -> Result<Object<'env>> {
+    start(env, options, env_block, |request, rt, deferred| {
+        rt.spawn_blocking(move || {
+            let listed = std::panic::catch_unwind(|| registry_logout_core::credentials(&request));
+            match listed {
+                Ok(Ok(list)) => deferred.resolve(settled(NativeOutcome {
+                    credentials: Some(list.into_iter().map(Into::into).collect()),
+                    ..NativeOutcome::default()
+                })),
+                Ok(Err(e)) => deferred.resolve(settled(e.into())),
+                Err(_) => deferred.reject(panicked()),
+            }
+        });
+    })
+}
+
+/// What settles a call's promise.
+type Settle = Box<dyn FnOnce(Env) -> Result<NativeOutcome> + Send>;
+type Deferred = napi::JsDeferred<NativeOutcome, Settle>;
+
+/// Both calls' start: the request from JS's options, the promise, the runtime; `work`
+/// gets them all, or the promise resolves with the error at once. Bad options and a
+/// runtime that cannot start (no threads to spawn) are outcomes like any other: the
+/// promise rejects, nothing throws synchronously.
+fn start<'env>(
+    env: &'env Env,
+    options: Option<Object<'_>>,
+    env_block: Option<String>,
+    work: impl FnOnce(LogoutRequest, &'static tokio::runtime::Runtime, Deferred),
+) -> Result<Object<'env>> {
     let request = match options {
         Some(obj) => LogoutOptions::read(&obj),
         None => Ok(LogoutOptions::default()),
     }
     .and_then(|o| o.into_request(env_block));
-    let (deferred, promise) = env.create_deferred::<NativeOutcome, _>()?;
-    let started = request.and_then(|request| Ok((request, runtime()?)));
-    let (request, rt) = match started {
-        Ok(started) => started,
-        Err(e) => {
-            deferred.resolve(settled(e.into()));
-            return Ok(promise);
-        }
-    };
-    rt.spawn_blocking(move || {
-        let listed = std::panic::catch_unwind(|| registry_logout_core::credentials(&request));
-        match listed {
-            Ok(Ok(list)) => deferred.resolve(settled(NativeOutcome {
-                credentials: Some(list.into_iter().map(Into::into).collect()),
-                ..NativeOutcome::default()
-            })),
-            Ok(Err(e)) => deferred.resolve(settled(e.into())),
-            Err(_) => deferred.reject(Error::new(
-                Status::GenericFailure,
-                "registry-logout: internal error (a panic, reported on stderr)",
-            )),
-        }
-    });
+    let (deferred, promise) = env.create_deferred::<NativeOutcome, Settle>()?;
+    match request.and_then(|request| Ok((request, runtime()?))) {
+        Ok((request, rt)) => work(request, rt, deferred),
+        Err(e) => deferred.resolve(settled(e.into())),
+    }
     Ok(promise)
 }
 
-/// The promise's resolver (one closure type for every call site, as the deferred's type
-/// needs).
-fn settled(outcome: NativeOutcome) -> impl FnOnce(Env) -> Result<NativeOutcome> {
-    move |_| Ok(outcome)
+fn settled(outcome: NativeOutcome) -> Settle {
+    Box::new(move |_| Ok(outcome))
+}
+
+fn panicked() -> Error {
+    Error::new(
+        Status::GenericFailure,
+        "registry-logout: internal error (a panic, reported on stderr)",
+    )
 }
 
 /// A future whose panic becomes its output instead of unwinding into the runtime (where

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use registry_logout_core::{
-    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, Secret, StoreKind, SystemCode,
+    Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind, SystemCode,
 };
 use zeroize::Zeroize;
 
+// The TypeScript type of `revoke`. The value itself is read as a string and checked by
+// the core (`RevokePolicy::from_str`), as both CLIs check theirs.
 #[napi(string_enum = "kebab-case")]
 pub enum RevokeMode {
     /// Revoke the token; if that fails, change no file (npm behaviour).
@@ -52,7 +54,8 @@ pub struct LogoutOptions {
     /// What to do about the token on the registry (default `'required'`): `'required'`
     /// changes no file if revoking fails (npm behaviour); `'best-effort'` reports the
     /// failure and cleans the files anyway; `'skip'` sends nothing.
-    pub revoke: Option<RevokeMode>,
+    #[napi(ts_type = "RevokeMode")]
+    pub revoke: Option<String>,
     /// Report what would happen; send nothing, write nothing.
     pub dry_run: Option<bool>,
     /// Log out of every registry that holds a credential in a config file.
@@ -127,57 +130,34 @@ impl LogoutOptions {
         // HashMap order is arbitrary; the cli level has one value per key, so sort for
         // stability.
         config.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(LogoutRequest {
-            registry: self.registry,
-            scope: self.scope,
-            cwd,
-            env: env.into(),
-            config: config.into(),
-            userconfig: self.userconfig,
-            globalconfig: self.globalconfig,
-            prefix: self.prefix.map(PathBuf::from),
-            exec_path: self.exec_path.map(PathBuf::from),
-            otp: self.otp.map(Secret::new),
-            revoke: match self.revoke {
-                None | Some(RevokeMode::Required) => RevokePolicy::Required,
-                Some(RevokeMode::BestEffort) => RevokePolicy::BestEffort,
-                Some(RevokeMode::Skip) => RevokePolicy::Skip,
-            },
-            dry_run: self.dry_run.unwrap_or(false),
-            force: self.force.unwrap_or(false),
-            verify: self.verify.unwrap_or(false),
-            all: self.all.unwrap_or(false),
-            sources: sources(self.sources)?,
-        })
+        let mut request = LogoutRequest::new(cwd, env);
+        request.registry = self.registry;
+        request.scope = self.scope;
+        request.config = config.into();
+        request.userconfig = self.userconfig;
+        request.globalconfig = self.globalconfig;
+        request.prefix = self.prefix.map(PathBuf::from);
+        request.exec_path = self.exec_path.map(PathBuf::from);
+        request.otp = self.otp.map(Secret::new);
+        if let Some(mode) = self.revoke {
+            request.revoke = mode.parse().map_err(|e| option_error("revoke", e))?;
+        }
+        request.dry_run = self.dry_run.unwrap_or(false);
+        request.force = self.force.unwrap_or(false);
+        request.verify = self.verify.unwrap_or(false);
+        request.all = self.all.unwrap_or(false);
+        request.sources = self
+            .sources
+            .map(|names| StoreKind::parse_sources(names.iter().map(String::as_str)))
+            .transpose()
+            .map_err(|e| option_error("sources", e))?;
+        Ok(request)
     }
 }
 
-/// The store names, checked; `None` (not given) is npm's store alone.
-fn sources(names: Option<Vec<String>>) -> std::result::Result<Vec<StoreKind>, LogoutError> {
-    let mut kinds = Vec::new();
-    for name in names.unwrap_or_default() {
-        let found: Vec<StoreKind> = match name.as_str() {
-            "all" => StoreKind::ALL.to_vec(),
-            other => StoreKind::ALL
-                .into_iter()
-                .filter(|k| k.as_str() == other)
-                .collect(),
-        };
-        if found.is_empty() {
-            return Err(LogoutError::new(
-                ErrorKind::InvalidArgType,
-                format!(
-                    "options.sources: unknown source {name:?} (expected npm, pnpm, yarn, bun or all)"
-                ),
-            ));
-        }
-        for k in found {
-            if !kinds.contains(&k) {
-                kinds.push(k);
-            }
-        }
-    }
-    Ok(kinds)
+/// The core's refusal of an option's value, named as JS passed it.
+fn option_error(name: &str, e: LogoutError) -> LogoutError {
+    LogoutError::new(e.kind(), format!("options.{name}: {}", e.message()))
 }
 
 fn field<T: FromNapiValue + ValidateNapiValue>(

@@ -293,6 +293,7 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                 status,
                 attempts,
                 verification,
+                ..
             } => {
                 let (verification, verification_status, verification_code) = match verification {
                     None => (None, None, None),
@@ -319,7 +320,7 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                     ..none(RevocationOutcome::Revoked)
                 }
             }
-            core::RevocationOutcome::Skipped { reason } => RevocationInfo {
+            core::RevocationOutcome::Skipped { reason, .. } => RevocationInfo {
                 reason: Some(reason.as_str().to_string()),
                 ..none(RevocationOutcome::Skipped)
             },
@@ -327,6 +328,7 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                 status,
                 error,
                 attempts,
+                ..
             } => RevocationInfo {
                 status: status.map(u32::from),
                 attempts: Some(attempts),
@@ -349,17 +351,16 @@ impl From<core::StoreKind> for StoreName {
     }
 }
 
-impl From<core::Listed> for ListedCredential {
-    fn from(l: core::Listed) -> Self {
-        let key = l.credential.key();
+impl From<core::ListedCredential> for ListedCredential {
+    fn from(l: core::ListedCredential) -> Self {
         Self {
             registry: l.registry,
             scope: l.scope,
             store: l.credential.store.into(),
             kind: l.credential.kind.into(),
             level: l.credential.level.into(),
-            path: l.credential.file.map(|p| p.to_string_lossy().into_owned()),
-            key,
+            path: l.credential.path.map(|p| p.to_string_lossy().into_owned()),
+            key: l.credential.key,
         }
     }
 }
@@ -368,14 +369,14 @@ impl From<core::LogoutReport> for LogoutResult {
     fn from(r: core::LogoutReport) -> Self {
         // The core fills `stores` only for a request that named its sources: npm's
         // result is then what it always was.
-        let per_store = !r.stores.is_empty();
+        let per_store = r.stores.is_some();
         Self {
             registry: r.registry,
             scope: r.scope,
             credential: r.credential.into(),
             revocation: r.revocation.into(),
-            stores: per_store.then(|| {
-                r.stores
+            stores: r.stores.map(|stores| {
+                stores
                     .into_iter()
                     .map(|s| StoreResult {
                         store: s.credential.store.into(),

@@ -6,6 +6,7 @@ use crate::js::{js_string, js_truthy};
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
+/// What sort of credential logs in to a registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialKind {
     /// `:_authToken`, revoked on the registry.
@@ -19,6 +20,7 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
+    /// The kind as reports name it.
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialKind::Token => "token",

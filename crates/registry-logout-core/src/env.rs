@@ -15,6 +15,7 @@ use zeroize::Zeroize;
 pub struct Env(BTreeMap<String, String>);
 
 impl Env {
+    /// No variables.
     pub fn new() -> Self {
         Self::default()
     }

@@ -115,6 +115,7 @@ macro_rules! system_codes {
             #[cfg(test)]
             pub(crate) const ALL: &[SystemCode] = &[$(SystemCode::$variant,)*];
 
+            /// The code as Node spells it (`ENOENT`, …).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(SystemCode::$variant => $code,)*
@@ -146,6 +147,8 @@ system_codes! {
     NotFound => "ENOTFOUND",
 }
 
+/// Why a logout failed: a kind (npm's code) and a message that names keys, files and
+/// registries, never a secret.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {}", .kind.code(), .message)]
 pub struct LogoutError {
@@ -154,6 +157,7 @@ pub struct LogoutError {
 }
 
 impl LogoutError {
+    /// An error of `kind`; the message must name no secret.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -161,6 +165,7 @@ impl LogoutError {
         }
     }
 
+    /// What went wrong, as a kind to match on.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -170,10 +175,12 @@ impl LogoutError {
         self.kind.code()
     }
 
+    /// The message, without the code.
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    /// npm's `ENEEDAUTH` for a registry no store holds a credential for.
     pub fn need_auth(registry: &str) -> Self {
         Self::new(
             ErrorKind::NeedAuth,
@@ -181,6 +188,7 @@ impl LogoutError {
         )
     }
 
+    /// The cancellation token was cancelled (`ABORT_ERR`).
     pub fn aborted() -> Self {
         Self::new(ErrorKind::Aborted, "The operation was aborted")
     }
@@ -240,4 +248,5 @@ impl fmt::Debug for LogoutError {
     }
 }
 
+/// A result whose error is a [`LogoutError`].
 pub type Result<T> = std::result::Result<T, LogoutError>;

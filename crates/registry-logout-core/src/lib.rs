@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! registry-logout-core: `npm logout` as a Rust library, with no Node in it. It resolves
 //! npm's configuration exactly as npm 11 does, revokes the token on the registry, and
 //! removes the credential from the file that holds it without touching any other byte.
@@ -38,26 +39,22 @@ mod store;
 // Above every layer: it holds the README against the error kinds and the TLS codes.
 #[cfg(test)]
 mod readme_errors;
+#[cfg(test)]
+mod secrets_never_print;
 
-pub use config::{
-    Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
-};
+// The public surface, kept small on purpose (see "The public API" above). Everything
+// else is crate-private; the stores in particular are not an extension point.
+pub use config::{ConfigLevel, FileLevel};
 pub use credentials::CredentialKind;
-pub use edit::{
-    check_writable, edit_file, edit_text_file, remove_keys, FileOutcome, Removal, TextEdit,
-};
+pub use edit::{remove_keys, Removal};
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{
-    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport,
-    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,
+    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, ListedCredential,
+    LogoutReport, LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,
 };
-pub use nerf_dart::RegistryUrl;
-pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
+pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::Verification;
 pub use secret::{ConfigValues, Secret};
-pub use store::{
-    Apply, BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore,
-    PnpmStore, StoreKind, Target, YarnStore,
-};
+pub use store::{FileChange, StoreKind};
 pub use tokio_util::sync::CancellationToken;

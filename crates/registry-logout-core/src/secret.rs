@@ -49,10 +49,12 @@ impl fmt::Display for Secret {
 pub struct ConfigValues(Vec<(String, Value)>);
 
 impl ConfigValues {
+    /// No values.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds `key` with `value`, as one more command-line flag would.
     pub fn push(&mut self, key: impl Into<String>, value: Value) {
         self.0.push((key.into(), value));
     }

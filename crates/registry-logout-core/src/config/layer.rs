@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::ConfigLevel;
 use crate::env::{self, Env};
 use crate::npmrc::{
-    hash_key, key_position, key_slot, span_in, IniValue, NpmrcDocument, RawText, Spans, TextTable,
+    key_position, key_slot, span_in, IniValue, NpmrcDocument, RawText, Spans, TextTable,
 };
 
 /// A config file as read: its path and, when it exists, its document.
@@ -69,7 +69,7 @@ enum LayerValues {
 #[derive(Clone, Default)]
 struct EntryValues {
     entries: Vec<LayerValue>,
-    /// Positions in `entries` by [`hash_key`]; a removed key leaves the index only.
+    /// Positions in `entries` by [`hash_key`](crate::npmrc::key_index::hash_key); a removed key leaves the index only.
     index: HashTable<usize>,
     /// The keys that are not ranges of the layer's file.
     strings: TextTable,
@@ -322,8 +322,11 @@ impl ConfigLayer {
         }
     }
 
-    /// Forgets `key`, as if its lines were gone from the file.
-    pub fn remove(&mut self, key: &str) {
+    /// Forgets `key`, as if its lines were gone from the file (a test's check of
+    /// the two representations).
+    #[cfg(test)]
+    pub(crate) fn remove(&mut self, key: &str) {
+        use crate::npmrc::hash_key;
         let text = text_of(&self.file);
         match (&mut self.values, document_of(&self.file)) {
             (LayerValues::Entries(e), _) => {

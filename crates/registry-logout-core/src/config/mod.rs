@@ -24,15 +24,22 @@ pub use scope::normalize_scope;
 /// The levels, highest priority first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConfigLevel {
+    /// Command-line flags (the request's options and `config`).
     Cli,
+    /// `npm_config_*` variables.
     Env,
+    /// The project's `.npmrc`.
     Project,
+    /// The user's `.npmrc` (`userconfig`).
     User,
+    /// The global `npmrc` (`globalconfig`).
     Global,
+    /// npm's own `npmrc`, beside its installation.
     Builtin,
 }
 
 impl ConfigLevel {
+    /// The level as reports name it.
     pub fn as_str(self) -> &'static str {
         match self {
             ConfigLevel::Cli => "cli",
@@ -59,8 +66,11 @@ impl ConfigLevel {
 /// The levels backed by a file a logout may edit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileLevel {
+    /// The project's `.npmrc` (or another tool's project file).
     Project,
+    /// The user's file.
     User,
+    /// The global file.
     Global,
 }
 

@@ -9,6 +9,7 @@ use crate::npmrc::NpmrcDocument;
 /// The outcome of removing keys from one text.
 #[derive(PartialEq, Eq)]
 pub struct Removal {
+    /// The text without the removed lines.
     pub text: String,
     /// The requested keys that were present, in the order requested.
     pub removed: Vec<String>,

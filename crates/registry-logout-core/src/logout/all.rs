@@ -10,16 +10,21 @@ use crate::error::{ErrorKind, LogoutError, Result};
 
 /// One registry's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AllEntry {
+    /// The registry, as a config file's key named it.
     pub registry: String,
+    /// Its logout, or why it failed (nothing changed for it then).
     pub outcome: Result<LogoutReport>,
 }
 
 /// Every registry's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AllOutcome {
     /// Whether every registry was logged out of.
     pub ok: bool,
+    /// One entry per registry, in the order the stores listed them.
     pub results: Vec<AllEntry>,
 }
 

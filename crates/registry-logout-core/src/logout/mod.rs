@@ -30,6 +30,7 @@ pub use all::{logout_all, AllEntry, AllOutcome};
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RevokePolicy {
     /// Revoke, and change no file if that fails (npm behaviour).
     #[default]
@@ -40,22 +41,67 @@ pub enum RevokePolicy {
     Skip,
 }
 
-/// A logout call, in plain data.
+impl RevokePolicy {
+    /// The mode as options and flags spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokePolicy::Required => "required",
+            RevokePolicy::BestEffort => "best-effort",
+            RevokePolicy::Skip => "skip",
+        }
+    }
+}
+
+impl std::str::FromStr for RevokePolicy {
+    type Err = LogoutError;
+
+    /// `required`, `best-effort` or `skip`: the one check of a revoke mode, for every
+    /// skin and CLI.
+    fn from_str(name: &str) -> Result<Self> {
+        [
+            RevokePolicy::Required,
+            RevokePolicy::BestEffort,
+            RevokePolicy::Skip,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == name)
+        .ok_or_else(|| {
+            LogoutError::new(
+                ErrorKind::InvalidArgType,
+                format!("unknown revoke mode {name:?} (expected required, best-effort or skip)"),
+            )
+        })
+    }
+}
+
+/// A logout call, in plain data. Start from [`LogoutRequest::new`] (or `default()`)
+/// and set the fields you need: more may come.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct LogoutRequest {
+    /// The registry to log out of (npm's `--registry`); default: npm's configured one.
     pub registry: Option<String>,
+    /// The scope whose registry to log out of (`@scope` or `scope`).
     pub scope: Option<String>,
+    /// The directory npm would run in: the project is found from it.
     pub cwd: PathBuf,
+    /// The environment npm would see (`npm_config_*`, `${VAR}`, `HOME`, proxies).
     pub env: Arc<Env>,
     /// npm config keys at the cli level.
     pub config: ConfigValues,
+    /// npm's `--userconfig`.
     pub userconfig: Option<String>,
+    /// npm's `--globalconfig`.
     pub globalconfig: Option<String>,
     /// The default global prefix, for hosts whose executable is not node.
     pub prefix: Option<PathBuf>,
+    /// The node executable npm derives its default prefix from.
     pub exec_path: Option<PathBuf>,
+    /// A one-time password, sent as `npm-otp`.
     pub otp: Option<Secret>,
+    /// What to do about the token on the registry.
     pub revoke: RevokePolicy,
+    /// Say what would happen; send nothing, write nothing.
     pub dry_run: bool,
     /// Revoke even a token that a git-tracked project `.npmrc` shares with a team.
     pub force: bool,
@@ -64,18 +110,37 @@ pub struct LogoutRequest {
     /// **[beyond npm]** After a revocation the registry accepted, ask it with the
     /// token whether the token still works.
     pub verify: bool,
-    /// Which tools' stores to read; empty means npm's alone (the default).
-    pub sources: Vec<StoreKind>,
+    /// Which tools' stores to read ([`StoreKind::parse_sources`]); `None`, not given,
+    /// is npm's alone and a report without per-store parts, as npm's would be.
+    pub sources: Option<Vec<StoreKind>>,
+}
+
+impl LogoutRequest {
+    /// A request to log out of npm's configured registry as npm would, run in `cwd`
+    /// with the environment `env`.
+    pub fn new(cwd: impl Into<PathBuf>, env: impl Into<Arc<Env>>) -> Self {
+        Self {
+            cwd: cwd.into(),
+            env: env.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Where a credential came from (never its value).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CredentialSource {
+    /// The tool whose store holds it.
     pub store: StoreKind,
+    /// What sort of credential it is.
     pub kind: CredentialKind,
-    /// The config key that holds it, e.g. `//registry.npmjs.org/:_authToken`.
+    /// The config key that holds it, e.g. `//registry.npmjs.org/:_authToken`; in a
+    /// YAML or TOML file, its key path joined with `.`.
     pub key: String,
+    /// The level it came from.
     pub level: ConfigLevel,
+    /// The file that holds it, for file levels.
     pub path: Option<PathBuf>,
 }
 
@@ -91,28 +156,46 @@ impl From<&Credential> for CredentialSource {
     }
 }
 
+/// What became of a token on the registry. Exhaustive on purpose: a new outcome is
+/// one every caller must learn to report; each variant may gain fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RevocationOutcome {
+    /// The registry accepted the revocation.
+    #[non_exhaustive]
     Revoked {
+        /// The final HTTP status.
         status: u16,
+        /// How many requests were sent (retries included).
         attempts: u32,
         /// Asked for with `verify`.
         verification: Option<Verification>,
     },
     /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
-    Skipped { reason: SkipReason },
+    #[non_exhaustive]
+    Skipped {
+        /// Why nothing was sent.
+        reason: SkipReason,
+    },
+    /// The revocation failed and the policy let the logout go on
+    /// ([`RevokePolicy::BestEffort`]).
+    #[non_exhaustive]
     Failed {
+        /// The final HTTP status, when the registry answered.
         status: Option<u16>,
+        /// What went wrong.
         error: LogoutError,
+        /// How many requests were sent (retries included).
         attempts: u32,
     },
 }
 
 /// Why no revocation was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SkipReason {
     /// Basic auth, `_auth` and certificates have nothing to revoke.
     NotAToken,
+    /// A dry run sends nothing.
     DryRun,
     /// The caller asked for no revocation (`revoke: 'skip'`).
     RevokeSkip,
@@ -131,31 +214,57 @@ impl SkipReason {
 
 /// One store's part of a logout: its credential, and what became of its token.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StoreReport {
+    /// Where this store's credential was.
     pub credential: CredentialSource,
+    /// What became of its token: one revocation per distinct token, shared by every
+    /// store that held it.
     pub revocation: RevocationOutcome,
 }
 
+/// One registry's logout.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LogoutReport {
+    /// The registry logged out of, as configured.
     pub registry: String,
+    /// The scope that chose the registry, if one did.
     pub scope: Option<String>,
     /// The first store's credential (npm's, when npm holds one).
     pub credential: CredentialSource,
+    /// What became of that credential's token.
     pub revocation: RevocationOutcome,
-    /// Each store that held a credential, in the order of [`StoreKind::ALL`].
-    pub stores: Vec<StoreReport>,
+    /// Each store that held a credential, in the order of [`StoreKind::ALL`]; `None`
+    /// when the request named no sources.
+    pub stores: Option<Vec<StoreReport>>,
+    /// The files changed (in a dry run: that would change).
     pub files: Vec<FileChange>,
     /// A credential that still applies to the registry after the edit.
     pub still_logged_in: Option<CredentialSource>,
+    /// Whether this was a dry run.
     pub dry_run: bool,
 }
 
 /// What [`run`] did: one registry's logout, or every registry's with `all`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// [`logout`]'s report.
     One(Box<LogoutReport>),
+    /// [`logout_all`]'s outcome.
     All(AllOutcome),
+}
+
+/// A credential found by [`credentials`]: where it is, never its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListedCredential {
+    /// The registry it is for (Yarn's top-level token: `(npmRegistryServer)`).
+    pub registry: String,
+    /// The scope it is for, when its store keys credentials by scope.
+    pub scope: Option<String>,
+    /// Where it is.
+    pub credential: CredentialSource,
 }
 
 /// A logout as the request asks for it: of one registry, or of every registry that
@@ -197,12 +306,9 @@ impl LogoutRequest {
     /// has already refused legacy unscoped auth (ERR_INVALID_AUTH).
     pub(crate) fn load(&self) -> Result<(Arc<Config>, Stores)> {
         let config = Arc::new(Config::load(&self.config_inputs())?);
-        let selected = |kind| {
-            if self.sources.is_empty() {
-                kind == StoreKind::Npm
-            } else {
-                self.sources.contains(&kind)
-            }
+        let selected = |kind| match &self.sources {
+            None => kind == StoreKind::Npm,
+            Some(sources) => sources.contains(&kind),
         };
         let (env, home, cwd) = (&config.env, &config.home, &config.cwd);
         let mut stores: Stores = Vec::new();
@@ -447,11 +553,7 @@ async fn execute(
             scope: p.target.scope,
             credential: (&p.login).into(),
             revocation,
-            stores: if request.sources.is_empty() {
-                Vec::new()
-            } else {
-                store_reports
-            },
+            stores: request.sources.is_some().then_some(store_reports),
             files,
             still_logged_in: still_logged_in.as_ref().map(Into::into),
             dry_run: request.dry_run,
@@ -489,9 +591,17 @@ fn own_changes(edits: &[schedule::EditTarget], changes: &[FileChange]) -> Vec<Fi
 
 /// Every credential the selected stores hold, for `credentials()` and `--list`.
 /// Reading only: nothing is sent or written. An invalid file fails it, as a logout.
-pub fn credentials(request: &LogoutRequest) -> Result<Vec<Listed>> {
+pub fn credentials(request: &LogoutRequest) -> Result<Vec<ListedCredential>> {
     let (_, stores) = request.load()?;
-    Ok(stores.iter().flat_map(|s| s.inventory()).collect())
+    Ok(stores
+        .iter()
+        .flat_map(|s| s.inventory())
+        .map(|listed: Listed| ListedCredential {
+            credential: (&listed.credential).into(),
+            registry: listed.registry,
+            scope: listed.scope,
+        })
+        .collect())
 }
 
 /// A boxed future: a plain list of them keeps the compiler's `Send` proof simple where

@@ -110,6 +110,7 @@ impl std::fmt::Debug for NpmrcDocument {
 }
 
 impl NpmrcDocument {
+    /// Parses `.npmrc` text as npm's `ini` does; the text is kept as it is.
     pub fn parse(text: String) -> Self {
         Self {
             mentions_reference: memchr::memmem::find(text.as_bytes(), b"${").is_some(),
@@ -120,13 +121,13 @@ impl NpmrcDocument {
 
     /// The last top-level entry whose key (decoded, before `${VAR}` expansion) is `key`:
     /// the one whose value ini keeps.
-    pub fn last_entry_of(&self, key: &str) -> Option<usize> {
+    pub(crate) fn last_entry_of(&self, key: &str) -> Option<usize> {
         key_position(&self.body.index, key, |i| self.key_at(i))
     }
 
     /// The spans of every top-level line with the key of entry `last`, in file order,
     /// when `last` is the last of them ([`Self::last_entry_of`]).
-    pub fn spans_of_entry(&self, last: usize) -> Spans {
+    pub(crate) fn spans_of_entry(&self, last: usize) -> Spans {
         match self.body.repeated.get(&last) {
             Some(spans) => spans.clone(),
             None => self
@@ -139,14 +140,14 @@ impl NpmrcDocument {
     }
 
     /// The last top-level entry of each distinct key, in no particular order.
-    pub fn last_entries(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn last_entries(&self) -> impl Iterator<Item = usize> + '_ {
         self.body.index.iter().copied()
     }
 
     /// Whether ini's object for this file is simply its lines in order, a duplicate
     /// replacing the value in place: no sections, list items, `null`, arrays or objects,
     /// so none of ini's rules for them apply.
-    pub fn is_flat(&self) -> bool {
+    pub(crate) fn is_flat(&self) -> bool {
         self.body.flat
     }
 
@@ -158,6 +159,7 @@ impl NpmrcDocument {
             .map(|p| self.body.side.strings.get(&self.text, p))
     }
 
+    /// The text, exactly as parsed.
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -180,20 +182,20 @@ impl NpmrcDocument {
     }
 
     /// The entry at position `i` of [`Self::entries`].
-    pub fn entry(&self, i: usize) -> Option<NpmrcEntry<'_>> {
+    pub(crate) fn entry(&self, i: usize) -> Option<NpmrcEntry<'_>> {
         self.body.entries.get(i).map(|raw| self.view(raw))
     }
 
     /// Whether `${` occurs anywhere in the text. Most files hold none: then no key needs
     /// `${VAR}` expansion and a check of each key can be skipped (one vector search of
     /// the whole text, made while parsing).
-    pub fn mentions_reference(&self) -> bool {
+    pub(crate) fn mentions_reference(&self) -> bool {
         self.mentions_reference
     }
 
     /// The keys of [`Self::top_level`] entries with their spans, without building the
     /// rest of each entry (the editor walks every line of a file).
-    pub fn top_level_keys(&self) -> impl Iterator<Item = (&str, &Range<usize>)> + '_ {
+    pub(crate) fn top_level_keys(&self) -> impl Iterator<Item = (&str, &Range<usize>)> + '_ {
         self.body
             .entries
             .iter()
@@ -202,7 +204,7 @@ impl NpmrcDocument {
     }
 
     /// The keys of [`Self::entries`], without building the rest of each entry.
-    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.body
             .entries
             .iter()
@@ -210,7 +212,7 @@ impl NpmrcDocument {
     }
 
     /// The key of the entry at position `i` ("" past the end).
-    pub fn key_at(&self, i: usize) -> &str {
+    pub(crate) fn key_at(&self, i: usize) -> &str {
         self.body
             .entries
             .get(i)
@@ -244,7 +246,7 @@ impl NpmrcDocument {
 
     /// The text with the given byte ranges removed. Ranges must be entry spans of this
     /// document; overlapping or repeated ranges are tolerated.
-    pub fn without(&self, spans: &[Range<usize>]) -> String {
+    pub(crate) fn without(&self, spans: &[Range<usize>]) -> String {
         let mut spans: Vec<Range<usize>> = spans.to_vec();
         spans.sort_by_key(|s| s.start);
         let mut out = String::with_capacity(self.text.len());

@@ -25,13 +25,13 @@ impl NpmrcDocument {
     ///
     /// Section contents are not config npm reads; only the objects' existence matters
     /// (an object is truthy and prints as `[object Object]`).
-    pub fn ini_object(&self) -> Vec<IniProperty<'_>> {
+    pub(crate) fn ini_object(&self) -> Vec<IniProperty<'_>> {
         self.ini_object_indexed().0
     }
 
     /// [`Self::ini_object`], with the position of each key by [`hash_key`]: a config
     /// layer whose keys need no expansion adopts it instead of hashing every key again.
-    pub fn ini_object_indexed(&self) -> (Vec<IniProperty<'_>>, HashTable<usize>) {
+    pub(crate) fn ini_object_indexed(&self) -> (Vec<IniProperty<'_>>, HashTable<usize>) {
         let mut props = IniObject::with_capacity(self.entries().len());
         for entry in self.top_level() {
             props.assign(entry.key, entry.value, entry.is_list_item, &entry.span);

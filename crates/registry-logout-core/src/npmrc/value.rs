@@ -17,6 +17,7 @@ pub enum IniValue<'a> {
 }
 
 impl IniValue<'_> {
+    /// The value as JSON, copied.
     pub fn to_value(&self) -> Value {
         match self {
             IniValue::Str(s) => Value::String((*s).to_string()),
@@ -25,6 +26,7 @@ impl IniValue<'_> {
         }
     }
 
+    /// The value as JSON.
     pub fn into_value(self) -> Value {
         match self {
             IniValue::Owned(v) => v,

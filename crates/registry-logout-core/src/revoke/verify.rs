@@ -18,12 +18,20 @@ use crate::error::LogoutError;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verification {
     /// 401 or 403: the token no longer works.
-    TokenRejected { status: u16 },
+    TokenRejected {
+        /// The status of `GET /-/whoami`.
+        status: u16,
+    },
     /// 2xx: the registry accepted the DELETE but the token still works.
-    TokenStillValid { status: u16 },
+    TokenStillValid {
+        /// The status of `GET /-/whoami`.
+        status: u16,
+    },
     /// Any other answer, or none: the status or the error says why.
     Unknown {
+        /// The status, when the registry answered.
         status: Option<u16>,
+        /// Why there was no answer.
         error: Option<LogoutError>,
     },
 }

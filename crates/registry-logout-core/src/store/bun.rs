@@ -107,13 +107,6 @@ impl CredentialStore for BunStore {
         StoreKind::Bun
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.files
-            .iter()
-            .map(|f| (f.level, f.path.clone()))
-            .collect()
-    }
-
     fn registries(&self) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for e in self.files.iter().flat_map(|f| &f.entries) {

@@ -39,6 +39,7 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
+    /// Every store, in the order a logout asks them (npm's first).
     pub const ALL: [StoreKind; 4] = [
         StoreKind::Npm,
         StoreKind::Pnpm,
@@ -46,6 +47,7 @@ impl StoreKind {
         StoreKind::Bun,
     ];
 
+    /// The store's name as options, flags and reports spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             StoreKind::Npm => "npm",
@@ -53,6 +55,69 @@ impl StoreKind {
             StoreKind::Yarn => "yarn",
             StoreKind::Bun => "bun",
         }
+    }
+
+    /// The stores a list of names selects (`sources`, `--sources`): each name is a
+    /// store or `all`; repeats count once, in the order of [`StoreKind::ALL`]. Every
+    /// skin and CLI checks the names here, so that they accept the same ones.
+    ///
+    /// ```
+    /// use registry_logout_core::StoreKind;
+    ///
+    /// let kinds = StoreKind::parse_sources(["yarn", "npm", "yarn"]).unwrap();
+    /// assert_eq!(kinds, [StoreKind::Npm, StoreKind::Yarn]);
+    /// assert_eq!(StoreKind::parse_sources(["all"]).unwrap(), StoreKind::ALL);
+    /// assert!(StoreKind::parse_sources(["npm", "cargo"]).is_err());
+    /// assert!(StoreKind::parse_sources(Vec::<&str>::new()).is_err());
+    /// ```
+    pub fn parse_sources<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Vec<StoreKind>> {
+        let mut selected = [false; StoreKind::ALL.len()];
+        let mut any = false;
+        for name in names {
+            any = true;
+            if name == "all" {
+                selected = [true; StoreKind::ALL.len()];
+            } else {
+                let kind: StoreKind = name.parse()?;
+                if let Some(i) = StoreKind::ALL.iter().position(|k| *k == kind) {
+                    selected[i] = true;
+                }
+            }
+        }
+        if !any {
+            return Err(unknown_source("no source"));
+        }
+        Ok(StoreKind::ALL
+            .into_iter()
+            .zip(selected)
+            .filter_map(|(kind, on)| on.then_some(kind))
+            .collect())
+    }
+}
+
+fn unknown_source(what: &str) -> crate::error::LogoutError {
+    crate::error::LogoutError::new(
+        crate::error::ErrorKind::InvalidArgType,
+        format!("{what} (expected a list of npm, pnpm, yarn, bun or all)"),
+    )
+}
+
+impl std::str::FromStr for StoreKind {
+    type Err = crate::error::LogoutError;
+
+    /// One store's name (`npm`, `pnpm`, `yarn`, `bun`); `all` is
+    /// [`StoreKind::parse_sources`]'s.
+    fn from_str(name: &str) -> Result<Self> {
+        StoreKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or_else(|| unknown_source(&format!("unknown source {name:?}")))
+    }
+}
+
+impl std::fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -136,18 +201,28 @@ pub enum Apply {
 
 /// A file a logout changed (or, in a dry run, would change).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileChange {
     /// The store whose file it is: each store reads back only its own changes.
     pub store: StoreKind,
+    /// The file.
     pub path: PathBuf,
+    /// Its level.
     pub level: FileLevel,
+    /// The keys removed (never values); in a YAML or TOML file, key paths joined
+    /// with `.`.
     pub removed_keys: Vec<String>,
+    /// The file held nothing else and was deleted.
     pub deleted: bool,
 }
 
 impl FileChange {
     /// The change `outcome` made to `removal`'s file, if it removed anything.
-    pub fn of(store: StoreKind, removal: &FileRemoval, outcome: FileOutcome) -> Option<Self> {
+    pub(crate) fn of(
+        store: StoreKind,
+        removal: &FileRemoval,
+        outcome: FileOutcome,
+    ) -> Option<Self> {
         (!outcome.removed.is_empty()).then(|| FileChange {
             store,
             path: removal.path.clone(),
@@ -162,9 +237,6 @@ impl FileChange {
 /// blocking thread of its own.
 pub trait CredentialStore: Send + Sync {
     fn kind(&self) -> StoreKind;
-
-    /// The files this store reads, with their levels.
-    fn files(&self) -> Vec<(FileLevel, PathBuf)>;
 
     /// The registries for which a file of this store holds a credential (`--all`).
     fn registries(&self) -> Result<Vec<String>>;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::{
     Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
 };
-use crate::config::{Config, ConfigLevel, FileLevel, Lookup};
+use crate::config::{Config, ConfigLevel, Lookup};
 use crate::credentials::{find_login, Login, CLEARED_SUFFIXES};
 use crate::edit::{self, FileOutcome};
 use crate::error::Result;
@@ -43,14 +43,6 @@ impl NpmrcStore {
 impl CredentialStore for NpmrcStore {
     fn kind(&self) -> StoreKind {
         StoreKind::Npm
-    }
-
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.config
-            .layers()
-            .iter()
-            .filter_map(|l| Some((l.level.file_level()?, l.path()?.to_path_buf())))
-            .collect()
     }
 
     fn registries(&self) -> Result<Vec<String>> {
@@ -249,4 +241,88 @@ fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
         }
     }
     Ok(registries)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::fs;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::{ConfigInputs, FileLevel};
+    use crate::credentials::CredentialKind;
+    use crate::env::Env;
+    use crate::nerf_dart::RegistryUrl;
+
+    const REGISTRY: &str = "http://registry.example/";
+
+    /// A home with `.npmrc`, a project directory and an environment pointing at both.
+    fn sandbox(npmrc: &str) -> (tempfile::TempDir, Env) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let project = dir.path().join("project");
+        fs::create_dir_all(&home).unwrap();
+        fs::create_dir_all(&project).unwrap();
+        fs::write(project.join("package.json"), "{}").unwrap();
+        fs::write(home.join(".npmrc"), npmrc).unwrap();
+        let env: Env = [
+            ("HOME".to_string(), home.display().to_string()),
+            (
+                "npm_config_globalconfig".to_string(),
+                dir.path().join("npmrc").display().to_string(),
+            ),
+        ]
+        .into();
+        (dir, env)
+    }
+
+    /// npm's store plans each key in the file of the level that supplied it.
+    #[test]
+    fn the_npm_store_plans_each_key_in_its_own_file() {
+        let (dir, env) = sandbox("//registry.example/:username=me\n");
+        fs::write(
+            dir.path().join("project").join(".npmrc"),
+            "//registry.example/:_password=cHc=\n",
+        )
+        .unwrap();
+        let config = Config::load(&ConfigInputs {
+            cwd: dir.path().join("project"),
+            env: Arc::new(env),
+            default_prefix: Some(dir.path().join("prefix")),
+            ..Default::default()
+        })
+        .unwrap();
+        let store = NpmrcStore::new(Arc::new(config));
+        let target = Target {
+            registry: REGISTRY.to_string(),
+            url: RegistryUrl::parse(REGISTRY).unwrap(),
+            scope: None,
+        };
+        let credential = store.find(&target).expect("a credential");
+        assert_eq!(credential.kind, CredentialKind::Basic);
+        assert_eq!(credential.key_path, ["//registry.example/:username"]);
+        assert!(credential.token.is_none());
+        let plan = store.plan_removal(&target, &credential);
+        let by_level: Vec<(FileLevel, bool, bool)> = plan
+            .iter()
+            .map(|r| {
+                let has = |k: &str| r.keys.iter().any(|key| key == k);
+                (
+                    r.level,
+                    has("//registry.example/:username"),
+                    has("//registry.example/:_password"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            by_level,
+            [
+                (FileLevel::Project, false, true),
+                (FileLevel::User, true, true)
+            ]
+        );
+        assert!(plan.iter().all(|r| r.holds_any));
+    }
 }

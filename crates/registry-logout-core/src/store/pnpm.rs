@@ -161,13 +161,6 @@ impl CredentialStore for PnpmStore {
         StoreKind::Pnpm
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        vec![
-            (FileLevel::User, self.yaml_path()),
-            (FileLevel::User, self.ini_path()),
-        ]
-    }
-
     /// Registries with an unscoped token: a scoped one is logged out of with its scope.
     fn registries(&self) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();

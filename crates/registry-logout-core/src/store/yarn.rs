@@ -163,13 +163,6 @@ impl CredentialStore for YarnStore {
         StoreKind::Yarn
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.files
-            .iter()
-            .map(|f| (f.level, f.path.clone()))
-            .collect()
-    }
-
     /// Registries with an entry holding a credential; a top-level one is for whatever
     /// registry Yarn is pointed at, so it names no registry.
     fn registries(&self) -> Result<Vec<String>> {

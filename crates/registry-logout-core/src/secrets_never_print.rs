@@ -3,19 +3,25 @@
 //! token may appear. A type that holds a secret must redact it in `Debug`, so that a
 //! `dbg!`, a log line or a panic message in an embedder cannot leak it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// In the crate, not under tests/: it formats internal types too (the config, the
+// store's credential and plan), which the public API does not export.
 
 use std::fmt::Debug;
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use registry_logout_core::{
-    edit_file, remove_keys, run, CancellationToken, Config, ConfigInputs, ConfigLevel,
-    ConfigValues, CredentialStore, Env, ErrorKind, FileLevel, LogoutError, LogoutRequest,
-    NpmrcDocument, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret, SystemCode, Target,
-};
+use crate::config::{Config, ConfigInputs, ConfigLevel, FileLevel};
+use crate::edit::{edit_file, remove_keys};
+use crate::env::Env;
+use crate::error::{ErrorKind, LogoutError, SystemCode};
+use crate::logout::{run, LogoutRequest, Outcome, RevokePolicy};
+use crate::nerf_dart::RegistryUrl;
+use crate::npmrc::NpmrcDocument;
+use crate::secret::{ConfigValues, Secret};
+use crate::store::{CredentialStore, NpmrcStore, Target};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 const ENV_TOKEN: &str = "npm_ENVCANARY_7f3a";
 const CLI_TOKEN: &str = "npm_CLICANARY_91bd";
@@ -89,17 +95,14 @@ fn cli_config() -> ConfigValues {
 }
 
 fn request(dir: &Path, env: &Env) -> LogoutRequest {
-    LogoutRequest {
-        registry: Some(REGISTRY.to_string()),
-        cwd: dir.join("project"),
-        env: Arc::new(env.clone()),
-        config: cli_config(),
-        prefix: Some(dir.join("prefix")),
-        otp: Some(Secret::new(OTP)),
-        revoke: RevokePolicy::Skip,
-        dry_run: true,
-        ..Default::default()
-    }
+    let mut request = LogoutRequest::new(dir.join("project"), env.clone());
+    request.registry = Some(REGISTRY.to_string());
+    request.config = cli_config();
+    request.prefix = Some(dir.join("prefix"));
+    request.otp = Some(Secret::new(OTP));
+    request.revoke = RevokePolicy::Skip;
+    request.dry_run = true;
+    request
 }
 
 #[tokio::test]

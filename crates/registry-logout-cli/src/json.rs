@@ -1,0 +1,313 @@
+//! `--json`: the objects the Node CLI prints, field for field and in its order. They
+//! are the addon's results (`src/result.rs` at the repository root) as
+//! `JSON.stringify` writes them: camelCase names, absent fields left out, npm's store
+//! not named where the addon leaves it out.
+
+use registry_logout_core::{
+    AllOutcome, CredentialSource, FileChange, ListedCredential, LogoutReport, RevocationOutcome,
+    StoreKind, Verification,
+};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Credential<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<&'static str>,
+    kind: &'static str,
+    key: &'a str,
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
+
+impl<'a> From<&'a CredentialSource> for Credential<'a> {
+    fn from(c: &'a CredentialSource) -> Self {
+        Self {
+            store: (c.store != StoreKind::Npm).then(|| c.store.as_str()),
+            kind: c.kind.as_str(),
+            key: &c.key,
+            level: c.level.as_str(),
+            path: c.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Revocation {
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification_code: Option<String>,
+}
+
+impl From<&RevocationOutcome> for Revocation {
+    fn from(r: &RevocationOutcome) -> Self {
+        match r {
+            RevocationOutcome::Revoked {
+                status,
+                attempts,
+                verification,
+                ..
+            } => {
+                let (verification, verification_status, verification_code) = match verification {
+                    None => (None, None, None),
+                    Some(Verification::TokenRejected { status }) => {
+                        (Some("token-rejected"), Some(*status), None)
+                    }
+                    Some(Verification::TokenStillValid { status }) => {
+                        (Some("token-still-valid"), Some(*status), None)
+                    }
+                    Some(Verification::Unknown { status, error }) => (
+                        Some("unknown"),
+                        *status,
+                        error.as_ref().map(|e| e.code().into_owned()),
+                    ),
+                };
+                Self {
+                    outcome: "revoked",
+                    status: Some(*status),
+                    attempts: Some(*attempts),
+                    verification,
+                    verification_status,
+                    verification_code,
+                    ..Self::default()
+                }
+            }
+            RevocationOutcome::Skipped { reason, .. } => Self {
+                outcome: "skipped",
+                reason: Some(reason.as_str()),
+                ..Self::default()
+            },
+            RevocationOutcome::Failed {
+                status,
+                error,
+                attempts,
+                ..
+            } => Self {
+                outcome: "failed",
+                status: *status,
+                attempts: Some(*attempts),
+                code: Some(error.code().into_owned()),
+                message: Some(error.message().to_string()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Store<'a> {
+    store: &'static str,
+    credential: Credential<'a>,
+    revocation: Revocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct File<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<&'static str>,
+    path: String,
+    level: &'static str,
+    removed_keys: &'a [String],
+    deleted: bool,
+}
+
+impl<'a> File<'a> {
+    fn new(f: &'a FileChange, per_store: bool) -> Self {
+        Self {
+            store: per_store.then(|| f.store.as_str()),
+            path: f.path.to_string_lossy().into_owned(),
+            level: registry_logout_core::ConfigLevel::from(f.level).as_str(),
+            removed_keys: &f.removed_keys,
+            deleted: f.deleted,
+        }
+    }
+}
+
+/// One registry's result.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report<'a> {
+    registry: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+    credential: Credential<'a>,
+    revocation: Revocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stores: Option<Vec<Store<'a>>>,
+    files: Vec<File<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    still_logged_in: Option<Credential<'a>>,
+    dry_run: bool,
+}
+
+impl<'a> From<&'a LogoutReport> for Report<'a> {
+    fn from(r: &'a LogoutReport) -> Self {
+        let per_store = r.stores.is_some();
+        Self {
+            registry: &r.registry,
+            scope: r.scope.as_deref(),
+            credential: (&r.credential).into(),
+            revocation: (&r.revocation).into(),
+            stores: r.stores.as_ref().map(|stores| {
+                stores
+                    .iter()
+                    .map(|s| Store {
+                        store: s.credential.store.as_str(),
+                        credential: (&s.credential).into(),
+                        revocation: (&s.revocation).into(),
+                    })
+                    .collect()
+            }),
+            files: r.files.iter().map(|f| File::new(f, per_store)).collect(),
+            still_logged_in: r.still_logged_in.as_ref().map(Into::into),
+            dry_run: r.dry_run,
+        }
+    }
+}
+
+/// `{ ok: true, ...result }`.
+#[derive(Serialize)]
+struct Success<'a> {
+    ok: bool,
+    #[serde(flatten)]
+    report: Report<'a>,
+}
+
+#[derive(Serialize)]
+struct Error<'a> {
+    code: String,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AllEntry<'a> {
+    registry: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Report<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Error<'a>>,
+}
+
+#[derive(Serialize)]
+struct All<'a> {
+    ok: bool,
+    results: Vec<AllEntry<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed<'a> {
+    registry: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+    store: &'static str,
+    kind: &'static str,
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    key: &'a str,
+}
+
+#[derive(Serialize)]
+struct List<'a> {
+    ok: bool,
+    credentials: Vec<Listed<'a>>,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    ok: bool,
+    error: Error<'a>,
+}
+
+fn text(value: &impl Serialize) -> String {
+    // Serializing these plain structs cannot fail (no maps with non-string keys).
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// One registry's logout.
+pub fn success(report: &LogoutReport) -> String {
+    text(&Success {
+        ok: true,
+        report: report.into(),
+    })
+}
+
+/// Every registry's, with `--all`.
+pub fn all(outcome: &AllOutcome) -> String {
+    text(&All {
+        ok: outcome.ok,
+        results: outcome
+            .results
+            .iter()
+            .map(|entry| match &entry.outcome {
+                Ok(report) => AllEntry {
+                    registry: &entry.registry,
+                    result: Some(report.into()),
+                    error: None,
+                },
+                Err(e) => AllEntry {
+                    registry: &entry.registry,
+                    result: None,
+                    error: Some(Error {
+                        code: e.code().into_owned(),
+                        message: e.message(),
+                    }),
+                },
+            })
+            .collect(),
+    })
+}
+
+/// `--list`.
+pub fn list(list: &[ListedCredential]) -> String {
+    text(&List {
+        ok: true,
+        credentials: list
+            .iter()
+            .map(|c| Listed {
+                registry: &c.registry,
+                scope: c.scope.as_deref(),
+                store: c.credential.store.as_str(),
+                kind: c.credential.kind.as_str(),
+                level: c.credential.level.as_str(),
+                path: c
+                    .credential
+                    .path
+                    .as_ref()
+                    .map(|p| p.to_string_lossy().into_owned()),
+                key: &c.credential.key,
+            })
+            .collect(),
+    })
+}
+
+/// A failure: `{ ok: false, error: { code, message } }`.
+pub fn failure(code: &str, message: &str) -> String {
+    text(&Failure {
+        ok: false,
+        error: Error {
+            code: code.to_string(),
+            message,
+        },
+    })
+}

@@ -1,0 +1,228 @@
+//! `registry-logout`, native: the Node CLI (`bin/registry-logout.js`) without Node. The
+//! same flags, lines, `--json` objects and exit statuses; the logout itself is the core
+//! crate's, on a current-thread runtime (one thread, plus one for the file edit).
+//!
+//! Exit status: 0 logged out; 1 failed; 3 logged out, but `--verify` found the token
+//! still works.
+
+mod args;
+mod json;
+mod report;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use registry_logout_core::{
+    CancellationToken, ErrorKind, LogoutError, LogoutRequest, Outcome, RevokePolicy,
+};
+
+use args::Flags;
+use report::{describe, list_lines, still_valid, Paint};
+
+const HELP: &str = include_str!("help.txt");
+
+/// What the CLI fails with: the core's error, or its own usage error.
+#[derive(Debug)]
+pub struct Failure {
+    code: String,
+    message: String,
+}
+
+impl From<LogoutError> for Failure {
+    fn from(e: LogoutError) -> Self {
+        Self {
+            code: e.code().into_owned(),
+            message: e.message().to_string(),
+        }
+    }
+}
+
+/// What to print, and the exit status.
+#[derive(Default)]
+struct Printed {
+    out: String,
+    err: String,
+    status: u8,
+}
+
+impl Printed {
+    fn out_line(&mut self, line: &str) {
+        self.out.push_str(line);
+        self.out.push('\n');
+    }
+    fn err_line(&mut self, line: &str) {
+        self.err.push_str(line);
+        self.err.push('\n');
+    }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let printed = match args::parse_args(&argv) {
+        Ok(flags) => match run(&flags) {
+            Ok(printed) => printed,
+            Err(failure) => failed(&failure, flags.on("json")),
+        },
+        // As in the Node CLI: before the flags are read, `--json` is not known.
+        Err(failure) => failed(&failure, false),
+    };
+    // A closed pipe is the reader's choice; the status still says what happened.
+    let _ = std::io::stdout().lock().write_all(printed.out.as_bytes());
+    let _ = std::io::stderr().lock().write_all(printed.err.as_bytes());
+    ExitCode::from(printed.status)
+}
+
+fn failed(failure: &Failure, json: bool) -> Printed {
+    let mut printed = Printed {
+        status: 1,
+        ..Printed::default()
+    };
+    if json {
+        printed.out_line(&json::failure(&failure.code, &failure.message));
+    } else {
+        printed.err_line(&format!("{}: {}", failure.code, failure.message));
+    }
+    printed
+}
+
+fn run(flags: &Flags) -> Result<Printed, Failure> {
+    let mut printed = Printed::default();
+    if flags.on("help") {
+        printed.out.push_str(HELP);
+        return Ok(printed);
+    }
+    let request = args::to_request(flags)?;
+    let json = flags.on("json");
+    if flags.on("list") {
+        // Reads files only: no runtime, no thread.
+        let list = registry_logout_core::credentials(&request)?;
+        if json {
+            printed.out_line(&json::list(&list));
+        } else if !flags.silent() {
+            for line in list_lines(&list) {
+                printed.out_line(&line);
+            }
+        }
+        return Ok(printed);
+    }
+    let paint = (
+        color(std::io::stdout().is_terminal(), flags),
+        color(std::io::stderr().is_terminal(), flags),
+    );
+    match logout(&request)? {
+        Outcome::All(all) => {
+            // One entry per registry; the exit status says whether all succeeded.
+            if json {
+                printed.out_line(&json::all(&all));
+            }
+            for entry in &all.results {
+                match &entry.outcome {
+                    Err(e) if !json => {
+                        printed.err_line(&format!(
+                            "{}: {}: {}",
+                            entry.registry,
+                            e.code(),
+                            e.message()
+                        ));
+                    }
+                    Ok(report) if !json => tell(&mut printed, report, request.revoke, flags, paint),
+                    _ => {}
+                }
+            }
+            if !all.ok {
+                printed.status = 1;
+            } else if all
+                .results
+                .iter()
+                .any(|e| e.outcome.as_ref().is_ok_and(still_valid))
+            {
+                printed.status = 3;
+            }
+        }
+        Outcome::One(report) => {
+            if json {
+                printed.out_line(&json::success(&report));
+            } else {
+                tell(&mut printed, &report, request.revoke, flags, paint);
+            }
+            if still_valid(&report) {
+                printed.status = 3;
+            }
+        }
+    }
+    Ok(printed)
+}
+
+fn tell(
+    printed: &mut Printed,
+    report: &registry_logout_core::LogoutReport,
+    revoke: RevokePolicy,
+    flags: &Flags,
+    (out, err): (Paint, Paint),
+) {
+    if flags.silent() {
+        return;
+    }
+    let lines = describe(report, revoke, out, err);
+    for line in &lines.out {
+        printed.out_line(line);
+    }
+    for line in &lines.warn {
+        printed.err_line(line);
+    }
+}
+
+/// Colour only on a terminal, never with `NO_COLOR` (any non-empty value) or
+/// `--no-color`.
+fn color(terminal: bool, flags: &Flags) -> Paint {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Paint(terminal && !no_color && !flags.color_off())
+}
+
+/// The logout, on a runtime that lives as long as it does. One thread runs it all (the
+/// registry's DNS and the file edit, where needed, get a blocking thread each);
+/// SIGINT and SIGTERM abort it as they abort the Node CLI.
+fn logout(request: &LogoutRequest) -> Result<Outcome, LogoutError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| {
+            LogoutError::new(
+                ErrorKind::Internal,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })?;
+    let cancel = CancellationToken::new();
+    runtime.block_on(async {
+        let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
+        let outcome = registry_logout_core::run(request, &cancel).await;
+        watcher.abort();
+        outcome
+    })
+}
+
+async fn cancel_on_signal(cancel: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    cancel.cancel();
+}
