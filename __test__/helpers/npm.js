@@ -1,5 +1,6 @@
 'use strict'
-// Spawning the real npm CLI and our CLI (bin/registry-logout.js).
+// Spawning the real npm CLI and our two CLIs: bin/registry-logout.js on Node, and the
+// native binary of crates/registry-logout-cli.
 
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -12,6 +13,17 @@ const CLI_PATH = process.env.REGISTRY_LOGOUT_CLI
   ? path.resolve(process.env.REGISTRY_LOGOUT_CLI)
   : path.join(REPO_ROOT, 'bin', 'registry-logout.js')
 const NPM_BIN = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+// The native CLI as `cargo test` and `cargo build` leave it (npm test runs cargo test
+// first); REGISTRY_LOGOUT_NATIVE_CLI points at another build (CI: the release binary).
+const NATIVE_CLI_PATH = process.env.REGISTRY_LOGOUT_NATIVE_CLI
+  ? path.resolve(process.env.REGISTRY_LOGOUT_NATIVE_CLI)
+  : path.join(REPO_ROOT, 'target', 'debug', process.platform === 'win32' ? 'registry-logout.exe' : 'registry-logout')
+
+// Every CLI test runs against each: same flags, same output, same exit status.
+const CLIS = [
+  { name: 'node', command: process.execPath, args: [CLI_PATH] },
+  { name: 'native', command: NATIVE_CLI_PATH, args: [] }
+]
 const DEFAULT_TIMEOUT = 60_000
 
 // Spawn `command args` and collect the output. Never rejects for a non-zero exit;
@@ -95,13 +107,17 @@ function cliExists () {
   return fs.existsSync(CLI_PATH)
 }
 
-// Run our CLI with the current node: node bin/registry-logout.js …args
-function runCli (args, { cwd, env, timeout } = {}) {
-  return run(process.execPath, [CLI_PATH, ...args], { cwd, env, timeout })
+// Run one of our CLIs (default: the Node one, with the current node) with …args.
+function runCli (args, { cwd, env, timeout, cli = CLIS[0] } = {}) {
+  if (!fs.existsSync(cli.command)) {
+    return Promise.reject(new Error(`the ${cli.name} CLI is not built: ${cli.command} ` +
+      '(cargo build -p registry-logout-cli, or set REGISTRY_LOGOUT_NATIVE_CLI)'))
+  }
+  return run(cli.command, [...cli.args, ...args], { cwd, env, timeout })
 }
 
-// Our CLI in a sandbox, same conventions as npmLogout.
-function cliLogout (sandbox, registry, { args = [], cwd, env, timeout } = {}) {
+// Our CLI in a sandbox, same conventions as npmLogout (`cli` as for runCli).
+function cliLogout (sandbox, registry, { args = [], cwd, env, timeout, cli } = {}) {
   const full = []
   if (registry) full.push(`--registry=${typeof registry === 'string' ? registry : registry.url}`)
   full.push(...args)
@@ -109,6 +125,7 @@ function cliLogout (sandbox, registry, { args = [], cwd, env, timeout } = {}) {
     cwd: cwd || sandbox.project,
     env: env || isolatedEnv(sandbox),
     timeout,
+    cli,
   })
 }
 
@@ -140,6 +157,8 @@ function parseCliError (stderr) {
 module.exports = {
   REPO_ROOT,
   CLI_PATH,
+  NATIVE_CLI_PATH,
+  CLIS,
   run,
   npmVersion,
   hasNpm,

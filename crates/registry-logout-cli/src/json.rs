@@ -1,7 +1,9 @@
 //! `--json`: the objects the Node CLI prints, field for field and in its order. They
 //! are the addon's results (`src/result.rs` at the repository root) as
 //! `JSON.stringify` writes them: camelCase names, absent fields left out, npm's store
-//! not named where the addon leaves it out.
+//! not named where the addon leaves it out. napi sets an object's fields that are
+//! always there first and its optional ones after them, each group in declaration
+//! order; so are these declared.
 
 use registry_logout_core::{
     AllOutcome, CredentialSource, FileChange, ListedCredential, LogoutReport, RevocationOutcome,
@@ -12,11 +14,11 @@ use serde::Serialize;
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Credential<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    store: Option<&'static str>,
     kind: &'static str,
     key: &'a str,
     level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
 }
@@ -121,12 +123,12 @@ struct Store<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct File<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    store: Option<&'static str>,
     path: String,
     level: &'static str,
     removed_keys: &'a [String],
     deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<&'static str>,
 }
 
 impl<'a> File<'a> {
@@ -146,16 +148,16 @@ impl<'a> File<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct Report<'a> {
     registry: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'a str>,
     credential: Credential<'a>,
     revocation: Revocation,
+    files: Vec<File<'a>>,
+    dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stores: Option<Vec<Store<'a>>>,
-    files: Vec<File<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     still_logged_in: Option<Credential<'a>>,
-    dry_run: bool,
 }
 
 impl<'a> From<&'a LogoutReport> for Report<'a> {
@@ -217,14 +219,14 @@ struct All<'a> {
 #[serde(rename_all = "camelCase")]
 struct Listed<'a> {
     registry: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'a str>,
     store: &'static str,
     kind: &'static str,
     level: &'static str,
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
-    key: &'a str,
 }
 
 #[derive(Serialize)]
