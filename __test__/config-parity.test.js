@@ -15,7 +15,7 @@ const assert = require('node:assert/strict')
 const { startRegistry, statusSequence } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const {
-  hasNpm, npmVersion, npmLogout, cliLogout, parseNpmErrorCode, parseNpmErrorMessage, parseCliError,
+  CLIS, hasNpm, npmVersion, npmLogout, cliLogout, parseNpmErrorCode, parseNpmErrorMessage, parseCliError,
 } = require('./helpers/npm.js')
 const { parseNpmrc } = require('./helpers/npmrc.js')
 
@@ -871,10 +871,11 @@ function configFiles (c) {
   return [...new Set([USER, PROJECT, GLOBAL, ...Object.keys(c.files || {}).filter((f) => !f.endsWith('package.json'))])]
 }
 
+// `side`: 'npm', or one of our CLIs (helpers' CLIS).
 async function runSide (c, side) {
   const reg = await startRegistry()
   if (c.respond) reg.respond(c.respond())
-  const sb = makeSandbox({ prefix: `rl-parity-${side}-` })
+  const sb = makeSandbox({ prefix: `rl-parity-${side === 'npm' ? side : side.name}-` })
   try {
     for (const d of c.dirs || []) require('node:fs').mkdirSync(sb.path(d), { recursive: true })
     for (const [f, text] of Object.entries(c.files || {})) {
@@ -886,7 +887,7 @@ async function runSide (c, side) {
     const args = (c.args || []).map((a) => subst(a, reg, sb))
     const cwd = c.cwd ? sb.path(c.cwd) : sb.project
     const run = side === 'npm' ? npmLogout : cliLogout
-    const result = await run(sb, c.registry ? reg : null, { args, cwd, env })
+    const result = await run(sb, c.registry ? reg : null, { args, cwd, env, cli: side === 'npm' ? undefined : side })
     const after = {}
     for (const f of configFiles(c)) {
       let text = null
@@ -912,9 +913,14 @@ function show (label, r) {
     `  stderr=${r.result.stderr.trim().split('\n').slice(0, 6).join('\n         ')}`
 }
 
+// npm once, each of our CLIs beside it.
 async function check (c) {
-  const [npm, ours] = await Promise.all([runSide(c, 'npm'), runSide(c, 'ours')])
-  const both = `${show('npm', npm)}\n${show('ours', ours)}`
+  const [npm, ...ours] = await Promise.all([runSide(c, 'npm'), ...CLIS.map((cli) => runSide(c, cli))])
+  CLIS.forEach((cli, i) => compare(c, npm, ours[i], cli.name))
+}
+
+function compare (c, npm, ours, which) {
+  const both = `${show('npm', npm)}\n${show(`ours (${which} CLI)`, ours)}`
   const d = c.differ || {}
 
   // what npm does (the fixture really tests what it says)

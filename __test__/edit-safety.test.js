@@ -16,7 +16,7 @@ const path = require('node:path')
 const { logout } = require('..')
 const { startRegistry, defaultHandler, hang } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
-const { CLI_PATH, runCli } = require('./helpers/npm.js')
+const { CLI_PATH, CLIS, runCli } = require('./helpers/npm.js')
 
 // Distinctive, so that a leak is found by a plain substring search.
 const SECRET = 'npm_EdItSaFeTySeCrEt'
@@ -158,34 +158,36 @@ test('SIGKILL at any instant leaves exactly the old or the new file', async (t) 
 // ---------------------------------------------------------------------------
 // (b) concurrency across processes
 
-test('64 processes logging out of 64 registries in one file: every edit lands', async (t) => {
-  const { registry, sb, env } = await setup(t)
-  const N = 64
-  const { text, expected } = sharedConfig(registry.host, N)
-  fs.writeFileSync(sb.userconfig, text, { mode: 0o600 })
-  fs.chmodSync(sb.userconfig, 0o640)
+for (const command of CLIS) {
+  test(`64 processes logging out of 64 registries in one file: every edit lands [${command.name} CLI]`, async (t) => {
+    const { registry, sb, env } = await setup(t)
+    const N = 64
+    const { text, expected } = sharedConfig(registry.host, N)
+    fs.writeFileSync(sb.userconfig, text, { mode: 0o600 })
+    fs.chmodSync(sb.userconfig, 0o640)
 
-  const runs = await Promise.all(Array.from({ length: N }, (_, i) => runCli(
-    [`--registry=${registry.url}r${i}/`, `--userconfig=${sb.userconfig}`, '--json'],
-    { cwd: sb.project, env, timeout: CHILD_TIMEOUT }
-  )))
-  runs.forEach((r, i) => {
-    assertNoSecret(`run ${i}`, r.stdout, r.stderr)
-    assert.equal(r.status, 0, `run ${i} failed: ${r.stdout}${r.stderr}`)
-    const out = JSON.parse(r.stdout)
-    assert.deepEqual(out.files.map((f) => f.removedKeys), [[`//${registry.host}/r${i}/:_authToken`]])
+    const runs = await Promise.all(Array.from({ length: N }, (_, i) => runCli(
+      [`--registry=${registry.url}r${i}/`, `--userconfig=${sb.userconfig}`, '--json'],
+      { cli: command, cwd: sb.project, env, timeout: CHILD_TIMEOUT }
+    )))
+    runs.forEach((r, i) => {
+      assertNoSecret(`run ${i}`, r.stdout, r.stderr)
+      assert.equal(r.status, 0, `run ${i} failed: ${r.stdout}${r.stderr}`)
+      const out = JSON.parse(r.stdout)
+      assert.deepEqual(out.files.map((f) => f.removedKeys), [[`//${registry.host}/r${i}/:_authToken`]])
+    })
+
+    const revoked = registry.requests.map((q) => `${q.method} ${q.url}`).sort()
+    const wanted = Array.from({ length: N }, (_, i) => `DELETE /r${i}/-/user/token/${token(i)}`).sort()
+    assert.deepEqual(revoked, wanted, 'each registry got exactly its own revocation')
+
+    const after = fs.readFileSync(sb.userconfig, 'utf8')
+    assert.ok(!after.includes(SECRET), 'a token is still in the file')
+    assert.equal(after, expected, 'unrelated lines lost, changed or reordered')
+    assert.equal(fs.statSync(sb.userconfig).mode & 0o777, 0o640)
+    assert.deepEqual(leftovers(sb.home), [], 'lock or temp files left behind')
   })
-
-  const revoked = registry.requests.map((q) => `${q.method} ${q.url}`).sort()
-  const wanted = Array.from({ length: N }, (_, i) => `DELETE /r${i}/-/user/token/${token(i)}`).sort()
-  assert.deepEqual(revoked, wanted, 'each registry got exactly its own revocation')
-
-  const after = fs.readFileSync(sb.userconfig, 'utf8')
-  assert.ok(!after.includes(SECRET), 'a token is still in the file')
-  assert.equal(after, expected, 'unrelated lines lost, changed or reordered')
-  assert.equal(fs.statSync(sb.userconfig).mode & 0o777, 0o640)
-  assert.deepEqual(leftovers(sb.home), [], 'lock or temp files left behind')
-})
+}
 
 // ---------------------------------------------------------------------------
 // (c) concurrency within one process
@@ -226,12 +228,14 @@ async function expectFault ({ registry, sb, env }, options, codes, intact) {
 
   const cliArgs = [`--registry=${registry.url}`]
   if (options.userconfig) cliArgs.push(`--userconfig=${options.userconfig}`)
-  for (const json of [false, true]) {
-    const r = await runCli(json ? [...cliArgs, '--json'] : cliArgs, { cwd: sb.project, env, timeout: CHILD_TIMEOUT })
-    assert.equal(r.status, 1)
-    assertNoSecret('CLI output', r.stdout, r.stderr)
-    const code = json ? JSON.parse(r.stdout).error.code : r.stderr.split(':')[0]
-    assert.equal(code, err.code)
+  for (const cli of CLIS) {
+    for (const json of [false, true]) {
+      const r = await runCli(json ? [...cliArgs, '--json'] : cliArgs, { cli, cwd: sb.project, env, timeout: CHILD_TIMEOUT })
+      assert.equal(r.status, 1, cli.name)
+      assertNoSecret(`${cli.name} CLI output`, r.stdout, r.stderr)
+      const code = json ? JSON.parse(r.stdout).error.code : r.stderr.split(':')[0]
+      assert.equal(code, err.code, cli.name)
+    }
   }
   for (const [p, bytes] of before) {
     assert.deepEqual(fs.readFileSync(p), bytes, `${p} changed`)

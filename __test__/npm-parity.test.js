@@ -11,7 +11,7 @@ const assert = require('node:assert/strict')
 const { startRegistry, statusSequence, destroySocket, closedPort } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const {
-  CLI_PATH, hasNpm, npmVersion, npmLogout, cliLogout, cliExists, runCli,
+  CLI_PATH, CLIS, hasNpm, npmVersion, npmLogout, cliLogout, cliExists, runCli,
   parseNpmErrorCode, parseCliError,
 } = require('./helpers/npm.js')
 const { parseNpmrc } = require('./helpers/npmrc.js')
@@ -255,14 +255,14 @@ async function setup (scenario) {
   return { reg, sb, originals, dirs, args }
 }
 
-async function runScenario (scenario, side) {
+async function runScenario (scenario, side, cli) {
   const ctx = await setup(scenario)
   const cwd = scenario.cwd ? ctx.sb.path(scenario.cwd) : ctx.sb.project
   const env = isolatedEnv(ctx.sb)
   const registry = scenario.registryFlag ? ctx.reg : null
   const fn = side === 'npm' ? npmLogout : cliLogout
   try {
-    ctx.result = await fn(ctx.sb, registry, { args: ctx.args, cwd, env })
+    ctx.result = await fn(ctx.sb, registry, { args: ctx.args, cwd, env, cli })
   } finally {
     await ctx.reg.close()
   }
@@ -282,12 +282,12 @@ test('bin/registry-logout.js exists', () => {
   assert.ok(cliExists(), `missing CLI: ${CLI_PATH}`)
 })
 
-for (const scenario of SCENARIOS) {
-  test(`npm parity ${scenario.name}`, { skip: SKIP_NO_NPM, timeout: 120_000 }, async (t) => {
+for (const scenario of SCENARIOS) for (const cli of CLIS) {
+  test(`npm parity ${scenario.name} [${cli.name} CLI]`, { skip: SKIP_NO_NPM, timeout: 120_000 }, async (t) => {
     assert.ok(cliExists(), `missing CLI: ${CLI_PATH}`)
     t.diagnostic(`npm ${npmVersion()}`)
 
-    const [npm, ours] = await Promise.all([runScenario(scenario, 'npm'), runScenario(scenario, 'ours')])
+    const [npm, ours] = await Promise.all([runScenario(scenario, 'npm'), runScenario(scenario, 'ours', cli)])
     try {
       const npmR = npm.result
       const ourR = ours.result
@@ -367,27 +367,29 @@ for (const scenario of SCENARIOS) {
 // ---------------------------------------------------------------------------
 // Our CLI alone: --json error shape and redaction of the token on failure paths.
 
-test('--json on ENEEDAUTH', { timeout: 60_000 }, async () => {
-  assert.ok(cliExists(), `missing CLI: ${CLI_PATH}`)
-  const reg = await startRegistry()
-  const sb = makeSandbox()
-  try {
-    sb.write(USER, 'save-exact=true\n', 0o600)
-    const r = await cliLogout(sb, reg, { args: ['--json'] })
-    const info = describeRun('ours', r)
-    assert.equal(r.status, 1, info)
-    let out
-    assert.doesNotThrow(() => { out = JSON.parse(r.stdout) }, `stdout is not one JSON object\n${info}`)
-    assert.equal(out.ok, false, info)
-    assert.equal(out.error.code, 'ENEEDAUTH', info)
-    assert.equal(out.error.message, `not logged in to ${reg.url}, so can't log out!`, info)
-    assert.equal(reg.requests.length, 0)
-    assert.equal(sb.read(USER), 'save-exact=true\n')
-  } finally {
-    await reg.close()
-    sb.cleanup()
-  }
-})
+for (const cli of CLIS) {
+  test(`--json on ENEEDAUTH [${cli.name} CLI]`, { timeout: 60_000 }, async () => {
+    assert.ok(cliExists(), `missing CLI: ${CLI_PATH}`)
+    const reg = await startRegistry()
+    const sb = makeSandbox()
+    try {
+      sb.write(USER, 'save-exact=true\n', 0o600)
+      const r = await cliLogout(sb, reg, { args: ['--json'], cli })
+      const info = describeRun('ours', r)
+      assert.equal(r.status, 1, info)
+      let out
+      assert.doesNotThrow(() => { out = JSON.parse(r.stdout) }, `stdout is not one JSON object\n${info}`)
+      assert.equal(out.ok, false, info)
+      assert.equal(out.error.code, 'ENEEDAUTH', info)
+      assert.equal(out.error.message, `not logged in to ${reg.url}, so can't log out!`, info)
+      assert.equal(reg.requests.length, 0)
+      assert.equal(sb.read(USER), 'save-exact=true\n')
+    } finally {
+      await reg.close()
+      sb.cleanup()
+    }
+  })
+}
 
 const SECRET = 'npm_SECRETSECRET123'
 const SECRET_CORE = 'SECRETSECRET'
@@ -429,8 +431,8 @@ const REDACTION_CASES = [
 ]
 
 for (const c of REDACTION_CASES) {
-  for (const json of [false, true]) {
-    test(`redaction: ${c.name}${json ? ' (--json)' : ''}`, { timeout: 60_000 }, async () => {
+  for (const [json, cli] of [false, true].flatMap((j) => CLIS.map((cli) => [j, cli]))) {
+    test(`redaction: ${c.name}${json ? ' (--json)' : ''} [${cli.name} CLI]`, { timeout: 60_000 }, async () => {
       assert.ok(cliExists(), `missing CLI: ${CLI_PATH}`)
       const target = await c.start()
       const sb = makeSandbox()
@@ -439,7 +441,7 @@ for (const c of REDACTION_CASES) {
         sb.write(USER, text, 0o600)
         const args = [`--registry=${target.url}`, '--fetch-retries=0', '--fetch-timeout=20000']
         if (json) args.push('--json')
-        const r = await runCli(args, { cwd: sb.project, env: isolatedEnv(sb), timeout: 50_000 })
+        const r = await runCli(args, { cwd: sb.project, env: isolatedEnv(sb), timeout: 50_000, cli })
         const info = describeRun('ours', r)
         assert.ok(!r.timedOut, `timed out\n${info}`)
         assert.equal(r.status, 1, info)

@@ -27,7 +27,7 @@ const {
   startRegistry, statusSequence, delay, hang, destroySocket, redirect, closedPort, sendJson,
 } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
-const { hasNpm, npmLogout, cliLogout, parseNpmErrorCode, parseCliError } = require('./helpers/npm.js')
+const { hasNpm, npmLogout, cliLogout, parseNpmErrorCode, parseCliError, CLIS } = require('./helpers/npm.js')
 const { makePki, hasOpenssl, startHttpsRegistry } = require('./helpers/tls.js')
 const { startProxy } = require('./helpers/proxy.js')
 
@@ -630,85 +630,89 @@ async function pool (items, limit, fn) {
   await Promise.all(workers)
 }
 
-test('side by side with npm logout: exit status, error code, requests', { skip: NO_NPM, timeout: 60_000 }, async (t) => {
-  const scenarios = PARITY.filter((p) => !p.https || !NO_OPENSSL)
-  await pool(scenarios, 3, async (scenario) => {
-    const [npm, ours] = await Promise.all([runSide(t, scenario, npmLogout), runSide(t, scenario, cliLogout)])
-    const where = scenario.name
-    assert.equal(ours.out.status, npm.out.status, `${where}: exit status`)
-    const npmCode = parseNpmErrorCode(npm.out.stderr)
-    const ourCode = ours.out.status === 0 ? null : parseCliError(ours.out.stderr)?.code
-    if (scenario.codes) {
-      assert.ok(scenario.codes.includes(npmCode), `${where}: npm's code ${npmCode}`)
-      assert.ok(scenario.codes.includes(ourCode), `${where}: our code ${ourCode}`)
-    } else {
-      assert.equal(ourCode, npmCode, `${where}: error code`)
-    }
-    assert.equal(ours.requests, npm.requests, `${where}: requests received`)
-    // Both leave the file alone on failure and remove the token on success.
-    if (npm.out.status !== 0) {
-      assert.equal(npm.file, npm.npmrc, `${where}: npm kept the file`)
-      assert.equal(ours.file, ours.npmrc, `${where}: we kept the file`)
-    } else {
-      assert.equal(npm.file, 'fund=false\n', `${where}: npm removed the token`)
-      assert.equal(ours.file, 'fund=false\n', `${where}: we removed the token`)
-    }
-    assertNoLeak(ours.out.stdout, `${where}: our stdout`)
-    assertNoLeak(ours.out.stderr, `${where}: our stderr`)
+for (const command of CLIS) {
+  test(`side by side with npm logout: exit status, error code, requests [${command.name} CLI]`, { skip: NO_NPM, timeout: 60_000 }, async (t) => {
+    const scenarios = PARITY.filter((p) => !p.https || !NO_OPENSSL)
+    await pool(scenarios, 3, async (scenario) => {
+      const [npm, ours] = await Promise.all([runSide(t, scenario, npmLogout), runSide(t, scenario, (sb, reg, o) => cliLogout(sb, reg, { ...o, cli: command }))])
+      const where = scenario.name
+      assert.equal(ours.out.status, npm.out.status, `${where}: exit status`)
+      const npmCode = parseNpmErrorCode(npm.out.stderr)
+      const ourCode = ours.out.status === 0 ? null : parseCliError(ours.out.stderr)?.code
+      if (scenario.codes) {
+        assert.ok(scenario.codes.includes(npmCode), `${where}: npm's code ${npmCode}`)
+        assert.ok(scenario.codes.includes(ourCode), `${where}: our code ${ourCode}`)
+      } else {
+        assert.equal(ourCode, npmCode, `${where}: error code`)
+      }
+      assert.equal(ours.requests, npm.requests, `${where}: requests received`)
+      // Both leave the file alone on failure and remove the token on success.
+      if (npm.out.status !== 0) {
+        assert.equal(npm.file, npm.npmrc, `${where}: npm kept the file`)
+        assert.equal(ours.file, ours.npmrc, `${where}: we kept the file`)
+      } else {
+        assert.equal(npm.file, 'fund=false\n', `${where}: npm removed the token`)
+        assert.equal(ours.file, 'fund=false\n', `${where}: we removed the token`)
+      }
+      assertNoLeak(ours.out.stdout, `${where}: our stdout`)
+      assertNoLeak(ours.out.stderr, `${where}: our stderr`)
+    })
   })
-})
+}
 
 // ---------------------------------------------------------------------------
 // Redaction through the CLI
 
-test('the CLI never prints the token, with or without --json', { timeout: 60_000 }, async (t) => {
-  const s = scope(t)
-  const reg = s.track(await startRegistry())
-  const port = await closedPort()
-  const cases = [
-    { name: 'E401', handler: statusSequence([401]) },
-    { name: 'EOTP', handler: statusSequence([401], { headers: { 'www-authenticate': 'otp' } }) },
-    { name: 'E500', handler: statusSequence([500]) },
-    { name: 'ECONNRESET', handler: destroySocket() },
-    { name: 'ETIMEDOUT', handler: delay(30_000), args: ['--fetch-timeout=200'] },
-    { name: 'EINSECUREREDIRECT', handler: redirect(`http://localhost:${reg.port}${TOKEN_PATH}`, 307) },
-    { name: 'EINVALIDREDIRECT', handler: (req, res) => { res.writeHead(302, { 'content-length': 0 }); res.end() } },
-    { name: 'ECONNREFUSED', registry: `http://127.0.0.1:${port}/` },
-  ]
-  // One registry per case (the handlers differ), all run at once.
-  await Promise.all(cases.map(async (c) => {
-    const own = c.registry ? null : s.track(await startRegistry({ handler: c.handler }))
-    const url = c.registry || own.url
-    const sb = makeSandbox()
-    t.after(() => sb.cleanup())
-    sb.write(sb.userconfig, `//${new URL(url).host}/:_authToken=${TOKEN}\n`)
-    const args = ['--fetch-retries=0', ...(c.args || [])]
-    const [plain, json] = await Promise.all([
-      cliLogout(sb, url, { args }),
-      cliLogout(sb, url, { args: [...args, '--json'] }),
-    ])
-    for (const [label, out] of [['plain', plain], ['json', json]]) {
-      assertNoLeak(out.stdout, `${c.name} ${label}: stdout`)
-      assertNoLeak(out.stderr, `${c.name} ${label}: stderr`)
-    }
-    assert.equal(plain.status, 1, c.name)
-    assert.equal(parseCliError(plain.stderr)?.code, c.name, `${c.name}: stderr code`)
-    assert.equal(json.status, 1)
-    const parsed = JSON.parse(json.stdout)
-    assert.equal(parsed.ok, false)
-    assert.equal(parsed.error.code, c.name)
-    assert.equal(sb.read(sb.userconfig).includes(TOKEN), true, `${c.name}: the file keeps the token`)
-    // best-effort: the failure is in the result, the credential goes anyway.
-    const best = await cliLogout(sb, url, { args: [...args, '--json', '--revoke=best-effort'] })
-    assertNoLeak(best.stdout, `${c.name} best-effort: stdout`)
-    assertNoLeak(best.stderr, `${c.name} best-effort: stderr`)
-    const report = JSON.parse(best.stdout)
-    assert.equal(report.ok, true, c.name)
-    assert.equal(report.revocation.outcome, 'failed')
-    assert.equal(report.revocation.code, c.name)
-    assert.equal(sb.readOrNull(sb.userconfig), null)
-  }))
-})
+for (const command of CLIS) {
+  test(`the CLI never prints the token, with or without --json [${command.name} CLI]`, { timeout: 60_000 }, async (t) => {
+    const s = scope(t)
+    const reg = s.track(await startRegistry())
+    const port = await closedPort()
+    const cases = [
+      { name: 'E401', handler: statusSequence([401]) },
+      { name: 'EOTP', handler: statusSequence([401], { headers: { 'www-authenticate': 'otp' } }) },
+      { name: 'E500', handler: statusSequence([500]) },
+      { name: 'ECONNRESET', handler: destroySocket() },
+      { name: 'ETIMEDOUT', handler: delay(30_000), args: ['--fetch-timeout=200'] },
+      { name: 'EINSECUREREDIRECT', handler: redirect(`http://localhost:${reg.port}${TOKEN_PATH}`, 307) },
+      { name: 'EINVALIDREDIRECT', handler: (req, res) => { res.writeHead(302, { 'content-length': 0 }); res.end() } },
+      { name: 'ECONNREFUSED', registry: `http://127.0.0.1:${port}/` },
+    ]
+    // One registry per case (the handlers differ), all run at once.
+    await Promise.all(cases.map(async (c) => {
+      const own = c.registry ? null : s.track(await startRegistry({ handler: c.handler }))
+      const url = c.registry || own.url
+      const sb = makeSandbox()
+      t.after(() => sb.cleanup())
+      sb.write(sb.userconfig, `//${new URL(url).host}/:_authToken=${TOKEN}\n`)
+      const args = ['--fetch-retries=0', ...(c.args || [])]
+      const [plain, json] = await Promise.all([
+        cliLogout(sb, url, { cli: command, args }),
+        cliLogout(sb, url, { cli: command, args: [...args, '--json'] }),
+      ])
+      for (const [label, out] of [['plain', plain], ['json', json]]) {
+        assertNoLeak(out.stdout, `${c.name} ${label}: stdout`)
+        assertNoLeak(out.stderr, `${c.name} ${label}: stderr`)
+      }
+      assert.equal(plain.status, 1, c.name)
+      assert.equal(parseCliError(plain.stderr)?.code, c.name, `${c.name}: stderr code`)
+      assert.equal(json.status, 1)
+      const parsed = JSON.parse(json.stdout)
+      assert.equal(parsed.ok, false)
+      assert.equal(parsed.error.code, c.name)
+      assert.equal(sb.read(sb.userconfig).includes(TOKEN), true, `${c.name}: the file keeps the token`)
+      // best-effort: the failure is in the result, the credential goes anyway.
+      const best = await cliLogout(sb, url, { cli: command, args: [...args, '--json', '--revoke=best-effort'] })
+      assertNoLeak(best.stdout, `${c.name} best-effort: stdout`)
+      assertNoLeak(best.stderr, `${c.name} best-effort: stderr`)
+      const report = JSON.parse(best.stdout)
+      assert.equal(report.ok, true, c.name)
+      assert.equal(report.revocation.outcome, 'failed')
+      assert.equal(report.revocation.code, c.name)
+      assert.equal(sb.readOrNull(sb.userconfig), null)
+    }))
+  })
+}
 
 test('best-effort revocation failures are reported without the token', async (t) => {
   const s = scope(t)
