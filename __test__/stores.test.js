@@ -13,10 +13,10 @@ const path = require('node:path')
 const { logout, credentials } = require('..')
 const { startRegistry, sendJson, isTokenDelete, closedPort } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+const { CLIS } = require('./helpers/npm.js')
 
 const BIN = path.join(__dirname, '..', 'node_modules', '.bin')
 const YARN = path.join(__dirname, '..', 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js')
-const CLI = path.join(__dirname, '..', 'bin', 'registry-logout.js')
 
 const PNPM_TOKEN = 'pnpmSECRETtoken0001'
 const PNPM_SCOPED = 'pnpmSECRETscoped0002'
@@ -156,11 +156,13 @@ test("sources: ['all'] cleans four stores, revokes a shared token once, and --li
   sb.write(path.join(sb.home, '.yarnrc.yml'), `npmRegistries:\n  "${registry.url.slice(0, -1)}":\n    npmAuthToken: ${YARN_TOKEN}\n`)
   sb.write(path.join(xdg, '.bunfig.toml'), `[install]\nregistry = "http://:${BUN_TOKEN}@${registry.host}/"\n`)
 
-  const list = await run(process.execPath, [CLI, '--list', '--sources=all', '--json'], { env, cwd: sb.project })
-  assert.equal(list.status, 0, list.out)
-  assert.ok(!list.out.includes('SECRET'))
-  const listed = JSON.parse(list.out).credentials
-  assert.deepEqual(listed.map((c) => c.store).sort(), ['bun', 'npm', 'pnpm', 'yarn'])
+  for (const cli of CLIS) {
+    const list = await run(cli.command, [...cli.args, '--list', '--sources=all', '--json'], { env, cwd: sb.project })
+    assert.equal(list.status, 0, list.out)
+    assert.ok(!list.out.includes('SECRET'))
+    const listed = JSON.parse(list.out).credentials
+    assert.deepEqual(listed.map((c) => c.store).sort(), ['bun', 'npm', 'pnpm', 'yarn'], cli.name)
+  }
   assert.deepEqual(await credentials({ cwd: sb.project, env, sources: ['npm'] }).then((l) => l.length), 1)
 
   const res = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['all'] })
@@ -228,10 +230,13 @@ test('a dry run over every store sends nothing and writes nothing; a git-tracked
     return true
   })
   assert.equal(registry.requests.length, 0)
-  const cli = await run(process.execPath, [CLI, `--registry=${registry.url}`, '--sources=yarn,bun', '--revoke=skip'], { env, cwd: sb.project })
-  assert.equal(cli.status, 0, cli.out)
-  assert.match(cli.out, /yarn: npmRegistries\..*npmAuthToken from project config .*\.yarnrc\.yml/)
-  assert.match(cli.out, /bun: install\.registry from project config .*bunfig\.toml/)
-  assert.ok(!cli.out.includes('SECRET'))
-  assert.equal(registry.requests.length, 0)
+  for (const command of CLIS) {
+    for (const [f, text] of Object.entries(files)) sb.write(f, text)
+    const cli = await run(command.command, [...command.args, `--registry=${registry.url}`, '--sources=yarn,bun', '--revoke=skip'], { env, cwd: sb.project })
+    assert.equal(cli.status, 0, cli.out)
+    assert.match(cli.out, /yarn: npmRegistries\..*npmAuthToken from project config .*\.yarnrc\.yml/, command.name)
+    assert.match(cli.out, /bun: install\.registry from project config .*bunfig\.toml/, command.name)
+    assert.ok(!cli.out.includes('SECRET'))
+    assert.equal(registry.requests.length, 0)
+  }
 })
