@@ -1,26 +1,30 @@
 #![warn(missing_docs)]
-//! registry-logout-core: `npm logout` as a Rust library, with no Node in it. It resolves
-//! npm's configuration exactly as npm 11 does, revokes the token on the registry, and
-//! removes the credential from the file that holds it without touching any other byte.
-//! The Node addon (the `registry-logout` package at the repository root) is a thin skin
-//! over it; a package manager written in Rust, or a native CLI, can use it directly.
-//!
-//! Modules form layers, lowest first; each uses only modules in the layers below it:
-//!
-//! 1. `error`, `secret`: one error type whose kind maps to npm's code; values that
-//!    never print and are zeroed when dropped.
-//! 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
-//!    scans sixteen bytes at a time.
-//! 3. `env`: the environment, `npm_config_*` and `${VAR}`.
-//! 4. `nerf_dart`: registry URLs and the keys npm derives from them.
-//! 5. `npmrc`: the `.npmrc` dialect, parsed into a lossless document.
-//! 6. `config`: npm's levels, file locations, scope rules and the legacy-auth check.
-//! 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
-//! 8. `edit`: the lossless, atomic, locked removal of keys from a file.
-//! 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
-//! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
-//! 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once), `--all`,
-//!     the shared-token guard and edit scheduling.
+#![doc = include_str!("../README.md")]
+
+// How the crate is built (for its developers; the README above is for its users).
+//
+// registry-logout-core: `npm logout` as a Rust library, with no Node in it. It resolves
+// npm's configuration exactly as npm 11 does, revokes the token on the registry, and
+// removes the credential from the file that holds it without touching any other byte.
+// The Node addon (the `registry-logout` package at the repository root) is a thin skin
+// over it; a package manager written in Rust, or a native CLI, can use it directly.
+//
+// Modules form layers, lowest first; each uses only modules in the layers below it:
+//
+// 1. `error`, `secret`: one error type whose kind maps to npm's code; values that
+//    never print and are zeroed when dropped.
+// 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
+//    scans sixteen bytes at a time.
+// 3. `env`: the environment, `npm_config_*` and `${VAR}`.
+// 4. `nerf_dart`: registry URLs and the keys npm derives from them.
+// 5. `npmrc`: the `.npmrc` dialect, parsed into a lossless document.
+// 6. `config`: npm's levels, file locations, scope rules and the legacy-auth check.
+// 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
+// 8. `edit`: the lossless, atomic, locked removal of keys from a file.
+// 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
+// 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
+// 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once), `--all`,
+//     the shared-token guard and edit scheduling.
 
 mod config;
 mod credentials;
@@ -42,8 +46,9 @@ mod readme_errors;
 #[cfg(test)]
 mod secrets_never_print;
 
-// The public surface, kept small on purpose (see "The public API" above). Everything
-// else is crate-private; the stores in particular are not an extension point.
+// The public surface, kept small on purpose (the README's "What is public, and what is
+// not"). Everything else is crate-private; the stores in particular are not an
+// extension point.
 pub use config::{ConfigLevel, FileLevel};
 pub use credentials::CredentialKind;
 pub use edit::{remove_keys, Removal};
