@@ -15,9 +15,14 @@
 //   6. concurrency across registries and stores, against registries that answer in
 //      100 ms: `all` over 20 registries vs one logout, and a logout over four stores
 //      (npm, pnpm, Yarn, Bun, four tokens) vs a one-store logout
+//   7. whole process against the package managers: the native `registry-logout`
+//      (crates/registry-logout-cli), our Node CLI, pnpm 12's native `pnpm logout` and
+//      `npm logout`, run in turn, each from a freshly seeded credential in its own
+//      store (npm's .npmrc; pnpm's config.yaml), against the one local registry
 //
 // `node scripts/bench.js --only=stores` runs section 6 alone, on whatever addon
 // index.js loads (no release build), for a quick check of those two ratios.
+// `node scripts/bench.js --only=peers` builds what section 7 needs and runs it alone.
 //
 // The registry runs in a child process (this file with --serve), so in-process timings
 // do not share an event loop with the server. Every iteration recreates its fixture
@@ -120,7 +125,7 @@ function fmtMs (ms) {
 // ---------------------------------------------------------------------------------
 // Build.
 
-function build () {
+function build ({ withFloor = true } = {}) {
   const t0 = nowMs()
   log('bench: cargo build --release --lib (may wait for the build lock)…')
   runChecked('cargo', ['build', '--release', '--lib'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
@@ -134,12 +139,17 @@ function build () {
   fs.copyFileSync(lib, tmp)
   fs.renameSync(tmp, node)
 
+  log('bench: cargo build --release -p registry-logout-cli…')
+  runChecked('cargo', ['build', '--release', '-p', 'registry-logout-cli'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
+  const native = path.join(REPO, 'target', 'release', process.platform === 'win32' ? 'registry-logout.exe' : 'registry-logout')
+  if (!withFloor) return { node, native, seconds: (nowMs() - t0) / 1000 }
+
   log('bench: building the floor program (benches/floor)…')
   runChecked('cargo', ['build', '--release', '--manifest-path', path.join(REPO, 'benches', 'floor', 'Cargo.toml'),
     '--target-dir', path.join(REPO, 'target', 'bench-floor')], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
   const floor = path.join(REPO, 'target', 'bench-floor', 'release',
     process.platform === 'win32' ? 'logout-floor.exe' : 'logout-floor')
-  return { node, floor, seconds: (nowMs() - t0) / 1000 }
+  return { node, native, floor, seconds: (nowMs() - t0) / 1000 }
 }
 
 // ---------------------------------------------------------------------------------
@@ -434,6 +444,95 @@ function processScenario ({ runs, sb, registry, installed, npmCli }) {
   return { samples, contenders }
 }
 
+// pnpm 12 keeps a login in config.yaml under XDG_CONFIG_HOME, as `pnpm login` writes it.
+function pnpmConfigYaml (url, tok) {
+  return `_auth:\n  ${url}:\n    '@':\n      authToken: ${tok}\n`
+}
+
+// Section 7: each contender logs out of the registry given on its command line, from a
+// credential written into its own store just before it runs (outside the timed
+// region); the round order is the same every round, and the first round is dropped.
+async function peersScenario ({ runs, sb, registry, native, installed, npmCli }) {
+  const pnpmBin = path.join(REPO, 'node_modules', 'pnpm', process.platform === 'win32' ? 'pnpm.exe' : 'pnpm')
+  const xdg = path.join(sb.root, 'xdg')
+  const pnpmYaml = path.join(xdg, 'pnpm', 'config.yaml')
+  const env = {
+    ...isolated(sb),
+    XDG_CONFIG_HOME: xdg,
+    XDG_CACHE_HOME: path.join(sb.root, 'xdg-cache'),
+    XDG_DATA_HOME: path.join(sb.root, 'xdg-data'),
+    XDG_STATE_HOME: path.join(sb.root, 'xdg-state'),
+    pnpm_config_update_notifier: 'false',
+  }
+  const registryFlag = `--registry=${registry.url}`
+  const npmrc = (tok) => ({ file: sb.userconfig, text: `//${registry.host}/:_authToken=${tok}\nsave-exact=true\n` })
+  const contenders = {
+    native: { cmd: native, args: [registryFlag], seed: npmrc },
+    'node CLI': { cmd: process.execPath, args: [path.join(installed, 'bin', 'registry-logout.js'), registryFlag], seed: npmrc },
+    'pnpm 12': { cmd: pnpmBin, args: ['logout', registryFlag], seed: (tok) => ({ file: pnpmYaml, text: pnpmConfigYaml(registry.url, tok) }) },
+    npm: { cmd: process.execPath, args: [npmCli, 'logout', registryFlag], seed: npmrc },
+  }
+  const samples = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]))
+  let n = 100
+  for (let i = 0; i < runs + 1; i++) {
+    for (const [name, c] of Object.entries(contenders)) {
+      const tok = token(n++)
+      const { file, text } = c.seed(tok)
+      fs.rmSync(sb.userconfig, { force: true })
+      fs.rmSync(pnpmYaml, { force: true })
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, text)
+      const before = (await registry.counts()).deletes
+      const t0 = process.hrtime.bigint()
+      const r = spawnSync(c.cmd, c.args, { cwd: sb.project, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const dt = Number(process.hrtime.bigint() - t0) / 1e6
+      if (r.error) throw r.error
+      if (r.status !== 0) throw new Error(`${name} exited with ${r.status}: ${r.stdout}${r.stderr}`)
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(tok)) throw new Error(`${name}: token still in ${file}`)
+      const deletes = (await registry.counts()).deletes - before
+      if (deletes !== 1) throw new Error(`${name}: ${deletes} DELETEs, not 1`)
+      if (i > 0) samples[name].push(dt) // the first round warms the page cache
+    }
+  }
+  return { samples, runs }
+}
+
+function peersRows (peers) {
+  const m = Object.fromEntries(Object.entries(peers.samples).map(([k, v]) => [k, median(v)]))
+  const x = (a, b) => `${(a / b).toFixed(2)}×`
+  return [
+    { measure: `# 7. whole process vs the package managers (median wall of ${peers.runs} runs each, interleaved)` },
+    { measure: 'native registry-logout', ours: fmtMs(m.native), ref: `pnpm 12 logout ${fmtMs(m['pnpm 12'])}`, ratio: x(m.native, m['pnpm 12']), target: '≤ 0.33× pnpm 12', ok: m.native <= m['pnpm 12'] / 3 },
+    { measure: 'native registry-logout', ours: fmtMs(m.native), ref: `node CLI ${fmtMs(m['node CLI'])}`, ratio: x(m.native, m['node CLI']) },
+    { measure: 'native registry-logout', ours: fmtMs(m.native), ref: `npm logout ${fmtMs(m.npm)}`, ratio: x(m.native, m.npm) },
+    { measure: 'node CLI', ours: fmtMs(m['node CLI']), ref: `pnpm 12 logout ${fmtMs(m['pnpm 12'])}`, ratio: x(m['node CLI'], m['pnpm 12']) },
+  ]
+}
+
+async function peersOnly () {
+  isolateSelf()
+  const { node: nodePath, native } = build({ withFloor: false })
+  const { npmCli, version: npmVersion } = loadNpmLibs()
+  const { makeSandbox } = require('../__test__/helpers/sandbox.js')
+  const sb = makeSandbox({ prefix: 'registry-logout-bench-' })
+  const registry = await startRegistryChild()
+  try {
+    const installed = installedCopy({ sb, nodePath })
+    const peers = await peersScenario({ runs: 15, sb, registry, native, installed, npmCli })
+    printReport(peersRows(peers).map((r) => ({ ours: '', ...r })), [
+      `npm ${npmVersion}; pnpm ${pnpmVersion()}; node ${process.version}; ${os.cpus().length} CPUs; load average ${os.loadavg()[0].toFixed(2)}`,
+    ])
+  } finally {
+    registry.close()
+    sb.cleanup()
+  }
+}
+
+function pnpmVersion () {
+  const pkg = path.join(REPO, 'node_modules', 'pnpm', 'package.json')
+  return fs.existsSync(pkg) ? JSON.parse(fs.readFileSync(pkg, 'utf8')).version : 'unknown'
+}
+
 function peakRss ({ sb, registry, contenders, runs }) {
   const content = smallNpmrc(registry.host, token(8))
   const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null
@@ -520,7 +619,7 @@ function isolateSelf () {
 async function main () {
   const started = nowMs()
   isolateSelf()
-  const { node: nodePath, floor: floorBin, seconds: buildSeconds } = build()
+  const { node: nodePath, native, floor: floorBin, seconds: buildSeconds } = build()
   process.env.NAPI_RS_NATIVE_LIBRARY_PATH = nodePath
   const { logout } = require(path.join(REPO, 'index.js'))
   const { npmLibsLogout, npmCli, version: npmVersion } = loadNpmLibs()
@@ -546,6 +645,8 @@ async function main () {
     log('bench: whole process (CLI vs npm logout vs node -e 0)…')
     const installed = installedCopy({ sb, nodePath })
     const proc = processScenario({ runs: 15, sb, registry, installed, npmCli })
+    log('bench: whole process against the package managers (native, node CLI, pnpm 12, npm)…')
+    const peers = await peersScenario({ runs: 15, sb, registry, native, installed, npmCli })
     log('bench: require() time and peak RSS…')
     const req = requireTime({ sb, nodePath, installed, runs: 41 })
     const rss = peakRss({ sb, registry, contenders: proc.contenders, runs: 5 })
@@ -580,6 +681,7 @@ async function main () {
         ratio: n === 1 ? '' : `${x(conc[n].perLogout, conc[1].perLogout)} per-logout vs 1`,
       })),
       ...storesRows(st),
+      ...peersRows(peers),
       { measure: '# 5. footprint' },
       { measure: 'require() of index.js', ours: fmtMs(req.index), ref: `min ${fmtMs(req.indexMin)}; .node alone ${fmtMs(req.nodeOnly)}`, target: '≤ 10 ms', ok: req.index <= 10 },
       { measure: 'release .node size', ours: `${(nodeSize / 1e6).toFixed(2)} MB`, target: '≤ 6 MB', ok: nodeSize <= 6e6 },
@@ -605,6 +707,8 @@ async function main () {
 
 if (process.argv[2] === '--serve') {
   serve().catch((e) => { console.error(e); process.exit(1) })
+} else if (process.argv[2] === '--only=peers') {
+  peersOnly().catch((e) => { console.error(`bench failed: ${e && e.stack ? e.stack : e}`); process.exit(1) })
 } else if (process.argv[2] === '--only=stores') {
   storesOnly().catch((e) => { console.error(`bench failed: ${e && e.stack ? e.stack : e}`); process.exit(1) })
 } else {

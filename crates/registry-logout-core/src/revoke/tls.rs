@@ -4,7 +4,7 @@
 //! client certificate. Failures carry the code Node would report
 //! (`SELF_SIGNED_CERT_IN_CHAIN`, `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, …).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
@@ -48,25 +48,26 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
         .with_safe_default_protocol_versions()
         .map_err(|e| LogoutError::new(ErrorKind::TlsSetup, format!("TLS setup failed: {e}")))?;
     let builder = if settings.strict_ssl {
-        let mut roots = RootCertStore::empty();
-        if settings.ca.is_empty() {
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            // Node warns about, and otherwise ignores, extra CA certificates it cannot use.
-            for pem in &settings.extra_ca {
-                let certs = CertificateDer::pem_slice_iter(pem.as_bytes()).filter_map(|c| c.ok());
-                roots.add_parsable_certificates(certs);
-            }
+        let verifier = if settings.ca.is_empty() {
+            // Node's bundled roots, loaded by the first certificate check: a logout from
+            // an http:// registry never loads them.
+            NodeCodes::bundled(settings.extra_ca.clone())
         } else {
+            // The user's `ca`: read now, so that a bad one fails before anything is sent.
+            let mut roots = RootCertStore::empty();
             for pem in &settings.ca {
                 add_pem_roots(&mut roots, pem, "ca")?;
             }
-        }
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
-            .build()
-            .map_err(|e| LogoutError::new(ErrorKind::TlsSetup, format!("TLS setup failed: {e}")))?;
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+                .build()
+                .map_err(|e| {
+                    LogoutError::new(ErrorKind::TlsSetup, format!("TLS setup failed: {e}"))
+                })?;
+            NodeCodes::given(webpki)
+        };
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NodeCodes(webpki)))
+            .with_custom_certificate_verifier(Arc::new(verifier))
     } else {
         builder
             .dangerous()
@@ -313,8 +314,56 @@ fn alert_code(alert: rustls::AlertDescription) -> &'static str {
 
 /// rustls' own verification, with "unknown issuer" refined into the name OpenSSL
 /// (and so Node and npm) gives it, which depends on the chain the server sent.
-#[derive(Debug)]
-struct NodeCodes(Arc<WebPkiServerVerifier>);
+struct NodeCodes {
+    /// Built once, by the first handshake that needs it (or at once, for a given `ca`).
+    verifier: OnceLock<std::result::Result<Arc<WebPkiServerVerifier>, rustls::Error>>,
+    /// `NODE_EXTRA_CA_CERTS`, added to the bundled roots when they are loaded.
+    extra_ca: Vec<String>,
+}
+
+impl NodeCodes {
+    fn given(verifier: Arc<WebPkiServerVerifier>) -> Self {
+        Self {
+            verifier: OnceLock::from(Ok(verifier)),
+            extra_ca: Vec::new(),
+        }
+    }
+
+    fn bundled(extra_ca: Vec<String>) -> Self {
+        Self {
+            verifier: OnceLock::new(),
+            extra_ca,
+        }
+    }
+
+    fn verifier(&self) -> std::result::Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        self.verifier
+            .get_or_init(|| {
+                let mut roots = RootCertStore::empty();
+                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                // Node warns about, and otherwise ignores, extra CA certificates it
+                // cannot use.
+                for pem in &self.extra_ca {
+                    let certs =
+                        CertificateDer::pem_slice_iter(pem.as_bytes()).filter_map(|c| c.ok());
+                    roots.add_parsable_certificates(certs);
+                }
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+                    .build()
+                    .map_err(|e| rustls::Error::General(format!("TLS setup failed: {e}")))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl std::fmt::Debug for NodeCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeCodes")
+            .field("loaded", &self.verifier.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 impl ServerCertVerifier for NodeCodes {
     fn verify_server_cert(
@@ -325,7 +374,7 @@ impl ServerCertVerifier for NodeCodes {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        self.0
+        self.verifier()?
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|e| match e {
                 rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
@@ -344,7 +393,7 @@ impl ServerCertVerifier for NodeCodes {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.verifier()?.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -353,15 +402,18 @@ impl ServerCertVerifier for NodeCodes {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.verifier()?.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        // The provider's, which the verifier would answer too: no roots needed.
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 
     fn root_hint_subjects(&self) -> Option<&[rustls::DistinguishedName]> {
-        self.0.root_hint_subjects()
+        self.verifier().ok()?.root_hint_subjects()
     }
 }
 
@@ -637,5 +689,17 @@ mod tests {
                 "self-signed certificate in certificate chain".to_string()
             )
         );
+    }
+
+    #[test]
+    fn the_bundled_roots_load_at_the_first_certificate_check_only() {
+        let codes = NodeCodes::bundled(Vec::new());
+        assert!(!codes.supported_verify_schemes().is_empty());
+        assert!(
+            codes.verifier.get().is_none(),
+            "no roots before a handshake"
+        );
+        assert!(codes.verifier().is_ok());
+        assert!(codes.verifier.get().is_some());
     }
 }
