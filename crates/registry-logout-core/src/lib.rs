@@ -44,7 +44,8 @@ pub use config::{
 };
 pub use credentials::CredentialKind;
 pub use edit::{
-    check_writable, edit_file, edit_text_file, remove_keys, FileOutcome, Removal, TextEdit,
+    check_writable, edit_file, remove_keys, Apply, Emptied, FileOutcome, NpmrcRemoval, Removal,
+    Transform,
 };
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
@@ -57,7 +58,7 @@ pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::Verification;
 pub use secret::{ConfigValues, Secret};
 pub use store::{
-    Apply, BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore,
-    PnpmStore, StoreKind, Target, YarnStore,
+    BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore, PnpmStore,
+    StoreKind, Target, YarnStore,
 };
 pub use tokio_util::sync::CancellationToken;
