@@ -192,12 +192,8 @@ pub fn parse_args(argv: &[String]) -> Result<Flags, Failure> {
 /// The request the flags ask for, read as the addon reads the Node CLI's options: the
 /// process's directory and environment, npm keys at the cli level.
 pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
-    let cwd = std::env::current_dir().map_err(|e| {
-        LogoutError::new(
-            ErrorKind::Io(registry_logout_core::SystemCode::NoEnt),
-            format!("cannot read the current directory: {e}"),
-        )
-    })?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| LogoutError::os("cannot read the current directory", e))?;
     // A variable that is not valid Unicode is skipped, as the addon skips it.
     let env: Env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

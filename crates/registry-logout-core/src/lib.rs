@@ -23,8 +23,8 @@
 // 8. `edit`: the lossless, atomic, locked removal of keys from a file.
 // 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
 // 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
-// 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once), `--all`,
-//     the shared-token guard and edit scheduling.
+// 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
+//     blocking pool), `--all` and the shared-token guard.
 
 mod config;
 mod credentials;

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigInputs, ConfigLevel, FileLevel};
-use crate::edit::{edit_file, remove_keys};
+use crate::edit::{edit_file, remove_keys, Apply, Emptied, NpmrcRemoval};
 use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, SystemCode};
 use crate::logout::{run, LogoutRequest, Outcome, RevokePolicy};
@@ -171,7 +171,17 @@ async fn no_public_type_prints_a_secret() {
     let user_file = dir.path().join("home").join(".npmrc");
     assert_redacted(
         "FileOutcome",
-        &edit_file(&user_file, &env, &user_keys, true).unwrap(),
+        &edit_file(
+            &user_file,
+            Apply::DryRun,
+            &NpmrcRemoval {
+                env: &env,
+                keys: &user_keys,
+                known: None,
+            },
+            Emptied::Deleted,
+        )
+        .unwrap(),
     );
 
     // npm's store: the credential, the plan, the change.
