@@ -8,9 +8,7 @@ use std::path::PathBuf;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use registry_logout_core::{
-    Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind,
-};
+use registry_logout_core::{Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind};
 use zeroize::Zeroize;
 
 // The TypeScript type of `revoke`. The value itself is read as a string and checked by
