@@ -7,7 +7,6 @@
 // store's credential and plan), which the public API does not export.
 
 use std::fmt::Debug;
-use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -52,35 +51,17 @@ fn assert_redacted<T: Debug + ?Sized>(what: &str, value: &T) {
 
 /// A home whose `.npmrc` holds a token literally, one by `${NPM_TOKEN}` and a password.
 fn sandbox() -> (tempfile::TempDir, Env) {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("home");
-    let project = dir.path().join("project");
-    fs::create_dir_all(&home).unwrap();
-    fs::create_dir_all(&project).unwrap();
-    fs::write(project.join("package.json"), "{}").unwrap();
-    fs::write(
-        home.join(".npmrc"),
-        format!(
-            "//registry.example/:_authToken=${{NPM_TOKEN}}\n\
-             //other.example/:_authToken={FILE_TOKEN}\n\
-             //pw.example/:username=me\n\
-             //pw.example/:_password={PASSWORD}\n"
-        ),
-    )
-    .unwrap();
-    let env: Env = [
-        ("HOME".to_string(), home.display().to_string()),
-        ("NPM_TOKEN".to_string(), ENV_TOKEN.to_string()),
-        (
-            "npm_config_//env.example/:_authToken".to_string(),
-            ENV_TOKEN.to_string(),
-        ),
-        (
-            "npm_config_globalconfig".to_string(),
-            dir.path().join("npmrc").display().to_string(),
-        ),
-    ]
-    .into();
+    let (dir, mut env) = crate::store::test_support::npm_home(&format!(
+        "//registry.example/:_authToken=${{NPM_TOKEN}}\n\
+         //other.example/:_authToken={FILE_TOKEN}\n\
+         //pw.example/:username=me\n\
+         //pw.example/:_password={PASSWORD}\n"
+    ));
+    env.insert("NPM_TOKEN".to_string(), ENV_TOKEN.to_string());
+    env.insert(
+        "npm_config_//env.example/:_authToken".to_string(),
+        ENV_TOKEN.to_string(),
+    );
     (dir, env)
 }
 

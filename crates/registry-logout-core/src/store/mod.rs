@@ -276,6 +276,27 @@ pub(crate) mod test_support {
     use super::*;
     use crate::nerf_dart::RegistryUrl;
 
+    /// A home with `.npmrc`, a project directory and an environment pointing at both
+    /// (the global config inside the sandbox too).
+    pub(crate) fn npm_home(npmrc: &str) -> (tempfile::TempDir, crate::env::Env) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(project.join("package.json"), "{}").unwrap();
+        std::fs::write(home.join(".npmrc"), npmrc).unwrap();
+        let env: crate::env::Env = [
+            ("HOME".to_string(), home.display().to_string()),
+            (
+                "npm_config_globalconfig".to_string(),
+                dir.path().join("npmrc").display().to_string(),
+            ),
+        ]
+        .into();
+        (dir, env)
+    }
+
     pub(crate) fn target(registry: &str, scope: Option<&str>) -> Target {
         Target {
             registry: registry.into(),

@@ -251,35 +251,15 @@ mod tests {
     use super::*;
     use crate::config::{ConfigInputs, FileLevel};
     use crate::credentials::CredentialKind;
-    use crate::env::Env;
     use crate::nerf_dart::RegistryUrl;
+    use crate::store::test_support::npm_home;
 
     const REGISTRY: &str = "http://registry.example/";
-
-    /// A home with `.npmrc`, a project directory and an environment pointing at both.
-    fn sandbox(npmrc: &str) -> (tempfile::TempDir, Env) {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
-        let project = dir.path().join("project");
-        fs::create_dir_all(&home).unwrap();
-        fs::create_dir_all(&project).unwrap();
-        fs::write(project.join("package.json"), "{}").unwrap();
-        fs::write(home.join(".npmrc"), npmrc).unwrap();
-        let env: Env = [
-            ("HOME".to_string(), home.display().to_string()),
-            (
-                "npm_config_globalconfig".to_string(),
-                dir.path().join("npmrc").display().to_string(),
-            ),
-        ]
-        .into();
-        (dir, env)
-    }
 
     /// npm's store plans each key in the file of the level that supplied it.
     #[test]
     fn the_npm_store_plans_each_key_in_its_own_file() {
-        let (dir, env) = sandbox("//registry.example/:username=me\n");
+        let (dir, env) = npm_home("//registry.example/:username=me\n");
         fs::write(
             dir.path().join("project").join(".npmrc"),
             "//registry.example/:_password=cHc=\n",
