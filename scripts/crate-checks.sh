@@ -27,7 +27,7 @@ echo "== cargo publish --dry-run"
 cargo publish -p "$CRATE" --locked --allow-dirty --dry-run
 
 echo "== cargo deny (licenses, bans, sources)"
-cargo deny --locked check licenses bans sources
+cargo deny --locked check --hide-inclusion-graph licenses bans sources
 
 echo "== cargo semver-checks"
 baseline=$(git tag --list 'v*' --sort=-v:refname | head -n 1)
