@@ -208,7 +208,8 @@ test('published with prebuilt platform packages, installed with npm, pnpm, Yarn 
   assert.deepEqual(files.filter((f) => f.endsWith('.node')), [], 'the main tarball carries no binary')
   for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'native.js', 'binding.d.ts', 'bin/registry-logout.js',
     'scripts/build-from-source.js', 'Cargo.toml', 'Cargo.lock', 'build.rs', 'src/lib.rs',
-    'crates/registry-logout-core/Cargo.toml', 'crates/registry-logout-core/src/lib.rs']) {
+    'crates/registry-logout-core/Cargo.toml', 'crates/registry-logout-core/README.md', 'crates/registry-logout-core/src/lib.rs',
+    'crates/registry-logout-cli/Cargo.toml', 'crates/registry-logout-cli/src/help.txt']) {
     assert.ok(files.includes(`package/${f}`), `${f} is packed`)
   }
   const manifest = packedManifest(mainTgz)
