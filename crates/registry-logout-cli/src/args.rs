@@ -9,6 +9,7 @@ use registry_logout_core::{
     ConfigValues, Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind,
 };
 use serde_json::Value;
+use zeroize::Zeroize;
 
 use crate::Failure;
 
@@ -52,6 +53,21 @@ impl FlagValue {
 /// JavaScript object's key does).
 #[derive(Default)]
 pub struct Flags(Vec<(String, FlagValue)>);
+
+// A flag's value may be a credential (`--otp`, `--//host/:_authToken=…`): our copies are
+// overwritten once the request holds them (as `Secret`s and `ConfigValues`, which zero
+// themselves). The process's own argv, which the system keeps, is out of our reach.
+impl Drop for Flags {
+    fn drop(&mut self) {
+        for (_, value) in &mut self.0 {
+            match value {
+                FlagValue::Str(s) => s.zeroize(),
+                FlagValue::List(items) => items.iter_mut().for_each(Zeroize::zeroize),
+                FlagValue::Bool(_) => {}
+            }
+        }
+    }
+}
 
 impl Flags {
     pub fn get(&self, name: &str) -> Option<&FlagValue> {

@@ -12,6 +12,8 @@ mod report;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use zeroize::Zeroize;
+
 use registry_logout_core::{
     CancellationToken, ErrorKind, LogoutError, LogoutRequest, Outcome, RevokePolicy,
 };
@@ -57,11 +59,14 @@ impl Printed {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args_os()
+    let mut argv: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let printed = match args::parse_args(&argv) {
+    let parsed = args::parse_args(&argv);
+    // The flags hold what they need; a value may be a credential (see `Flags`).
+    argv.iter_mut().for_each(Zeroize::zeroize);
+    let printed = match parsed {
         Ok(flags) => match run(&flags) {
             Ok(printed) => printed,
             Err(failure) => failed(&failure, flags.on("json")),
