@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use registry_logout_core::{
     edit_file, remove_keys, run, Apply, CancellationToken, Config, ConfigInputs, ConfigLevel,
-    ConfigValues, CredentialStore, Emptied, Env, ErrorKind, FileLevel, LogoutError, LogoutRequest,
-    NpmrcDocument, NpmrcRemoval, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret,
-    SystemCode, Target,
+    ConfigValues, CredentialStore, Emptied, Env, ErrorKind, FileLevel, KeyPath, LogoutError,
+    LogoutRequest, NpmrcDocument, NpmrcRemoval, NpmrcStore, Outcome, RegistryUrl, RevokePolicy,
+    Secret, SystemCode, Target,
 };
 use serde_json::Value;
 
@@ -174,7 +174,7 @@ async fn no_public_type_prints_a_secret() {
             Apply::DryRun,
             &NpmrcRemoval {
                 env: &env,
-                keys: &user_keys,
+                keys: &user_keys.clone().map(KeyPath::key),
                 known: None,
             },
             Emptied::Deleted,

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::env::{self, Env};
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::js::{js_string, js_trim, js_truthy};
+use crate::key_path::KeyPath;
 use crate::npmrc::NpmrcDocument;
 
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
@@ -409,7 +410,7 @@ impl Config {
 
     /// The config as a fresh load would read it once `removed` keys are gone from their
     /// levels' files, without reading or copying anything.
-    pub fn without<'a>(&'a self, removed: &'a [(ConfigLevel, &'a [String])]) -> Without<'a> {
+    pub fn without<'a>(&'a self, removed: &'a [(ConfigLevel, &'a [KeyPath])]) -> Without<'a> {
         Without {
             config: self,
             removed,
@@ -536,7 +537,7 @@ impl Config {
 /// A config with some keys gone from some levels ([`Config::without`]).
 pub struct Without<'a> {
     config: &'a Config,
-    removed: &'a [(ConfigLevel, &'a [String])],
+    removed: &'a [(ConfigLevel, &'a [KeyPath])],
 }
 
 impl Without<'_> {
@@ -544,7 +545,7 @@ impl Without<'_> {
     fn gone(&self, level: ConfigLevel, key: &str) -> bool {
         self.removed
             .iter()
-            .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
+            .any(|(l, keys)| *l == level && keys.iter().any(|k| *k == *key))
     }
 }
 

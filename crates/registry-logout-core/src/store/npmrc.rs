@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target};
-use crate::config::{Config, ConfigLevel, FileLevel, Lookup};
+use crate::config::{Config, ConfigLevel, Lookup};
 use crate::credentials::{find_login, Login, CLEARED_SUFFIXES};
 use crate::edit::{self, Apply, Emptied, FileOutcome, NpmrcRemoval};
 use crate::error::Result;
+use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 
 /// npm's levels, as one config load read them.
@@ -31,7 +32,7 @@ impl NpmrcStore {
             kind: login.kind,
             level: layer.map_or(ConfigLevel::Cli, |l| l.level),
             file: layer.and_then(|l| l.path().map(PathBuf::from)),
-            key_path: vec![key],
+            key_path: KeyPath::key(key),
             registry_key: login.reg_key,
             token: login.token,
         }
@@ -41,14 +42,6 @@ impl NpmrcStore {
 impl CredentialStore for NpmrcStore {
     fn kind(&self) -> StoreKind {
         StoreKind::Npm
-    }
-
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.config
-            .layers()
-            .iter()
-            .filter_map(|l| Some((l.level.file_level()?, l.path()?.to_path_buf())))
-            .collect()
     }
 
     fn registries(&self) -> Result<Vec<String>> {
@@ -105,7 +98,7 @@ impl CredentialStore for NpmrcStore {
                 Some(FileRemoval {
                     level,
                     path,
-                    keys,
+                    keys: keys.into_iter().map(KeyPath::key).collect(),
                     holds_any,
                 })
             })
@@ -154,7 +147,7 @@ impl CredentialStore for NpmrcStore {
     /// Read from the config as loaded, less the removed keys: what a fresh load would
     /// see, without reading every file again.
     fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential> {
-        let removed: Vec<(ConfigLevel, &[String])> = removed
+        let removed: Vec<(ConfigLevel, &[KeyPath])> = removed
             .iter()
             .map(|c| (c.level.into(), c.removed_keys.as_slice()))
             .collect();

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use super::{
     invalid, yaml, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
-    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::edit::{Apply, Emptied, FileOutcome};
 use crate::env::Env;
 use crate::error::Result;
+use crate::key_path::KeyPath;
 use crate::secret::Secret;
 
 const FIELDS: [&str; 2] = ["npmAuthToken", "npmAuthIdent"];
@@ -47,7 +47,7 @@ enum Section {
 struct Field {
     section: Section,
     /// The key path in the file.
-    key_path: Vec<String>,
+    key_path: KeyPath,
     name: &'static str,
     raw: Secret,
 }
@@ -163,13 +163,6 @@ impl CredentialStore for YarnStore {
         StoreKind::Yarn
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.files
-            .iter()
-            .map(|f| (f.level, f.path.clone()))
-            .collect()
-    }
-
     /// Registries with an entry holding a credential; a top-level one is for whatever
     /// registry Yarn is pointed at, so it names no registry.
     fn registries(&self) -> Result<Vec<String>> {
@@ -210,11 +203,11 @@ impl CredentialStore for YarnStore {
         else {
             return Vec::new();
         };
-        let keys: Vec<String> = file
+        let keys: Vec<KeyPath> = file
             .fields
             .iter()
             .filter(|f| f.section == section && !f.is_reference())
-            .map(|f| f.key_path.join(&PATH_SEP.to_string()))
+            .map(|f| f.key_path.clone())
             .collect();
         if keys.is_empty() {
             return Vec::new();
@@ -228,11 +221,10 @@ impl CredentialStore for YarnStore {
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
-        let paths = super::split_keys(&removal.keys);
         let (path, level) = (&removal.path, removal.level);
         let transform = |text: &str| {
             read_file(path.clone(), level, text)?;
-            yaml::remove_paths(path, text, &paths)
+            yaml::remove_paths(path, text, &removal.keys)
         };
         crate::edit::edit_file(path, how, &transform, Emptied::Kept)
     }
@@ -262,7 +254,7 @@ impl CredentialStore for YarnStore {
                     kind: CredentialKind::Token,
                     level: ConfigLevel::Env,
                     file: None,
-                    key_path: vec![name.clone()],
+                    key_path: KeyPath::key(name.clone()),
                     registry_key: target.url.nerf_dart(),
                     token: None,
                 });
@@ -374,7 +366,7 @@ fn push_field(
     key_path.push(name.to_string());
     file.fields.push(Field {
         section,
-        key_path,
+        key_path: KeyPath::new(key_path),
         name: field,
         raw: Secret::new(raw),
     });
@@ -439,7 +431,7 @@ mod tests {
         assert!(fresh.find(&t).is_none());
         let scoped = target("http://127.0.0.1:4873/", Some("@acme"));
         assert_eq!(
-            fresh.find(&scoped).unwrap().key(),
+            fresh.find(&scoped).unwrap().key_path.to_string(),
             "npmScopes.acme.npmAuthToken"
         );
         logout(&fresh, &scoped);
@@ -465,7 +457,7 @@ mod tests {
         assert_eq!(c.level, ConfigLevel::Project);
         assert_eq!(c.token.unwrap().expose(), "project-secret");
         let c = store.find(&target("https://other.test/", None)).unwrap();
-        assert_eq!(c.key(), "npmAuthToken");
+        assert_eq!(c.key_path.to_string(), "npmAuthToken");
 
         std::fs::write(home.join(".yarnrc.yml"), "npmAuthToken: ${TOK}\n").unwrap();
         let env: Env = [("TOK".into(), "t".into())].into();
