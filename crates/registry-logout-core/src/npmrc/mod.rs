@@ -15,6 +15,7 @@ mod document;
 mod ini_object;
 mod key_index;
 mod line;
+mod raw;
 mod text;
 mod value;
 
