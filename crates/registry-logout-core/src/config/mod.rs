@@ -623,17 +623,11 @@ pub fn normalize_registry(value: &str) -> Option<String> {
 /// stops us reading it is, because silently ignoring it would log out of the wrong thing.
 fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
     match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Some(NpmrcDocument::parse(text))),
-            Err(e) => Err(LogoutError::new(
-                ErrorKind::Encoding,
-                format!(
-                    "config file {} is not valid UTF-8 (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
-        },
+        Ok(bytes) => {
+            let mut text = crate::secret::config_text(bytes, path)?;
+            // The document takes the text and zeroes it when dropped.
+            Ok(Some(NpmrcDocument::parse(std::mem::take(&mut *text))))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         // A path component that is a file (ENOTDIR) also means "no such config file".
         Err(e) if e.raw_os_error() == Some(20) => Ok(None),

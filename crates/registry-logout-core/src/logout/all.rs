@@ -1,6 +1,6 @@
 //! `--all`: every registry that holds a credential in a file of some store. All are
-//! planned first, then their tokens revoked concurrently (sixteen at a time: each waits
-//! mostly on its registry), then each file edited once with every registry's removals;
+//! planned first, then their tokens revoked concurrently (in batches of 32: each
+//! waits mostly on its registry), then each file edited once with every registry's removals;
 //! one failure does not stop the others.
 
 use tokio_util::sync::CancellationToken;

@@ -321,9 +321,9 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 }
 
 /// Runs planned logouts together: every distinct token of all of them revoked once,
-/// concurrently (sixteen at a time), each authenticated by itself; then each file
-/// edited once, with the removals of every logout whose revocation allows it; then
-/// each logout's report. Errs as a whole only on an abort.
+/// concurrently (in batches of [`MAX_CONCURRENT_REVOCATIONS`]), each authenticated by
+/// itself; then each file edited once, with the removals of every logout whose
+/// revocation allows it; then each logout's report. Errs as a whole only on an abort.
 async fn execute(
     request: &LogoutRequest,
     planned: Vec<Planned>,

@@ -15,6 +15,7 @@ use crate::edit::{Apply, Emptied, FileOutcome};
 use crate::env::Env;
 use crate::error::Result;
 use crate::key_path::KeyPath;
+use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
 const FIELDS: [&str; 2] = ["npmAuthToken", "npmAuthIdent"];
@@ -141,7 +142,8 @@ impl YarnStore {
         })
     }
 
-    fn credential(file: &YarnFile, field: &Field) -> Credential {
+    /// The credential `field` holds, found for the registry whose key is `registry_key`.
+    fn credential(file: &YarnFile, field: &Field, registry_key: String) -> Credential {
         Credential {
             store: StoreKind::Yarn,
             kind: if field.name == "npmAuthToken" {
@@ -152,7 +154,7 @@ impl YarnStore {
             level: file.level.into(),
             file: Some(file.path.clone()),
             key_path: field.key_path.clone(),
-            registry_key: String::new(),
+            registry_key,
             token: (field.name == "npmAuthToken").then(|| field.raw.clone()),
         }
     }
@@ -187,9 +189,7 @@ impl CredentialStore for YarnStore {
         if field.is_reference() {
             return None;
         }
-        let mut credential = Self::credential(file, field);
-        credential.registry_key = target.url.nerf_dart();
-        Some(credential)
+        Some(Self::credential(file, field, target.url.nerf_dart()))
     }
 
     /// Both fields of the section, from the file the login came from; `npmAlwaysAuth`
@@ -266,9 +266,7 @@ impl CredentialStore for YarnStore {
         {
             return None;
         }
-        let mut credential = Self::credential(file, field);
-        credential.registry_key = target.url.nerf_dart();
-        Some(credential)
+        Some(Self::credential(file, field, target.url.nerf_dart()))
     }
 
     fn inventory(&self) -> Vec<Listed> {
@@ -287,10 +285,15 @@ impl CredentialStore for YarnStore {
                     Section::Registry(key) => (format!("{key}/"), None),
                     Section::Scope(name) => (String::new(), Some(format!("@{name}"))),
                 };
+                // A top-level or scope entry is for whatever registry Yarn is pointed
+                // at: no registry key.
+                let registry_key = RegistryUrl::parse(&registry)
+                    .map(|u| u.nerf_dart())
+                    .unwrap_or_default();
                 Some(Listed {
                     registry,
                     scope,
-                    credential: Self::credential(file, field),
+                    credential: Self::credential(file, field, registry_key),
                 })
             })
             .collect()
