@@ -31,7 +31,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
     let (_, stores) = request.load()?;
     let mut registries: Vec<String> = Vec::new();
     for store in &stores {
-        for registry in store.registries()? {
+        for registry in store.registries() {
             if !registries.contains(&registry) {
                 registries.push(registry);
             }

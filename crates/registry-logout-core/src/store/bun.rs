@@ -108,14 +108,14 @@ impl CredentialStore for BunStore {
         StoreKind::Bun
     }
 
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for e in self.files.iter().flat_map(|f| &f.entries) {
             if e.scope.is_none() && !out.contains(&e.url) {
                 out.push(e.url.clone());
             }
         }
-        Ok(out)
+        out
     }
 
     fn find(&self, target: &Target) -> Option<Credential> {

@@ -137,9 +137,8 @@ impl FileChange {
 pub trait CredentialStore: Send + Sync {
     fn kind(&self) -> StoreKind;
 
-    /// The registries for which a file of this store holds a credential (`--all`). Errs
-    /// only for npm's, whose configured default registry may not be a URL.
-    fn registries(&self) -> Result<Vec<String>>;
+    /// The registries for which a file of this store holds a credential (`--all`).
+    fn registries(&self) -> Vec<String>;
 
     /// The credential that applies to `target`, if any.
     fn find(&self, target: &Target) -> Option<Credential>;

@@ -44,7 +44,7 @@ impl CredentialStore for NpmrcStore {
         StoreKind::Npm
     }
 
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         registries_with_credentials(&self.config)
     }
 
@@ -159,10 +159,7 @@ impl CredentialStore for NpmrcStore {
     /// Each registry's login, as `find` sees it: what a logout of that registry would
     /// act on.
     fn inventory(&self) -> Vec<Listed> {
-        let Ok(registries) = registries_with_credentials(&self.config) else {
-            return Vec::new();
-        };
-        registries
+        registries_with_credentials(&self.config)
             .into_iter()
             .filter_map(|registry| {
                 let url = RegistryUrl::parse(&registry).ok()?;
@@ -190,7 +187,7 @@ const CREDENTIAL_SUFFIXES: &[&str] = &[
 /// The registries that hold a credential in a config file we could edit. A credential
 /// key `//host/path/:…` maps back to the configured registry (or scope registry) it
 /// belongs to, else to `https://host/path/`.
-fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
+fn registries_with_credentials(config: &Config) -> Vec<String> {
     let mut known: Vec<RegistryUrl> = Vec::new();
     for layer in config.layers() {
         for key in layer.keys() {
@@ -204,7 +201,9 @@ fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
             }
         }
     }
-    known.push(RegistryUrl::parse(&config.registry_for(None))?);
+    // The default registry, when it is a URL (loading the config checked it, unless a
+    // scope's own registry was the one in use); like any other, skipped when not.
+    known.extend(RegistryUrl::parse(&config.registry_for(None)).ok());
     let mut registries: Vec<String> = Vec::new();
     let mut reg_keys: Vec<String> = Vec::new();
     for layer in config
@@ -239,5 +238,5 @@ fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
             registries.push(registry);
         }
     }
-    Ok(registries)
+    registries
 }

@@ -167,7 +167,7 @@ impl CredentialStore for PnpmStore {
     }
 
     /// Registries with an unscoped token: a scoped one is logged out of with its scope.
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let yaml = self
             .yaml
@@ -184,7 +184,7 @@ impl CredentialStore for PnpmStore {
                 out.push(url);
             }
         }
-        Ok(out)
+        out
     }
 
     /// `config.yaml` outranks `auth.ini`; in `config.yaml` the last matching key wins,

@@ -167,7 +167,7 @@ impl CredentialStore for YarnStore {
 
     /// Registries with an entry holding a credential; a top-level one is for whatever
     /// registry Yarn is pointed at, so it names no registry.
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for f in self.fields().filter(|f| !f.is_reference()) {
             if let Section::Registry(key) = &f.section {
@@ -181,7 +181,7 @@ impl CredentialStore for YarnStore {
                 }
             }
         }
-        Ok(out)
+        out
     }
 
     fn find(&self, target: &Target) -> Option<Credential> {
