@@ -232,7 +232,7 @@ struct Parsed {
     /// No section, no list item, no `null`, array or object value: ini's object is
     /// then just the lines, a later duplicate replacing the value.
     flat: bool,
-    /// Top-level entries by [`hash_key`] of their key: the last entry of each key. Built
+    /// Top-level entries by [`hash_key`](super::key_index::hash_key) of their key: the last entry of each key. Built
     /// while parsing, when each key's bytes are in cache, so that config layers and the
     /// editor look keys up instead of walking every line of a large file.
     index: HashTable<usize>,
