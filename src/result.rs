@@ -392,7 +392,7 @@ impl From<core::LogoutReport> for LogoutResult {
                     store: per_store.then(|| f.store.into()),
                     path: f.path.to_string_lossy().into_owned(),
                     level: f.level.into(),
-                    removed_keys: f.removed_keys,
+                    removed_keys: f.removed_keys.iter().map(ToString::to_string).collect(),
                     deleted: f.deleted,
                 })
                 .collect(),

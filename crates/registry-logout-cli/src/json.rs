@@ -122,22 +122,22 @@ struct Store<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct File<'a> {
+struct File {
     path: String,
     level: &'static str,
-    removed_keys: &'a [String],
+    removed_keys: Vec<String>,
     deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     store: Option<&'static str>,
 }
 
-impl<'a> File<'a> {
-    fn new(f: &'a FileChange, per_store: bool) -> Self {
+impl File {
+    fn new(f: &FileChange, per_store: bool) -> Self {
         Self {
             store: per_store.then(|| f.store.as_str()),
             path: f.path.to_string_lossy().into_owned(),
             level: registry_logout_core::ConfigLevel::from(f.level).as_str(),
-            removed_keys: &f.removed_keys,
+            removed_keys: f.removed_keys.iter().map(ToString::to_string).collect(),
             deleted: f.deleted,
         }
     }
@@ -150,7 +150,7 @@ pub struct Report<'a> {
     registry: &'a str,
     credential: Credential<'a>,
     revocation: Revocation,
-    files: Vec<File<'a>>,
+    files: Vec<File>,
     dry_run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a str>,

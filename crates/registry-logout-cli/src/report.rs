@@ -73,6 +73,14 @@ fn source(c: &CredentialSource) -> String {
     }
 }
 
+fn keys(removed: &[registry_logout_core::KeyPath]) -> String {
+    removed
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn scope_suffix(scope: Option<&str>) -> String {
     scope
         .filter(|s| !s.is_empty())
@@ -132,7 +140,7 @@ fn files_text(report: &LogoutReport) -> String {
         .map(|f| {
             let removed = format!(
                 "removed {} from {}",
-                f.removed_keys.join(", "),
+                keys(&f.removed_keys),
                 f.path.display()
             );
             if f.deleted {
@@ -184,7 +192,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
         for f in &report.files {
             lines.out.push(format!(
                 "  remove {} from {}{}",
-                f.removed_keys.join(", "),
+                keys(&f.removed_keys),
                 f.path.display(),
                 if f.deleted {
                     " (and delete it: nothing else is in it)"

@@ -58,11 +58,9 @@ fn main() -> std::process::ExitCode {
                 RevocationOutcome::Failed { error, .. } => println!("revocation failed: {error}"),
             }
             for file in &report.files {
-                println!(
-                    "removed {} from {}",
-                    file.removed_keys.join(", "),
-                    file.path.display()
-                );
+                // Key paths show joined with `.` (a `.npmrc` key is a path of one).
+                let keys: Vec<String> = file.removed_keys.iter().map(ToString::to_string).collect();
+                println!("removed {} from {}", keys.join(", "), file.path.display());
             }
             std::process::ExitCode::SUCCESS
         }
