@@ -40,7 +40,7 @@ mod store;
 mod readme_errors;
 
 pub use config::{
-    Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
+    check_cli_config_key, CliKeyCheck, Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
 };
 pub use credentials::CredentialKind;
 pub use edit::{
