@@ -49,12 +49,13 @@ pub use edit::{
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use logout::{
-    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport,
-    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,
+    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, Everywhere,
+    LogoutReport, LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, RevokedVia,
+    SessionOutcome, SessionReport, SkipReason, StoreReport, TokenApiOutcome,
 };
 pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
-pub use revoke::Verification;
+pub use revoke::{ListedToken, Verification};
 pub use secret::{ConfigValues, Secret};
 pub use store::{
     Apply, BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore,

@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::classify::Answer;
 use super::client::shared_client;
 use super::url::{encode_uri_component, redact_userinfo, registry_endpoint, Url};
 use super::{send_with_retries, status_error, Hop, RevokeFailure, RevokeRequest, Revoked};
@@ -139,8 +140,8 @@ pub async fn list_tokens(
     let mut attempts = 0;
     loop {
         let label = format!("GET {}", redact_userinfo(url.as_str()));
-        let body = call(req, Method::GET, &url, &label, &mut attempts, cancel).await?;
-        let Some((page, next)) = parse_page(&body) else {
+        let answer = call(req, Method::GET, &url, &label, &mut attempts, cancel).await?;
+        let Some((page, next)) = parse_page(&answer.body) else {
             return Err(RevokeFailure {
                 error: LogoutError::new(
                     ErrorKind::Http(200),
@@ -183,9 +184,9 @@ pub async fn delete_token(
     let url = parse_url(&endpoint, req)?;
     let label = format!("DELETE {}", redact_userinfo(&endpoint));
     let mut attempts = 0;
-    call(req, Method::DELETE, &url, &label, &mut attempts, cancel).await?;
+    let answer = call(req, Method::DELETE, &url, &label, &mut attempts, cancel).await?;
     Ok(Revoked {
-        status: 200,
+        status: answer.status,
         attempts,
     })
 }
@@ -210,14 +211,14 @@ async fn call(
     label: &str,
     attempts: &mut u32,
     cancel: &CancellationToken,
-) -> std::result::Result<Vec<u8>, RevokeFailure> {
+) -> std::result::Result<Answer, RevokeFailure> {
     let client = shared_client(&req.settings).map_err(|error| RevokeFailure {
         error,
         status: None,
         attempts: *attempts,
     })?;
     match send_with_retries(&client, req, url, &method, label, attempts, cancel).await {
-        Ok(Hop::Done(answer)) => Ok(answer.body),
+        Ok(Hop::Done(answer)) => Ok(answer),
         Ok(Hop::Redirect { status, .. }) => Err(RevokeFailure {
             error: status_error(status, label),
             status: Some(status),
