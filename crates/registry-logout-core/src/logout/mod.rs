@@ -230,6 +230,12 @@ struct Planned {
 /// credential for it, and before anything is sent when a token is shared (the guard)
 /// or a file that must change cannot be written.
 fn plan(request: &LogoutRequest) -> Result<Planned> {
+    if request.everywhere && request.revoke == RevokePolicy::Skip {
+        return Err(LogoutError::new(
+            ErrorKind::InvalidArgType,
+            "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
+        ));
+    }
     let (config, stores) = request.load()?;
     let target = target(&config)?;
     let found: Vec<Found> = stores
@@ -250,12 +256,6 @@ fn plan(request: &LogoutRequest) -> Result<Planned> {
         return Err(err);
     };
     let revokes = request.revoke != RevokePolicy::Skip;
-    if request.everywhere && !revokes {
-        return Err(LogoutError::new(
-            ErrorKind::InvalidArgType,
-            "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
-        ));
-    }
     if revokes && !request.force {
         for f in found.iter().filter(|f| f.credential.token.is_some()) {
             guard::guard_shared_token(&f.credential)?;
@@ -469,9 +469,76 @@ fn own_changes(edits: &[schedule::EditTarget], changes: &[FileChange]) -> Vec<Fi
 
 /// Every credential the selected stores hold, for `credentials()` and `--list`.
 /// Reading only: nothing is sent or written. An invalid file fails it, as a logout.
+/// A credential key names a host, not a scheme: a registry a store could only guess as
+/// `https://` is reported as configured (`http://` too) when npm's config names it.
 pub fn credentials(request: &LogoutRequest) -> Result<Vec<Listed>> {
-    let (_, stores) = request.load()?;
-    Ok(stores.iter().flat_map(|s| s.inventory()).collect())
+    let (config, stores) = request.load()?;
+    let configured = configured_registries(&config);
+    Ok(stores
+        .iter()
+        .flat_map(|s| s.inventory())
+        .map(|mut listed| {
+            listed.registry = as_configured(listed.registry, &configured);
+            listed
+        })
+        .collect())
+}
+
+/// The registries npm's config names: `registry` and every `@scope:registry`.
+fn configured_registries(config: &Config) -> Vec<String> {
+    let mut out = vec![config.registry_for(None)];
+    for layer in config.layers() {
+        for key in layer.keys().filter(|k| k.ends_with(":registry")) {
+            if let Some(url) = config.get_string(key) {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+/// `https://host/path/` as `http://host/path/` when only the latter is configured (the
+/// trailing slash aside).
+fn as_configured(registry: String, configured: &[String]) -> String {
+    let Some(rest) = registry.strip_prefix("https://") else {
+        return registry;
+    };
+    let bare = |u: &str| u.trim_end_matches('/').to_ascii_lowercase();
+    let wanted = bare(rest);
+    let https_too = configured
+        .iter()
+        .any(|c| c.strip_prefix("https://").is_some_and(|r| bare(r) == wanted));
+    let http = configured
+        .iter()
+        .any(|c| c.strip_prefix("http://").is_some_and(|r| bare(r) == wanted));
+    if http && !https_too {
+        format!("http://{rest}")
+    } else {
+        registry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_configured;
+
+    #[test]
+    fn a_guessed_https_registry_is_reported_as_configured() {
+        let configured = ["http://127.0.0.1:4873".to_string()];
+        assert_eq!(
+            as_configured("https://127.0.0.1:4873/".into(), &configured),
+            "http://127.0.0.1:4873/"
+        );
+        assert_eq!(
+            as_configured("https://other.test/".into(), &configured),
+            "https://other.test/"
+        );
+        let both = [
+            "http://h.test/".to_string(),
+            "https://h.test/".to_string(),
+        ];
+        assert_eq!(as_configured("https://h.test/".into(), &both), "https://h.test/");
+    }
 }
 
 /// A boxed future: a plain list of them keeps the compiler's `Send` proof simple where

@@ -200,13 +200,25 @@ pub(super) async fn revoke_token(
         // changes nothing) so that the plan can show it.
         let everywhere = if request.everywhere {
             Some(match revoke::list_tokens(&req, cancel).await {
-                Ok(list) => Everywhere {
-                    tokens: list
-                        .into_iter()
-                        .map(|t| session(t, token, SessionOutcome::Listed))
-                        .collect(),
-                    error: None,
-                },
+                Ok(list) => {
+                    let own = match revoke::find_own(&list, token) {
+                        OwnToken::Listed(t) => Some(t.key.clone()),
+                        OwnToken::NotListed | OwnToken::Ambiguous => None,
+                    };
+                    Everywhere {
+                        tokens: list
+                            .into_iter()
+                            .map(|t| {
+                                let current = Some(&t.key) == own.as_ref();
+                                SessionReport {
+                                    current,
+                                    ..session(t, token, SessionOutcome::Listed)
+                                }
+                            })
+                            .collect(),
+                        error: None,
+                    }
+                }
                 Err(failure) => listing_failed(failure)?,
             })
         } else {
