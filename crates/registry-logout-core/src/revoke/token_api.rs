@@ -144,10 +144,10 @@ pub async fn list_tokens(
         let Some((page, next)) = parse_page(&answer.body) else {
             return Err(RevokeFailure {
                 error: LogoutError::new(
-                    ErrorKind::Http(200),
+                    ErrorKind::InvalidResponse,
                     format!("the token list is not the token API's JSON - {label}"),
                 ),
-                status: Some(200),
+                status: Some(answer.status),
                 attempts,
             });
         };
