@@ -132,6 +132,9 @@ mod tests {
         let keys = known_keys();
         assert!(keys.flags.len() > 150, "npm defines about 180 keys");
         assert!(keys.nerf_dart.contains(&"_authToken"));
-        assert!(!keys.flags.iter().any(|k| k.starts_with('[') || k.contains(' ')));
+        assert!(!keys
+            .flags
+            .iter()
+            .any(|k| k.starts_with('[') || k.contains(' ')));
     }
 }

@@ -27,11 +27,11 @@ use crate::store::{
 };
 
 pub use all::{logout_all, AllEntry, AllOutcome};
+use revocation::{revoke_token, TokenOutcome};
 pub use revocation::{
     Everywhere, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason,
     TokenApiOutcome,
 };
-use revocation::{revoke_token, TokenOutcome};
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -505,9 +505,10 @@ fn as_configured(registry: String, configured: &[String]) -> String {
     };
     let bare = |u: &str| u.trim_end_matches('/').to_ascii_lowercase();
     let wanted = bare(rest);
-    let https_too = configured
-        .iter()
-        .any(|c| c.strip_prefix("https://").is_some_and(|r| bare(r) == wanted));
+    let https_too = configured.iter().any(|c| {
+        c.strip_prefix("https://")
+            .is_some_and(|r| bare(r) == wanted)
+    });
     let http = configured
         .iter()
         .any(|c| c.strip_prefix("http://").is_some_and(|r| bare(r) == wanted));
@@ -515,29 +516,6 @@ fn as_configured(registry: String, configured: &[String]) -> String {
         format!("http://{rest}")
     } else {
         registry
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::as_configured;
-
-    #[test]
-    fn a_guessed_https_registry_is_reported_as_configured() {
-        let configured = ["http://127.0.0.1:4873".to_string()];
-        assert_eq!(
-            as_configured("https://127.0.0.1:4873/".into(), &configured),
-            "http://127.0.0.1:4873/"
-        );
-        assert_eq!(
-            as_configured("https://other.test/".into(), &configured),
-            "https://other.test/"
-        );
-        let both = [
-            "http://h.test/".to_string(),
-            "https://h.test/".to_string(),
-        ];
-        assert_eq!(as_configured("https://h.test/".into(), &both), "https://h.test/");
     }
 }
 
@@ -578,4 +556,27 @@ pub(super) fn cert_files(config: &Config, credential: &Credential) -> Option<(Pa
     let keyfile = config.get_string(&format!("{}:keyfile", credential.registry_key))?;
     // npm opens them relative to its working directory, which is our `cwd`.
     Some((config.cwd.join(certfile), config.cwd.join(keyfile)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_configured;
+
+    #[test]
+    fn a_guessed_https_registry_is_reported_as_configured() {
+        let configured = ["http://127.0.0.1:4873".to_string()];
+        assert_eq!(
+            as_configured("https://127.0.0.1:4873/".into(), &configured),
+            "http://127.0.0.1:4873/"
+        );
+        assert_eq!(
+            as_configured("https://other.test/".into(), &configured),
+            "https://other.test/"
+        );
+        let both = ["http://h.test/".to_string(), "https://h.test/".to_string()];
+        assert_eq!(
+            as_configured("https://h.test/".into(), &both),
+            "https://h.test/"
+        );
+    }
 }

@@ -130,10 +130,12 @@ impl Everywhere {
     /// Every listed token was revoked (none failed or stayed valid) and the list was read.
     pub fn complete(&self) -> bool {
         self.error.is_none()
-            && self
-                .tokens
-                .iter()
-                .all(|t| matches!(t.outcome, SessionOutcome::Revoked { .. } | SessionOutcome::Listed))
+            && self.tokens.iter().all(|t| {
+                matches!(
+                    t.outcome,
+                    SessionOutcome::Revoked { .. } | SessionOutcome::Listed
+                )
+            })
     }
 }
 
@@ -294,8 +296,13 @@ pub(super) async fn revoke_token(
                     via: RevokedVia::UserToken,
                     token_api: None,
                 };
-                if let (true, RevocationOutcome::Revoked { verification: Some(v), .. }) =
-                    (outlived, &revocation)
+                if let (
+                    true,
+                    RevocationOutcome::Revoked {
+                        verification: Some(v),
+                        ..
+                    },
+                ) = (outlived, &revocation)
                 {
                     let v = v.clone();
                     revocation =

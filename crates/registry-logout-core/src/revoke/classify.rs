@@ -67,7 +67,11 @@ pub(super) async fn send_once(
         } else {
             None
         };
-        let body = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let body = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
         return Ok(Answer {
             status,
             location,
@@ -122,10 +126,7 @@ pub(super) fn auth_ip() -> (ErrorKind, String) {
 }
 
 pub(super) fn unauthorized(label: &str) -> (ErrorKind, String) {
-    (
-        ErrorKind::Http(401),
-        format!("401 Unauthorized - {label}"),
-    )
+    (ErrorKind::Http(401), format!("401 Unauthorized - {label}"))
 }
 
 pub(super) fn status_error(status: u16, label: &str) -> LogoutError {

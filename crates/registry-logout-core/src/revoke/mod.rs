@@ -30,8 +30,8 @@ use crate::secret::Secret;
 use classify::{send_once, status_error, Answer, AttemptError};
 use client::shared_client;
 pub use settings::FetchSettings;
-use url::{redact_userinfo, redacted_url, revocation_url, Url};
 pub use token_api::{delete_token, find_own, list_tokens, ListedToken, OwnToken};
+use url::{redact_userinfo, redacted_url, revocation_url, Url};
 pub use verify::{verify, Verification};
 
 /// make-fetch-happen's redirect limit (minipass-fetch's default `follow`).
@@ -105,8 +105,7 @@ pub async fn revoke(
     let mut redirects: u32 = 0;
     loop {
         let (status, location) =
-            match send_with_retries(&client, req, &url, &method, &label, &mut sent, cancel).await
-            {
+            match send_with_retries(&client, req, &url, &method, &label, &mut sent, cancel).await {
                 Ok(Hop::Done(answer)) => {
                     return Ok(Revoked {
                         status: answer.status,

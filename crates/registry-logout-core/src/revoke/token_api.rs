@@ -107,7 +107,11 @@ pub(crate) fn parse_page(body: &[u8]) -> Option<(Vec<ListedToken>, Option<String
         .iter()
         .filter_map(|o| {
             Some(ListedToken {
-                key: o.get("key")?.as_str().filter(|k| !k.is_empty())?.to_string(),
+                key: o
+                    .get("key")?
+                    .as_str()
+                    .filter(|k| !k.is_empty())?
+                    .to_string(),
                 masked: o
                     .get("token")
                     .and_then(Value::as_str)
@@ -282,7 +286,10 @@ mod tests {
         let (tokens, next) = parse_page(body).unwrap();
         assert_eq!(tokens.len(), 2);
         assert_eq!(tokens[0].key, "cef7");
-        assert_eq!(tokens[0].created.as_deref(), Some("2026-12-04T17:29:30.581Z"));
+        assert_eq!(
+            tokens[0].created.as_deref(),
+            Some("2026-12-04T17:29:30.581Z")
+        );
         assert!(tokens[1].readonly);
         assert_eq!(next.as_deref(), Some("/-/npm/v1/tokens?page=2"));
         let (_, last) = parse_page(br#"{"objects":[],"urls":{"next":""}}"#).unwrap();
