@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use registry_logout_core::{
     edit_file, remove_keys, run, CancellationToken, Config, ConfigInputs, ConfigLevel,
-    ConfigValues, CredentialStore, Env, ErrorKind, FileLevel, LogoutError, LogoutRequest,
-    NpmrcDocument, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret, SystemCode, Target,
+    ConfigValues, CredentialStore, Env, ErrorKind, Everywhere, FileLevel, ListedToken, LogoutError,
+    LogoutRequest, NpmrcDocument, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret,
+    SessionOutcome, SessionReport, SystemCode, Target,
 };
 use serde_json::Value;
 
@@ -190,6 +191,25 @@ async fn no_public_type_prints_a_secret() {
         }
     }
     assert_redacted("registries", &store.registries().unwrap());
+
+    // `everywhere`'s list, from a registry that listed a whole token where a masked
+    // form belongs: `Debug` shows only a form with an ellipsis in it.
+    let listed = ListedToken {
+        key: "k1".into(),
+        masked: FILE_TOKEN.into(),
+        readonly: false,
+        created: None,
+    };
+    assert_redacted("ListedToken", &listed);
+    let everywhere = Everywhere {
+        tokens: vec![SessionReport {
+            token: listed,
+            current: false,
+            outcome: SessionOutcome::Listed,
+        }],
+        error: None,
+    };
+    assert_redacted("Everywhere", &everywhere);
 
     // A whole logout, one registry and all of them (dry runs, nothing sent).
     let cancel = CancellationToken::new();

@@ -532,3 +532,82 @@ async fn through_token_api(
         Err(failure) => failed(failure),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(kind: ErrorKind, status: Option<u16>) -> RevokeFailure {
+        RevokeFailure {
+            error: LogoutError::new(kind, "x"),
+            status,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn only_a_plain_401_or_403_asks_whether_the_token_is_dead() {
+        assert!(refused(&failure(ErrorKind::Http(401), Some(401))));
+        assert!(refused(&failure(ErrorKind::Http(403), Some(403))));
+        // An OTP or IP challenge is about the request, not the token.
+        assert!(!refused(&failure(ErrorKind::Otp, Some(401))));
+        assert!(!refused(&failure(ErrorKind::AuthIp, Some(401))));
+        assert!(!refused(&failure(ErrorKind::Http(404), Some(404))));
+        assert!(!refused(&failure(ErrorKind::Http(407), Some(407))));
+        assert!(!refused(&failure(
+            ErrorKind::Network(crate::error::SystemCode::ConnReset),
+            None
+        )));
+    }
+
+    fn listed(key: &str, masked: &str) -> ListedToken {
+        ListedToken {
+            key: key.into(),
+            masked: masked.into(),
+            readonly: false,
+            created: None,
+        }
+    }
+
+    #[test]
+    fn a_listed_form_holding_the_whole_token_is_withheld() {
+        let token = Secret::new("npm_WHOLEtoken");
+        let shown = session(
+            listed("k", "npm_WHOLEtoken"),
+            &token,
+            SessionOutcome::Listed,
+        );
+        assert_eq!(shown.token.masked, "***");
+        let masked = session(listed("k", "npm_W...token"), &token, SessionOutcome::Listed);
+        assert_eq!(masked.token.masked, "npm_W...token");
+    }
+
+    #[test]
+    fn the_current_tokens_line_follows_its_revocation() {
+        let revoked = |verification| RevocationOutcome::Revoked {
+            status: 200,
+            attempts: 1,
+            verification,
+            via: RevokedVia::TokenApi,
+            token_api: None,
+        };
+        assert_eq!(
+            current_outcome(&revoked(Some(Verification::TokenRejected { status: 403 }))),
+            SessionOutcome::Revoked { status: 200 }
+        );
+        assert_eq!(
+            current_outcome(&revoked(Some(Verification::TokenStillValid {
+                status: 200
+            }))),
+            SessionOutcome::StillValid
+        );
+        assert_eq!(
+            current_outcome(&RevocationOutcome::AlreadyInvalid {
+                status: 401,
+                attempts: 1,
+                verification_status: 401
+            }),
+            SessionOutcome::Revoked { status: 401 }
+        );
+    }
+}
