@@ -536,6 +536,7 @@ async fn through_token_api(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::revoke::listed;
 
     fn failure(kind: ErrorKind, status: Option<u16>) -> RevokeFailure {
         RevokeFailure {
@@ -558,15 +559,6 @@ mod tests {
             ErrorKind::Network(crate::error::SystemCode::ConnReset),
             None
         )));
-    }
-
-    fn listed(key: &str, masked: &str) -> ListedToken {
-        ListedToken {
-            key: key.into(),
-            masked: masked.into(),
-            readonly: false,
-            created: None,
-        }
     }
 
     #[test]

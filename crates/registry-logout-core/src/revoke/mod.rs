@@ -30,6 +30,8 @@ use crate::secret::Secret;
 use classify::{send_once, status_error, Answer, AttemptError};
 use client::shared_client;
 pub use settings::FetchSettings;
+#[cfg(test)]
+pub(crate) use token_api::listed;
 pub use token_api::{delete_token, find_own, list_tokens, ListedToken, OwnToken};
 use url::{redact_userinfo, redacted_url, revocation_url, Url};
 pub use verify::{verify, Verification};

@@ -236,18 +236,20 @@ async fn call(
     }
 }
 
+/// A listed token with only a key and a masked form, for tests.
+#[cfg(test)]
+pub(crate) fn listed(key: &str, masked: &str) -> ListedToken {
+    ListedToken {
+        key: key.into(),
+        masked: masked.into(),
+        readonly: false,
+        created: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn listed(key: &str, masked: &str) -> ListedToken {
-        ListedToken {
-            key: key.into(),
-            masked: masked.into(),
-            readonly: false,
-            created: None,
-        }
-    }
 
     #[test]
     fn masked_forms_match_by_prefix_and_suffix() {
