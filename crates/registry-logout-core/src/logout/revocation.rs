@@ -203,21 +203,16 @@ pub(super) async fn revoke_token(
         let everywhere = if request.everywhere {
             Some(match revoke::list_tokens(&req, cancel).await {
                 Ok(list) => {
-                    let own = match revoke::find_own(&list, token) {
-                        OwnToken::Listed(t) => Some(t.key.clone()),
-                        OwnToken::NotListed | OwnToken::Ambiguous => None,
-                    };
+                    let own = own_key(&list, token);
+                    let tokens = list
+                        .into_iter()
+                        .map(|t| SessionReport {
+                            current: Some(&t.key) == own.as_ref(),
+                            ..session(t, token, SessionOutcome::Listed)
+                        })
+                        .collect();
                     Everywhere {
-                        tokens: list
-                            .into_iter()
-                            .map(|t| {
-                                let current = Some(&t.key) == own.as_ref();
-                                SessionReport {
-                                    current,
-                                    ..session(t, token, SessionOutcome::Listed)
-                                }
-                            })
-                            .collect(),
+                        tokens,
                         error: None,
                     }
                 }
@@ -240,36 +235,7 @@ pub(super) async fn revoke_token(
     if request.everywhere {
         match revoke::list_tokens(&req, cancel).await {
             Ok(list) => {
-                let own_key = match revoke::find_own(&list, token) {
-                    OwnToken::Listed(t) => Some(t.key.clone()),
-                    OwnToken::NotListed | OwnToken::Ambiguous => None,
-                };
-                let mut pending: Vec<Pending<'_, SessionReport>> = Vec::new();
-                for t in list.iter().filter(|t| Some(&t.key) != own_key.as_ref()) {
-                    let req = &req;
-                    let t = t.clone();
-                    pending.push(Box::pin(async move {
-                        let outcome = match revoke::delete_token(req, &t.key, cancel).await {
-                            Ok(done) => SessionOutcome::Revoked {
-                                status: done.status,
-                            },
-                            Err(failure) => SessionOutcome::Failed {
-                                status: failure.status,
-                                error: failure.error,
-                            },
-                        };
-                        session(t, token, outcome)
-                    }));
-                }
-                others = bounded(pending).await;
-                if let Some(aborted) = others.iter().find_map(|s| match &s.outcome {
-                    SessionOutcome::Failed { error, .. } if error.kind() == ErrorKind::Aborted => {
-                        Some(error.clone())
-                    }
-                    _ => None,
-                }) {
-                    return Err(aborted);
-                }
+                others = revoke_others(&req, &list, cancel).await?;
                 listed = Some(list);
             }
             Err(failure) => list_error = listing_failed(failure)?.error,
@@ -279,37 +245,23 @@ pub(super) async fn revoke_token(
     let verify = request.verify || request.everywhere;
     let revocation = match revoke::revoke(&req, cancel).await {
         Ok(done) => {
-            let mut revocation = RevocationOutcome::Revoked {
-                status: done.status,
-                attempts: done.attempts,
-                verification: None,
-                via: RevokedVia::UserToken,
-                token_api: None,
+            let verification = if verify {
+                Some(revoke::verify(&req, cancel).await?)
+            } else {
+                None
             };
-            if verify {
-                let verification = revoke::verify(&req, cancel).await?;
-                let outlived = verification.still_valid();
-                revocation = RevocationOutcome::Revoked {
+            match verification {
+                Some(v) if v.still_valid() => {
+                    through_token_api(&req, listed.as_deref(), done, v, cancel).await?
+                }
+                verification => RevocationOutcome::Revoked {
                     status: done.status,
                     attempts: done.attempts,
-                    verification: Some(verification),
+                    verification,
                     via: RevokedVia::UserToken,
                     token_api: None,
-                };
-                if let (
-                    true,
-                    RevocationOutcome::Revoked {
-                        verification: Some(v),
-                        ..
-                    },
-                ) = (outlived, &revocation)
-                {
-                    let v = v.clone();
-                    revocation =
-                        through_token_api(&req, listed.as_deref(), done, v, cancel).await?;
-                }
+                },
             }
-            revocation
         }
         Err(failure) if refused(&failure) => dead_or_kept(request, &req, failure, cancel).await?,
         Err(failure)
@@ -339,9 +291,8 @@ pub(super) async fn revoke_token(
                 tokens.insert(
                     at,
                     SessionReport {
-                        token: own.clone(),
                         current: true,
-                        outcome,
+                        ..session(own.clone(), token, outcome)
                     },
                 );
             }
@@ -355,6 +306,48 @@ pub(super) async fn revoke_token(
         revocation,
         everywhere,
     })
+}
+
+/// The key of this logout's token in the list, when exactly one entry fits it.
+fn own_key(list: &[ListedToken], token: &Secret) -> Option<String> {
+    match revoke::find_own(list, token) {
+        OwnToken::Listed(t) => Some(t.key.clone()),
+        OwnToken::NotListed | OwnToken::Ambiguous => None,
+    }
+}
+
+/// `everywhere`: revokes by key every listed token but this logout's own, concurrently,
+/// authenticated by this one. An abort stops the logout.
+async fn revoke_others(
+    req: &RevokeRequest,
+    list: &[ListedToken],
+    cancel: &CancellationToken,
+) -> Result<Vec<SessionReport>> {
+    let own = own_key(list, &req.token);
+    let mut pending: Vec<Pending<'_, SessionReport>> = Vec::new();
+    for t in list.iter().filter(|t| Some(&t.key) != own.as_ref()) {
+        pending.push(Box::pin(async move {
+            let outcome = match revoke::delete_token(req, &t.key, cancel).await {
+                Ok(done) => SessionOutcome::Revoked {
+                    status: done.status,
+                },
+                Err(failure) => SessionOutcome::Failed {
+                    status: failure.status,
+                    error: failure.error,
+                },
+            };
+            session(t.clone(), &req.token, outcome)
+        }));
+    }
+    let others = bounded(pending).await;
+    for s in &others {
+        if let SessionOutcome::Failed { error, .. } = &s.outcome {
+            if error.kind() == ErrorKind::Aborted {
+                return Err(error.clone());
+            }
+        }
+    }
+    Ok(others)
 }
 
 /// The revocation request for `token`, with the settings and OTP of the registry.
