@@ -258,7 +258,49 @@ test('--everywhere revokes every token of the account by key; the dry run lists 
   ])
   assert.deepEqual([...stub.revoked].sort(), ['key-0', 'key-1', 'key-2'])
   assert.equal(sb.read(sb.userconfig), '# mine\nkeep=1\n')
-  for (const token of [A, B, TOKEN]) assertNoToken(token, dry.stdout, dry.stderr, result)
+
+  // The CLI's lines, on a fresh account.
+  const again = tokenApiRegistry({ tokens: [A, B, TOKEN] })
+  registry.respond(again.handler)
+  sb.write(sb.userconfig, npmrcWith(registry.host, TOKEN))
+  const cli = await runCli([`--registry=${registry.url}`, '--everywhere'], { cwd: sb.project, env })
+  assert.equal(cli.status, 0, cli.stderr)
+  assert.equal(cli.stdout, [
+    `Logged out of ${registry.url}: token revoked through the token API (verified: the registry now refuses it); ` +
+      `removed //${registry.host}/:_authToken from ${sb.userconfig}`,
+    '  revoked npm_E...0aaaa (key key-0, created 2026-01-01)',
+    '  revoked npm_E...1bbbb (key key-1, created 2026-01-02, read-only)',
+    '  revoked npm_E...2cccc (key key-2, created 2026-01-03, this token)',
+    ''
+  ].join('\n'))
+  assert.equal(cli.stderr, '')
+  for (const token of [A, B, TOKEN]) assertNoToken(token, dry.stdout, dry.stderr, result, cli.stdout, cli.stderr)
+})
+
+test('--everywhere where the registry wants an OTP for each revocation by key: nothing is revoked by key, exit 3, each failure said', async (t) => {
+  const A = 'npm_OTPEVERYcanaryA000aaaa'
+  const TOKEN = 'npm_OTPEVERYcanaryC222cccc'
+  const stub = tokenApiRegistry({ tokens: [A, TOKEN], otp: '654321' })
+  const { registry, sb, env } = await setup(t, stub.handler)
+  sb.write(sb.userconfig, npmrcWith(registry.host, TOKEN))
+  const cli = await runCli([`--registry=${registry.url}`, '--everywhere'], { cwd: sb.project, env })
+  assert.equal(cli.status, 3, cli.stderr)
+  assert.equal(cli.stdout, [
+    `Logged out of ${registry.url}: the registry accepted the revocation, but the token STILL WORKS; ` +
+      `removed //${registry.host}/:_authToken from ${sb.userconfig}`,
+    '  NOT revoked npm_O...0aaaa (key key-0, created 2026-01-01): EOTP: OTP required for authentication',
+    '  NOT revoked npm_O...2cccc (key key-1, created 2026-01-02, read-only, this token): the registry still accepts it',
+    ''
+  ].join('\n'))
+  assert.equal(cli.stderr, [
+    `warning: ${registry.url} kept the token valid after revoking it (GET /-/whoami still accepts it), and revoking it ` +
+      'through the token API failed (EOTP): revoke it in the registry itself',
+    `warning: 1 of the account's tokens on ${registry.url} were not revoked (see above)`,
+    ''
+  ].join('\n'))
+  assert.equal(stub.revoked.size, 0)
+  assertNoToken(TOKEN, cli.stdout, cli.stderr)
+  assertNoToken(A, cli.stdout, cli.stderr)
 })
 
 test('--everywhere with a dead token: the token is removed, the list cannot be read, exit 3 with a warning', async (t) => {
