@@ -164,7 +164,8 @@ pub(super) fn classify_reqwest_error(
                     "request to {label} failed, reason: {}",
                     redact_text(&text, req)
                 ),
-            ),
+            )
+            .with_source(err),
             None,
         );
     }
@@ -184,13 +185,17 @@ pub(super) fn classify_reqwest_error(
     } else {
         find_source::<std::io::Error>(&err).map_or(SystemCode::ConnReset, io_kind_code)
     };
-    AttemptError::Network(LogoutError::new(
-        ErrorKind::Network(code),
-        format!(
-            "request to {label} failed, reason: {}",
-            redact_text(&chain, req)
-        ),
-    ))
+    AttemptError::Network(
+        LogoutError::new(
+            ErrorKind::Network(code),
+            format!(
+                "request to {label} failed, reason: {}",
+                redact_text(&chain, req)
+            ),
+        )
+        // Without its URL, which holds the token.
+        .with_source(err),
+    )
 }
 
 /// Node's system error code for a socket error (hyper reports a peer that closed the
