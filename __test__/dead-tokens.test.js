@@ -343,7 +343,12 @@ test('credentials() reports a registry as configured: http stays http', async (t
   const cli = await runCli(['--list', '--sources=all'], { cwd: sb.project, env: { ...env, XDG_CONFIG_HOME: xdg } })
   assert.equal(cli.status, 0, cli.stderr)
   assert.ok(cli.stdout.startsWith(`${registry.url}: pnpm token`), cli.stdout)
-  assertNoToken('npm_LISTcanary', cli.stdout, list)
+  // --all logs out of that registry too, over http, where the token is.
+  const all = await logout({ all: true, cwd: sb.project, env: { ...env, XDG_CONFIG_HOME: xdg }, sources: ['pnpm'] })
+  assert.equal(all.ok, true, JSON.stringify(all))
+  assert.deepEqual(all.results.map((r) => [r.registry, r.result.revocation.outcome]), [[registry.url, 'revoked']])
+  assert.deepEqual(registry.requests.map((r) => [r.method, bearer(r)]), [['DELETE', 'npm_LISTcanary']])
+  assertNoToken('npm_LISTcanary', cli.stdout, list, all)
 })
 
 // ---------------------------------------------------------------------------
