@@ -394,6 +394,18 @@ test('Verdaccio: a token-API token is revoked through the token API; a login tok
   assert.deepEqual(await verdaccio.listTokens(login), [], 'and no longer lists it')
   assert.equal(await verdaccio.whoami(login), 'api-user', 'the login token was not touched')
 
+  // A read-only token may not revoke itself on Verdaccio (403 to any write): the E403
+  // stands, the file is kept, and the message says what to do.
+  const ro = await verdaccio.createToken(login, password, { readonly: true })
+  const roText = npmrcWith(verdaccio.host, ro.token)
+  sb.write(sb.userconfig, roText)
+  const readonly = await runCli([`--registry=${verdaccio.url}`], { cwd: sb.project, env })
+  assert.equal(readonly.status, 1)
+  assert.match(readonly.stderr, /^E403: 403 Forbidden - DELETE .*\(the registry still accepts the token at GET \/-\/whoami; a read-only token may not revoke itself: revoke it with another token \(npm token revoke\); if this registry cannot revoke tokens, --revoke=best-effort removes the credential anyway\)\n$/)
+  assert.equal(sb.read(sb.userconfig), roText)
+  assert.equal(await verdaccio.whoami(ro.token), 'api-user')
+  assertNoToken(ro.token, readonly.stdout, readonly.stderr, verdaccio.output())
+
   sb.write(sb.userconfig, npmrcWith(verdaccio.host, login))
   const kept = await runCli([`--registry=${verdaccio.url}`, '--verify', '--json'], { cwd: sb.project, env })
   assert.equal(kept.status, 3, kept.stderr)

@@ -443,6 +443,12 @@ async fn dead_or_kept(
                 verification_status: *status,
             })
         }
+        // Verdaccio refuses every write by a read-only token, its own revocation too.
+        Verification::TokenStillValid { .. } if failure.status == Some(403) => {
+            "the registry still accepts the token at GET /-/whoami; a read-only token may not \
+             revoke itself: revoke it with another token (npm token revoke)"
+                .to_string()
+        }
         Verification::TokenStillValid { .. } => {
             "the registry still accepts the token at GET /-/whoami".to_string()
         }
