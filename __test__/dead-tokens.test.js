@@ -221,6 +221,31 @@ test('a token that outlives its DELETE is found on the second page of the token 
   assertNoToken(OTHER, cli.stdout, cli.stderr)
 })
 
+test('two listed tokens that fit the masked form: neither is revoked, tokenApi ambiguous, exit 3', async (t) => {
+  const TOKEN = 'npm_AMBIGcanary1111zzzz'
+  const deleted = []
+  const { registry, sb, env } = await setup(t, (req, res) => {
+    if (isTokenDelete(req.method, req.url)) return sendJson(res, 200, { ok: true })
+    if (req.url === '/-/whoami') return sendJson(res, 200, { username: 'alice' })
+    if (req.method === 'GET' && req.url === '/-/npm/v1/tokens') {
+      return sendJson(res, 200, { objects: [{ token: 'npm_A...1zzzz', key: 'k1' }, { token: 'npm_AMBIG', key: 'k2' }], urls: {} })
+    }
+    if (req.method === 'DELETE') deleted.push(req.url)
+    sendJson(res, 404, { error: 'not found' })
+  })
+  sb.write(sb.userconfig, npmrcWith(registry.host, TOKEN))
+  const cli = await runCli([`--registry=${registry.url}`, '--verify', '--json'], { cwd: sb.project, env })
+  assert.equal(cli.status, 3, cli.stderr)
+  const out = JSON.parse(cli.stdout)
+  assert.equal(out.revocation.tokenApi, 'ambiguous')
+  assert.equal(out.revocation.verification, 'token-still-valid')
+  assert.deepEqual(deleted, [], 'no token was revoked by key')
+  sb.write(sb.userconfig, npmrcWith(registry.host, TOKEN))
+  const text = await runCli([`--registry=${registry.url}`, '--verify'], { cwd: sb.project, env })
+  assert.match(text.stderr, /several tokens in its token list fit its masked form, so none was revoked/)
+  assertNoToken(TOKEN, cli.stdout, cli.stderr, text.stdout, text.stderr)
+})
+
 test('--everywhere revokes every token of the account by key; the dry run lists them masked and revokes nothing', async (t) => {
   const A = 'npm_EVERYcanaryA0000aaaa'
   const B = 'npm_EVERYcanaryB1111bbbb'
