@@ -5,7 +5,7 @@
 // success (bin/report.js), warnings on stderr; `<code>: <message>` on stderr and exit 1
 // on failure; `--json` for one object on stdout either way.
 
-const { describe, listLines } = require('./report.js')
+const { describe, listLines, paint } = require('./report.js')
 
 const HELP = `Usage: registry-logout [options]
 
@@ -168,11 +168,12 @@ function stillValid (result) {
 // that this CLI and the native one warn alike.
 function unknownFlagWarnings (flags) {
   const { checkConfigKey } = require('../native.js')
+  const e = paint(colorFor(process.stderr, flags))
   const warnings = []
   for (const name of Object.keys(flags)) {
     const { known, suggestion } = checkConfigKey(name)
     if (known) continue
-    warnings.push(`warning: Unknown cli config "--${name}".` +
+    warnings.push(`${e.yellow('warning:')} Unknown cli config "--${name}".` +
       (suggestion ? ` Did you mean "--${suggestion}"?` : '') +
       ' It is passed on as an npm config key.')
   }
