@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::classify::classify_reqwest_error;
 use super::classify::AttemptError;
-use super::client::shared_client;
+use super::client::{shared_client, with_bearer};
 use super::url::{redact_userinfo, registry_endpoint, Url};
 use super::RevokeRequest;
 use crate::error::LogoutError;
@@ -97,8 +97,8 @@ pub async fn verify(
     let label = format!("GET {}", redact_userinfo(&endpoint));
     let request = client
         .request(Method::GET, url)
-        .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)))
-        .header("authorization", format!("Bearer {}", req.token.expose()))
+        .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)));
+    let request = with_bearer(request, &req.token)
         .header("npm-command", "logout")
         .header("user-agent", req.settings.user_agent.as_str())
         .send();
