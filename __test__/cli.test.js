@@ -96,6 +96,8 @@ for (const cli of CLIS) {
       assert.equal(r.stdout, [
         `Dry run: would log out of ${registry.url}`,
         `  revoke the token at //${registry.host}/:_authToken from user config ${sb.userconfig}`,
+        '  if the registry refuses it, ask GET /-/whoami with it: a token refused there too is already invalid ' +
+          '(expired or revoked) and is removed',
         `  remove //${registry.host}/:_authToken from ${sb.userconfig}`,
         ''
       ].join('\n'))

@@ -7,13 +7,13 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { describe, listLines } = require('./report.js')
+const { describe, listLines, paint } = require('./report.js')
 
 // --help's text, shared with the native CLI (crates/registry-logout-cli), which embeds it.
 const HELP_PATH = path.join(__dirname, '..', 'crates', 'registry-logout-cli', 'src', 'help.txt')
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list'])
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list', 'everywhere'])
 
 // npm config keys typed as lists.
 const LIST_KEYS = new Set(['ca', 'noproxy'])
@@ -91,7 +91,7 @@ function toOptions (flags) {
         break
       case 'dry-run': options.dryRun = value; break
       case 'revoke': options.revoke = value; break
-      case 'all': case 'force': case 'verify':
+      case 'all': case 'force': case 'verify': case 'everywhere':
         if (value) options[name] = value
         break
       default:
@@ -108,9 +108,31 @@ function usageError (err) {
   return err.code === 'ERR_INVALID_ARG_TYPE' && option ? new UsageError(`--${option[1]}${option[2]}`) : err
 }
 
-// --verify found that the registry kept the revoked token valid.
+// Logged out here, but something still works on the registry: --verify found the
+// token valid, or --everywhere did not revoke every token of the account.
 function stillValid (result) {
-  return result.revocation.verification === 'token-still-valid'
+  if (result.revocation.verification === 'token-still-valid') return true
+  const everywhere = result.everywhere
+  return Boolean(everywhere && !result.dryRun &&
+    (everywhere.error || everywhere.tokens.some((t) => t.outcome !== 'revoked')))
+}
+
+// npm warns about a flag that names no config key it knows (`Unknown cli config
+// "--regsitry"`); so do we, with the closest known key. The list is the core's
+// (crates/registry-logout-core/src/config/npm_keys.txt), asked through the addon so
+// that this CLI and the native one warn alike.
+function unknownFlagWarnings (flags) {
+  const { checkConfigKey } = require('../native.js')
+  const e = paint(colorFor(process.stderr, flags))
+  const warnings = []
+  for (const name of Object.keys(flags)) {
+    const { known, suggestion } = checkConfigKey(name)
+    if (known) continue
+    warnings.push(`${e.yellow('warning:')} Unknown cli config "--${name}".` +
+      (suggestion ? ` Did you mean "--${suggestion}"?` : '') +
+      ' It is passed on as an npm config key.')
+  }
+  return warnings
 }
 
 // npm's --silent is --loglevel=silent: nothing on success, not even a warning.
@@ -144,6 +166,7 @@ async function main () {
       process.stdout.write(fs.readFileSync(HELP_PATH, 'utf8'))
       return
     }
+    if (!silent(flags)) for (const line of unknownFlagWarnings(flags)) process.stderr.write(line + '\n')
     const options = toOptions(flags)
     if (flags.list) {
       const { credentials } = require('../index.js')

@@ -63,6 +63,9 @@ pub struct LogoutOptions {
     /// After a revocation the registry accepted, ask it with the token (`GET
     /// /-/whoami`) whether the token still works.
     pub verify: Option<bool>,
+    /// Revoke every token the account holds on the registry (the token API's list), not
+    /// only this one; with `dryRun`, list them. Implies `verify`.
+    pub everywhere: Option<bool>,
     /// Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
     /// every one.
     #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>")]
@@ -88,6 +91,7 @@ impl LogoutOptions {
             all: field(obj, c"all")?,
             force: field(obj, c"force")?,
             verify: field(obj, c"verify")?,
+            everywhere: field(obj, c"everywhere")?,
             sources: field(obj, c"sources")?,
         })
     }
@@ -139,6 +143,7 @@ impl LogoutOptions {
         request.dry_run = self.dry_run.unwrap_or(false);
         request.force = self.force.unwrap_or(false);
         request.verify = self.verify.unwrap_or(false);
+        request.everywhere = self.everywhere.unwrap_or(false);
         request.all = self.all.unwrap_or(false);
         request.sources = self
             .sources

@@ -91,6 +91,11 @@ impl Flags {
         self.on("silent") || self.get("loglevel") == Some(&FlagValue::Str("silent".into()))
     }
 
+    /// The flags' names, in the order first given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
     /// `--no-color`, `--color=false`.
     pub fn color_off(&self) -> bool {
         matches!(self.get("color"), Some(FlagValue::Bool(false)))
@@ -110,6 +115,7 @@ const BOOLEAN_FLAGS: &[&str] = &[
     "silent",
     "verify",
     "list",
+    "everywhere",
 ];
 
 /// npm config keys typed as lists.
@@ -242,6 +248,7 @@ pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
             "all" => request.all = value.truthy(),
             "force" => request.force = value.truthy(),
             "verify" => request.verify = value.truthy(),
+            "everywhere" => request.everywhere = value.truthy(),
             _ => config.push((name.as_str(), value.to_json())),
         }
     }

@@ -6,8 +6,8 @@
 //! order; so are these declared.
 
 use registry_logout_core::{
-    AllOutcome, CredentialSource, FileChange, ListedCredential, LogoutReport, RevocationOutcome,
-    StoreKind, Verification,
+    AllOutcome, CredentialSource, Everywhere, FileChange, ListedCredential, LogoutReport,
+    RevocationOutcome, SessionOutcome, SessionReport, StoreKind, TokenApiOutcome, Verification,
 };
 use serde::Serialize;
 
@@ -55,6 +55,12 @@ struct Revocation {
     verification_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verification_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_api: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_api_code: Option<String>,
 }
 
 impl From<&RevocationOutcome> for Revocation {
@@ -64,6 +70,8 @@ impl From<&RevocationOutcome> for Revocation {
                 status,
                 attempts,
                 verification,
+                via,
+                token_api,
                 ..
             } => {
                 let (verification, verification_status, verification_code) = match verification {
@@ -80,6 +88,14 @@ impl From<&RevocationOutcome> for Revocation {
                         error.as_ref().map(|e| e.code().into_owned()),
                     ),
                 };
+                let (token_api, token_api_code) = match token_api {
+                    None => (None, None),
+                    Some(TokenApiOutcome::NotListed) => (Some("not-listed"), None),
+                    Some(TokenApiOutcome::Ambiguous) => (Some("ambiguous"), None),
+                    Some(TokenApiOutcome::Failed { error, .. }) => {
+                        (Some("failed"), Some(error.code().into_owned()))
+                    }
+                };
                 Self {
                     outcome: "revoked",
                     status: Some(*status),
@@ -87,9 +103,25 @@ impl From<&RevocationOutcome> for Revocation {
                     verification,
                     verification_status,
                     verification_code,
+                    via: Some(via.as_str()),
+                    token_api,
+                    token_api_code,
                     ..Self::default()
                 }
             }
+            RevocationOutcome::AlreadyInvalid {
+                status,
+                attempts,
+                verification_status,
+                ..
+            } => Self {
+                outcome: "already-invalid",
+                status: Some(*status),
+                attempts: Some(*attempts),
+                verification: Some("token-rejected"),
+                verification_status: Some(*verification_status),
+                ..Self::default()
+            },
             RevocationOutcome::Skipped { reason, .. } => Self {
                 outcome: "skipped",
                 reason: Some(reason.as_str()),
@@ -158,6 +190,68 @@ pub struct Report<'a> {
     stores: Option<Vec<Store<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     still_logged_in: Option<Credential<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    everywhere: Option<EverywhereJson<'a>>,
+}
+
+/// `everywhere`: the account's tokens and what became of each.
+#[derive(Serialize)]
+struct EverywhereJson<'a> {
+    tokens: Vec<Session<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Error<'a>>,
+}
+
+impl<'a> From<&'a Everywhere> for EverywhereJson<'a> {
+    fn from(e: &'a Everywhere) -> Self {
+        Self {
+            tokens: e.tokens.iter().map(Into::into).collect(),
+            error: e.error.as_ref().map(|e| Error {
+                code: e.code().into_owned(),
+                message: e.message(),
+            }),
+        }
+    }
+}
+
+/// One token of the account: what the registry lists of it, never the token.
+#[derive(Serialize)]
+struct Session<'a> {
+    key: &'a str,
+    token: &'a str,
+    readonly: bool,
+    current: bool,
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
+
+impl<'a> From<&'a SessionReport> for Session<'a> {
+    fn from(s: &'a SessionReport) -> Self {
+        let (outcome, status, error) = match &s.outcome {
+            SessionOutcome::Listed => ("listed", None, None),
+            SessionOutcome::Revoked { status, .. } => ("revoked", Some(*status), None),
+            SessionOutcome::StillValid => ("still-valid", None, None),
+            SessionOutcome::Failed { status, error, .. } => ("failed", *status, Some(error)),
+        };
+        Self {
+            key: &s.token.key,
+            token: &s.token.masked,
+            readonly: s.token.readonly,
+            current: s.current,
+            outcome,
+            created: s.token.created.as_deref(),
+            status,
+            code: error.map(|e| e.code().into_owned()),
+            message: error.map(|e| e.message()),
+        }
+    }
 }
 
 impl<'a> From<&'a LogoutReport> for Report<'a> {
@@ -181,6 +275,7 @@ impl<'a> From<&'a LogoutReport> for Report<'a> {
             files: r.files.iter().map(|f| File::new(f, per_store)).collect(),
             still_logged_in: r.still_logged_in.as_ref().map(Into::into),
             dry_run: r.dry_run,
+            everywhere: r.everywhere.as_ref().map(Into::into),
         }
     }
 }

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 use zeroize::Zeroize;
 
 use registry_logout_core::{
-    CancellationToken, ErrorKind, LogoutError, LogoutRequest, Outcome, RevokePolicy,
+    check_cli_config_key, CancellationToken, CliKeyCheck, ErrorKind, LogoutError, LogoutRequest,
+    Outcome, RevokePolicy,
 };
 
 use args::Flags;
@@ -66,38 +67,44 @@ fn main() -> ExitCode {
     let parsed = args::parse_args(&argv);
     // The flags hold what they need; a value may be a credential (see `Flags`).
     argv.iter_mut().for_each(Zeroize::zeroize);
-    let printed = match parsed {
-        Ok(flags) => match run(&flags) {
-            Ok(printed) => printed,
-            Err(failure) => failed(&failure, flags.on("json")),
-        },
+    let mut printed = Printed::default();
+    match parsed {
+        Ok(flags) => {
+            if let Err(failure) = run(&flags, &mut printed) {
+                printed.fail(&failure, flags.on("json"));
+            }
+        }
         // As in the Node CLI: before the flags are read, `--json` is not known.
-        Err(failure) => failed(&failure, false),
-    };
+        Err(failure) => printed.fail(&failure, false),
+    }
     // A closed pipe is the reader's choice; the status still says what happened.
     let _ = std::io::stdout().lock().write_all(printed.out.as_bytes());
     let _ = std::io::stderr().lock().write_all(printed.err.as_bytes());
     ExitCode::from(printed.status)
 }
 
-fn failed(failure: &Failure, json: bool) -> Printed {
-    let mut printed = Printed {
-        status: 1,
-        ..Printed::default()
-    };
-    if json {
-        printed.out_line(&json::failure(&failure.code, &failure.message));
-    } else {
-        printed.err_line(&format!("{}: {}", failure.code, failure.message));
+impl Printed {
+    /// `<code>: <message>` on stderr, or `--json`'s failure object; exit 1.
+    fn fail(&mut self, failure: &Failure, json: bool) {
+        self.status = 1;
+        if json {
+            self.out_line(&json::failure(&failure.code, &failure.message));
+        } else {
+            self.err_line(&format!("{}: {}", failure.code, failure.message));
+        }
     }
-    printed
 }
 
-fn run(flags: &Flags) -> Result<Printed, Failure> {
-    let mut printed = Printed::default();
+fn run(flags: &Flags, printed: &mut Printed) -> Result<(), Failure> {
     if flags.on("help") {
         printed.out.push_str(HELP);
-        return Ok(printed);
+        return Ok(());
+    }
+    if !flags.silent() {
+        let paint = color(std::io::stderr().is_terminal(), flags);
+        for line in unknown_flag_warnings(flags, paint) {
+            printed.err_line(&line);
+        }
     }
     let request = args::to_request(flags)?;
     let json = flags.on("json");
@@ -111,7 +118,7 @@ fn run(flags: &Flags) -> Result<Printed, Failure> {
                 printed.out_line(&line);
             }
         }
-        return Ok(printed);
+        return Ok(());
     }
     let paint = (
         color(std::io::stdout().is_terminal(), flags),
@@ -133,7 +140,7 @@ fn run(flags: &Flags) -> Result<Printed, Failure> {
                             e.message()
                         ));
                     }
-                    Ok(report) if !json => tell(&mut printed, report, request.revoke, flags, paint),
+                    Ok(report) if !json => tell(printed, report, request.revoke, flags, paint),
                     _ => {}
                 }
             }
@@ -151,14 +158,33 @@ fn run(flags: &Flags) -> Result<Printed, Failure> {
             if json {
                 printed.out_line(&json::success(&report));
             } else {
-                tell(&mut printed, &report, request.revoke, flags, paint);
+                tell(printed, &report, request.revoke, flags, paint);
             }
             if still_valid(&report) {
                 printed.status = 3;
             }
         }
     }
-    Ok(printed)
+    Ok(())
+}
+
+/// npm warns about a flag that names no config key it knows (`Unknown cli config
+/// "--regsitry"`); so do we, with the closest known key, from the core's list (the Node
+/// CLI asks the same list through the addon).
+fn unknown_flag_warnings(flags: &Flags, paint: Paint) -> Vec<String> {
+    flags
+        .names()
+        .filter_map(|name| match check_cli_config_key(name) {
+            CliKeyCheck::Known => None,
+            CliKeyCheck::Unknown { suggestion } => Some(format!(
+                "{} Unknown cli config \"--{name}\".{} It is passed on as an npm config key.",
+                paint.yellow("warning:"),
+                suggestion
+                    .map(|s| format!(" Did you mean \"--{s}\"?"))
+                    .unwrap_or_default()
+            )),
+        })
+        .collect()
 }
 
 fn tell(

@@ -4,8 +4,9 @@
 //! config file never reaches this text.
 
 use registry_logout_core::{
-    ConfigLevel, CredentialKind, CredentialSource, ListedCredential, LogoutReport,
-    RevocationOutcome, RevokePolicy, StoreKind, Verification,
+    ConfigLevel, CredentialKind, CredentialSource, Everywhere, ListedCredential, LogoutReport,
+    RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome, SessionReport, StoreKind,
+    TokenApiOutcome, Verification,
 };
 
 /// ANSI styles for one stream, or none.
@@ -26,7 +27,7 @@ impl Paint {
     fn green(self, text: &str) -> String {
         self.wrap(32, 39, text)
     }
-    fn yellow(self, text: &str) -> String {
+    pub fn yellow(self, text: &str) -> String {
         self.wrap(33, 39, text)
     }
 }
@@ -94,23 +95,35 @@ fn revocation_text(
     revoke: RevokePolicy,
 ) -> String {
     match revocation {
-        RevocationOutcome::Revoked { verification, .. } => match verification {
-            Some(Verification::TokenRejected { .. }) => {
-                "token revoked (verified: the registry now refuses it)".into()
+        RevocationOutcome::AlreadyInvalid { .. } => {
+            "token was already invalid (expired or revoked)".into()
+        }
+        RevocationOutcome::Revoked {
+            verification, via, ..
+        } => {
+            let how = if *via == RevokedVia::TokenApi {
+                " through the token API"
+            } else {
+                ""
+            };
+            match verification {
+                Some(Verification::TokenRejected { .. }) => {
+                    format!("token revoked{how} (verified: the registry now refuses it)")
+                }
+                Some(Verification::TokenStillValid { .. }) => {
+                    "the registry accepted the revocation, but the token STILL WORKS".into()
+                }
+                Some(Verification::Unknown { status, error }) => {
+                    let why = match (error, status) {
+                        (Some(e), _) => e.code().into_owned(),
+                        (None, Some(status)) => format!("HTTP {status}"),
+                        (None, None) => "HTTP undefined".into(),
+                    };
+                    format!("token revoked (not verified: {why})")
+                }
+                None => format!("token revoked{how}"),
             }
-            Some(Verification::TokenStillValid { .. }) => {
-                "the registry accepted the revocation, but the token STILL WORKS".into()
-            }
-            Some(Verification::Unknown { status, error }) => {
-                let why = match (error, status) {
-                    (Some(e), _) => e.code().into_owned(),
-                    (None, Some(status)) => format!("HTTP {status}"),
-                    (None, None) => "HTTP undefined".into(),
-                };
-                format!("token revoked (not verified: {why})")
-            }
-            None => "token revoked".into(),
-        },
+        }
         RevocationOutcome::Failed { error, .. } => {
             format!("token NOT revoked ({})", error.code())
         }
@@ -153,15 +166,124 @@ fn files_text(report: &LogoutReport) -> String {
         .join("; ")
 }
 
-/// Whether `--verify` found that the registry kept the revoked token valid.
-pub fn still_valid(report: &LogoutReport) -> bool {
+/// `--verify` found that the registry kept the revoked token valid.
+fn kept_valid(revocation: &RevocationOutcome) -> bool {
     matches!(
-        report.revocation,
+        revocation,
         RevocationOutcome::Revoked {
             verification: Some(Verification::TokenStillValid { .. }),
             ..
         }
     )
+}
+
+/// Logged out here, but something still works on the registry: `--verify` found the
+/// token valid, or `--everywhere` did not revoke every token of the account.
+pub fn still_valid(report: &LogoutReport) -> bool {
+    let everywhere_short = report.everywhere.as_ref().is_some_and(|e| {
+        !report.dry_run
+            && (e.error.is_some()
+                || e.tokens
+                    .iter()
+                    .any(|t| !matches!(t.outcome, SessionOutcome::Revoked { .. })))
+    });
+    kept_valid(&report.revocation) || everywhere_short
+}
+
+/// Why a token that outlived its revocation is still valid, and what the user can do.
+fn token_api_text(revocation: &RevocationOutcome) -> String {
+    let RevocationOutcome::Revoked {
+        token_api: Some(outcome),
+        ..
+    } = revocation
+    else {
+        return ": revoke it in the registry itself".into();
+    };
+    match outcome {
+        TokenApiOutcome::NotListed => ", and its token list (GET /-/npm/v1/tokens) does not hold \
+            it: this registry does not let a client revoke that token. It stays valid until it \
+            expires or the registry's operator revokes it (on Verdaccio a login token lasts \
+            until it expires, or until the password or the server's secret changes); it is \
+            gone from your config"
+            .into(),
+        TokenApiOutcome::Ambiguous => ", and several tokens in its token list fit its masked \
+            form, so none was revoked: revoke it with `npm token list` and `npm token revoke \
+            <id>`"
+            .into(),
+        TokenApiOutcome::Failed { error, .. } => format!(
+            ", and revoking it through the token API failed ({}): revoke it in the registry \
+             itself",
+            error.code()
+        ),
+    }
+}
+
+/// A token of the account as the registry lists it: masked, its key, date and flag.
+fn session_text(t: &SessionReport) -> String {
+    let masked = if t.token.masked.is_empty() {
+        "(no masked form)"
+    } else {
+        t.token.masked.as_str()
+    };
+    let created = t
+        .token
+        .created
+        .as_deref()
+        .map(|c| format!(", created {}", c.chars().take(10).collect::<String>()))
+        .unwrap_or_default();
+    format!(
+        "{masked} (key {}{created}{}{})",
+        t.token.key,
+        if t.token.readonly { ", read-only" } else { "" },
+        if t.current { ", this token" } else { "" }
+    )
+}
+
+/// `--everywhere --dry-run`: what would be revoked.
+fn everywhere_plan(everywhere: &Everywhere) -> Vec<String> {
+    if let Some(e) = &everywhere.error {
+        return vec![format!(
+            "  cannot list the account's tokens: {}: {}",
+            e.code(),
+            e.message()
+        )];
+    }
+    let mut lines = vec![format!(
+        "  revoke every token of the account ({} listed):",
+        everywhere.tokens.len()
+    )];
+    lines.extend(
+        everywhere
+            .tokens
+            .iter()
+            .map(|t| format!("    {}", session_text(t))),
+    );
+    lines
+}
+
+/// `--everywhere`: what became of each token of the account.
+fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
+    everywhere
+        .tokens
+        .iter()
+        .map(|t| match &t.outcome {
+            SessionOutcome::Revoked { .. } => format!("  revoked {}", session_text(t)),
+            SessionOutcome::StillValid => format!(
+                "  NOT revoked {}: the registry still accepts it",
+                session_text(t)
+            ),
+            SessionOutcome::Failed { error, .. } => format!(
+                "  NOT revoked {}: {}: {}",
+                session_text(t),
+                error.code(),
+                error.message()
+            ),
+            // Worded as the Node CLI words a listed token outside a dry run.
+            SessionOutcome::Listed => {
+                format!("  NOT revoked {}: undefined: undefined", session_text(t))
+            }
+        })
+        .collect()
 }
 
 /// The lines for one registry's result; `revoke` is the policy the request had.
@@ -181,6 +303,11 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
                 credential.key,
                 source(credential)
             ));
+            lines.out.push(
+                "  if the registry refuses it, ask GET /-/whoami with it: a token refused there \
+                 too is already invalid (expired or revoked) and is removed"
+                    .into(),
+            );
         } else if credential.kind == CredentialKind::Token {
             lines.out.push("  revoke nothing (--revoke=skip)".into());
         } else {
@@ -206,6 +333,9 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
                 "  change no file: the credential comes from {}",
                 source(credential)
             ));
+        }
+        if let Some(everywhere) = &report.everywhere {
+            lines.out.extend(everywhere_plan(everywhere));
         }
         return lines;
     }
@@ -237,13 +367,38 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
             error.message()
         ));
     }
-    if still_valid(report) {
+    if kept_valid(&report.revocation) {
         lines.warn.push(format!(
-            "{} {} kept the token valid after revoking it (GET /-/whoami still accepts it): \
-             revoke it in the registry itself",
+            "{} {} kept the token valid after revoking it (GET /-/whoami still accepts it){}",
             err.yellow("warning:"),
-            report.registry
+            report.registry,
+            token_api_text(&report.revocation)
         ));
+    }
+    if let Some(everywhere) = &report.everywhere {
+        lines.out.extend(everywhere_lines(everywhere));
+        if let Some(e) = &everywhere.error {
+            lines.warn.push(format!(
+                "{} could not list the account's tokens on {} ({}: {}): no other token was \
+                 revoked",
+                err.yellow("warning:"),
+                report.registry,
+                e.code(),
+                e.message()
+            ));
+        }
+        let left = everywhere
+            .tokens
+            .iter()
+            .filter(|t| !t.current && !matches!(t.outcome, SessionOutcome::Revoked { .. }))
+            .count();
+        if left > 0 {
+            lines.warn.push(format!(
+                "{} {left} of the account's tokens on {} were not revoked (see above)",
+                err.yellow("warning:"),
+                report.registry
+            ));
+        }
     }
     if let Some(still) = &report.still_logged_in {
         lines.warn.push(format!(

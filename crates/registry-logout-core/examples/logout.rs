@@ -56,6 +56,9 @@ fn main() -> std::process::ExitCode {
                     println!("not revoked: {}", reason.as_str())
                 }
                 RevocationOutcome::Failed { error, .. } => println!("revocation failed: {error}"),
+                RevocationOutcome::AlreadyInvalid { .. } => {
+                    println!("the token was already invalid (expired or revoked)")
+                }
             }
             for file in &report.files {
                 // Key paths show joined with `.` (a `.npmrc` key is a path of one).

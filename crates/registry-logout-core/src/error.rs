@@ -65,6 +65,9 @@ pub enum ErrorKind {
     /// would refuse, or that we cannot edit safely: invalid syntax, a duplicate key, a
     /// credential map of the wrong shape (`EINVALIDCONFIG`).
     InvalidConfig,
+    /// A registry answer that is not what its API returns: a token list that is not
+    /// the token API's JSON (`EINVALIDRESPONSE`).
+    InvalidResponse,
     /// Something that should not happen: a task that did not finish, a runtime that
     /// did not start (`EINTERNAL`).
     Internal,
@@ -96,6 +99,7 @@ impl ErrorKind {
             ErrorKind::InvalidScope => "EINVALIDSCOPE",
             ErrorKind::InvalidArgType => "ERR_INVALID_ARG_TYPE",
             ErrorKind::InvalidConfig => "EINVALIDCONFIG",
+            ErrorKind::InvalidResponse => "EINVALIDRESPONSE",
             ErrorKind::Internal => "EINTERNAL",
         })
     }

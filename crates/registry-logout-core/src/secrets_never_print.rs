@@ -19,9 +19,13 @@ use crate::edit::{edit_file, remove_keys, Apply, Emptied, NpmrcRemoval};
 use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, SystemCode};
 use crate::key_path::KeyPath;
-use crate::logout::{credentials, run, LogoutRequest, Outcome, RevokePolicy};
+use crate::logout::{
+    credentials, run, Everywhere, LogoutRequest, Outcome, RevokePolicy, SessionOutcome,
+    SessionReport,
+};
 use crate::nerf_dart::RegistryUrl;
 use crate::npmrc::NpmrcDocument;
+use crate::revoke::ListedToken;
 use crate::secret::{ConfigValues, Secret};
 use crate::store::{
     BunStore, CredentialStore, NpmrcStore, PnpmStore, StoreKind, Target, YarnStore,
@@ -203,6 +207,25 @@ async fn no_public_type_prints_a_secret() {
         }
     }
     assert_redacted("registries", &store.registries());
+
+    // `everywhere`'s list, from a registry that listed a whole token where a masked
+    // form belongs: `Debug` shows only a form with an ellipsis in it.
+    let listed = ListedToken {
+        key: "k1".into(),
+        masked: FILE_TOKEN.into(),
+        readonly: false,
+        created: None,
+    };
+    assert_redacted("ListedToken", &listed);
+    let everywhere = Everywhere {
+        tokens: vec![SessionReport {
+            token: listed,
+            current: false,
+            outcome: SessionOutcome::Listed,
+        }],
+        error: None,
+    };
+    assert_redacted("Everywhere", &everywhere);
 
     // A whole logout, one registry and all of them (dry runs, nothing sent).
     let cancel = CancellationToken::new();

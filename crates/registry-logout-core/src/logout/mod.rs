@@ -5,6 +5,7 @@
 
 mod all;
 mod guard;
+mod revocation;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +20,6 @@ use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
-use crate::revoke::{self, FetchSettings, RevokeRequest, Verification};
 use crate::secret::{ConfigValues, Secret};
 use crate::store::{
     BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
@@ -27,6 +27,11 @@ use crate::store::{
 };
 
 pub use all::{logout_all, AllEntry, AllOutcome};
+use revocation::{revoke_token, TokenOutcome};
+pub use revocation::{
+    Everywhere, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason,
+    TokenApiOutcome,
+};
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -113,6 +118,9 @@ pub struct LogoutRequest {
     /// Which tools' stores to read ([`StoreKind::parse_sources`]); `None`, not given,
     /// is npm's alone and a report without per-store parts, as npm's would be.
     pub sources: Option<Vec<StoreKind>>,
+    /// **[beyond npm]** Revoke every token the account holds on the registry (the
+    /// token API's list), not only this one; a dry run lists them. Implies `verify`.
+    pub everywhere: bool,
 }
 
 impl LogoutRequest {
@@ -156,62 +164,6 @@ impl From<&Credential> for CredentialSource {
     }
 }
 
-/// What became of a token on the registry. Exhaustive on purpose: a new outcome is
-/// one every caller must learn to report; each variant may gain fields.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RevocationOutcome {
-    /// The registry accepted the revocation.
-    #[non_exhaustive]
-    Revoked {
-        /// The final HTTP status.
-        status: u16,
-        /// How many requests were sent (retries included).
-        attempts: u32,
-        /// Asked for with `verify`.
-        verification: Option<Verification>,
-    },
-    /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
-    #[non_exhaustive]
-    Skipped {
-        /// Why nothing was sent.
-        reason: SkipReason,
-    },
-    /// The revocation failed and the policy let the logout go on
-    /// ([`RevokePolicy::BestEffort`]).
-    #[non_exhaustive]
-    Failed {
-        /// The final HTTP status, when the registry answered.
-        status: Option<u16>,
-        /// What went wrong.
-        error: LogoutError,
-        /// How many requests were sent (retries included).
-        attempts: u32,
-    },
-}
-
-/// Why no revocation was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SkipReason {
-    /// Basic auth, `_auth` and certificates have nothing to revoke.
-    NotAToken,
-    /// A dry run sends nothing.
-    DryRun,
-    /// The caller asked for no revocation (`revoke: 'skip'`).
-    RevokeSkip,
-}
-
-impl SkipReason {
-    /// The reason as the result reports it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::NotAToken => "not a token",
-            SkipReason::DryRun => "dry run",
-            SkipReason::RevokeSkip => "revoke: skip",
-        }
-    }
-}
-
 /// One store's part of a logout: its credential, and what became of its token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -244,6 +196,8 @@ pub struct LogoutReport {
     pub still_logged_in: Option<CredentialSource>,
     /// Whether this was a dry run.
     pub dry_run: bool,
+    /// With `everywhere`: the account's tokens and what became of each.
+    pub everywhere: Option<Everywhere>,
 }
 
 /// What [`run`] did: one registry's logout, or every registry's with `all`.
@@ -364,6 +318,12 @@ struct Planned {
 /// credential for it, and before anything is sent when a token is shared (the guard)
 /// or a file that must change cannot be written.
 fn plan(request: &LogoutRequest) -> Result<Planned> {
+    if request.everywhere && request.revoke == RevokePolicy::Skip {
+        return Err(LogoutError::new(
+            ErrorKind::InvalidArgType,
+            "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
+        ));
+    }
     let (config, stores) = request.load()?;
     let target = target(&config)?;
     let found: Vec<Found> = stores
@@ -444,7 +404,7 @@ async fn execute(
             }
         }
     }
-    let mut pending: Vec<Pending<'_, Result<RevocationOutcome>>> = Vec::new();
+    let mut pending: Vec<Pending<'_, Result<TokenOutcome>>> = Vec::new();
     for (token, i) in &tokens {
         let p = &planned[*i];
         pending.push(Box::pin(revoke_token(
@@ -461,7 +421,7 @@ async fn execute(
     if cancel.is_cancelled() {
         return Err(LogoutError::aborted());
     }
-    let outcome_of = |token: &Secret| -> Option<&Result<RevocationOutcome>> {
+    let outcome_of = |token: &Secret| -> Option<&Result<TokenOutcome>> {
         let i = tokens.iter().position(|(t, _)| t == token)?;
         outcomes.get(i)
     };
@@ -523,13 +483,14 @@ async fn execute(
         let outcome = |c: &Credential| {
             c.token
                 .as_ref()
-                .and_then(|t| outcome_of(t)?.as_ref().ok().cloned())
-                .unwrap_or(not_a_token.clone())
+                .and_then(|t| outcome_of(t)?.as_ref().ok())
+                .map_or(not_a_token.clone(), |o| o.revocation.clone())
         };
-        let revocation = distinct_tokens(&p.found)
+        let first = distinct_tokens(&p.found)
             .first()
-            .and_then(|t| outcome_of(t)?.as_ref().ok().cloned())
-            .unwrap_or(not_a_token.clone());
+            .and_then(|t| outcome_of(t)?.as_ref().ok());
+        let revocation = first.map_or(not_a_token.clone(), |o| o.revocation.clone());
+        let everywhere = first.and_then(|o| o.everywhere.clone());
         let store_reports: Vec<StoreReport> = p
             .found
             .iter()
@@ -560,6 +521,7 @@ async fn execute(
             files,
             still_logged_in: still_logged_in.as_ref().map(Into::into),
             dry_run: request.dry_run,
+            everywhere,
         }));
     }
     Ok(reports)
@@ -613,17 +575,55 @@ fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> 
 
 /// Every credential the selected stores hold, for `credentials()` and `--list`.
 /// Reading only: nothing is sent or written. An invalid file fails it, as a logout.
+/// A credential key names a host, not a scheme: a registry a store could only guess as
+/// `https://` is reported as configured (`http://` too) when npm's config names it.
 pub fn credentials(request: &LogoutRequest) -> Result<Vec<ListedCredential>> {
-    let (_, stores) = request.load()?;
+    let (config, stores) = request.load()?;
+    let configured = configured_registries(&config);
     Ok(stores
         .iter()
         .flat_map(|s| s.inventory())
         .map(|listed: Listed| ListedCredential {
             credential: (&listed.credential).into(),
-            registry: listed.registry,
+            registry: as_configured(listed.registry, &configured),
             scope: listed.scope,
         })
         .collect())
+}
+
+/// The registries npm's config names: `registry` and every `@scope:registry`.
+fn configured_registries(config: &Config) -> Vec<String> {
+    let mut out = vec![config.registry_for(None)];
+    for layer in config.layers() {
+        for key in layer.keys().filter(|k| k.ends_with(":registry")) {
+            if let Some(url) = config.get_string(key) {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+/// `https://host/path/` as `http://host/path/` when only the latter is configured (the
+/// trailing slash aside).
+fn as_configured(registry: String, configured: &[String]) -> String {
+    let Some(rest) = registry.strip_prefix("https://") else {
+        return registry;
+    };
+    let bare = |u: &str| u.trim_end_matches('/').to_ascii_lowercase();
+    let wanted = bare(rest);
+    let https_too = configured.iter().any(|c| {
+        c.strip_prefix("https://")
+            .is_some_and(|r| bare(r) == wanted)
+    });
+    let http = configured
+        .iter()
+        .any(|c| c.strip_prefix("http://").is_some_and(|r| bare(r) == wanted));
+    if http && !https_too {
+        format!("http://{rest}")
+    } else {
+        registry
+    }
 }
 
 /// A boxed future: a plain list of them keeps the compiler's `Send` proof simple where
@@ -657,72 +657,33 @@ fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {
     tokens
 }
 
-/// Revokes one token, authenticated by itself, as the request's policy says. An error
-/// stops the logout: a failure under `revoke: 'required'`, or an abort.
-async fn revoke_token(
-    request: &LogoutRequest,
-    config: &Config,
-    target: &Target,
-    login: &Credential,
-    token: &Secret,
-    cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
-    if request.dry_run {
-        return Ok(RevocationOutcome::Skipped {
-            reason: SkipReason::DryRun,
-        });
-    }
-    if request.revoke == RevokePolicy::Skip {
-        return Ok(RevocationOutcome::Skipped {
-            reason: SkipReason::RevokeSkip,
-        });
-    }
-    let cert_files = cert_files(config, login);
-    let settings = FetchSettings::from_config(config, target.url.url(), cert_files)?;
-    let req = RevokeRequest {
-        registry: target.registry.clone(),
-        token: token.clone(),
-        scope: target.scope.clone(),
-        otp: request
-            .otp
-            .clone()
-            .or_else(|| config.get_string("otp").map(Secret::new)),
-        auth_type: config
-            .get_string("auth-type")
-            .unwrap_or_else(|| "web".to_string()),
-        settings,
-    };
-    match revoke::revoke(&req, cancel).await {
-        Ok(done) => {
-            let verification = if request.verify {
-                Some(revoke::verify(&req, cancel).await?)
-            } else {
-                None
-            };
-            Ok(RevocationOutcome::Revoked {
-                status: done.status,
-                attempts: done.attempts,
-                verification,
-            })
-        }
-        Err(failure)
-            if request.revoke == RevokePolicy::Required
-                || failure.error.kind() == ErrorKind::Aborted =>
-        {
-            Err(failure.error)
-        }
-        Err(failure) => Ok(RevocationOutcome::Failed {
-            status: failure.status,
-            error: failure.error,
-            attempts: failure.attempts,
-        }),
-    }
-}
-
 /// A client certificate stored beside the credential (`K:certfile`/`K:keyfile`).
-fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
+pub(super) fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
     let certfile = config.get_string(&format!("{}:certfile", credential.registry_key))?;
     let keyfile = config.get_string(&format!("{}:keyfile", credential.registry_key))?;
     // npm opens them relative to its working directory, which is our `cwd`.
     Some((config.cwd.join(certfile), config.cwd.join(keyfile)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_configured;
+
+    #[test]
+    fn a_guessed_https_registry_is_reported_as_configured() {
+        let configured = ["http://127.0.0.1:4873".to_string()];
+        assert_eq!(
+            as_configured("https://127.0.0.1:4873/".into(), &configured),
+            "http://127.0.0.1:4873/"
+        );
+        assert_eq!(
+            as_configured("https://other.test/".into(), &configured),
+            "https://other.test/"
+        );
+        let both = ["http://h.test/".to_string(), "https://h.test/".to_string()];
+        assert_eq!(
+            as_configured("https://h.test/".into(), &both),
+            "https://h.test/"
+        );
+    }
 }
