@@ -385,22 +385,19 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                 token_api,
                 ..
             } => {
-                let (verification, verification_status, verification_code) = match verification {
-                    None => (None, None, None),
-                    Some(core::Verification::TokenRejected { status }) => {
-                        (Some(Verification::TokenRejected), Some(status.into()), None)
-                    }
-                    Some(core::Verification::TokenStillValid { status }) => (
-                        Some(Verification::TokenStillValid),
-                        Some(status.into()),
-                        None,
-                    ),
-                    Some(core::Verification::Unknown { status, error }) => (
-                        Some(Verification::Unknown),
-                        status.map(u32::from),
-                        error.map(|e| e.code().into_owned()),
-                    ),
-                };
+                let verification_status = verification
+                    .as_ref()
+                    .and_then(core::Verification::status)
+                    .map(u32::from);
+                let verification_code = verification
+                    .as_ref()
+                    .and_then(|v| v.error())
+                    .map(|e| e.code().into_owned());
+                let verification = verification.map(|v| match v {
+                    core::Verification::TokenRejected { .. } => Verification::TokenRejected,
+                    core::Verification::TokenStillValid { .. } => Verification::TokenStillValid,
+                    core::Verification::Unknown { .. } => Verification::Unknown,
+                });
                 let (token_api, token_api_code) = match token_api {
                     None => (None, None),
                     Some(core::TokenApiOutcome::NotListed) => {

@@ -74,20 +74,12 @@ impl From<&RevocationOutcome> for Revocation {
                 token_api,
                 ..
             } => {
-                let (verification, verification_status, verification_code) = match verification {
-                    None => (None, None, None),
-                    Some(Verification::TokenRejected { status }) => {
-                        (Some("token-rejected"), Some(*status), None)
-                    }
-                    Some(Verification::TokenStillValid { status }) => {
-                        (Some("token-still-valid"), Some(*status), None)
-                    }
-                    Some(Verification::Unknown { status, error }) => (
-                        Some("unknown"),
-                        *status,
-                        error.as_ref().map(|e| e.code().into_owned()),
-                    ),
-                };
+                let verification_code = verification
+                    .as_ref()
+                    .and_then(|v| v.error())
+                    .map(|e| e.code().into_owned());
+                let verification_status = verification.as_ref().and_then(Verification::status);
+                let verification = verification.as_ref().map(Verification::as_str);
                 let (token_api, token_api_code) = match token_api {
                     None => (None, None),
                     Some(TokenApiOutcome::NotListed) => (Some("not-listed"), None),

@@ -49,6 +49,33 @@ impl Verification {
     pub fn still_valid(&self) -> bool {
         matches!(self, Verification::TokenStillValid { .. })
     }
+
+    /// The answer as results name it: `token-rejected`, `token-still-valid`, `unknown`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verification::TokenRejected { .. } => "token-rejected",
+            Verification::TokenStillValid { .. } => "token-still-valid",
+            Verification::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Verification::TokenRejected { status } | Verification::TokenStillValid { status } => {
+                Some(*status)
+            }
+            Verification::Unknown { status, .. } => *status,
+        }
+    }
+
+    /// Why there was no answer.
+    pub fn error(&self) -> Option<&LogoutError> {
+        match self {
+            Verification::Unknown { error, .. } => error.as_ref(),
+            Verification::TokenRejected { .. } | Verification::TokenStillValid { .. } => None,
+        }
+    }
 }
 
 /// The answer to `GET /-/whoami`, read as `npm whoami` reads it: a user name, or not
