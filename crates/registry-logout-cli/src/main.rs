@@ -3,7 +3,7 @@
 //! crate's, on a current-thread runtime (one thread, plus one for the file edit).
 //!
 //! Exit status: 0 logged out; 1 failed; 3 logged out, but `--verify` found the token
-//! still works.
+//! still works, or `--everywhere` could not revoke every token of the account.
 
 mod args;
 mod json;
@@ -70,7 +70,19 @@ fn main() -> ExitCode {
     let mut printed = Printed::default();
     match parsed {
         Ok(flags) => {
-            if let Err(failure) = run(&flags, &mut printed) {
+            // A panic is a bug: `EINTERNAL`, as the addon reports one (its message went
+            // to stderr from the panic hook).
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(&flags, &mut printed)
+            }))
+            .unwrap_or_else(|_| {
+                Err(LogoutError::new(
+                    ErrorKind::Internal,
+                    "registry-logout: internal error (a panic, reported on stderr)",
+                )
+                .into())
+            });
+            if let Err(failure) = ran {
                 printed.fail(&failure, flags.on("json"));
             }
         }
