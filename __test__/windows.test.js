@@ -397,7 +397,7 @@ test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing 
     kind: 'logout',
     options: { registry: registry.url, cwd: wine.winPath(project), execPath: wine.winPath(path.join(base, 'nodejs', 'node.exe')) },
   }, { as, prefix, node, addon, scenario: path.join(base, 'scenario.js'), packageDir: pkg }))
-  await wine.run('wineserver', ['-k'], { env: wine.wineEnv(prefix) })
+  await wine.runToFiles('wineserver', ['-k'], { env: wine.wineEnv(prefix, { HOME: prefix }), as })
   assert.equal(outcome.error && outcome.error.code, 'EPERM', JSON.stringify(outcome))
   assert.ok(outcome.error.message.includes(wine.winPath(rc)))
   assert.equal(deletesSince(mark).length, 0)
@@ -469,7 +469,8 @@ test('a directory where the lock file goes: EISDIR naming it, nothing sent, file
 test('the core crate\'s cargo test, built for Windows and run under Wine', { timeout: 30 * 60 * 1000 }, async (t) => {
   if (skipReason) return t.skip(skipReason)
   const started = Date.now()
-  const r = await wine.run('cargo', ['test', '-p', 'registry-logout-core', '--target', wine.TARGET], {
+  const r = await wine.runToFiles('cargo', ['test', '-p', 'registry-logout-core', '--target', wine.TARGET, '--no-fail-fast'], {
+    timeout: 25 * 60 * 1000,
     cwd: ROOT,
     env: {
       ...process.env,

@@ -162,18 +162,13 @@ async function makePrefix (prefix, { as } = {}) {
     fs.rmSync(prefix, { recursive: true, force: true })
     fs.mkdirSync(prefix, { recursive: true, mode: 0o755 })
     if (as !== undefined) fs.chownSync(prefix, as, as)
-    const wine = (args) => runAs(as, 'wine', args, { env: wineEnv(prefix, as === undefined ? {} : { HOME: prefix }) })
+    const wine = (args) => runToFiles('wine', args, { env: wineEnv(prefix, as === undefined ? {} : { HOME: prefix }), as, timeout: 5 * 60 * 1000 })
     await must('wineboot --init', await wine(['wineboot', '--init']))
     await must('winecfg /v win10', await wine(['winecfg', '/v', 'win10']))
     fs.writeFileSync(stamp, '')
   }
   const system32 = path.join(prefix, 'drive_c', 'windows', 'system32')
   fs.copyFileSync(path.join(BIN, 'bcryptprimitives.dll'), path.join(system32, 'bcryptprimitives.dll'))
-}
-
-function runAs (uid, file, args, opts) {
-  if (uid === undefined) return run(file, args, opts)
-  return run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', file, ...args], opts)
 }
 
 let prepared = null
@@ -193,38 +188,41 @@ function prepare () {
     await step('Wine prefix', () => makePrefix(PREFIX))
     // One wineserver for the whole suite, kept running between node.exe runs (else
     // each run starts its own); stopped by stopWine().
-    await step('wineserver', async () => { await run('wineserver', ['-p'], { env: wineEnv(PREFIX) }) })
+    // (It exits 2, doing nothing, when a server already runs for the prefix.)
+    await step('wineserver', () => runToFiles('wineserver', ['-p'], { env: wineEnv(PREFIX) }))
     return timings
   })()
   return prepared
 }
 
 async function stopWine () {
-  if (prepared) await run('wineserver', ['-k'], { env: wineEnv(PREFIX) })
+  if (prepared) await runToFiles('wineserver', ['-k'], { env: wineEnv(PREFIX) })
 }
 
-// Runs Windows `program` (a Linux path) under Wine with `args`; stdout and stderr are
-// written to files (see above) and read back. Resolves { code, stdout, stderr }. Never
-// rejects; a run past `timeout` ms is killed (code 'timeout').
-function runWindows (program, args, { prefix = PREFIX, env = {}, timeout = 60000, as, addon = ADDON } = {}) {
+// Runs `file` with `args`, stdout and stderr written to files and read back: node.exe
+// under Wine fails with EBADF on a pipe, and wine and wineserver leave a wineserver
+// daemon running that would hold a pipe open long after the command ends. Resolves
+// { code, stdout, stderr }; never rejects; a run past `timeout` ms is killed (code
+// 'timeout'). `as`: run as that uid (setpriv).
+function runToFiles (file, args, { env, timeout = 60000, as, cwd } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-wine-out-'))
-  if (as !== undefined) fs.chownSync(dir, as, as)
   const outFile = path.join(dir, 'stdout')
   const errFile = path.join(dir, 'stderr')
   const out = fs.openSync(outFile, 'w')
   const err = fs.openSync(errFile, 'w')
-  const fullEnv = wineEnv(prefix, { NAPI_RS_NATIVE_LIBRARY_PATH: winPath(addon), ...env })
-  const [file, fileArgs] = as === undefined
-    ? ['wine', [program, ...args]]
-    : ['setpriv', [`--reuid=${as}`, `--regid=${as}`, '--clear-groups', '--', 'wine', program, ...args]]
-  if (as !== undefined) fullEnv.HOME = prefix
+  const [command, commandArgs] = as === undefined
+    ? [file, args]
+    : ['setpriv', [`--reuid=${as}`, `--regid=${as}`, '--clear-groups', '--', file, ...args]]
   return new Promise((resolve) => {
-    const child = spawn(file, fileArgs, { env: fullEnv, stdio: ['ignore', out, err] })
+    const child = spawn(command, commandArgs, { env, cwd, stdio: ['ignore', out, err] })
     fs.closeSync(out)
     fs.closeSync(err)
     let timedOut = false
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, timeout)
+    let finished = false
     const finish = (code) => {
+      if (finished) return
+      finished = true
       clearTimeout(timer)
       const read = (f) => { try { return fs.readFileSync(f, 'utf8') } catch { return '' } }
       const result = { code: timedOut ? 'timeout' : code, stdout: read(outFile), stderr: read(errFile) }
@@ -234,6 +232,15 @@ function runWindows (program, args, { prefix = PREFIX, env = {}, timeout = 60000
     child.on('error', () => finish('spawn-error'))
     child.on('exit', (code, signal) => finish(code ?? signal))
   })
+}
+
+// Runs Windows `program` (a Linux path, or a program of the prefix such as `attrib`)
+// under Wine with `args`, in `prefix`, with the addon at `addon` for our package.
+function runWindows (program, args, { prefix = PREFIX, env = {}, timeout = 60000, as, addon = ADDON } = {}) {
+  const fullEnv = wineEnv(prefix, { NAPI_RS_NATIVE_LIBRARY_PATH: winPath(addon), ...env })
+  // Wine wants a HOME it may write to; `as`'s prefix is its own.
+  if (as !== undefined) fullEnv.HOME = prefix
+  return runToFiles('wine', [program, ...args], { env: fullEnv, timeout, as })
 }
 
 // Windows node.exe with `args` (a script path is a Linux path; the helper maps it).
@@ -255,6 +262,7 @@ module.exports = {
   stopWine,
   makePrefix,
   runWindows,
+  runToFiles,
   runNode,
   winPath,
   wineEnv,
