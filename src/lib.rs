@@ -48,9 +48,11 @@ impl AbortHandle {
     }
 }
 
-/// The runtime every logout runs on, built by the first call. Multi-threaded: the core
-/// edits files with `block_in_place` there. It lives as long as the process (the addon
-/// is linked `-z nodelete`, so its code is never unmapped under the workers).
+/// The runtime every logout runs on, built by the first call; the core's file edits
+/// run on its blocking pool. It lives as long as the process. Where napi-build links
+/// the addon `-z nodelete` (GNU libc Linux, FreeBSD, OpenBSD), its code is never
+/// unmapped under the workers; elsewhere that rests on the host keeping an addon
+/// loaded once it loaded it, as Node does.
 fn runtime() -> std::result::Result<&'static tokio::runtime::Runtime, LogoutError> {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     if let Some(rt) = RUNTIME.get() {
@@ -107,13 +109,7 @@ pub fn logout_native<'env>(
     };
     rt.spawn(async move {
         let outcome = CatchUnwind(Box::pin(registry_logout_core::run(&request, &token))).await;
-        match outcome {
-            Ok(outcome) => deferred.resolve(settled(outcome.into())),
-            Err(_) => deferred.reject(Error::new(
-                Status::GenericFailure,
-                "registry-logout: internal error (a panic, reported on stderr)",
-            )),
-        }
+        deferred.resolve(settled(unless_panicked(outcome)));
         // Freed once JS has its answer, not before.
         drop(request);
     });
@@ -147,20 +143,30 @@ pub fn credentials_native<'env>(
         }
     };
     rt.spawn_blocking(move || {
-        let listed = std::panic::catch_unwind(|| registry_logout_core::credentials(&request));
-        match listed {
-            Ok(Ok(list)) => deferred.resolve(settled(NativeOutcome {
+        let listed = std::panic::catch_unwind(|| {
+            registry_logout_core::credentials(&request).map(|list| NativeOutcome {
                 credentials: Some(list.into_iter().map(Into::into).collect()),
                 ..NativeOutcome::default()
-            })),
-            Ok(Err(e)) => deferred.resolve(settled(e.into())),
-            Err(_) => deferred.reject(Error::new(
-                Status::GenericFailure,
-                "registry-logout: internal error (a panic, reported on stderr)",
-            )),
-        }
+            })
+        });
+        deferred.resolve(settled(unless_panicked(
+            listed.map(|r| r.unwrap_or_else(Into::into)),
+        )));
     });
     Ok(promise)
+}
+
+/// The work's outcome; for a panic, `EINTERNAL` as for any other bug (the panic's own
+/// message went to stderr, from the panic hook), rather than napi's `GenericFailure`.
+fn unless_panicked<T: Into<NativeOutcome>>(work: std::thread::Result<T>) -> NativeOutcome {
+    match work {
+        Ok(outcome) => outcome.into(),
+        Err(_) => LogoutError::new(
+            ErrorKind::Internal,
+            "registry-logout: internal error (a panic, reported on stderr)",
+        )
+        .into(),
+    }
 }
 
 /// The promise's resolver (one closure type for every call site, as the deferred's type
@@ -205,5 +211,9 @@ mod tests {
             panic!("boom")
         })));
         assert!(panicked.is_err());
+        let settled = unless_panicked(panicked.map(|()| LogoutError::aborted()));
+        let error = settled.error.unwrap();
+        assert_eq!(error.code, "EINTERNAL");
+        assert!(settled.result.is_none() && settled.all.is_none());
     }
 }

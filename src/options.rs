@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use registry_logout_core::{
-    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, Secret, StoreKind, SystemCode,
+    Env, ErrorKind, LogoutError, LogoutRequest, RevokePolicy, Secret, StoreKind,
 };
 use zeroize::Zeroize;
 
@@ -98,12 +98,8 @@ impl LogoutOptions {
     ) -> std::result::Result<LogoutRequest, LogoutError> {
         let cwd = match self.cwd {
             Some(c) => PathBuf::from(c),
-            None => std::env::current_dir().map_err(|e| {
-                LogoutError::new(
-                    ErrorKind::Io(SystemCode::NoEnt),
-                    format!("cannot read the current directory: {e}"),
-                )
-            })?,
+            None => std::env::current_dir()
+                .map_err(|e| LogoutError::os("cannot read the current directory", e))?,
         };
         let env = match (env_block, self.env) {
             (Some(mut block), _) => {

@@ -146,11 +146,18 @@ system_codes! {
     NotFound => "ENOTFOUND",
 }
 
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {}", .kind.code(), .message)]
+/// The cause of an error, shared so that the error stays `Clone`.
+type Source = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error with npm's code, a message built from non-secret parts, and, when a lower
+/// layer failed, that failure as [`std::error::Error::source`] (an `io::Error`, a
+/// `reqwest::Error` without its URL). Two errors are equal when their kinds and
+/// messages are.
+#[derive(Clone)]
 pub struct LogoutError {
     kind: ErrorKind,
     message: String,
+    source: Option<Source>,
 }
 
 impl LogoutError {
@@ -158,7 +165,15 @@ impl LogoutError {
         Self {
             kind,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// This error, caused by `source`. The source must hold no secret: it is shown by
+    /// whoever walks the chain.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -185,15 +200,41 @@ impl LogoutError {
         Self::new(ErrorKind::Aborted, "The operation was aborted")
     }
 
-    /// An I/O failure on a config file; keeps the OS code (`EACCES`, `EISDIR`, …).
-    pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
+    /// An I/O failure on a config file: the OS code (`EACCES`, `EISDIR`, …) as the kind,
+    /// and the `io::Error` itself as the source.
+    pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Self {
+        Self::os(format_args!("{action} {}", path.display()), err)
+    }
+
+    /// An I/O failure of the system, not of a named file (the working directory, say):
+    /// `what` failed, with the OS code as the kind and the `io::Error` as the source.
+    pub fn os(what: impl fmt::Display, err: std::io::Error) -> Self {
         // `io::Error`'s Display ("… (os error N)") names no secret.
-        Self::new(
-            ErrorKind::Io(io_error_code(err)),
-            format!("{action} {}: {err}", path.display()),
-        )
+        Self::new(ErrorKind::Io(io_error_code(&err)), format!("{what}: {err}")).with_source(err)
     }
 }
+
+impl fmt::Display for LogoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message)
+    }
+}
+
+impl std::error::Error for LogoutError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl PartialEq for LogoutError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for LogoutError {}
 
 /// Node's system code for an `io::Error` (what `fs` would report).
 pub fn io_error_code(err: &std::io::Error) -> SystemCode {
@@ -241,3 +282,26 @@ impl fmt::Debug for LogoutError {
 }
 
 pub type Result<T> = std::result::Result<T, LogoutError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_error_is_kept_as_the_source() {
+        let io = std::io::Error::from_raw_os_error(13);
+        let err = LogoutError::io("cannot write", std::path::Path::new("/x/.npmrc"), io);
+        assert_eq!(err.code(), "EACCES");
+        let source = err.source().unwrap();
+        let io = source.downcast_ref::<std::io::Error>().unwrap();
+        assert_eq!(io.raw_os_error(), Some(13));
+        // A clone shares it; equality is by kind and message.
+        let copy = err.clone();
+        assert!(copy.source().is_some());
+        assert_eq!(copy, LogoutError::new(err.kind(), err.message()));
+        assert!(LogoutError::new(ErrorKind::NeedAuth, "x")
+            .source()
+            .is_none());
+    }
+}

@@ -18,8 +18,8 @@
 //! 8. `edit`: the lossless, atomic, locked removal of keys from a file.
 //! 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
 //! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
-//! 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once), `--all`,
-//!     the shared-token guard and edit scheduling.
+//! 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
+//!     blocking pool), `--all` and the shared-token guard.
 
 mod config;
 mod credentials;
@@ -44,7 +44,8 @@ pub use config::{
 };
 pub use credentials::CredentialKind;
 pub use edit::{
-    check_writable, edit_file, edit_text_file, remove_keys, FileOutcome, Removal, TextEdit,
+    check_writable, edit_file, remove_keys, Apply, Emptied, FileOutcome, NpmrcRemoval, Removal,
+    Transform,
 };
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
@@ -57,7 +58,7 @@ pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::Verification;
 pub use secret::{ConfigValues, Secret};
 pub use store::{
-    Apply, BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore,
-    PnpmStore, StoreKind, Target, YarnStore,
+    BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore, PnpmStore,
+    StoreKind, Target, YarnStore,
 };
 pub use tokio_util::sync::CancellationToken;

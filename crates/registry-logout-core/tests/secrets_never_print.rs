@@ -11,9 +11,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use registry_logout_core::{
-    edit_file, remove_keys, run, CancellationToken, Config, ConfigInputs, ConfigLevel,
-    ConfigValues, CredentialStore, Env, ErrorKind, FileLevel, LogoutError, LogoutRequest,
-    NpmrcDocument, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret, SystemCode, Target,
+    edit_file, remove_keys, run, Apply, CancellationToken, Config, ConfigInputs, ConfigLevel,
+    ConfigValues, CredentialStore, Emptied, Env, ErrorKind, FileLevel, LogoutError, LogoutRequest,
+    NpmrcDocument, NpmrcRemoval, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret,
+    SystemCode, Target,
 };
 use serde_json::Value;
 
@@ -168,7 +169,17 @@ async fn no_public_type_prints_a_secret() {
     let user_file = dir.path().join("home").join(".npmrc");
     assert_redacted(
         "FileOutcome",
-        &edit_file(&user_file, &env, &user_keys, true).unwrap(),
+        &edit_file(
+            &user_file,
+            Apply::DryRun,
+            &NpmrcRemoval {
+                env: &env,
+                keys: &user_keys,
+                known: None,
+            },
+            Emptied::Deleted,
+        )
+        .unwrap(),
     );
 
     // npm's store: the credential, the plan, the change.

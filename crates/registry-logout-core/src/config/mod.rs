@@ -636,7 +636,7 @@ fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         // A path component that is a file (ENOTDIR) also means "no such config file".
         Err(e) if e.raw_os_error() == Some(20) => Ok(None),
-        Err(e) => Err(LogoutError::io("cannot read config file", path, &e)),
+        Err(e) => Err(LogoutError::io("cannot read config file", path, e)),
     }
 }
 

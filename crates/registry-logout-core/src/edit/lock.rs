@@ -5,8 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::atomic::{dir_of, file_name, sync_dir};
-use super::Wait;
+use super::paths::{dir_of, lock_path, sync_dir};
 use crate::error::{LogoutError, Result};
 
 /// The exclusive lock that serialises edits of one file, across processes and within
@@ -24,15 +23,16 @@ pub(super) enum Lock {
 }
 
 impl Lock {
-    /// `None` when `wait` is `No` and another holds the lock.
-    pub(super) fn acquire(target: &Path, wait: Wait) -> Result<Option<Self>> {
+    /// Waits for the lock: another edit holds it only for its own read, write and
+    /// fsync.
+    pub(super) fn acquire(target: &Path) -> Result<Self> {
         #[cfg(target_os = "linux")]
         if let Some(dir) = lockable_dir(dir_of(target)) {
-            let taken = lock_file(&dir, wait)
-                .map_err(|e| LogoutError::io("cannot lock the directory of", target, &e))?;
-            return Ok(taken.then_some(Lock::Dir(dir)));
+            dir.lock()
+                .map_err(|e| LogoutError::io("cannot lock the directory of", target, e))?;
+            return Ok(Lock::Dir(dir));
         }
-        Ok(FileLock::acquire(target, wait)?.map(Lock::File))
+        FileLock::acquire(target).map(Lock::File)
     }
 
     /// Makes a rename or unlink in the directory durable.
@@ -87,23 +87,9 @@ pub(super) struct FileLock {
     file: File,
 }
 
-/// `flock`s `file`: `Ok(false)` when `wait` is `No` and another holds it.
-pub(super) fn lock_file(file: &File, wait: Wait) -> io::Result<bool> {
-    match wait {
-        Wait::Yes => file.lock().map(|()| true),
-        Wait::No => match file.try_lock() {
-            Ok(()) => Ok(true),
-            Err(fs::TryLockError::WouldBlock) => Ok(false),
-            Err(fs::TryLockError::Error(e)) => Err(e),
-        },
-    }
-}
-
 impl FileLock {
-    /// `None` when `wait` is `No` and another holds the lock (the lock file then stays:
-    /// it is its holder's).
-    fn acquire(target: &Path, wait: Wait) -> Result<Option<Self>> {
-        let path = dir_of(target).join(format!(".{}.registry-logout.lock", file_name(target)));
+    fn acquire(target: &Path) -> Result<Self> {
+        let path = lock_path(target);
         loop {
             let mut options = OpenOptions::new();
             options.read(true).write(true);
@@ -116,13 +102,12 @@ impl FileLock {
                 Ok(f) => f,
                 // Its holder deleted it between our two opens: start again.
                 Err(e) if found_existing && e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(LogoutError::io("cannot create lock file", &path, &e)),
+                Err(e) => return Err(LogoutError::io("cannot create lock file", &path, e)),
             };
-            if !lock_file(&file, wait).map_err(|e| LogoutError::io("cannot lock", &path, &e))? {
-                return Ok(None);
-            }
+            file.lock()
+                .map_err(|e| LogoutError::io("cannot lock", &path, e))?;
             if same_file(&file, &path) {
-                return Ok(Some(Self { path, file }));
+                return Ok(Self { path, file });
             }
         }
     }
@@ -183,7 +168,7 @@ mod tests {
     #[test]
     fn the_lock_serialises_edits() {
         serialises(|path| {
-            let lock = Lock::acquire(path, Wait::Yes).unwrap().unwrap();
+            let lock = Lock::acquire(path).unwrap();
             Box::new(move || lock.release())
         });
     }
@@ -191,7 +176,7 @@ mod tests {
     #[test]
     fn the_lock_file_serialises_edits() {
         serialises(|path| {
-            let lock = FileLock::acquire(path, Wait::Yes).unwrap().unwrap();
+            let lock = FileLock::acquire(path).unwrap();
             Box::new(move || lock.release())
         });
     }
@@ -201,12 +186,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         let lock_file = dir.path().join("..npmrc.registry-logout.lock");
-        let held = FileLock::acquire(&path, Wait::Yes).unwrap().unwrap();
-        assert!(FileLock::acquire(&path, Wait::No).unwrap().is_none());
+        let held = FileLock::acquire(&path).unwrap();
+        let other = File::open(&lock_file).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
         assert!(lock_file.exists(), "the lock file is its holder's");
         held.release();
         assert!(!lock_file.exists());
-        let again = FileLock::acquire(&path, Wait::No).unwrap().unwrap();
+        let again = FileLock::acquire(&path).unwrap();
         again.release();
         assert!(!lock_file.exists());
     }
@@ -215,9 +204,7 @@ mod tests {
     #[test]
     fn a_local_directory_is_locked_itself() {
         let dir = tempfile::tempdir().unwrap();
-        let lock = Lock::acquire(&dir.path().join(".npmrc"), Wait::Yes)
-            .unwrap()
-            .unwrap();
+        let lock = Lock::acquire(&dir.path().join(".npmrc")).unwrap();
         assert!(matches!(lock, Lock::Dir(_)));
         lock.release();
     }
@@ -227,7 +214,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         fs::create_dir(dir.path().join("..npmrc.registry-logout.lock")).unwrap();
-        let err = FileLock::acquire(&path, Wait::Yes).err().unwrap();
+        let err = FileLock::acquire(&path).err().unwrap();
         assert_eq!(err.code(), "EISDIR");
     }
 }

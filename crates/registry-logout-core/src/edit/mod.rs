@@ -1,25 +1,27 @@
-//! Removing credential lines from a config file without losing anything else.
+//! Removing credentials from a config file without losing anything else.
 //!
-//! The edit is a pure function of the file's bytes (remove the lines that define the
-//! keys, keep every other byte), applied under a cross-process lock to the content read
-//! under that lock, and written with a temp file + fsync + rename + directory fsync so a
-//! crash at any instant leaves either the old or the new file.
+//! One pipeline for every store's files: resolve a symlink to its target, take the
+//! file's lock, read the file under it, run the store's transform on the text (a pure
+//! function: which entries go, and the text without them), and write the result with a
+//! temp file + fsync + rename + directory fsync, so that a crash at any instant leaves
+//! either the old or the new file. A dry run reads and transforms, and writes nothing.
 
 mod atomic;
 mod lock;
+mod paths;
 mod read;
 mod removal;
 mod writable;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::env::Env;
-use crate::error::{ErrorKind, LogoutError, Result};
+use crate::error::{LogoutError, Result};
 use crate::npmrc::NpmrcDocument;
-use atomic::{remove_stale_temp_file, write_atomically};
+use atomic::{delete, remove_stale_temp_file, write_atomically};
 use lock::Lock;
-use read::{ensure_unchanged, read_document};
+use read::{read_text, FileText};
 use removal::is_blank;
 pub use removal::{remove_keys, Removal};
 pub use writable::check_writable;
@@ -32,207 +34,182 @@ pub struct FileOutcome {
     pub deleted: bool,
 }
 
-/// Removes `keys` from the file at `path`, atomically and under a lock. With `dry_run`
-/// nothing is written; the outcome says what would be removed.
-pub fn edit_file(path: &Path, env: &Env, keys: &[String], dry_run: bool) -> Result<FileOutcome> {
-    edit_file_known(path, env, keys, dry_run, None)
-}
-
-/// `edit_file`, given the document the caller already parsed from this file: when the
-/// file still holds exactly that text under the lock, it is not parsed again.
-pub fn edit_file_known(
-    path: &Path,
-    env: &Env,
-    keys: &[String],
-    dry_run: bool,
-    known: Option<&NpmrcDocument>,
-) -> Result<FileOutcome> {
-    edit_file_with(path, env, keys, dry_run, known, Wait::Yes)?
-        .ok_or_else(|| LogoutError::new(ErrorKind::Internal, "the edit lock was not taken"))
-}
-
-/// `edit_file_known` (not a dry run) if the lock is free now; `None`, having done
-/// nothing, when another edit holds it. It never waits for another process, so it may
-/// run where blocking long is not acceptable: it blocks only on its own reads, writes
-/// and fsyncs.
-pub fn try_edit_file_known(
-    path: &Path,
-    env: &Env,
-    keys: &[String],
-    known: Option<&NpmrcDocument>,
-) -> Result<Option<FileOutcome>> {
-    edit_file_with(path, env, keys, false, known, Wait::No)
-}
-
-/// Whether taking the lock may wait for its holder.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Wait {
-    Yes,
-    No,
-}
-
-/// `None` only with `Wait::No`, when the lock is held elsewhere.
-fn edit_file_with(
-    path: &Path,
-    env: &Env,
-    keys: &[String],
-    dry_run: bool,
-    known: Option<&NpmrcDocument>,
-    wait: Wait,
-) -> Result<Option<FileOutcome>> {
-    let is_symlink = fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_symlink())
-        .unwrap_or(false);
-    let target = if is_symlink {
-        fs::canonicalize(path).map_err(|e| LogoutError::io("cannot resolve symlink", path, &e))?
-    } else {
-        path.to_path_buf()
-    };
-    if dry_run {
-        let Some((doc, _)) = read_document(&target, known)? else {
-            return Ok(Some(FileOutcome {
-                removed: Vec::new(),
-                deleted: false,
-            }));
-        };
-        let removal = remove_keys(&doc, env, keys);
-        let deleted = !removal.removed.is_empty() && is_blank(&removal.text) && !is_symlink;
-        return Ok(Some(FileOutcome {
-            removed: removal.removed,
-            deleted,
-        }));
-    }
-    let Some(lock) = Lock::acquire(&target, wait)? else {
-        return Ok(None);
-    };
-    let result = edit_locked(&target, env, keys, is_symlink, known, &lock);
-    lock.release();
-    result.map(Some)
-}
-
-fn edit_locked(
-    target: &Path,
-    env: &Env,
-    keys: &[String],
-    is_symlink: bool,
-    known: Option<&NpmrcDocument>,
-    lock: &Lock,
-) -> Result<FileOutcome> {
-    let nothing = || FileOutcome {
-        removed: Vec::new(),
-        deleted: false,
-    };
-    let Some((doc, meta)) = read_document(target, known)? else {
-        remove_stale_temp_file(target);
-        return Ok(nothing());
-    };
-    let removal = remove_keys(&doc, env, keys);
-    let text = doc.text();
-    if removal.removed.is_empty() {
-        remove_stale_temp_file(target);
-        return Ok(nothing());
-    }
-    if is_blank(&removal.text) && !is_symlink {
-        ensure_unchanged(target, text)?;
-        fs::remove_file(target).map_err(|e| LogoutError::io("cannot remove", target, &e))?;
-        lock.sync_dir(target);
-        remove_stale_temp_file(target);
-        return Ok(FileOutcome {
-            removed: removal.removed,
-            deleted: true,
-        });
-    }
-    let new_text = if is_blank(&removal.text) {
-        String::new()
-    } else {
-        removal.text
-    };
-    write_atomically(target, new_text.as_bytes(), text, &meta, lock)?;
-    Ok(FileOutcome {
-        removed: removal.removed,
-        deleted: false,
-    })
-}
-
-/// A file's new text and what left it, from its text as read under the lock; `None`
-/// when nothing in it is to be removed.
-pub type TextEdit<'a> = &'a (dyn Fn(&str) -> Result<Option<(String, Vec<String>)>> + Sync);
-
-/// The edit for files that are not `.npmrc` (pnpm's YAML, Yarn's, Bun's TOML): the same
-/// lock, the same comparison before the rename and the same atomic write, around the
-/// store's own transform of the text. The file is never deleted, even when emptied: an
-/// empty YAML or TOML file is still a valid config, and its tool may have made it.
-/// `wait: false` answers `None`, having done nothing, when the lock is held elsewhere.
-pub fn edit_text_file(
-    path: &Path,
-    transform: TextEdit<'_>,
-    dry_run: bool,
-    wait: bool,
-) -> Result<Option<FileOutcome>> {
-    let is_symlink = fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_symlink())
-        .unwrap_or(false);
-    let target = if is_symlink {
-        fs::canonicalize(path).map_err(|e| LogoutError::io("cannot resolve symlink", path, &e))?
-    } else {
-        path.to_path_buf()
-    };
-    let nothing = || FileOutcome {
-        removed: Vec::new(),
-        deleted: false,
-    };
-    if dry_run {
-        let Some((text, _)) = read::read_text(&target)? else {
-            return Ok(Some(nothing()));
-        };
-        return Ok(Some(match transform(&text)? {
-            Some((_, removed)) => FileOutcome {
-                removed,
-                deleted: false,
-            },
-            None => nothing(),
-        }));
-    }
-    let wait = if wait { Wait::Yes } else { Wait::No };
-    let Some(lock) = Lock::acquire(&target, wait)? else {
-        return Ok(None);
-    };
-    let result = (|| -> Result<FileOutcome> {
-        let Some((text, meta)) = read::read_text(&target)? else {
-            remove_stale_temp_file(&target);
-            return Ok(nothing());
-        };
-        let Some((new_text, removed)) = transform(&text)? else {
-            remove_stale_temp_file(&target);
-            return Ok(nothing());
-        };
-        write_atomically(&target, new_text.as_bytes(), &text, &meta, &lock)?;
-        Ok(FileOutcome {
-            removed,
+impl FileOutcome {
+    fn nothing() -> Self {
+        Self {
+            removed: Vec::new(),
             deleted: false,
-        })
-    })();
-    lock.release();
-    result.map(Some)
+        }
+    }
 }
 
-/// A config file's text, read as the edit reads it; `None` when there is no file.
-pub(crate) fn read_text_file(path: &std::path::Path) -> Result<Option<String>> {
-    Ok(read::read_text(path)?.map(|(text, _)| text))
+/// How an edit goes about a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Apply {
+    /// Read only, without the lock; say what would be removed.
+    DryRun,
+    /// Write, waiting for the file's lock if another edit holds it.
+    Write,
+}
+
+/// What becomes of a file that an edit leaves blank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emptied {
+    /// It is deleted, as npm deletes an `.npmrc` left with nothing but whitespace (a
+    /// symlink's target is emptied instead, and the link stays).
+    Deleted,
+    /// It is written as the transform left it: an empty YAML or TOML file is still a
+    /// valid config, and its tool may have made it.
+    Kept,
+}
+
+/// What an edit does to a file's text.
+pub trait Transform {
+    /// The text the caller loaded the file from, when it has it. A file that still holds
+    /// exactly that text is compared with it as it is read, not copied again, and
+    /// [`Transform::apply`] gets this very slice.
+    fn known_text(&self) -> Option<&str> {
+        None
+    }
+
+    /// The text without what goes, and what went; `None` when nothing in it is to be
+    /// removed.
+    fn apply(&self, text: &str) -> Result<Option<Removal>>;
+}
+
+impl<F: Fn(&str) -> Result<Option<Removal>>> Transform for F {
+    fn apply(&self, text: &str) -> Result<Option<Removal>> {
+        self(text)
+    }
+}
+
+/// The `.npmrc` transform: every top-level line whose key (after `${VAR}` expansion) is
+/// one of `keys` goes ([`remove_keys`]).
+pub struct NpmrcRemoval<'a> {
+    pub env: &'a Env,
+    pub keys: &'a [String],
+    /// The document the config was loaded from this file, if any: when the file still
+    /// holds its text, it is not parsed again.
+    pub known: Option<&'a NpmrcDocument>,
+}
+
+impl Transform for NpmrcRemoval<'_> {
+    fn known_text(&self) -> Option<&str> {
+        self.known.map(NpmrcDocument::text)
+    }
+
+    fn apply(&self, text: &str) -> Result<Option<Removal>> {
+        let removal = match self.known {
+            Some(doc) if std::ptr::eq(doc.text(), text) => remove_keys(doc, self.env, self.keys),
+            _ => {
+                let doc = NpmrcDocument::parse(text.to_string());
+                remove_keys(&doc, self.env, self.keys)
+            }
+        };
+        Ok((!removal.removed.is_empty()).then_some(removal))
+    }
+}
+
+/// Removes what `transform` says from the file at `path`: with [`Apply::Write`],
+/// atomically, under the file's lock, from the text read under it; with
+/// [`Apply::DryRun`], nothing is written and the outcome says what would be removed. A
+/// symlink is followed: its target is edited and the link stays.
+pub fn edit_file(
+    path: &Path,
+    how: Apply,
+    transform: &dyn Transform,
+    emptied: Emptied,
+) -> Result<FileOutcome> {
+    let (target, is_symlink) = resolve_symlink(path)?;
+    // A symlink's target is emptied, not deleted: the link would dangle.
+    let deletes =
+        |removal: &Removal| emptied == Emptied::Deleted && !is_symlink && is_blank(&removal.text);
+    match how {
+        Apply::DryRun => {
+            let Some((text, _)) = read_text(&target, transform.known_text())? else {
+                return Ok(FileOutcome::nothing());
+            };
+            Ok(match transform.apply(&text)? {
+                Some(removal) => FileOutcome {
+                    deleted: deletes(&removal),
+                    removed: removal.removed,
+                },
+                None => FileOutcome::nothing(),
+            })
+        }
+        Apply::Write => {
+            let lock = Lock::acquire(&target)?;
+            let result = (|| {
+                let Some((text, meta)) = read_text(&target, transform.known_text())? else {
+                    remove_stale_temp_file(&target);
+                    return Ok(FileOutcome::nothing());
+                };
+                let Some(removal) = transform.apply(&text)? else {
+                    remove_stale_temp_file(&target);
+                    return Ok(FileOutcome::nothing());
+                };
+                let deleted = deletes(&removal);
+                if deleted {
+                    delete(&target, &text, &lock)?;
+                } else {
+                    let blank = emptied == Emptied::Deleted && is_blank(&removal.text);
+                    let new_text = if blank { "" } else { removal.text.as_str() };
+                    write_atomically(&target, new_text.as_bytes(), &text, &meta, &lock)?;
+                }
+                Ok(FileOutcome {
+                    removed: removal.removed,
+                    deleted,
+                })
+            })();
+            lock.release();
+            result
+        }
+    }
+}
+
+/// The file an edit reads and writes (a symlink's target), and whether `path` is a
+/// symlink.
+fn resolve_symlink(path: &Path) -> Result<(PathBuf, bool)> {
+    let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_symlink {
+        return Ok((path.to_path_buf(), false));
+    }
+    let target =
+        fs::canonicalize(path).map_err(|e| LogoutError::io("cannot resolve symlink", path, e))?;
+    Ok((target, true))
+}
+
+/// A config file's text, read as the edit reads it (zeroed when dropped); `None` when
+/// there is no file.
+pub(crate) fn read_text_file(path: &Path) -> Result<Option<zeroize::Zeroizing<String>>> {
+    Ok(read_text(path, None)?.map(|(text, _)| match text {
+        FileText::Read(text) => text,
+        FileText::Known(text) => zeroize::Zeroizing::new(text.to_string()),
+    }))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::atomic::temp_path;
+    use super::paths::temp_path;
     use super::test_support::{keys, names_in};
     use super::*;
+
+    fn remove_npmrc_keys(path: &Path, keys: &[String]) -> Result<FileOutcome> {
+        let env = Env::new();
+        let removal = NpmrcRemoval {
+            env: &env,
+            keys,
+            known: None,
+        };
+        edit_file(path, Apply::Write, &removal, Emptied::Deleted)
+    }
 
     #[test]
     fn a_file_left_with_a_byte_order_mark_only_is_deleted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         fs::write(&path, "\u{feff}//h/:_authToken=t\n").unwrap();
-        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
         assert!(out.deleted);
         assert!(!path.exists());
     }
@@ -245,7 +222,7 @@ mod tests {
         let path = dir.path().join(".npmrc");
         fs::write(&path, "a=1\n//h/:_authToken=t\n").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
         assert_eq!(out.removed, keys(&["//h/:_authToken"]));
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
         assert_eq!(
@@ -264,7 +241,7 @@ mod tests {
         let link = dir.path().join(".npmrc");
         fs::write(&real, "//h/:_authToken=t\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        edit_file(&link, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        remove_npmrc_keys(&link, &keys(&["//h/:_authToken"])).unwrap();
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
@@ -278,7 +255,7 @@ mod tests {
         let path = dir.path().join(".npmrc");
         fs::write(&path, "a=1\n//h/:_authToken=t\n").unwrap();
         fs::write(temp_path(&path), "half a file").unwrap();
-        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
         assert_eq!(out.removed, keys(&["//h/:_authToken"]));
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
         let names = names_in(dir.path());
@@ -286,31 +263,9 @@ mod tests {
 
         // A run with nothing to remove clears one too.
         fs::write(temp_path(&path), "half a file").unwrap();
-        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
         assert!(out.removed.is_empty());
         assert!(!temp_path(&path).exists());
-    }
-
-    #[test]
-    fn try_edit_does_nothing_while_another_holds_the_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".npmrc");
-        let text = "a=1\n//h/:_authToken=t\n";
-        fs::write(&path, text).unwrap();
-        let k = keys(&["//h/:_authToken"]);
-        let held = Lock::acquire(&path, Wait::Yes).unwrap().unwrap();
-        assert!(try_edit_file_known(&path, &Env::new(), &k, None)
-            .unwrap()
-            .is_none());
-        assert_eq!(fs::read_to_string(&path).unwrap(), text);
-        held.release();
-        let out = try_edit_file_known(&path, &Env::new(), &k, None)
-            .unwrap()
-            .unwrap();
-        assert_eq!(out.removed, k);
-        assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
-        let names = names_in(dir.path());
-        assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
     }
 
     #[test]
@@ -318,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         fs::write(&path, "\n//h/:_authToken=t\n\n").unwrap();
-        let out = edit_file(&path, &Env::new(), &keys(&["//h/:_authToken"]), false).unwrap();
+        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
         assert!(out.deleted);
         assert!(!path.exists());
     }

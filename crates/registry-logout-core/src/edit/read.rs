@@ -1,24 +1,44 @@
 //! Reading a config file under the lock, and comparing it with the text the config was
 //! loaded from, without copying a large file to compare it.
 
-use std::borrow::Cow;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek};
+use std::ops::Deref;
 use std::path::Path;
 
-use crate::error::{ErrorKind, LogoutError, Result};
-use crate::npmrc::NpmrcDocument;
+use zeroize::{Zeroize, Zeroizing};
 
-/// The file's document, with the metadata of the file read (its owner and mode go to
-/// the replacement), from one descriptor; `None` when there is no file. When the file
-/// still holds `known`'s text (the config was loaded from it, the usual case), that
-/// document is the answer: the file is compared as it is read, not copied, validated
-/// and parsed again.
-pub(super) fn read_document<'a>(
+use crate::error::{ErrorKind, LogoutError, Result};
+
+/// A config file's text as an edit read it.
+pub(super) enum FileText<'a> {
+    /// The file holds exactly the text the caller loaded it from.
+    Known(&'a str),
+    /// Read now: the file had changed, or the caller had no text. Zeroed when dropped
+    /// (it holds credentials).
+    Read(Zeroizing<String>),
+}
+
+impl Deref for FileText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            FileText::Known(text) => text,
+            FileText::Read(text) => text,
+        }
+    }
+}
+
+/// The file's text, with the metadata of the file read (its owner and mode go to the
+/// replacement), from one descriptor; `None` when there is no file. When the file still
+/// holds `known` (the config was loaded from it, the usual case), that is the answer:
+/// the file is compared as it is read, not copied and validated again.
+pub(super) fn read_text<'a>(
     path: &Path,
-    known: Option<&'a NpmrcDocument>,
-) -> Result<Option<(Cow<'a, NpmrcDocument>, fs::Metadata)>> {
-    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
+    known: Option<&'a str>,
+) -> Result<Option<(FileText<'a>, fs::Metadata)>> {
+    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, e);
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -26,49 +46,42 @@ pub(super) fn read_document<'a>(
     };
     let meta = file.metadata().map_err(cannot)?;
     if let Some(known) = known {
-        if holds(&mut file, meta.len(), known.text().as_bytes()).map_err(cannot)? {
-            return Ok(Some((Cow::Borrowed(known), meta)));
+        if holds(&mut file, meta.len(), known.as_bytes()).map_err(cannot)? {
+            return Ok(Some((FileText::Known(known), meta)));
         }
         file.rewind().map_err(cannot)?;
     }
-    let mut bytes = Vec::new();
+    let mut bytes = Zeroizing::new(Vec::new());
     bytes
         .try_reserve_exact(usize::try_from(meta.len()).unwrap_or(0))
         .map_err(|_| cannot(io::ErrorKind::OutOfMemory.into()))?;
     // Through `Read::read` alone: `File`'s own `read_to_end` would stat the file again
-    // (and seek) for the size we already know.
+    // (and seek) for the size we already know. (A file that grew since its metadata was
+    // read makes the buffer grow: its first allocation is not zeroed.)
     PlainRead(&mut file)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    let text = decode(bytes, path)?;
-    Ok(Some((Cow::Owned(NpmrcDocument::parse(text)), meta)))
+    let text = decode(std::mem::take(&mut *bytes), path)?;
+    Ok(Some((FileText::Read(text), meta)))
 }
 
-/// A config file's bytes as text, or `EENCODING` naming the file.
-fn decode(bytes: Vec<u8>, path: &Path) -> Result<String> {
-    String::from_utf8(bytes).map_err(|_| {
-        LogoutError::new(
-            ErrorKind::Encoding,
-            format!("config file {} is not valid UTF-8", path.display()),
-        )
-    })
-}
-
-/// A file's text, with the metadata of the file read; `None` when there is no file.
-pub(super) fn read_text(path: &Path) -> Result<Option<(String, fs::Metadata)>> {
-    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(cannot(e)),
-    };
-    let meta = file.metadata().map_err(cannot)?;
-    let mut bytes = Vec::new();
-    PlainRead(&mut file)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    let text = decode(bytes, path)?;
-    Ok(Some((text, meta)))
+/// A config file's bytes as text, or `EENCODING` naming the file. The bytes are zeroed
+/// either way.
+pub(crate) fn decode(bytes: Vec<u8>, path: &Path) -> Result<Zeroizing<String>> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            e.into_bytes().zeroize();
+            Err(LogoutError::new(
+                ErrorKind::Encoding,
+                format!(
+                    "config file {} is not valid UTF-8 (invalid byte at offset {at})",
+                    path.display()
+                ),
+            ))
+        }
+    }
 }
 
 /// Whether `file`, of `size` bytes by its metadata, holds exactly `expected`. It is read
@@ -109,7 +122,7 @@ impl Read for PlainRead<'_> {
 /// Someone who does not take our lock (an editor, npm itself) may have written the file
 /// since we read it; then we stop rather than overwrite their change.
 pub(super) fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
-    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, &e);
+    let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, e);
     let mut file = File::open(path).map_err(cannot)?;
     let size = file.metadata().map_err(cannot)?.len();
     if holds(&mut file, size, expected.as_bytes()).map_err(cannot)? {

@@ -6,7 +6,7 @@ use std::fs::{self, OpenOptions};
 use std::io;
 use std::path::Path;
 
-use super::atomic::{dir_of, probe_prefix, unique_suffix};
+use super::paths::{dir_of, probe_path};
 use crate::error::{LogoutError, Result};
 
 /// Fails, with the OS's code, when the file at `path` could not be rewritten: the file
@@ -41,7 +41,7 @@ pub(super) fn check_writable_linux(path: &Path) -> Option<Result<()>> {
         s.stx_attributes_mask.intersects(flags) && s.stx_attributes.intersects(flags)
     };
     let error = |action: &str, p: &Path, errno: Errno| {
-        Some(Err(LogoutError::io(action, p, &io::Error::from(errno))))
+        Some(Err(LogoutError::io(action, p, io::Error::from(errno))))
     };
 
     let (target, file) = match stat(path, AtFlags::SYMLINK_NOFOLLOW) {
@@ -105,20 +105,15 @@ pub(super) fn check_writable_by_probe(path: &Path) -> Result<()> {
     OpenOptions::new()
         .write(true)
         .open(&target)
-        .map_err(|e| LogoutError::io("cannot write", &target, &e))?;
-    let probe = dir_of(&target).join(format!(
-        "{}{}-{}.tmp",
-        probe_prefix(&target),
-        std::process::id(),
-        unique_suffix()
-    ));
+        .map_err(|e| LogoutError::io("cannot write", &target, e))?;
+    let probe = probe_path(&target);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
         .open(&probe)
-        .map_err(|e| LogoutError::io("cannot create a file beside", &target, &e))?;
+        .map_err(|e| LogoutError::io("cannot create a file beside", &target, e))?;
     let _ = fs::remove_file(&probe);
     Ok(())
 }

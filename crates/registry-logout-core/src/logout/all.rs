@@ -5,7 +5,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{execute, plan, schedule, LogoutReport, LogoutRequest};
+use super::{execute, plan, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
 
 /// One registry's outcome.
@@ -63,7 +63,6 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
         })
         .collect();
     // Everything planned first; then one run revokes and edits for all of them.
-    let in_flight = schedule::InFlight::enter();
     let mut outcomes: Vec<(String, Option<Result<LogoutReport>>)> = Vec::new();
     let mut planned = Vec::new();
     for (registry, one) in &requests {
@@ -75,9 +74,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
             Err(e) => outcomes.push((registry.clone(), Some(Err(e)))),
         }
     }
-    let mut done = execute(request, planned, cancel, &in_flight)
-        .await?
-        .into_iter();
+    let mut done = execute(request, planned, cancel).await?.into_iter();
     let outcomes: Vec<(String, Result<LogoutReport>)> = outcomes
         .into_iter()
         .map(|(registry, early)| {

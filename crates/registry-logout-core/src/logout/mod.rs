@@ -5,7 +5,6 @@
 
 mod all;
 mod guard;
-mod schedule;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{normalize_scope, Config, ConfigInputs, ConfigLevel};
 use crate::credentials::CredentialKind;
-use crate::edit;
+use crate::edit::{self, Apply};
 use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::nerf_dart::RegistryUrl;
@@ -251,7 +250,7 @@ struct Planned {
     found: Vec<Found>,
     /// The first store's credential: the login the report speaks of.
     login: Credential,
-    edits: Vec<schedule::EditTarget>,
+    edits: Vec<EditTarget>,
 }
 
 /// Plans one registry's logout. Rejects with `NeedAuth` when no store holds a
@@ -284,7 +283,7 @@ fn plan(request: &LogoutRequest) -> Result<Planned> {
         }
     }
     // Which lines go from which files is decided now, from the config as read.
-    let edits: Vec<schedule::EditTarget> = found
+    let edits: Vec<EditTarget> = found
         .iter()
         .flat_map(|f| {
             f.store
@@ -314,9 +313,8 @@ fn plan(request: &LogoutRequest) -> Result<Planned> {
 /// `NeedAuth` when no store holds a credential for it; a file is changed only once
 /// every token was revoked as the policy requires.
 pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Result<LogoutReport> {
-    let in_flight = schedule::InFlight::enter();
     let planned = plan(request)?;
-    let mut done = execute(request, vec![planned], cancel, &in_flight).await?;
+    let mut done = execute(request, vec![planned], cancel).await?;
     done.pop()
         .unwrap_or_else(|| Err(LogoutError::new(ErrorKind::Internal, "no logout ran")))
 }
@@ -329,7 +327,6 @@ async fn execute(
     request: &LogoutRequest,
     planned: Vec<Planned>,
     cancel: &CancellationToken,
-    in_flight: &schedule::InFlight,
 ) -> Result<Vec<Result<LogoutReport>>> {
     // Each token once, revoked with the settings of the first logout that holds it.
     let mut tokens: Vec<(Secret, usize)> = Vec::new();
@@ -374,7 +371,7 @@ async fn execute(
         .collect();
 
     // Each file once, with every removal planned for it, in the order first planned.
-    let mut merged: Vec<schedule::EditTarget> = Vec::new();
+    let mut merged: Vec<EditTarget> = Vec::new();
     for (p, _) in planned.iter().zip(&failed).filter(|(_, f)| f.is_none()) {
         for (store, removal) in &p.edits {
             let same = merged
@@ -393,7 +390,12 @@ async fn execute(
             }
         }
     }
-    let changes = schedule::apply_edits(merged, request.dry_run, in_flight).await;
+    let how = if request.dry_run {
+        Apply::DryRun
+    } else {
+        Apply::Write
+    };
+    let changes = apply_edits(merged, how).await;
 
     let not_a_token = RevocationOutcome::Skipped {
         reason: SkipReason::NotAToken,
@@ -460,8 +462,32 @@ async fn execute(
     Ok(reports)
 }
 
+/// One file's removal, with the store that applies it.
+type EditTarget = (Arc<dyn CredentialStore>, crate::store::FileRemoval);
+
+/// Applies every removal, in order, and reports the files that changed.
+///
+/// The edits block: on their reads, writes and fsyncs, and on another process's lock,
+/// which may be held for long. They run on the runtime's blocking pool, whatever the
+/// runtime: a library cannot know what else its caller's workers have to do, so it
+/// never blocks one (no `block_in_place`, which also needs a multi-threaded runtime,
+/// and no process-wide count of calls in flight to guess when blocking is cheap).
+async fn apply_edits(targets: Vec<EditTarget>, how: Apply) -> Result<Vec<FileChange>> {
+    let edit_all = move || -> Result<Vec<FileChange>> {
+        let mut files = Vec::new();
+        for (store, removal) in &targets {
+            let outcome = store.apply(removal, how)?;
+            files.extend(FileChange::of(store.kind(), removal, outcome));
+        }
+        Ok(files)
+    };
+    tokio::task::spawn_blocking(edit_all)
+        .await
+        .map_err(|e| LogoutError::new(ErrorKind::Internal, format!("file edit task failed: {e}")))?
+}
+
 /// One logout's share of the merged edits: its files, with the keys it planned.
-fn own_changes(edits: &[schedule::EditTarget], changes: &[FileChange]) -> Vec<FileChange> {
+fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> {
     edits
         .iter()
         .filter_map(|(store, removal)| {

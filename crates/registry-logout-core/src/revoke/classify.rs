@@ -152,7 +152,8 @@ pub(super) fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -
                     "request to DELETE {target} failed, reason: {}",
                     redact_text(&text, req)
                 ),
-            ),
+            )
+            .with_source(err),
             None,
         );
     }
@@ -172,13 +173,17 @@ pub(super) fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -
     } else {
         find_source::<std::io::Error>(&err).map_or(SystemCode::ConnReset, io_kind_code)
     };
-    AttemptError::Network(LogoutError::new(
-        ErrorKind::Network(code),
-        format!(
-            "request to DELETE {target} failed, reason: {}",
-            redact_text(&chain, req)
-        ),
-    ))
+    AttemptError::Network(
+        LogoutError::new(
+            ErrorKind::Network(code),
+            format!(
+                "request to DELETE {target} failed, reason: {}",
+                redact_text(&chain, req)
+            ),
+        )
+        // Without its URL, which holds the token.
+        .with_source(err),
+    )
 }
 
 /// Node's system error code for a socket error (hyper reports a peer that closed the

@@ -121,9 +121,11 @@ pub(super) fn build_client(settings: &FetchSettings, tls: &TlsSettings) -> Resul
         builder = builder.proxy(proxy);
     }
     builder.build().map_err(|e| {
+        let e = e.without_url();
         LogoutError::new(
             ErrorKind::TlsSetup,
-            format!("cannot build HTTP client: {}", e.without_url()),
+            format!("cannot build HTTP client: {e}"),
         )
+        .with_source(e)
     })
 }

@@ -293,6 +293,17 @@ mod tests {
         }
     }
 
+    /// Every cause under `err`, as `Display` and `Debug` show it.
+    fn causes(err: &LogoutError) -> String {
+        let mut out = String::new();
+        let mut cause = std::error::Error::source(err);
+        while let Some(e) = cause {
+            out.push_str(&format!("{e} {e:?}\n"));
+            cause = e.source();
+        }
+        out
+    }
+
     #[test]
     fn debug_of_a_request_never_shows_secrets() {
         let mut req = request("https://user:LEAKCANARYpw@registry.example/".into());
@@ -343,6 +354,7 @@ mod tests {
             assert_eq!(failure.error.code(), code, "{failure:?}");
             assert_no_secret(&format!("{failure:?}"));
             assert_no_secret(&format!("{:?} {}", failure.error, failure.error));
+            assert_no_secret(&causes(&failure.error));
         }
 
         // A closed port: bind, note, release.
@@ -354,6 +366,11 @@ mod tests {
         let failure = revoke(&req, &CancellationToken::new()).await.unwrap_err();
         assert_eq!(failure.error.code(), "ECONNREFUSED");
         assert_no_secret(&format!("{failure:?} {}", failure.error));
+        // The cause is kept, without the URL that holds the token.
+        let source = std::error::Error::source(&failure.error).unwrap();
+        let reqwest = source.downcast_ref::<reqwest::Error>().unwrap();
+        assert!(reqwest.is_connect() && reqwest.url().is_none());
+        assert_no_secret(&causes(&failure.error));
 
         // A bad proxy URL.
         let mut req = request("http://127.0.0.1:9/".into());

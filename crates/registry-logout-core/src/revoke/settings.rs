@@ -140,7 +140,7 @@ pub(super) fn read_optional_file(path: &Path, what: &str) -> Result<Option<Strin
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(LogoutError::io(&format!("cannot read {what}"), path, &e)),
+        Err(e) => Err(LogoutError::io(&format!("cannot read {what}"), path, e)),
     }
 }
 

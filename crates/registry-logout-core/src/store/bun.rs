@@ -10,12 +10,12 @@ use std::sync::Arc;
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::{
-    invalid, Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind,
-    Target, PATH_SEP,
+    invalid, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
+    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
-use crate::edit::FileOutcome;
+use crate::edit::{Apply, Emptied, FileOutcome, Removal};
 use crate::env::Env;
 use crate::error::Result;
 use crate::nerf_dart::RegistryUrl;
@@ -149,11 +149,11 @@ impl CredentialStore for BunStore {
             .collect()
     }
 
-    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let paths = super::split_keys(&removal.keys);
-        let path = removal.path.clone();
-        let transform = move |text: &str| remove_paths(&path, text, &paths);
-        super::apply_text(&removal.path, &transform, how)
+        let path = &removal.path;
+        let transform = |text: &str| remove_paths(path, text, &paths);
+        crate::edit::edit_file(path, how, &transform, Emptied::Kept)
     }
 
     /// Read again from disk, then the variables Bun gives the default registry's token.
@@ -348,11 +348,7 @@ fn read_registry(
 /// Each path: a URL string loses its userinfo; a table field goes, and a table left
 /// empty goes with it. `toml_edit` keeps every other byte but writes LF, so a CRLF file
 /// gets its line breaks back.
-fn remove_paths(
-    path: &Path,
-    text: &str,
-    paths: &[Vec<String>],
-) -> Result<Option<(String, Vec<String>)>> {
+fn remove_paths(path: &Path, text: &str, paths: &[Vec<String>]) -> Result<Option<Removal>> {
     read_entries(path, text)?;
     let mut doc = parse(path, text)?;
     let mut removed = Vec::new();
@@ -397,7 +393,7 @@ fn remove_paths(
     if text.contains("\r\n") {
         out = out.replace("\r\n", "\n").replace('\n', "\r\n");
     }
-    Ok(Some((out, removed)))
+    Ok(Some(Removal { text: out, removed }))
 }
 
 fn table_at<'a>(

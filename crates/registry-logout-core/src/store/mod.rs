@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
-use crate::edit::FileOutcome;
+use crate::edit::{Apply, FileOutcome};
 use crate::error::Result;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
@@ -123,17 +123,6 @@ pub struct FileRemoval {
     pub holds_any: bool,
 }
 
-/// How [`CredentialStore::apply`] may go about an edit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Apply {
-    /// Read only; say what would be removed.
-    DryRun,
-    /// Write, waiting for the file's lock if another edit holds it.
-    Write,
-    /// Write if the lock is free now; otherwise do nothing and answer `None`.
-    WriteIfFree,
-}
-
 /// A file a logout changed (or, in a dry run, would change).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileChange {
@@ -176,9 +165,8 @@ pub trait CredentialStore: Send + Sync {
     /// file, in the order they are to be edited.
     fn plan_removal(&self, target: &Target, credential: &Credential) -> Vec<FileRemoval>;
 
-    /// Removes one file's keys through the shared edit. `None` only with
-    /// [`Apply::WriteIfFree`], when another edit holds the file's lock.
-    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>>;
+    /// Removes one file's keys through the shared edit ([`crate::edit::edit_file`]).
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome>;
 
     /// The credential that would apply to `target` once `removed` (this store's own
     /// changes) are gone: from another file, or from a level that is not a file.
@@ -210,19 +198,6 @@ pub(crate) fn split_keys(keys: &[String]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A text file's removal through the shared edit.
-pub(crate) fn apply_text(
-    path: &std::path::Path,
-    transform: crate::edit::TextEdit<'_>,
-    how: Apply,
-) -> Result<Option<FileOutcome>> {
-    match how {
-        Apply::DryRun => crate::edit::edit_text_file(path, transform, true, true),
-        Apply::Write => crate::edit::edit_text_file(path, transform, false, true),
-        Apply::WriteIfFree => crate::edit::edit_text_file(path, transform, false, false),
-    }
-}
-
 /// What the stores' unit tests share: a target, and a logout through the trait alone.
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -243,7 +218,7 @@ pub(crate) mod test_support {
             .plan_removal(t, &c)
             .iter()
             .filter_map(|r| {
-                let out = store.apply(r, Apply::Write).unwrap()?;
+                let out = store.apply(r, Apply::Write).unwrap();
                 FileChange::of(store.kind(), r, out)
             })
             .collect()

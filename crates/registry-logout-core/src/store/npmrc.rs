@@ -5,12 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{
-    Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
-};
+use super::{Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target};
 use crate::config::{Config, ConfigLevel, FileLevel, Lookup};
 use crate::credentials::{find_login, Login, CLEARED_SUFFIXES};
-use crate::edit::{self, FileOutcome};
+use crate::edit::{self, Apply, Emptied, FileOutcome, NpmrcRemoval};
 use crate::error::Result;
 use crate::nerf_dart::RegistryUrl;
 
@@ -116,18 +114,18 @@ impl CredentialStore for NpmrcStore {
 
     /// The document the config was loaded from goes along: when the file still holds
     /// exactly that text under the lock, it is not parsed again.
-    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let config = &self.config;
         let known = config
             .layer(removal.level.into())
             .and_then(|l| l.file.as_ref())
             .and_then(|f| f.document.as_ref());
-        let (path, env, keys) = (&removal.path, &config.env, &removal.keys);
-        match how {
-            Apply::DryRun => edit::edit_file_known(path, env, keys, true, known).map(Some),
-            Apply::Write => edit::edit_file_known(path, env, keys, false, known).map(Some),
-            Apply::WriteIfFree => edit::try_edit_file_known(path, env, keys, known),
-        }
+        let transform = NpmrcRemoval {
+            env: &config.env,
+            keys: &removal.keys,
+            known,
+        };
+        edit::edit_file(&removal.path, how, &transform, Emptied::Deleted)
     }
 
     fn unset_template(&self, target: &Target) -> Option<String> {

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{
-    invalid, yaml, Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind,
-    Target, PATH_SEP,
+    invalid, yaml, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
+    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
-use crate::edit::{self, FileOutcome};
+use crate::edit::{self, Apply, Emptied, FileOutcome, NpmrcRemoval};
 use crate::env::{has_reference, Env};
 use crate::error::Result;
 use crate::nerf_dart::RegistryUrl;
@@ -232,23 +232,23 @@ impl CredentialStore for PnpmStore {
         plan
     }
 
-    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
-        if removal.path == self.ini_path() {
-            let (path, env, keys) = (&removal.path, &self.env, &removal.keys);
-            return match how {
-                Apply::DryRun => edit::edit_file(path, env, keys, true).map(Some),
-                Apply::Write => edit::edit_file(path, env, keys, false).map(Some),
-                Apply::WriteIfFree => edit::try_edit_file_known(path, env, keys, None),
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
+        let path = &removal.path;
+        if *path == self.ini_path() {
+            let transform = NpmrcRemoval {
+                env: &self.env,
+                keys: &removal.keys,
+                known: None,
             };
+            return edit::edit_file(path, how, &transform, Emptied::Deleted);
         }
         let paths = super::split_keys(&removal.keys);
-        let path = removal.path.clone();
-        let transform = move |text: &str| {
+        let transform = |text: &str| {
             // What pnpm would refuse, it refuses before the edit too.
-            read_auth(&path, text)?;
-            yaml::remove_paths(&path, text, &paths)
+            read_auth(path, text)?;
+            yaml::remove_paths(path, text, &paths)
         };
-        super::apply_text(&removal.path, &transform, how)
+        edit::edit_file(path, how, &transform, Emptied::Kept)
     }
 
     /// Read again from disk (the files are small), then the environment's JSON.

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use yaml_edit::{Document, Mapping, YamlError, YamlNode};
 
 use super::invalid;
+use crate::edit::Removal;
 use crate::error::Result;
 
 /// A file's document; an empty file is an empty document.
@@ -78,7 +79,7 @@ pub(super) fn remove_paths(
     path: &Path,
     text: &str,
     paths: &[Vec<String>],
-) -> Result<Option<(String, Vec<String>)>> {
+) -> Result<Option<Removal>> {
     let mut text = text.to_string();
     let mut removed = Vec::new();
     for key_path in paths {
@@ -103,7 +104,7 @@ pub(super) fn remove_paths(
         }
         removed.push(super::display_path(key_path));
     }
-    Ok((!removed.is_empty()).then_some((text, removed)))
+    Ok((!removed.is_empty()).then_some(Removal { text, removed }))
 }
 
 /// The mappings from the root down to the one holding the path's leaf, when every key
@@ -155,7 +156,7 @@ mod tests {
     fn remove(text: &str, p: &[&[&str]]) -> String {
         remove_paths(Path::new("f.yaml"), text, &paths(p))
             .unwrap()
-            .map_or_else(|| text.to_string(), |(t, _)| t)
+            .map_or_else(|| text.to_string(), |r| r.text)
     }
 
     const PNPM: &[&str] = &["_auth", "http://127.0.0.1:4873/", "@", "authToken"];

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{
-    invalid, yaml, Apply, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind,
-    Target, PATH_SEP,
+    invalid, yaml, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
+    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
-use crate::edit::FileOutcome;
+use crate::edit::{Apply, Emptied, FileOutcome};
 use crate::env::Env;
 use crate::error::Result;
 use crate::secret::Secret;
@@ -227,14 +227,14 @@ impl CredentialStore for YarnStore {
         }]
     }
 
-    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<Option<FileOutcome>> {
+    fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let paths = super::split_keys(&removal.keys);
-        let (path, level) = (removal.path.clone(), removal.level);
-        let transform = move |text: &str| {
+        let (path, level) = (&removal.path, removal.level);
+        let transform = |text: &str| {
             read_file(path.clone(), level, text)?;
-            yaml::remove_paths(&path, text, &paths)
+            yaml::remove_paths(path, text, &paths)
         };
-        super::apply_text(&removal.path, &transform, how)
+        crate::edit::edit_file(path, how, &transform, Emptied::Kept)
     }
 
     /// Read again from disk; a `${VAR}` value that expands, and `YARN_NPM_AUTH_TOKEN`

@@ -1,0 +1,58 @@
+//! The names an edit uses beside a config file (its temp file, lock file and writability
+//! probe), and the directory that holds it. Below both the lock and the atomic write,
+//! which each need them.
+
+use std::path::{Path, PathBuf};
+
+/// The directory holding `target` (`.` for a bare file name).
+pub(super) fn dir_of(target: &Path) -> &Path {
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(target: &Path) -> String {
+    target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The temp file of an edit: one name per target, since only the lock holder writes it.
+pub(super) fn temp_path(target: &Path) -> PathBuf {
+    dir_of(target).join(format!(".{}.registry-logout.tmp", file_name(target)))
+}
+
+/// The lock file beside a config whose directory cannot be locked itself.
+pub(super) fn lock_path(target: &Path) -> PathBuf {
+    dir_of(target).join(format!(".{}.registry-logout.lock", file_name(target)))
+}
+
+/// A probe file's name for the writability check: unique, so that two checks at once
+/// never meet.
+pub(super) fn probe_path(target: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    dir_of(target).join(format!(
+        ".{}.registry-logout-probe-{}-{nanos:x}{:x}.tmp",
+        file_name(target),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Makes a rename or unlink in `target`'s directory durable, through a descriptor of
+/// its own.
+pub(super) fn sync_dir(target: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir_of(target)) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+}
