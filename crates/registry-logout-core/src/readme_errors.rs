@@ -86,6 +86,7 @@ fn every_kind() -> Vec<ErrorKind> {
         ErrorKind::InvalidScope,
         ErrorKind::InvalidArgType,
         ErrorKind::InvalidConfig,
+        ErrorKind::RevokedNotRemoved,
         ErrorKind::Internal,
     ];
     kinds.extend(tls);
@@ -126,6 +127,7 @@ fn every_kind() -> Vec<ErrorKind> {
             | ErrorKind::InvalidScope
             | ErrorKind::InvalidArgType
             | ErrorKind::InvalidConfig
+            | ErrorKind::RevokedNotRemoved
             | ErrorKind::Internal => {}
         }
     }

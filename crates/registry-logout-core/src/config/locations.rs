@@ -259,7 +259,11 @@ mod tests {
         );
         #[cfg(windows)]
         assert_eq!(
-            default_global_prefix(None, &env, Some(Path::new(r"C:\Program Files\nodejs\node.exe"))),
+            default_global_prefix(
+                None,
+                &env,
+                Some(Path::new(r"C:\Program Files\nodejs\node.exe"))
+            ),
             PathBuf::from(r"C:\Program Files\nodejs")
         );
         let env: Env = [("PREFIX".to_string(), "/p".to_string())].into();

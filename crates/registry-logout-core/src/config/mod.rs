@@ -174,8 +174,11 @@ impl Config {
         let env = &inputs.env;
         // npm runs in `process.cwd()`, which is always absolute and normalised.
         let cwd = locations::absolute(&inputs.cwd);
+        // npm's home is `os.homedir()`: `HOME` on Unix; on Windows `USERPROFILE`, and
+        // `HOME` (which Git Bash and MSYS set) is not read.
+        let home_var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         let home = env
-            .get("HOME")
+            .get(home_var)
             .filter(|h| !h.is_empty())
             .map(|h| locations::absolute(Path::new(h)))
             .or_else(home_dir)

@@ -6,7 +6,9 @@ use std::fs::{self, OpenOptions};
 use std::io;
 use std::path::Path;
 
-use super::paths::{dir_of, probe_path};
+#[cfg(target_os = "linux")]
+use super::paths::dir_of;
+use super::paths::{open_error, probe_path};
 use crate::error::{LogoutError, Result};
 
 /// Fails, with the OS's code, when the file at `path` could not be rewritten: the file
@@ -47,7 +49,7 @@ pub(super) fn check_writable_linux(path: &Path) -> Option<Result<()>> {
     let (target, file) = match stat(path, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(s) if file_type(&s) == FileType::Symlink => {
             // Written through to its target, which is what must be writable.
-            let target = fs::canonicalize(path).ok()?;
+            let target = dunce::canonicalize(path).ok()?;
             match stat(&target, AtFlags::empty()) {
                 Ok(s) => (target, s),
                 Err(e) => return missing_or_unknown(e),
@@ -98,14 +100,17 @@ pub(super) fn missing_or_unknown(e: rustix::io::Errno) -> Option<Result<()>> {
 /// `check_writable` by trying: open the file for writing, create and remove a file
 /// beside it.
 pub(super) fn check_writable_by_probe(path: &Path) -> Result<()> {
-    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let target = dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !target.exists() {
         return Ok(());
     }
+    #[cfg(windows)]
+    check_replaceable(&target)?;
+    #[cfg(not(windows))]
     OpenOptions::new()
         .write(true)
         .open(&target)
-        .map_err(|e| LogoutError::io("cannot write", &target, e))?;
+        .map_err(|e| open_error("cannot write", &target, e))?;
     let probe = probe_path(&target);
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -116,6 +121,70 @@ pub(super) fn check_writable_by_probe(path: &Path) -> Result<()> {
         .map_err(|e| LogoutError::io("cannot create a file beside", &target, e))?;
     let _ = fs::remove_file(&probe);
     Ok(())
+}
+
+/// On Windows, a file can be renamed over only when no other program has it open
+/// (unless the system renames with POSIX semantics, below), and a refusal is the
+/// sharing violation or access denied that the issue this answers saw after revoking.
+/// So before anything is sent: open the file for writing and deleting, sharing nothing.
+/// That succeeds when it is ours alone and not read-only. A read-only file fails with
+/// `EPERM`; a file held by a program that is passing through is waited for
+/// (`transient`); one still held then is asked again, sharing everything: a holder
+/// that denies delete sharing can never be replaced (`EBUSY`). One that allows it can
+/// be, where a rename over an open file works (POSIX semantics: Windows 10 and later on
+/// NTFS, which std's `rename` uses when the plain rename is refused). Whether it does
+/// here is found with two probe files in the same directory, the one held open as the
+/// config is; where it does not (Wine, FAT, older systems), `EBUSY` as well.
+#[cfg(windows)]
+fn check_replaceable(target: &Path) -> Result<()> {
+    use super::transient::{is_held, retried};
+    use std::io;
+    use std::os::windows::fs::OpenOptionsExt;
+    const DELETE: u32 = 0x0001_0000;
+    const GENERIC_WRITE: u32 = 0x4000_0000;
+    const SHARE_ALL: u32 = 0x1 | 0x2 | 0x4; // FILE_SHARE_READ | WRITE | DELETE
+    let open = |share: u32| {
+        OpenOptions::new()
+            .access_mode(GENERIC_WRITE | DELETE)
+            .share_mode(share)
+            .open(target)
+    };
+    let held = match retried(is_held, || open(0)) {
+        Ok(_) => return Ok(()),
+        Err(e) if is_held(&e) => e,
+        Err(e) => return Err(open_error("cannot write", target, e)),
+    };
+    let busy =
+        |e: io::Error| LogoutError::io("cannot replace (another program has it open)", target, e);
+    open(SHARE_ALL).map_err(busy)?;
+    if rename_over_open_file_works(target) {
+        Ok(())
+    } else {
+        Err(busy(held))
+    }
+}
+
+/// Whether, in `target`'s directory, a file can be renamed over another that is open.
+#[cfg(windows)]
+fn rename_over_open_file_works(target: &Path) -> bool {
+    let (held, moved) = (probe_path(target), probe_path(target));
+    let works = (|| -> std::io::Result<()> {
+        let _open = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&held)?;
+        drop(
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&moved)?,
+        );
+        fs::rename(&moved, &held)
+    })()
+    .is_ok();
+    let _ = fs::remove_file(&moved);
+    let _ = fs::remove_file(&held);
+    works
 }
 
 #[cfg(test)]
