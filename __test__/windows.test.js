@@ -349,6 +349,40 @@ for (const mode of ['none', 'r', 'rw', 'rd', 'rwd']) {
   })
 }
 
+test('held open only after the DELETE was answered: EREVOKEDNOTREMOVED naming the file; run again, the dead line goes', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  const w = world('late')
+  const tok = token('late')
+  const rc = path.join(w.me, '.npmrc')
+  const text = `keep=1\n//${host()}/:_authToken=${tok}\n`
+  fs.writeFileSync(rc, text)
+  // The registry answers the DELETE only once a program holds the file, sharing nothing:
+  // the check before revoking passed, the replace after it cannot.
+  let release
+  registry.respond(async (req, res) => {
+    if (!isTokenDelete(req.method, req.url)) return res.writeHead(404).end()
+    release = await hold(w, rc, 'none')
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+  })
+  const mark = registry.requests.length
+  let outcome
+  try {
+    outcome = only(await runJob(w, { kind: 'logout', options: w.options() }))
+  } finally {
+    registry.respond(null)
+    if (release) await release()
+  }
+  assert.equal(deletesSince(mark).length, 1)
+  assert.equal(outcome.error && outcome.error.code, 'EREVOKEDNOTREMOVED', JSON.stringify(outcome))
+  assert.ok(outcome.error.message.includes(wine.winPath(rc)), outcome.error.message)
+  assert.ok(outcome.error.message.includes('EBUSY'), outcome.error.message)
+  assert.equal(read(rc), text)
+
+  const again = only(await runJob(w, { kind: 'logout', options: w.options() }))
+  assertLoggedOut(again)
+  assert.equal(read(rc), 'keep=1\n')
+})
+
 test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing sent, file unchanged', async (t) => {
   if (skipReason) return t.skip(skipReason)
   // As root, Wine writes read-only files anyway (root may write anything): run as

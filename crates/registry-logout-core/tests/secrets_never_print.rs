@@ -18,6 +18,10 @@ use registry_logout_core::{
 };
 use serde_json::Value;
 
+/// Where npm finds the home directory: `os.homedir()` reads `HOME` on Unix and
+/// `USERPROFILE` on Windows.
+const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
 const ENV_TOKEN: &str = "npm_ENVCANARY_7f3a";
 const CLI_TOKEN: &str = "npm_CLICANARY_91bd";
 const FILE_TOKEN: &str = "npm_FILECANARY_c0de";
@@ -64,7 +68,7 @@ fn sandbox() -> (tempfile::TempDir, Env) {
     )
     .unwrap();
     let env: Env = [
-        ("HOME".to_string(), home.display().to_string()),
+        (HOME_VAR.to_string(), home.display().to_string()),
         ("NPM_TOKEN".to_string(), ENV_TOKEN.to_string()),
         (
             "npm_config_//env.example/:_authToken".to_string(),

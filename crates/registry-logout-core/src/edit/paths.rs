@@ -66,8 +66,13 @@ pub(super) fn sync_dir(target: &Path) {
 pub(super) fn open_error(action: &str, path: &Path, e: io::Error) -> LogoutError {
     let denied = matches!(e.raw_os_error(), Some(5)) && cfg!(windows);
     if denied && path.is_dir() {
-        let message = format!("{action} {}: it is a directory", path.display());
-        return LogoutError::new(ErrorKind::Io(SystemCode::IsDir), message).with_source(e);
+        return is_a_directory(action, path).with_source(e);
     }
     LogoutError::io(action, path, e)
+}
+
+/// `EISDIR`: `action` failed because `path` is a directory.
+pub(super) fn is_a_directory(action: &str, path: &Path) -> LogoutError {
+    let message = format!("{action} {}: it is a directory", path.display());
+    LogoutError::new(ErrorKind::Io(SystemCode::IsDir), message)
 }

@@ -104,6 +104,16 @@ pub(super) fn check_writable_by_probe(path: &Path) -> Result<()> {
     if !target.exists() {
         return Ok(());
     }
+    // Where the edit's lock is a file beside the config (everywhere but a local Linux
+    // filesystem, whose directory is locked itself), a directory in its place would
+    // refuse the lock after the revocation.
+    #[cfg(not(target_os = "linux"))]
+    if super::paths::lock_path(&target).is_dir() {
+        return Err(super::paths::is_a_directory(
+            "cannot create lock file",
+            &super::paths::lock_path(&target),
+        ));
+    }
     #[cfg(windows)]
     check_replaceable(&target)?;
     #[cfg(not(windows))]
