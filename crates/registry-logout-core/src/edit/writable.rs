@@ -8,7 +8,9 @@ use std::path::Path;
 
 #[cfg(target_os = "linux")]
 use super::paths::dir_of;
-use super::paths::{open_error, probe_path};
+#[cfg(not(target_os = "linux"))]
+use super::paths::lock_path;
+use super::paths::{is_a_directory, open_error, probe_path, temp_path};
 use crate::error::{LogoutError, Result};
 
 /// Fails, with the OS's code, when the file at `path` could not be rewritten: the file
@@ -23,6 +25,7 @@ use crate::error::{LogoutError, Result};
 /// filter may also return) is settled by creating and removing a probe file, as other
 /// systems always do.
 pub fn check_writable(path: &Path) -> Result<()> {
+    check_names_beside(path)?;
     #[cfg(target_os = "linux")]
     if let Some(answer) = check_writable_linux(path) {
         return answer;
@@ -97,22 +100,32 @@ pub(super) fn missing_or_unknown(e: rustix::io::Errno) -> Option<Result<()>> {
     }
 }
 
+/// The names the edit creates beside the file, taken by a directory: the temp file's
+/// and, where the lock is a file beside the config (everywhere but a local Linux
+/// filesystem, whose directory is locked itself), the lock file's. The edit would
+/// fail on them after the revocation.
+fn check_names_beside(path: &Path) -> Result<()> {
+    let target = dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let temp = temp_path(&target);
+    if temp.is_dir() {
+        return Err(is_a_directory("cannot write", &temp));
+    }
+    #[cfg(not(target_os = "linux"))]
+    if lock_path(&target).is_dir() {
+        return Err(is_a_directory(
+            "cannot create lock file",
+            &lock_path(&target),
+        ));
+    }
+    Ok(())
+}
+
 /// `check_writable` by trying: open the file for writing, create and remove a file
 /// beside it.
 pub(super) fn check_writable_by_probe(path: &Path) -> Result<()> {
     let target = dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !target.exists() {
         return Ok(());
-    }
-    // Where the edit's lock is a file beside the config (everywhere but a local Linux
-    // filesystem, whose directory is locked itself), a directory in its place would
-    // refuse the lock after the revocation.
-    #[cfg(not(target_os = "linux"))]
-    if super::paths::lock_path(&target).is_dir() {
-        return Err(super::paths::is_a_directory(
-            "cannot create lock file",
-            &super::paths::lock_path(&target),
-        ));
     }
     #[cfg(windows)]
     check_replaceable(&target)?;
@@ -217,5 +230,22 @@ mod tests {
         assert_eq!(err.code(), "EISDIR");
         let names = names_in(dir.path());
         assert_eq!(names, vec![std::ffi::OsString::from(".npmrc")]);
+    }
+
+    /// A directory where the edit's temp file (or, where it is one, its lock file) goes
+    /// is found before anything is revoked.
+    #[test]
+    fn a_directory_in_place_of_the_temp_or_lock_file_is_found_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".npmrc");
+        fs::write(&path, "a=1\n").unwrap();
+        fs::create_dir(temp_path(&path)).unwrap();
+        let err = check_writable(&path).err().unwrap();
+        assert_eq!(err.code(), "EISDIR");
+        assert!(err.message().contains(".npmrc.registry-logout.tmp"));
+        fs::remove_dir(temp_path(&path)).unwrap();
+        fs::create_dir(super::super::paths::lock_path(&path)).unwrap();
+        let lock_is_a_file = cfg!(not(target_os = "linux"));
+        assert_eq!(check_writable(&path).is_err(), lock_is_a_file);
     }
 }
