@@ -20,7 +20,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 
-const { startRegistry, isTokenDelete, hang } = require('./helpers/registry.js')
+const { startRegistry, isTokenDelete, hang, closedPort } = require('./helpers/registry.js')
 const wine = require('./helpers/wine.js')
 
 const ROOT = wine.ROOT
@@ -127,6 +127,26 @@ const host = () => registry.host
 function only (answer) {
   assert.equal(answer.outcomes.length, 1)
   return answer.outcomes[0]
+}
+
+// A user .npmrc holding one token for our registry, after `before`.
+function userLogin (w, name, before = '') {
+  const rc = path.join(w.me, '.npmrc')
+  const text = `${before}//${host()}/:_authToken=${token(name)}\n`
+  fs.writeFileSync(rc, text)
+  return { rc, text }
+}
+
+// A job that must fail with `code` before anything is sent, its message naming
+// `named`: no DELETE reached the registry and the file is as it was.
+async function expectRefusedFirst (w, { rc, text }, code, named, job = { kind: 'logout', options: w.options() }, runOpts) {
+  const mark = registry.requests.length
+  const outcome = only(await runJob(w, job, runOpts))
+  assert.equal(outcome.error && outcome.error.code, code, JSON.stringify(outcome))
+  assert.ok(outcome.error.message.includes(named), outcome.error.message)
+  assert.equal(deletesSince(mark).length, 0, 'nothing may be sent for a file that cannot be replaced')
+  assert.equal(read(rc), text)
+  return outcome
 }
 
 function assertLoggedOut (outcome) {
@@ -236,6 +256,20 @@ test('the CLI under node.exe: --json result, exit 0, then ENEEDAUTH with exit 1'
   assert.equal(second.error.code, 'ENEEDAUTH')
 })
 
+test('a registry that refuses the connection: ECONNREFUSED (a WSA error, read as Node reads it), file unchanged', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  const w = world('refused')
+  const port = await closedPort()
+  const rc = path.join(w.me, '.npmrc')
+  const text = `//127.0.0.1:${port}/:_authToken=${token('refused')}\n`
+  fs.writeFileSync(rc, text)
+  const registryUrl = `http://127.0.0.1:${port}/`
+  await expectRefusedFirst(w, { rc, text }, 'ECONNREFUSED', registryUrl.slice(0, -1), {
+    kind: 'logout',
+    options: w.options({ registry: registryUrl, config: { 'fetch-retries': 0 } }),
+  })
+})
+
 // --- other stores' Windows paths ------------------------------------------------------
 
 test('every store at its Windows path: pnpm %LOCALAPPDATA%\\pnpm\\config, Yarn and Bun in %USERPROFILE%', async (t) => {
@@ -326,26 +360,16 @@ for (const mode of ['none', 'r', 'rw', 'rd', 'rwd']) {
   test(`a .npmrc held open by another program (share ${mode}): EBUSY, nothing sent, file unchanged; released, the logout completes`, async (t) => {
     if (skipReason) return t.skip(skipReason)
     const w = world(`held-${mode}`)
-    const tok = token(`held${mode}`)
-    const rc = path.join(w.me, '.npmrc')
-    const text = `a=1\r\n//${host()}/:_authToken=${tok}\r\n`
-    fs.writeFileSync(rc, text)
-    const release = await hold(w, rc, mode)
-    const mark = registry.requests.length
-    let outcome
+    const login = userLogin(w, `held${mode}`, 'a=1\r\n')
+    const release = await hold(w, login.rc, mode)
     try {
-      outcome = only(await runJob(w, { kind: 'logout', options: w.options() }))
+      await expectRefusedFirst(w, login, 'EBUSY', wine.winPath(login.rc))
     } finally {
       await release()
     }
-    assert.equal(deletesSince(mark).length, 0, 'nothing may be sent for a file that cannot be replaced')
-    assert.equal(read(rc), text)
-    assert.equal(outcome.error && outcome.error.code, 'EBUSY', JSON.stringify(outcome))
-    assert.ok(outcome.error.message.includes(wine.winPath(rc)), outcome.error.message)
-
     const again = only(await runJob(w, { kind: 'logout', options: w.options() }))
     assertLoggedOut(again)
-    assert.equal(read(rc), 'a=1\r\n')
+    assert.equal(read(login.rc), 'a=1\r\n')
   })
 }
 
@@ -389,9 +413,12 @@ test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing 
   // `nobody` in a prefix of its own, with copies of node.exe, the addon and the package.
   const as = IS_ROOT ? wine.UNPRIVILEGED : undefined
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-wine-user-'))
-  t.after(() => fs.rmSync(base, { recursive: true, force: true }))
   fs.chmodSync(base, 0o755)
   const prefix = path.join(base, 'prefix')
+  t.after(async () => {
+    await wine.runToFiles('wineserver', ['-k'], { env: wine.wineEnv(prefix, { HOME: prefix }), as })
+    fs.rmSync(base, { recursive: true, force: true })
+  })
   const pkg = path.join(base, 'package')
   for (const f of ['index.js', 'native.js', 'package.json']) fs.cpSync(path.join(ROOT, f), path.join(pkg, f))
   fs.cpSync(path.join(ROOT, 'bin'), path.join(pkg, 'bin'), { recursive: true })
@@ -406,9 +433,8 @@ test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing 
   fs.mkdirSync(me, { recursive: true })
   fs.mkdirSync(project, { recursive: true })
   fs.writeFileSync(path.join(project, 'package.json'), '{}\n')
-  const tok = token('readonly')
   const rc = path.join(me, '.npmrc')
-  const text = `//${host()}/:_authToken=${tok}\n`
+  const text = `//${host()}/:_authToken=${token('readonly')}\n`
   fs.writeFileSync(rc, text)
   if (as !== undefined) {
     for (const p of [base, pkg, w.dir, me, project]) fs.chownSync(p, as, as)
@@ -421,21 +447,16 @@ test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing 
   assert.equal(fs.statSync(rc).mode & 0o222, 0, 'attrib +R clears the write bits')
   w.env = { USERPROFILE: wine.winPath(me), APPDATA: wine.winPath(me), LOCALAPPDATA: wine.winPath(me) }
 
+  const runOpts = { as, prefix, node, addon, scenario: path.join(base, 'scenario.js'), packageDir: pkg }
+
   // Node's own code for opening it to write, as a reference.
-  const opened = await runJob(w, { kind: 'open', path: wine.winPath(rc), flags: 'r+' },
-    { as, prefix, node, addon, scenario: path.join(base, 'scenario.js'), packageDir: pkg })
+  const opened = await runJob(w, { kind: 'open', path: wine.winPath(rc), flags: 'r+' }, runOpts)
   assert.equal(opened.error && opened.error.code, 'EPERM')
 
-  const mark = registry.requests.length
-  const outcome = only(await runJob(w, {
+  await expectRefusedFirst(w, { rc, text }, 'EPERM', wine.winPath(rc), {
     kind: 'logout',
     options: { registry: registry.url, cwd: wine.winPath(project), execPath: wine.winPath(path.join(base, 'nodejs', 'node.exe')) },
-  }, { as, prefix, node, addon, scenario: path.join(base, 'scenario.js'), packageDir: pkg }))
-  await wine.runToFiles('wineserver', ['-k'], { env: wine.wineEnv(prefix, { HOME: prefix }), as })
-  assert.equal(outcome.error && outcome.error.code, 'EPERM', JSON.stringify(outcome))
-  assert.ok(outcome.error.message.includes(wine.winPath(rc)))
-  assert.equal(deletesSince(mark).length, 0)
-  assert.equal(read(rc), text)
+  }, runOpts)
 })
 
 // --- concurrency ----------------------------------------------------------------------
@@ -484,18 +505,10 @@ test('four node.exe processes at once on one file: all land', async (t) => {
 test('a directory where the lock file goes: EISDIR naming it, nothing sent, file unchanged', async (t) => {
   if (skipReason) return t.skip(skipReason)
   const w = world('lockdir')
-  const tok = token('lockdir')
-  const rc = path.join(w.me, '.npmrc')
-  const text = `//${host()}/:_authToken=${tok}\n`
-  fs.writeFileSync(rc, text)
+  const login = userLogin(w, 'lockdir')
   const lockPath = path.join(w.me, '..npmrc.registry-logout.lock')
   fs.mkdirSync(lockPath)
-  const mark = registry.requests.length
-  const outcome = only(await runJob(w, { kind: 'logout', options: w.options() }))
-  assert.equal(outcome.error && outcome.error.code, 'EISDIR', JSON.stringify(outcome))
-  assert.ok(outcome.error.message.includes(wine.winPath(lockPath)), outcome.error.message)
-  assert.equal(deletesSince(mark).length, 0)
-  assert.equal(read(rc), text)
+  await expectRefusedFirst(w, login, 'EISDIR', wine.winPath(lockPath))
 })
 
 // --- the core crate's own tests ---------------------------------------------------------

@@ -6,8 +6,9 @@
 //!
 //! Modules form layers, lowest first; each uses only modules in the layers below it:
 //!
-//! 1. `error`, `secret`: one error type whose kind maps to npm's code; values that
-//!    never print and are zeroed when dropped.
+//! 1. `error`, `secret`, `transient`: one error type whose kind maps to npm's code;
+//!    values that never print and are zeroed when dropped; the brief, bounded retry of
+//!    a file step that Windows refuses while another program holds the file.
 //! 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
 //!    scans sixteen bytes at a time.
 //! 3. `env`: the environment, `npm_config_*` and `${VAR}`.
@@ -34,6 +35,7 @@ mod revoke;
 mod scan;
 mod secret;
 mod store;
+mod transient;
 
 // Above every layer: it holds the README against the error kinds and the TLS codes.
 #[cfg(test)]

@@ -624,7 +624,7 @@ pub fn normalize_registry(value: &str) -> Option<String> {
 /// Reads a config file. A missing file is no error (npm behaviour); anything else that
 /// stops us reading it is, because silently ignoring it would log out of the wrong thing.
 fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
-    match std::fs::read(path) {
+    match crate::transient::retried(crate::transient::is_held, || std::fs::read(path)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(Some(NpmrcDocument::parse(text))),
             Err(e) => Err(LogoutError::new(

@@ -10,8 +10,8 @@ use std::path::Path;
 use super::lock::Lock;
 use super::paths::temp_path;
 use super::read::ensure_unchanged;
-use super::transient::{may_pass, retried};
 use crate::error::{LogoutError, Result};
+use crate::transient::{may_pass, retried};
 
 /// The temp file of a run that was killed mid-write; under the lock no live writer owns
 /// it. (A run that writes replaces it anyway.)

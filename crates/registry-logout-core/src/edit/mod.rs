@@ -11,7 +11,6 @@ mod lock;
 mod paths;
 mod read;
 mod removal;
-mod transient;
 mod writable;
 
 use std::fs;

@@ -160,7 +160,7 @@ pub(super) fn check_writable_by_probe(path: &Path) -> Result<()> {
 /// config is; where it does not (Wine, FAT, older systems), `EBUSY` as well.
 #[cfg(windows)]
 fn check_replaceable(target: &Path) -> Result<()> {
-    use super::transient::{is_held, retried};
+    use crate::transient::{is_held, retried};
     use std::io;
     use std::os::windows::fs::OpenOptionsExt;
     const DELETE: u32 = 0x0001_0000;

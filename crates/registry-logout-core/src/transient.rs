@@ -16,20 +16,20 @@ const PAUSES_MS: &[u64] = &[10, 20, 40, 80, 160, 320, 320, 320];
 const PAUSES_MS: &[u64] = &[];
 
 /// Whether `e` says another program holds the file: a sharing or lock violation.
-pub(super) fn is_held(e: &io::Error) -> bool {
+pub(crate) fn is_held(e: &io::Error) -> bool {
     cfg!(windows) && matches!(e.raw_os_error(), Some(32 | 33))
 }
 
 /// Whether a rename or delete refused with `e` may succeed a moment later: held (see
 /// [`is_held`]) or, on Windows, access denied, which is also what a rename over a file
 /// that another program has open (or that is being deleted) gets.
-pub(super) fn may_pass(e: &io::Error) -> bool {
+pub(crate) fn may_pass(e: &io::Error) -> bool {
     is_held(e) || (cfg!(windows) && e.raw_os_error() == Some(5))
 }
 
 /// Runs `step` until it succeeds, fails for a reason `retry_on` does not accept, or the
 /// pauses run out; the last result.
-pub(super) fn retried<T>(
+pub(crate) fn retried<T>(
     retry_on: fn(&io::Error) -> bool,
     mut step: impl FnMut() -> io::Result<T>,
 ) -> io::Result<T> {
