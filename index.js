@@ -1,6 +1,6 @@
 'use strict'
 
-// The public API: one async function. The native binding does all the work; this
+// The public API: `logout` and `credentials`. The native binding does all the work; this
 // wrapper only supplies defaults from the Node process, forwards an AbortSignal, and
 // turns the binding's `{ result } | { error }` into a resolved value or a coded Error.
 

@@ -1,4 +1,4 @@
-// ES module entry: the same function as the CommonJS entry.
+// ES module entry: the same functions as the CommonJS entry.
 import cjs from './index.js'
 
 export const logout = cjs.logout

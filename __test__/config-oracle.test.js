@@ -366,6 +366,8 @@ test('resolution agrees with npm on random configurations', {
   const rand = prng(SEED)
   const failures = []
   const tally = {}
+  // A configuration on which npm crashes is not compared: count those that are.
+  let compared = 0
   try {
     for (let i = 0; i < RUNS; i++) {
       const fx = generate(rand, tree)
@@ -382,6 +384,7 @@ test('resolution agrees with npm on random configurations', {
         continue
       }
       const got = await ourAnswer(tree, fx)
+      compared++
       tally[key] = (tally[key] || 0) + 1
       if (process.env.ORACLE_SHOW === key) console.log(describe(tree, fx, i), '\n', JSON.stringify(want))
       try {
@@ -397,4 +400,10 @@ test('resolution agrees with npm on random configurations', {
   }
   t.diagnostic(`seed ${SEED}, outcomes: ${JSON.stringify(tally)}`)
   assert.equal(failures.length, 0, `seed ${SEED}: ${failures.length} disagreement(s) with npm\n\n${failures.join('\n\n')}`)
+  // npm crashes on a few of them (4 in a run of 2,500 when this floor was set): a run
+  // where it crashes on more than one in twenty compared too little to prove anything.
+  const ran = ONLY !== null ? 1 : RUNS
+  const floor = Math.ceil(ran * 0.95)
+  assert.ok(compared >= floor,
+    `seed ${SEED}: only ${compared} of ${ran} configurations were compared with npm (npm crashed on the rest); at least ${floor} must be`)
 })

@@ -106,4 +106,4 @@ function listLines (list) {
     `${c.key} in ${c.path ? `${LEVEL_NAMES[c.level]} ${c.path}` : LEVEL_NAMES[c.level]}`)
 }
 
-module.exports = { describe, paint, listLines }
+module.exports = { describe, listLines }

@@ -351,7 +351,7 @@ impl From<core::StoreKind> for StoreName {
 
 impl From<core::Listed> for ListedCredential {
     fn from(l: core::Listed) -> Self {
-        let key = l.credential.key();
+        let key = l.credential.key_path.to_string();
         Self {
             registry: l.registry,
             scope: l.scope,
@@ -391,7 +391,7 @@ impl From<core::LogoutReport> for LogoutResult {
                     store: per_store.then(|| f.store.into()),
                     path: f.path.to_string_lossy().into_owned(),
                     level: f.level.into(),
-                    removed_keys: f.removed_keys,
+                    removed_keys: f.removed_keys.iter().map(ToString::to_string).collect(),
                     deleted: f.deleted,
                 })
                 .collect(),

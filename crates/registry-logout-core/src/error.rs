@@ -412,4 +412,21 @@ mod tests {
             .source()
             .is_none());
     }
+
+    /// A failure that is not about a named file (the working directory) keeps the OS's
+    /// code too: a directory we may not read is `EACCES`, not `ENOENT`.
+    #[test]
+    fn a_system_failure_keeps_its_code() {
+        for (errno, code) in [(13, "EACCES"), (2, "ENOENT"), (20, "ENOTDIR")] {
+            let err = LogoutError::os(
+                "cannot read the current directory",
+                std::io::Error::from_raw_os_error(errno),
+            );
+            assert_eq!(err.code(), code);
+            assert!(err
+                .message()
+                .starts_with("cannot read the current directory: "));
+            assert!(err.source().is_some());
+        }
+    }
 }

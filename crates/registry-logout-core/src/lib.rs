@@ -6,9 +6,10 @@
 //!
 //! Modules form layers, lowest first; each uses only modules in the layers below it:
 //!
-//! 1. `error`, `secret`, `transient`: one error type whose kind maps to npm's code;
-//!    values that never print and are zeroed when dropped; the brief, bounded retry of
-//!    a file step that Windows refuses while another program holds the file.
+//! 1. `error`, `secret`, `key_path`, `transient`: one error type whose kind maps to
+//!    npm's code; values that never print and are zeroed when dropped; where a key sits
+//!    in a file; the brief, bounded retry of a file step that Windows refuses while
+//!    another program holds the file.
 //! 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
 //!    scans sixteen bytes at a time.
 //! 3. `env`: the environment, `npm_config_*` and `${VAR}`.
@@ -28,6 +29,7 @@ mod edit;
 mod env;
 mod error;
 mod js;
+mod key_path;
 mod logout;
 mod nerf_dart;
 mod npmrc;
@@ -51,6 +53,7 @@ pub use edit::{
 };
 pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
+pub use key_path::KeyPath;
 pub use logout::{
     credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport,
     LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,

@@ -103,6 +103,29 @@ impl Drop for ConfigValues {
     }
 }
 
+/// A config file's bytes as text, zeroed when dropped; `EENCODING`, naming the file and
+/// the offset of the first bad byte, when they are not UTF-8 (the bytes are zeroed then
+/// too: a file that holds credentials may fail to decode anywhere).
+pub(crate) fn config_text(
+    bytes: Vec<u8>,
+    path: &std::path::Path,
+) -> crate::error::Result<zeroize::Zeroizing<String>> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(zeroize::Zeroizing::new(text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            e.into_bytes().zeroize();
+            Err(crate::error::LogoutError::new(
+                crate::error::ErrorKind::Encoding,
+                format!(
+                    "config file {} is not valid UTF-8 (invalid byte at offset {at})",
+                    path.display()
+                ),
+            ))
+        }
+    }
+}
+
 /// Overwrites every string in a JSON value (the numbers and booleans a config value
 /// can also be carry no secret).
 pub(crate) fn zeroize_json(value: &mut Value) {

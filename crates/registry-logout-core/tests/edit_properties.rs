@@ -303,10 +303,10 @@ proptest! {
 
         let (expected_text, expected_removed) = model.expected(&keys);
         let result = remove_keys(&doc, &env, &owned);
-        prop_assert_eq!(&result.text, &expected_text);
+        prop_assert_eq!(&*result.text, &expected_text);
         prop_assert_eq!(&result.removed, &expected_removed);
         if expected_removed.is_empty() {
-            prop_assert_eq!(&result.text, &text);
+            prop_assert_eq!(&*result.text, &text);
         }
 
         // The parser-side invariants too (line spans, re-parse).
@@ -324,7 +324,7 @@ fn mixed_breaks_bom_and_sections() {
     let doc = NpmrcDocument::parse(text.to_string());
     let r = remove_keys(&doc, &env, &["//h/:_authToken".to_string()]);
     assert_eq!(
-        r.text,
+        *r.text,
         "\u{feff}; c\n\n\rkeep=1\r\n[sec]\n//h/:_authToken=c"
     );
     assert_eq!(r.removed, vec!["//h/:_authToken".to_string()]);
@@ -339,6 +339,6 @@ fn expand_survives_non_ascii() {
     for key in ["é${HOST}", "${HOST}é", "//h/:_authToken=é${TOK}"] {
         let doc = NpmrcDocument::parse(format!("{key}=v\n"));
         let r = remove_keys(&doc, &env, &["//absent/:_authToken".to_string()]);
-        assert_eq!(r.text, format!("{key}=v\n"));
+        assert_eq!(*r.text, format!("{key}=v\n"));
     }
 }

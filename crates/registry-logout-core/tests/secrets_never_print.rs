@@ -1,7 +1,10 @@
-//! Every public type, built from a logout whose tokens sit in the environment, in cli
-//! config, in a config file and in the otp, is formatted with `{:?}` and `{:#?}`; no
-//! token may appear. A type that holds a secret must redact it in `Debug`, so that a
-//! `dbg!`, a log line or a panic message in an embedder cannot leak it.
+//! Every public type that can hold a secret, built from a logout whose tokens sit in
+//! the environment, in cli config, in a config file, in the otp and in every other
+//! store's files (pnpm's `config.yaml` and `auth.ini`, Yarn's `.yarnrc.yml`, Bun's
+//! `.bunfig.toml`), is formatted with `{:?}` and `{:#?}`; no token may appear. A type
+//! that holds a secret must redact it in `Debug`, so that a `dbg!`, a log line or a
+//! panic message in an embedder cannot leak it. (The stores themselves have no
+//! `Debug`: nothing can format them.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,10 +14,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use registry_logout_core::{
-    edit_file, remove_keys, run, Apply, CancellationToken, Config, ConfigInputs, ConfigLevel,
-    ConfigValues, CredentialStore, Emptied, Env, ErrorKind, FileLevel, LogoutError, LogoutRequest,
-    NpmrcDocument, NpmrcRemoval, NpmrcStore, Outcome, RegistryUrl, RevokePolicy, Secret,
-    SystemCode, Target,
+    credentials, edit_file, remove_keys, run, Apply, BunStore, CancellationToken, Config,
+    ConfigInputs, ConfigLevel, ConfigValues, CredentialStore, Emptied, Env, ErrorKind, FileLevel,
+    KeyPath, LogoutError, LogoutRequest, NpmrcDocument, NpmrcRemoval, NpmrcStore, Outcome,
+    PnpmStore, RegistryUrl, RevokePolicy, Secret, StoreKind, SystemCode, Target, YarnStore,
 };
 use serde_json::Value;
 
@@ -27,12 +30,24 @@ const CLI_TOKEN: &str = "npm_CLICANARY_91bd";
 const FILE_TOKEN: &str = "npm_FILECANARY_c0de";
 const OTP: &str = "OTPCANARY_424242";
 const PASSWORD: &str = "PASSWORDCANARY_b64";
+const PNPM_TOKEN: &str = "npm_PNPMCANARY_5e11";
+const PNPM_INI_TOKEN: &str = "npm_PNPMINICANARY_77a0";
+const YARN_TOKEN: &str = "npm_YARNCANARY_be57";
+const YARN_IDENT: &str = "YARNIDENTCANARY_dXNlcjpwdw";
+const BUN_TOKEN: &str = "npm_BUNCANARY_0f0f";
+const BUN_PASSWORD: &str = "BUNPASSWORDCANARY_9";
 const CANARIES: &[&str] = &[
     "ENVCANARY",
     "CLICANARY",
     "FILECANARY",
     "OTPCANARY",
     "PASSWORDCANARY",
+    "PNPMCANARY",
+    "PNPMINICANARY",
+    "YARNCANARY",
+    "YARNIDENTCANARY",
+    "BUNCANARY",
+    "BUNPASSWORDCANARY",
 ];
 
 const REGISTRY: &str = "http://registry.example/";
@@ -178,7 +193,7 @@ async fn no_public_type_prints_a_secret() {
             Apply::DryRun,
             &NpmrcRemoval {
                 env: &env,
-                keys: &user_keys,
+                keys: &user_keys.clone().map(KeyPath::key),
                 known: None,
             },
             Emptied::Deleted,
@@ -204,7 +219,7 @@ async fn no_public_type_prints_a_secret() {
             assert_redacted("FileRemoval", &removal);
         }
     }
-    assert_redacted("registries", &store.registries().unwrap());
+    assert_redacted("registries", &store.registries());
 
     // A whole logout, one registry and all of them (dry runs, nothing sent).
     let cancel = CancellationToken::new();
@@ -253,4 +268,133 @@ async fn no_public_type_prints_a_secret() {
         &LogoutError::new(ErrorKind::Io(SystemCode::Access), "x"),
     );
     assert_redacted("FileLevel", &FileLevel::User);
+}
+
+/// pnpm's, Yarn's and Bun's files beside npm's, each holding canary tokens for
+/// `REGISTRY` (and the scope `@acme`), pnpm's and Bun's under `XDG_CONFIG_HOME`.
+fn other_stores(dir: &Path, env: &mut Env) {
+    let xdg = dir.join("xdg");
+    fs::create_dir_all(xdg.join("pnpm")).unwrap();
+    fs::write(
+        xdg.join("pnpm").join("config.yaml"),
+        format!(
+            "# pnpm\n_auth:\n  \"{REGISTRY}\":\n    \"@\":\n      authToken: {PNPM_TOKEN}\n    \"@acme\":\n      authToken: {PNPM_TOKEN}x\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        xdg.join("pnpm").join("auth.ini"),
+        format!("//registry.example/:_authToken={PNPM_INI_TOKEN}\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("home").join(".yarnrc.yml"),
+        format!(
+            "npmRegistries:\n  \"//registry.example\":\n    npmAuthToken: {YARN_TOKEN}\nnpmScopes:\n  acme:\n    npmAuthIdent: {YARN_IDENT}\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        xdg.join(".bunfig.toml"),
+        format!(
+            "[install]\nregistry = \"http://:{BUN_TOKEN}@registry.example/\"\n\n[install.scopes]\n\"@acme\" = {{ url = \"http://registry.example/\", username = \"u\", password = \"{BUN_PASSWORD}\" }}\n"
+        ),
+    )
+    .unwrap();
+    env.insert("XDG_CONFIG_HOME".to_string(), xdg.display().to_string());
+}
+
+#[tokio::test]
+async fn no_store_s_types_print_a_secret() {
+    let (dir, mut env) = sandbox();
+    other_stores(dir.path(), &mut env);
+    let env = Arc::new(env);
+    let home = dir.path().join("home");
+    let cwd = dir.path().join("project");
+    let stores: Vec<(&str, Box<dyn CredentialStore>)> = vec![
+        (
+            "pnpm",
+            Box::new(PnpmStore::load(env.clone(), &home, &cwd).unwrap()),
+        ),
+        (
+            "yarn",
+            Box::new(YarnStore::load(env.clone(), &home, &cwd).unwrap()),
+        ),
+        (
+            "bun",
+            Box::new(BunStore::load(env.clone(), &home, &cwd).unwrap()),
+        ),
+    ];
+    for (name, store) in &stores {
+        let mut tokens_found = 0;
+        for scope in [None, Some("@acme")] {
+            let target = Target {
+                registry: REGISTRY.to_string(),
+                url: RegistryUrl::parse(REGISTRY).unwrap(),
+                scope: scope.map(str::to_string),
+            };
+            let Some(credential) = store.find(&target) else {
+                panic!("{name} found no credential for {scope:?}");
+            };
+            tokens_found += usize::from(credential.token.is_some());
+            assert_redacted(&format!("Credential ({name})"), &credential);
+            assert_redacted(&format!("KeyPath ({name})"), &credential.key_path);
+            for removal in store.plan_removal(&target, &credential) {
+                assert_redacted(&format!("FileRemoval ({name})"), &removal);
+                let outcome = store.apply(&removal, Apply::DryRun).unwrap();
+                assert!(!outcome.removed.is_empty(), "{name}: {removal:?}");
+                assert_redacted(&format!("FileOutcome ({name})"), &outcome);
+            }
+            let still = store.still_applies(&target, &[]);
+            assert!(still.is_some(), "{name}: a dry run removed nothing");
+            assert_redacted(&format!("Credential, still ({name})"), &still);
+        }
+        // The tokens are really there: the test would prove nothing otherwise.
+        assert!(tokens_found > 0, "{name} holds no token");
+        let listed = store.inventory();
+        assert!(listed.len() >= 2, "{name}: {listed:?}");
+        for entry in &listed {
+            assert_redacted(&format!("Listed ({name})"), entry);
+        }
+        assert_redacted(&format!("registries ({name})"), &store.registries());
+    }
+
+    // npm's inventory too.
+    let inputs = ConfigInputs {
+        cwd: cwd.clone(),
+        env: env.clone(),
+        cli: cli_config(),
+        default_prefix: Some(dir.path().join("prefix")),
+        exec_path: None,
+    };
+    let npm = NpmrcStore::new(Arc::new(Config::load(&inputs).unwrap()));
+    let listed = npm.inventory();
+    assert!(listed.iter().any(|l| l.credential.token.is_some()));
+    for entry in &listed {
+        assert_redacted("Listed (npm)", entry);
+    }
+
+    // A dry run over every store, and the listing.
+    let req = LogoutRequest {
+        env: env.clone(),
+        sources: StoreKind::ALL.to_vec(),
+        ..request(dir.path(), &env)
+    };
+    let listed = credentials(&req).unwrap();
+    assert!(listed.len() >= 8, "{listed:?}");
+    assert_redacted("Vec<Listed>", &listed);
+    let cancel = CancellationToken::new();
+    let Outcome::One(report) = run(&req, &cancel).await.unwrap() else {
+        panic!("one registry's logout");
+    };
+    assert_eq!(report.stores.len(), 4, "{report:?}");
+    assert_redacted("LogoutReport (every store)", &*report);
+    for store_report in &report.stores {
+        assert_redacted("StoreReport", store_report);
+        assert_redacted("CredentialSource", &store_report.credential);
+    }
+    assert!(report.files.len() >= 4, "{report:?}");
+    for change in &report.files {
+        assert_redacted("FileChange", change);
+    }
 }

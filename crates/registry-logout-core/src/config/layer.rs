@@ -4,7 +4,7 @@
 
 use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::ConfigLevel;
 use crate::env::{self, Env};
 use crate::npmrc::{
-    hash_key, key_position, key_slot, span_in, IniValue, NpmrcDocument, RawText, Spans, TextTable,
+    key_position, key_slot, span_in, IniValue, NpmrcDocument, RawText, Spans, TextTable,
 };
 
 /// A config file as read: its path and, when it exists, its document.
@@ -69,7 +69,7 @@ enum LayerValues {
 #[derive(Clone, Default)]
 struct EntryValues {
     entries: Vec<LayerValue>,
-    /// Positions in `entries` by [`hash_key`]; a removed key leaves the index only.
+    /// Positions in `entries` by their key's hash.
     index: HashTable<usize>,
     /// The keys that are not ranges of the layer's file.
     strings: TextTable,
@@ -106,8 +106,6 @@ impl Drop for LayerData {
 #[derive(Clone)]
 struct LineValues {
     typing: ParseField,
-    /// Keys forgotten with [`ConfigLayer::remove`], by their last entry.
-    removed: FxHashSet<usize>,
     /// Values replaced with [`ConfigLayer::replace_value`] (a normalised `registry`).
     changed: FxHashMap<usize, Value>,
 }
@@ -145,12 +143,12 @@ impl EntryValues {
 
 impl LineValues {
     fn position(&self, doc: &NpmrcDocument, key: &str) -> Option<usize> {
-        doc.last_entry_of(key).filter(|i| !self.removed.contains(i))
+        doc.last_entry_of(key)
     }
 
     /// The last entry of each key the layer holds.
     fn positions<'a>(&'a self, doc: &'a NpmrcDocument) -> impl Iterator<Item = usize> + 'a {
-        doc.last_entries().filter(|i| !self.removed.contains(i))
+        doc.last_entries()
     }
 
     /// The value of the key whose last entry is `i`, as npm's `parseField` types it.
@@ -234,7 +232,6 @@ impl ConfigLayer {
             {
                 LayerValues::Lines(LineValues {
                     typing: parse_field.clone(),
-                    removed: FxHashSet::default(),
                     changed: FxHashMap::default(),
                 })
             }
@@ -316,27 +313,6 @@ impl ConfigLayer {
             (LayerValues::Lines(l), Some(doc)) => {
                 if let Some(i) = l.position(doc, key) {
                     l.changed.insert(i, value);
-                }
-            }
-            (LayerValues::Lines(_), None) => {}
-        }
-    }
-
-    /// Forgets `key`, as if its lines were gone from the file.
-    pub fn remove(&mut self, key: &str) {
-        let text = text_of(&self.file);
-        match (&mut self.values, document_of(&self.file)) {
-            (LayerValues::Entries(e), _) => {
-                let (entries, strings) = (&e.entries, &e.strings);
-                if let Ok(found) = e.index.find_entry(hash_key(key), |&i| {
-                    strings.get(text, &entries[i].key) == key
-                }) {
-                    found.remove();
-                }
-            }
-            (LayerValues::Lines(l), Some(doc)) => {
-                if let Some(i) = l.position(doc, key) {
-                    l.removed.insert(i);
                 }
             }
             (LayerValues::Lines(_), None) => {}
@@ -490,12 +466,10 @@ mod tests {
             copied.file = Some(file);
             assert_eq!(contents(&in_place), contents(&copied), "{text:?}");
 
-            // Forgetting and replacing keys, then setting a key no line defines (which
-            // turns the in-place layer into copies).
+            // Replacing keys, then setting a key no line defines (which turns the
+            // in-place layer into copies).
             let mut converted = in_place.clone();
             for layer in [&mut converted, &mut copied] {
-                layer.remove("a");
-                layer.remove("b");
                 layer.replace_value("p", Value::String("replaced".into()));
                 layer.replace_value("k", Value::Bool(false));
             }

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::env::{self, Env};
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::js::{js_string, js_trim, js_truthy};
+use crate::key_path::KeyPath;
 use crate::npmrc::NpmrcDocument;
 
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
@@ -412,7 +413,7 @@ impl Config {
 
     /// The config as a fresh load would read it once `removed` keys are gone from their
     /// levels' files, without reading or copying anything.
-    pub fn without<'a>(&'a self, removed: &'a [(ConfigLevel, &'a [String])]) -> Without<'a> {
+    pub fn without<'a>(&'a self, removed: &'a [(ConfigLevel, &'a [KeyPath])]) -> Without<'a> {
         Without {
             config: self,
             removed,
@@ -539,7 +540,7 @@ impl Config {
 /// A config with some keys gone from some levels ([`Config::without`]).
 pub struct Without<'a> {
     config: &'a Config,
-    removed: &'a [(ConfigLevel, &'a [String])],
+    removed: &'a [(ConfigLevel, &'a [KeyPath])],
 }
 
 impl Without<'_> {
@@ -547,7 +548,7 @@ impl Without<'_> {
     fn gone(&self, level: ConfigLevel, key: &str) -> bool {
         self.removed
             .iter()
-            .any(|(l, keys)| *l == level && keys.iter().any(|k| k == key))
+            .any(|(l, keys)| *l == level && keys.iter().any(|k| *k == *key))
     }
 }
 
@@ -625,17 +626,11 @@ pub fn normalize_registry(value: &str) -> Option<String> {
 /// stops us reading it is, because silently ignoring it would log out of the wrong thing.
 fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
     match crate::transient::retried(crate::transient::is_held, || std::fs::read(path)) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Some(NpmrcDocument::parse(text))),
-            Err(e) => Err(LogoutError::new(
-                ErrorKind::Encoding,
-                format!(
-                    "config file {} is not valid UTF-8 (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
-        },
+        Ok(bytes) => {
+            let mut text = crate::secret::config_text(bytes, path)?;
+            // The document takes the text and zeroes it when dropped.
+            Ok(Some(NpmrcDocument::parse(std::mem::take(&mut *text))))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         // A path component that is a file (ENOTDIR) also means "no such config file".
         Err(e) if e.raw_os_error() == Some(20) => Ok(None),

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{LogoutError, Result};
+use crate::key_path::KeyPath;
 use crate::npmrc::NpmrcDocument;
 use atomic::{delete, remove_stale_temp_file, write_atomically};
 use lock::Lock;
@@ -29,7 +30,7 @@ pub use writable::check_writable;
 /// What happened to one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileOutcome {
-    pub removed: Vec<String>,
+    pub removed: Vec<KeyPath>,
     /// The file held nothing but whitespace afterwards and was deleted (npm behaviour).
     pub deleted: bool,
 }
@@ -87,7 +88,8 @@ impl<F: Fn(&str) -> Result<Option<Removal>>> Transform for F {
 /// one of `keys` goes ([`remove_keys`]).
 pub struct NpmrcRemoval<'a> {
     pub env: &'a Env,
-    pub keys: &'a [String],
+    /// `.npmrc` keys: paths of one key each (a longer path matches no line).
+    pub keys: &'a [KeyPath],
     /// The document the config was loaded from this file, if any: when the file still
     /// holds its text, it is not parsed again.
     pub known: Option<&'a NpmrcDocument>,
@@ -99,11 +101,12 @@ impl Transform for NpmrcRemoval<'_> {
     }
 
     fn apply(&self, text: &str) -> Result<Option<Removal>> {
+        let keys: Vec<&str> = self.keys.iter().filter_map(|k| k.as_key()).collect();
         let removal = match self.known {
-            Some(doc) if std::ptr::eq(doc.text(), text) => remove_keys(doc, self.env, self.keys),
+            Some(doc) if std::ptr::eq(doc.text(), text) => remove_keys(doc, self.env, &keys),
             _ => {
                 let doc = NpmrcDocument::parse(text.to_string());
-                remove_keys(&doc, self.env, self.keys)
+                remove_keys(&doc, self.env, &keys)
             }
         };
         Ok((!removal.removed.is_empty()).then_some(removal))
@@ -191,10 +194,10 @@ pub(crate) fn read_text_file(path: &Path) -> Result<Option<zeroize::Zeroizing<St
 #[cfg(test)]
 mod tests {
     use super::paths::temp_path;
-    use super::test_support::{keys, names_in};
+    use super::test_support::{key_paths, keys, names_in};
     use super::*;
 
-    fn remove_npmrc_keys(path: &Path, keys: &[String]) -> Result<FileOutcome> {
+    fn remove_npmrc_keys(path: &Path, keys: &[KeyPath]) -> Result<FileOutcome> {
         let env = Env::new();
         let removal = NpmrcRemoval {
             env: &env,
@@ -209,7 +212,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         fs::write(&path, "\u{feff}//h/:_authToken=t\n").unwrap();
-        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
+        let out = remove_npmrc_keys(&path, &key_paths(&["//h/:_authToken"])).unwrap();
         assert!(out.deleted);
         assert!(!path.exists());
     }
@@ -222,7 +225,7 @@ mod tests {
         let path = dir.path().join(".npmrc");
         fs::write(&path, "a=1\n//h/:_authToken=t\n").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
+        let out = remove_npmrc_keys(&path, &key_paths(&["//h/:_authToken"])).unwrap();
         assert_eq!(out.removed, keys(&["//h/:_authToken"]));
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
         assert_eq!(
@@ -241,7 +244,7 @@ mod tests {
         let link = dir.path().join(".npmrc");
         fs::write(&real, "//h/:_authToken=t\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        remove_npmrc_keys(&link, &keys(&["//h/:_authToken"])).unwrap();
+        remove_npmrc_keys(&link, &key_paths(&["//h/:_authToken"])).unwrap();
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
@@ -255,7 +258,7 @@ mod tests {
         let path = dir.path().join(".npmrc");
         fs::write(&path, "a=1\n//h/:_authToken=t\n").unwrap();
         fs::write(temp_path(&path), "half a file").unwrap();
-        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
+        let out = remove_npmrc_keys(&path, &key_paths(&["//h/:_authToken"])).unwrap();
         assert_eq!(out.removed, keys(&["//h/:_authToken"]));
         assert_eq!(fs::read_to_string(&path).unwrap(), "a=1\n");
         let names = names_in(dir.path());
@@ -263,7 +266,7 @@ mod tests {
 
         // A run with nothing to remove clears one too.
         fs::write(temp_path(&path), "half a file").unwrap();
-        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
+        let out = remove_npmrc_keys(&path, &key_paths(&["//h/:_authToken"])).unwrap();
         assert!(out.removed.is_empty());
         assert!(!temp_path(&path).exists());
     }
@@ -273,7 +276,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".npmrc");
         fs::write(&path, "\n//h/:_authToken=t\n\n").unwrap();
-        let out = remove_npmrc_keys(&path, &keys(&["//h/:_authToken"])).unwrap();
+        let out = remove_npmrc_keys(&path, &key_paths(&["//h/:_authToken"])).unwrap();
         assert!(out.deleted);
         assert!(!path.exists());
     }
@@ -295,5 +298,11 @@ mod test_support {
 
     pub(super) fn keys(k: &[&str]) -> Vec<String> {
         k.iter().map(|s| s.to_string()).collect()
+    }
+
+    pub(super) fn key_paths(k: &[&str]) -> Vec<crate::key_path::KeyPath> {
+        k.iter()
+            .map(|s| crate::key_path::KeyPath::key(*s))
+            .collect()
     }
 }

@@ -6,9 +6,10 @@ use std::io::{self, Read, Seek};
 use std::ops::Deref;
 use std::path::Path;
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::{ErrorKind, LogoutError, Result};
+use crate::secret::config_text;
 use crate::transient::{is_held, retried};
 
 /// A config file's text as an edit read it.
@@ -62,27 +63,8 @@ pub(super) fn read_text<'a>(
     PlainRead(&mut file)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    let text = decode(std::mem::take(&mut *bytes), path)?;
+    let text = config_text(std::mem::take(&mut *bytes), path)?;
     Ok(Some((FileText::Read(text), meta)))
-}
-
-/// A config file's bytes as text, or `EENCODING` naming the file. The bytes are zeroed
-/// either way.
-pub(crate) fn decode(bytes: Vec<u8>, path: &Path) -> Result<Zeroizing<String>> {
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Zeroizing::new(text)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            e.into_bytes().zeroize();
-            Err(LogoutError::new(
-                ErrorKind::Encoding,
-                format!(
-                    "config file {} is not valid UTF-8 (invalid byte at offset {at})",
-                    path.display()
-                ),
-            ))
-        }
-    }
 }
 
 /// Whether `file`, of `size` bytes by its metadata, holds exactly `expected`. It is read

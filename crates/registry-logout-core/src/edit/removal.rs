@@ -4,14 +4,17 @@ use std::borrow::Cow;
 
 use crate::env::{expand, has_reference, Env};
 use crate::js::js_trim;
+use crate::key_path::KeyPath;
 use crate::npmrc::NpmrcDocument;
+use zeroize::Zeroizing;
 
-/// The outcome of removing keys from one text.
+/// What an edit removes from one text: the text without it, and what went.
 #[derive(PartialEq, Eq)]
 pub struct Removal {
-    pub text: String,
+    /// The rest of the file, other credentials included: zeroed when dropped.
+    pub text: Zeroizing<String>,
     /// The requested keys that were present, in the order requested.
-    pub removed: Vec<String>,
+    pub removed: Vec<KeyPath>,
 }
 
 impl std::fmt::Debug for Removal {
@@ -29,9 +32,9 @@ impl std::fmt::Debug for Removal {
 /// A byte-order mark belongs to the file, not to its first line: when that line goes,
 /// the mark stays, unless keeping it would change how the next line reads (npm reads
 /// `\u{feff}[s]` as a key, not as a section header).
-pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
+pub fn remove_keys<K: AsRef<str>>(doc: &NpmrcDocument, env: &Env, keys: &[K]) -> Removal {
     let mut spans = Vec::new();
-    let mut removed = Vec::new();
+    let mut removed: Vec<&str> = Vec::new();
     if doc.mentions_reference() {
         // A key may expand to one of `keys`: every line is checked.
         for (key, span) in doc.top_level_keys() {
@@ -40,34 +43,37 @@ pub fn remove_keys(doc: &NpmrcDocument, env: &Env, keys: &[String]) -> Removal {
             } else {
                 Cow::Borrowed(key)
             };
-            if keys.iter().any(|k| *k == *expanded) {
+            if let Some(wanted) = keys.iter().map(AsRef::as_ref).find(|k| *k == expanded) {
                 spans.push(span.clone());
-                if !removed.iter().any(|r: &String| *r == *expanded) {
-                    removed.push(expanded.into_owned());
+                if !removed.contains(&wanted) {
+                    removed.push(wanted);
                 }
             }
         }
     } else {
         // Keys are as written: the document's index has each key's lines.
-        for key in keys {
-            if removed.contains(key) {
+        for key in keys.iter().map(AsRef::as_ref) {
+            if removed.contains(&key) {
                 continue;
             }
             if let Some(last) = doc.last_entry_of(key) {
                 spans.extend(doc.spans_of_entry(last));
-                removed.push(key.clone());
+                removed.push(key);
             }
         }
     }
-    removed.sort_by_key(|k| keys.iter().position(|x| x == k));
-    let mut text = doc.without(&spans);
+    removed.sort_by_key(|k| keys.iter().position(|x| x.as_ref() == *k));
+    let mut text = Zeroizing::new(doc.without(&spans));
     if doc.text().starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
-        let with_bom = format!("{BOM}{text}");
+        let with_bom = Zeroizing::new(format!("{BOM}{}", *text));
         if reads_the_same(&with_bom, &text) {
             text = with_bom;
         }
     }
-    Removal { text, removed }
+    Removal {
+        text,
+        removed: removed.into_iter().map(KeyPath::key).collect(),
+    }
 }
 
 pub(super) const BOM: char = '\u{feff}';
@@ -113,7 +119,7 @@ mod tests {
             if text.starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
                 expected.insert(0, BOM);
             }
-            assert_eq!(removal.text, expected, "{text:?}");
+            assert_eq!(*removal.text, expected, "{text:?}");
             let mut found: Vec<&str> = doc
                 .top_level_keys()
                 .map(|(k, _)| k)
@@ -131,7 +137,7 @@ mod tests {
         let env: Env = [("TOK".into(), "t".into())].into();
         let doc = NpmrcDocument::parse(text.into());
         let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken", "//h/:email"]));
-        assert_eq!(r.text, "; keep\r\nregistry=x\r\n");
+        assert_eq!(*r.text, "; keep\r\nregistry=x\r\n");
         assert_eq!(r.removed, keys(&["//h/:_authToken", "//h/:email"]));
     }
 
@@ -139,7 +145,11 @@ mod tests {
     fn byte_order_mark_stays_when_the_first_line_goes() {
         let k = keys(&["//h/:_authToken"]);
         let env = Env::new();
-        let r = |text: &str| remove_keys(&NpmrcDocument::parse(text.into()), &env, &k).text;
+        let r = |text: &str| {
+            remove_keys(&NpmrcDocument::parse(text.into()), &env, &k)
+                .text
+                .to_string()
+        };
         assert_eq!(r("\u{feff}//h/:_authToken=t\r\na=1\r\n"), "\u{feff}a=1\r\n");
         assert_eq!(r("\u{feff}//h/:_authToken=t\n\na=1"), "\u{feff}\na=1");
         // `\u{feff}[s]` would be a key, not a header: the mark goes with the line.
@@ -151,6 +161,6 @@ mod tests {
         let env: Env = [("HOST".into(), "h".into())].into();
         let doc = NpmrcDocument::parse("//${HOST}/:_authToken=t\n".into());
         let r = remove_keys(&doc, &env, &keys(&["//h/:_authToken"]));
-        assert_eq!(r.text, "");
+        assert_eq!(*r.text, "");
     }
 }

@@ -1,6 +1,6 @@
 //! `--all`: every registry that holds a credential in a file of some store. All are
-//! planned first, then their tokens revoked concurrently (sixteen at a time: each waits
-//! mostly on its registry), then each file edited once with every registry's removals;
+//! planned first, then their tokens revoked concurrently (in batches of 32: each
+//! waits mostly on its registry), then each file edited once with every registry's removals;
 //! one failure does not stop the others.
 
 use tokio_util::sync::CancellationToken;
@@ -31,7 +31,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
     let (_, stores) = request.load()?;
     let mut registries: Vec<String> = Vec::new();
     for store in &stores {
-        for registry in store.registries()? {
+        for registry in store.registries() {
             if !registries.contains(&registry) {
                 registries.push(registry);
             }

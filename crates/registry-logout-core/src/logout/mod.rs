@@ -17,6 +17,7 @@ use crate::credentials::CredentialKind;
 use crate::edit::{self, Apply};
 use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
+use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 use crate::revoke::{self, FetchSettings, RevokeRequest, Verification};
 use crate::secret::{ConfigValues, Secret};
@@ -83,7 +84,7 @@ impl From<&Credential> for CredentialSource {
         Self {
             store: c.store,
             kind: c.kind,
-            key: c.key(),
+            key: c.key_path.to_string(),
             level: c.level,
             path: c.file.clone(),
         }
@@ -320,9 +321,9 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 }
 
 /// Runs planned logouts together: every distinct token of all of them revoked once,
-/// concurrently (sixteen at a time), each authenticated by itself; then each file
-/// edited once, with the removals of every logout whose revocation allows it; then
-/// each logout's report. Errs as a whole only on an abort.
+/// concurrently (in batches of [`MAX_CONCURRENT_REVOCATIONS`]), each authenticated by
+/// itself; then each file edited once, with the removals of every logout whose
+/// revocation allows it; then each logout's report. Errs as a whole only on an abort.
 async fn execute(
     request: &LogoutRequest,
     planned: Vec<Planned>,
@@ -517,15 +518,10 @@ fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> 
             let change = changes
                 .iter()
                 .find(|c| c.store == store.kind() && c.path == removal.path)?;
-            let planned: Vec<String> = removal
-                .keys
-                .iter()
-                .map(|k| k.replace(crate::store::PATH_SEP, "."))
-                .collect();
-            let removed_keys: Vec<String> = change
+            let removed_keys: Vec<KeyPath> = change
                 .removed_keys
                 .iter()
-                .filter(|k| planned.contains(k))
+                .filter(|k| removal.keys.contains(k))
                 .cloned()
                 .collect();
             (!removed_keys.is_empty()).then(|| FileChange {

@@ -10,51 +10,13 @@ use std::ops::Range;
 
 use super::key_index::{key_position, key_slot};
 use super::line::{parse_line, plain_split, Line};
-use super::text::{RawText, TextTable};
+use super::raw::{RawEntry, RawValue, SideTables};
+use super::text::RawText;
 use super::value::IniValue;
 use crate::scan;
 
 /// The lines that define one key: nearly always exactly one, so it is kept inline.
 pub type Spans = SmallVec<[Range<usize>; 1]>;
-
-/// A decoded value: text, or what a literal or a quoted value decodes to when JSON gives
-/// something other than a string (by its index among the side tables' JSON values).
-#[derive(Clone)]
-pub(super) enum RawValue {
-    Str(RawText),
-    Json(usize),
-}
-
-/// One entry as stored, resolved by [`NpmrcDocument::entries`]. Nothing in it needs
-/// dropping: the rare decoded strings and JSON values live in the document's side
-/// tables, so a large file's entries are freed at once rather than visited one by one.
-#[derive(Clone)]
-pub(super) struct RawEntry {
-    pub(super) key: RawText,
-    pub(super) value: RawValue,
-    pub(super) is_list_item: bool,
-    /// Index into the document's sections; `None` at top level.
-    pub(super) section: Option<usize>,
-    pub(super) span: Range<usize>,
-}
-
-/// Where decoding puts what is not a range of the document's text.
-#[derive(Clone, Default)]
-pub(super) struct SideTables {
-    pub(super) strings: TextTable,
-    json: Vec<Value>,
-}
-
-impl SideTables {
-    pub(super) fn json_value(&mut self, value: Value) -> RawValue {
-        self.json.push(value);
-        RawValue::Json(self.json.len() - 1)
-    }
-
-    fn json(&self, i: usize) -> Option<&Value> {
-        self.json.get(i)
-    }
-}
 
 /// One `key=value` line at any level of nesting.
 #[derive(Clone)]
@@ -270,7 +232,7 @@ struct Parsed {
     /// No section, no list item, no `null`, array or object value: ini's object is
     /// then just the lines, a later duplicate replacing the value.
     flat: bool,
-    /// Top-level entries by [`hash_key`] of their key: the last entry of each key. Built
+    /// Top-level entries by [`hash_key`](super::key_index::hash_key) of their key: the last entry of each key. Built
     /// while parsing, when each key's bytes are in cache, so that config layers and the
     /// editor look keys up instead of walking every line of a large file.
     index: HashTable<usize>,

@@ -29,8 +29,9 @@ impl NpmrcDocument {
         self.ini_object_indexed().0
     }
 
-    /// [`Self::ini_object`], with the position of each key by [`hash_key`]: a config
-    /// layer whose keys need no expansion adopts it instead of hashing every key again.
+    /// [`Self::ini_object`], with the position of each key by its hash (`hash_key`): a
+    /// config layer whose keys need no expansion adopts it instead of hashing every key
+    /// again.
     pub fn ini_object_indexed(&self) -> (Vec<IniProperty<'_>>, HashTable<usize>) {
         let mut props = IniObject::with_capacity(self.entries().len());
         for entry in self.top_level() {

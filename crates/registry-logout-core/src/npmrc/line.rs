@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::document::{RawEntry, RawValue, SideTables};
+use super::raw::{RawEntry, RawValue, SideTables};
 use crate::js::{is_js_whitespace, js_string, js_trim, js_trim_start};
 use crate::scan;
 

@@ -15,12 +15,13 @@ mod document;
 mod ini_object;
 mod key_index;
 mod line;
+mod raw;
 mod text;
 mod value;
 
 pub use document::{NpmrcDocument, NpmrcEntry, Spans};
 pub use ini_object::IniProperty;
-pub use key_index::{hash_key, key_position, key_slot};
+pub use key_index::{key_position, key_slot};
 pub use text::{span_in, RawText, TextTable};
 pub use value::IniValue;
 

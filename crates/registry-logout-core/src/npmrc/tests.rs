@@ -1,7 +1,7 @@
 //! The dialect against npm's own `ini`, and the fast line reading against the full rules.
 
-use super::document::{RawValue, SideTables};
 use super::line::{parse_line, plain_split, Line};
+use super::raw::{RawValue, SideTables};
 use super::*;
 use crate::js::js_number;
 use crate::scan;

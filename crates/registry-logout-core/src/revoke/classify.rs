@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 
+use super::client::with_bearer;
 use super::url::{encode_uri_component, redacted_url, Url};
 use super::{is_redirect, RevokeRequest};
 use crate::error::{ErrorKind, LogoutError, SystemCode};
@@ -34,10 +35,10 @@ pub(super) async fn send_once(
     url: &Url,
     method: &Method,
 ) -> std::result::Result<Answer, AttemptError> {
-    let mut builder = client
+    let request = client
         .request(method.clone(), url.clone())
-        .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)))
-        .header("authorization", format!("Bearer {}", req.token.expose()))
+        .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)));
+    let mut builder = with_bearer(request, &req.token)
         .header("npm-command", "logout")
         .header("npm-auth-type", req.auth_type.as_str())
         .header("user-agent", req.settings.user_agent.as_str());

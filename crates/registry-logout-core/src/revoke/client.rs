@@ -129,3 +129,22 @@ pub(super) fn build_client(settings: &FetchSettings, tls: &TlsSettings) -> Resul
         .with_source(e)
     })
 }
+
+/// `builder` with the `authorization` header for `token`. The text it is built from is
+/// zeroed; the header value itself (reqwest's `Bytes`) cannot be, and is marked
+/// sensitive, so that hyper never logs it or puts it in a compression table.
+pub(super) fn with_bearer(
+    builder: reqwest::RequestBuilder,
+    token: &crate::secret::Secret,
+) -> reqwest::RequestBuilder {
+    use reqwest::header::{HeaderValue, AUTHORIZATION};
+    let text = zeroize::Zeroizing::new(format!("Bearer {}", token.expose()));
+    match HeaderValue::from_str(&text) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            builder.header(AUTHORIZATION, value)
+        }
+        // Not a valid header value: reqwest refuses it at send, as it always did.
+        Err(_) => builder.header(AUTHORIZATION, text.as_str()),
+    }
+}

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::classify::classify_reqwest_error;
 use super::classify::AttemptError;
-use super::client::shared_client;
+use super::client::{shared_client, with_bearer};
 use super::url::{registry_endpoint, Url};
 use super::RevokeRequest;
 use crate::error::LogoutError;
@@ -45,8 +45,8 @@ pub async fn verify(
     };
     let request = client
         .request(Method::GET, url)
-        .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)))
-        .header("authorization", format!("Bearer {}", req.token.expose()))
+        .timeout(Duration::from_millis(req.settings.timeout_ms.max(1)));
+    let request = with_bearer(request, &req.token)
         .header("npm-command", "logout")
         .header("user-agent", req.settings.user_agent.as_str())
         .send();

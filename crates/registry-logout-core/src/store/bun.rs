@@ -8,16 +8,17 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use toml_edit::{DocumentMut, Item, Value};
+use zeroize::Zeroizing;
 
 use super::{
     invalid, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
-    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::edit::{Apply, Emptied, FileOutcome, Removal};
 use crate::env::Env;
 use crate::error::Result;
+use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
@@ -38,7 +39,7 @@ struct BunFile {
 /// One registry value holding a credential.
 struct Entry {
     /// `["install", "registry"]` or `["install", "scopes", "<key as written>"]`.
-    at: Vec<String>,
+    at: KeyPath,
     scope: Option<String>,
     /// Without userinfo, one trailing slash.
     url: String,
@@ -46,7 +47,7 @@ struct Entry {
     token: Option<Secret>,
     /// The keys to remove: the value itself for a URL string (its userinfo goes), else
     /// the table's secret fields.
-    keys: Vec<Vec<String>>,
+    keys: Vec<KeyPath>,
 }
 
 impl BunStore {
@@ -107,21 +108,14 @@ impl CredentialStore for BunStore {
         StoreKind::Bun
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.files
-            .iter()
-            .map(|f| (f.level, f.path.clone()))
-            .collect()
-    }
-
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for e in self.files.iter().flat_map(|f| &f.entries) {
             if e.scope.is_none() && !out.contains(&e.url) {
                 out.push(e.url.clone());
             }
         }
-        Ok(out)
+        out
     }
 
     fn find(&self, target: &Target) -> Option<Credential> {
@@ -134,10 +128,10 @@ impl CredentialStore for BunStore {
         self.files
             .iter()
             .filter_map(|f| {
-                let keys: Vec<String> = self
+                let keys: Vec<KeyPath> = self
                     .matches(target)
                     .filter(|(file, _)| std::ptr::eq(*file, f))
-                    .flat_map(|(_, e)| e.keys.iter().map(|k| k.join(&PATH_SEP.to_string())))
+                    .flat_map(|(_, e)| e.keys.iter().cloned())
                     .collect();
                 (!keys.is_empty()).then(|| FileRemoval {
                     level: f.level,
@@ -150,9 +144,8 @@ impl CredentialStore for BunStore {
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
-        let paths = super::split_keys(&removal.keys);
         let path = &removal.path;
-        let transform = |text: &str| remove_paths(path, text, &paths);
+        let transform = |text: &str| remove_paths(path, text, &removal.keys);
         crate::edit::edit_file(path, how, &transform, Emptied::Kept)
     }
 
@@ -168,7 +161,7 @@ impl CredentialStore for BunStore {
                     kind: CredentialKind::Token,
                     level: ConfigLevel::Env,
                     file: None,
-                    key_path: vec![name.to_string()],
+                    key_path: KeyPath::key(name),
                     registry_key: target.url.nerf_dart(),
                     token: None,
                 });
@@ -275,7 +268,8 @@ fn read_registry(
     scope: Option<String>,
     default_url: &str,
 ) -> Result<(Option<String>, Option<Entry>)> {
-    let name = at.join(".");
+    let at = KeyPath::new(at.to_vec());
+    let name = at.to_string();
     if let Some(s) = item.as_str() {
         if is_reference(s) {
             return Ok((None, None));
@@ -289,12 +283,12 @@ fn read_registry(
         };
         let token = (kind == CredentialKind::Token).then(|| Secret::new(pass));
         let entry = Entry {
-            at: at.to_vec(),
+            at: at.clone(),
             scope,
             url: canonical(s),
             kind,
             token,
-            keys: vec![at.to_vec()],
+            keys: vec![at],
         };
         return Ok((Some(canonical(s)), Some(entry)));
     }
@@ -331,11 +325,11 @@ fn read_registry(
         .map(|k| {
             let mut p = at.to_vec();
             p.push(k.to_string());
-            p
+            KeyPath::new(p)
         })
         .collect();
     let entry = Entry {
-        at: at.to_vec(),
+        at,
         scope,
         url: url.clone(),
         kind,
@@ -348,7 +342,7 @@ fn read_registry(
 /// Each path: a URL string loses its userinfo; a table field goes, and a table left
 /// empty goes with it. `toml_edit` keeps every other byte but writes LF, so a CRLF file
 /// gets its line breaks back.
-fn remove_paths(path: &Path, text: &str, paths: &[Vec<String>]) -> Result<Option<Removal>> {
+fn remove_paths(path: &Path, text: &str, paths: &[KeyPath]) -> Result<Option<Removal>> {
     read_entries(path, text)?;
     let mut doc = parse(path, text)?;
     let mut removed = Vec::new();
@@ -372,12 +366,12 @@ fn remove_paths(path: &Path, text: &str, paths: &[Vec<String>]) -> Result<Option
                 let decor = value.decor().clone();
                 *value = Value::from(url.to_string());
                 *value.decor_mut() = decor;
-                removed.push(super::display_path(key_path));
+                removed.push(key_path.clone());
                 continue;
             }
         }
         remove_field(parent, leaf);
-        removed.push(super::display_path(key_path));
+        removed.push(key_path.clone());
         if parent.is_empty() {
             if let Some((name, grand)) = parents.split_last() {
                 if let Some(g) = table_at(doc.as_item_mut(), grand) {
@@ -389,9 +383,10 @@ fn remove_paths(path: &Path, text: &str, paths: &[Vec<String>]) -> Result<Option
     if removed.is_empty() {
         return Ok(None);
     }
-    let mut out = doc.to_string();
+    let mut out = Zeroizing::new(doc.to_string());
     if text.contains("\r\n") {
-        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+        let lf = Zeroizing::new(out.replace("\r\n", "\n"));
+        out = Zeroizing::new(lf.replace('\n', "\r\n"));
     }
     Ok(Some(Removal { text: out, removed }))
 }

@@ -1,6 +1,6 @@
-//! Where credentials are kept, behind one trait. npm's `.npmrc` levels are the first
-//! store; pnpm's, Yarn's and Bun's files are meant to plug in beside it without the
-//! pipeline changing. A store finds the credential that applies to a target, plans which
+//! Where credentials are kept, behind one trait: npm's `.npmrc` levels, pnpm's, Yarn's
+//! and Bun's files, each a [`StoreKind`]; the pipeline asks them all the same way. A
+//! store finds the credential that applies to a target, plans which
 //! keys go from which of its files, and applies each file's removal through the shared
 //! lossless, atomic, locked edit ([`crate::edit`]). Revoking is not a store's business:
 //! the pipeline revokes each distinct token once, whichever stores hold it.
@@ -17,6 +17,7 @@ use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::edit::{Apply, FileOutcome};
 use crate::error::Result;
+use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
@@ -68,15 +69,6 @@ pub(crate) fn invalid(
     )
 }
 
-/// Separates the segments of a key path in [`FileRemoval::keys`]: no YAML or TOML key
-/// we remove contains it, unlike `.`, which URLs do.
-pub(crate) const PATH_SEP: char = '\u{1f}';
-
-/// A key path as reports show it.
-pub(crate) fn display_path(path: &[String]) -> String {
-    path.join(".")
-}
-
 /// What a logout is for: the registry, and the scope that selected it.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -97,18 +89,11 @@ pub struct Credential {
     pub file: Option<PathBuf>,
     /// Where it is in its level: one key in a `.npmrc` (`//host/:_authToken`); the keys
     /// down to it in a nested file.
-    pub key_path: Vec<String>,
+    pub key_path: KeyPath,
     /// The registry key it was found under, in npm's `//host/path/` form.
     pub registry_key: String,
     /// The token, for `Token` credentials.
     pub token: Option<Secret>,
-}
-
-impl Credential {
-    /// The key path as one string, for reports.
-    pub fn key(&self) -> String {
-        self.key_path.join(".")
-    }
 }
 
 /// The keys to remove from one file of a store.
@@ -116,8 +101,8 @@ impl Credential {
 pub struct FileRemoval {
     pub level: FileLevel,
     pub path: PathBuf,
-    /// Keys in the store's own notation (for `.npmrc`, the keys themselves).
-    pub keys: Vec<String>,
+    /// The keys to remove (for `.npmrc`, paths of one key).
+    pub keys: Vec<KeyPath>,
     /// Whether the file, as read, defines any of them: only such a file must be writable
     /// before a token is revoked.
     pub holds_any: bool,
@@ -130,7 +115,7 @@ pub struct FileChange {
     pub store: StoreKind,
     pub path: PathBuf,
     pub level: FileLevel,
-    pub removed_keys: Vec<String>,
+    pub removed_keys: Vec<KeyPath>,
     pub deleted: bool,
 }
 
@@ -152,11 +137,8 @@ impl FileChange {
 pub trait CredentialStore: Send + Sync {
     fn kind(&self) -> StoreKind;
 
-    /// The files this store reads, with their levels.
-    fn files(&self) -> Vec<(FileLevel, PathBuf)>;
-
     /// The registries for which a file of this store holds a credential (`--all`).
-    fn registries(&self) -> Result<Vec<String>>;
+    fn registries(&self) -> Vec<String>;
 
     /// The credential that applies to `target`, if any.
     fn find(&self, target: &Target) -> Option<Credential>;
@@ -189,13 +171,6 @@ pub struct Listed {
     pub registry: String,
     pub scope: Option<String>,
     pub credential: Credential,
-}
-
-/// [`FileRemoval::keys`] of a nested file back into key paths.
-pub(crate) fn split_keys(keys: &[String]) -> Vec<Vec<String>> {
-    keys.iter()
-        .map(|k| k.split(PATH_SEP).map(str::to_string).collect())
-        .collect()
 }
 
 /// What the stores' unit tests share: a target, and a logout through the trait alone.

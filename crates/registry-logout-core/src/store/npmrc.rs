@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target};
-use crate::config::{Config, ConfigLevel, FileLevel, Lookup};
+use crate::config::{Config, ConfigLevel, Lookup};
 use crate::credentials::{find_login, Login, CLEARED_SUFFIXES};
 use crate::edit::{self, Apply, Emptied, FileOutcome, NpmrcRemoval};
 use crate::error::Result;
+use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 
 /// npm's levels, as one config load read them.
@@ -31,7 +32,7 @@ impl NpmrcStore {
             kind: login.kind,
             level: layer.map_or(ConfigLevel::Cli, |l| l.level),
             file: layer.and_then(|l| l.path().map(PathBuf::from)),
-            key_path: vec![key],
+            key_path: KeyPath::key(key),
             registry_key: login.reg_key,
             token: login.token,
         }
@@ -43,15 +44,7 @@ impl CredentialStore for NpmrcStore {
         StoreKind::Npm
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.config
-            .layers()
-            .iter()
-            .filter_map(|l| Some((l.level.file_level()?, l.path()?.to_path_buf())))
-            .collect()
-    }
-
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         registries_with_credentials(&self.config)
     }
 
@@ -105,7 +98,7 @@ impl CredentialStore for NpmrcStore {
                 Some(FileRemoval {
                     level,
                     path,
-                    keys,
+                    keys: keys.into_iter().map(KeyPath::key).collect(),
                     holds_any,
                 })
             })
@@ -154,7 +147,7 @@ impl CredentialStore for NpmrcStore {
     /// Read from the config as loaded, less the removed keys: what a fresh load would
     /// see, without reading every file again.
     fn still_applies(&self, target: &Target, removed: &[FileChange]) -> Option<Credential> {
-        let removed: Vec<(ConfigLevel, &[String])> = removed
+        let removed: Vec<(ConfigLevel, &[KeyPath])> = removed
             .iter()
             .map(|c| (c.level.into(), c.removed_keys.as_slice()))
             .collect();
@@ -166,10 +159,7 @@ impl CredentialStore for NpmrcStore {
     /// Each registry's login, as `find` sees it: what a logout of that registry would
     /// act on.
     fn inventory(&self) -> Vec<Listed> {
-        let Ok(registries) = registries_with_credentials(&self.config) else {
-            return Vec::new();
-        };
-        registries
+        registries_with_credentials(&self.config)
             .into_iter()
             .filter_map(|registry| {
                 let url = RegistryUrl::parse(&registry).ok()?;
@@ -197,7 +187,7 @@ const CREDENTIAL_SUFFIXES: &[&str] = &[
 /// The registries that hold a credential in a config file we could edit. A credential
 /// key `//host/path/:…` maps back to the configured registry (or scope registry) it
 /// belongs to, else to `https://host/path/`.
-fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
+fn registries_with_credentials(config: &Config) -> Vec<String> {
     let mut known: Vec<RegistryUrl> = Vec::new();
     for layer in config.layers() {
         for key in layer.keys() {
@@ -211,7 +201,9 @@ fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
             }
         }
     }
-    known.push(RegistryUrl::parse(&config.registry_for(None))?);
+    // The default registry, when it is a URL (loading the config checked it, unless a
+    // scope's own registry was the one in use); like any other, skipped when not.
+    known.extend(RegistryUrl::parse(&config.registry_for(None)).ok());
     let mut registries: Vec<String> = Vec::new();
     let mut reg_keys: Vec<String> = Vec::new();
     for layer in config
@@ -246,5 +238,5 @@ fn registries_with_credentials(config: &Config) -> Result<Vec<String>> {
             registries.push(registry);
         }
     }
-    Ok(registries)
+    registries
 }

@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use super::{
     invalid, yaml, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
-    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::edit::{self, Apply, Emptied, FileOutcome, NpmrcRemoval};
 use crate::env::{has_reference, Env};
 use crate::error::Result;
+use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 use crate::npmrc::{IniValue, NpmrcDocument};
 use crate::secret::Secret;
@@ -97,7 +97,7 @@ impl PnpmStore {
             kind: CredentialKind::Token,
             level: ConfigLevel::User,
             file: Some(self.ini_path()),
-            key_path: vec![e.key.clone()],
+            key_path: KeyPath::key(e.key.as_str()),
             registry_key: e.reg_key.clone(),
             token: Some(e.token.clone()),
         }
@@ -149,7 +149,12 @@ impl PnpmStore {
             kind: CredentialKind::Token,
             level: ConfigLevel::Env,
             file: None,
-            key_path: vec![name.to_string(), raw_url.clone(), scope, "authToken".into()],
+            key_path: KeyPath::new(vec![
+                name.to_string(),
+                raw_url.clone(),
+                scope,
+                "authToken".into(),
+            ]),
             registry_key: nerf_of(&url),
             token: Some(Secret::new(token)),
         })
@@ -161,15 +166,8 @@ impl CredentialStore for PnpmStore {
         StoreKind::Pnpm
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        vec![
-            (FileLevel::User, self.yaml_path()),
-            (FileLevel::User, self.ini_path()),
-        ]
-    }
-
     /// Registries with an unscoped token: a scoped one is logged out of with its scope.
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let yaml = self
             .yaml
@@ -186,7 +184,7 @@ impl CredentialStore for PnpmStore {
                 out.push(url);
             }
         }
-        Ok(out)
+        out
     }
 
     /// `config.yaml` outranks `auth.ini`; in `config.yaml` the last matching key wins,
@@ -204,10 +202,7 @@ impl CredentialStore for PnpmStore {
     /// one left behind.
     fn plan_removal(&self, target: &Target, _credential: &Credential) -> Vec<FileRemoval> {
         let mut plan = Vec::new();
-        let yaml: Vec<String> = self
-            .yaml_matches(target)
-            .map(|e| auth_path(e).join(&PATH_SEP.to_string()))
-            .collect();
+        let yaml: Vec<KeyPath> = self.yaml_matches(target).map(auth_path).collect();
         if !yaml.is_empty() {
             plan.push(FileRemoval {
                 level: FileLevel::User,
@@ -216,10 +211,10 @@ impl CredentialStore for PnpmStore {
                 holds_any: true,
             });
         }
-        let ini: Vec<String> = self
+        let ini: Vec<KeyPath> = self
             .ini_matches(target)
             .iter()
-            .map(|e| e.key.clone())
+            .map(|e| KeyPath::key(e.key.as_str()))
             .collect();
         if !ini.is_empty() {
             plan.push(FileRemoval {
@@ -242,11 +237,10 @@ impl CredentialStore for PnpmStore {
             };
             return edit::edit_file(path, how, &transform, Emptied::Deleted);
         }
-        let paths = super::split_keys(&removal.keys);
         let transform = |text: &str| {
             // What pnpm would refuse, it refuses before the edit too.
             read_auth(path, text)?;
-            yaml::remove_paths(path, text, &paths)
+            yaml::remove_paths(path, text, &removal.keys)
         };
         edit::edit_file(path, how, &transform, Emptied::Kept)
     }
@@ -278,13 +272,13 @@ impl CredentialStore for PnpmStore {
     }
 }
 
-fn auth_path(e: &AuthEntry) -> Vec<String> {
-    vec![
+fn auth_path(e: &AuthEntry) -> KeyPath {
+    KeyPath::new(vec![
         "_auth".into(),
         e.raw_url.clone(),
         e.scope.clone(),
         "authToken".into(),
-    ]
+    ])
 }
 
 fn scope_key(target: &Target) -> String {
@@ -431,7 +425,6 @@ fn read_ini(text: &str) -> Vec<IniEntry> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::display_path;
     use super::super::test_support::{logout, target};
     use super::*;
 
@@ -461,9 +454,12 @@ mod tests {
         let t = target("HTTP://127.0.0.1:4873", None);
         let c = store.find(&t).unwrap();
         assert_eq!(c.token.as_ref().unwrap().expose(), "secret-a");
-        assert_eq!(c.key(), "_auth.http://127.0.0.1:4873/.@.authToken");
+        assert_eq!(
+            c.key_path.to_string(),
+            "_auth.http://127.0.0.1:4873/.@.authToken"
+        );
         let changes = logout(&store, &t);
-        assert_eq!(changes[0].removed_keys, [c.key()]);
+        assert_eq!(changes[0].removed_keys, std::slice::from_ref(&c.key_path));
         let after = std::fs::read_to_string(dir.path().join("xdg/pnpm/config.yaml")).unwrap();
         assert_eq!(
             after,
@@ -548,7 +544,7 @@ mod tests {
             .unwrap();
         assert_eq!(still.level, ConfigLevel::Env);
         assert_eq!(
-            display_path(&still.key_path),
+            still.key_path.to_string(),
             "pnpm_config__auth.http://h.test.@.authToken"
         );
     }

@@ -10,6 +10,8 @@ use yaml_edit::{Document, Mapping, YamlError, YamlNode};
 use super::invalid;
 use crate::edit::Removal;
 use crate::error::Result;
+use crate::key_path::KeyPath;
+use zeroize::Zeroizing;
 
 /// A file's document; an empty file is an empty document.
 pub(super) fn parse(path: &Path, text: &str) -> Result<Document> {
@@ -75,12 +77,8 @@ pub(super) fn string(node: Option<&YamlNode>) -> Option<String> {
 
 /// Removes each key path (its leaf, and every mapping above it left empty), in order.
 /// Paths that are not in the text are skipped; `None` when none was.
-pub(super) fn remove_paths(
-    path: &Path,
-    text: &str,
-    paths: &[Vec<String>],
-) -> Result<Option<Removal>> {
-    let mut text = text.to_string();
+pub(super) fn remove_paths(path: &Path, text: &str, paths: &[KeyPath]) -> Result<Option<Removal>> {
+    let mut text = Zeroizing::new(text.to_string());
     let mut removed = Vec::new();
     for key_path in paths {
         let doc = parse(path, &text)?;
@@ -97,12 +95,12 @@ pub(super) fn remove_paths(
             depth -= 1;
         }
         if depth == 0 && chain[0].len() == 1 {
-            text = splice_out_only_entry(&root, &text);
+            text = Zeroizing::new(splice_out_only_entry(&root, &text));
         } else {
             chain[depth].remove(key_path[depth].as_str());
-            text = doc.to_string();
+            text = Zeroizing::new(doc.to_string());
         }
-        removed.push(super::display_path(key_path));
+        removed.push(key_path.clone());
     }
     Ok((!removed.is_empty()).then_some(Removal { text, removed }))
 }
@@ -147,16 +145,16 @@ fn splice_out_only_entry(root: &Mapping, text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn paths(p: &[&[&str]]) -> Vec<Vec<String>> {
+    fn paths(p: &[&[&str]]) -> Vec<KeyPath> {
         p.iter()
-            .map(|k| k.iter().map(|s| s.to_string()).collect())
+            .map(|k| KeyPath::new(k.iter().map(|s| s.to_string()).collect()))
             .collect()
     }
 
     fn remove(text: &str, p: &[&[&str]]) -> String {
         remove_paths(Path::new("f.yaml"), text, &paths(p))
             .unwrap()
-            .map_or_else(|| text.to_string(), |r| r.text)
+            .map_or_else(|| text.to_string(), |r| r.text.to_string())
     }
 
     const PNPM: &[&str] = &["_auth", "http://127.0.0.1:4873/", "@", "authToken"];

@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use super::{
     invalid, yaml, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
-    PATH_SEP,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::edit::{Apply, Emptied, FileOutcome};
 use crate::env::Env;
 use crate::error::Result;
+use crate::key_path::KeyPath;
+use crate::nerf_dart::RegistryUrl;
 use crate::secret::Secret;
 
 const FIELDS: [&str; 2] = ["npmAuthToken", "npmAuthIdent"];
@@ -47,7 +48,7 @@ enum Section {
 struct Field {
     section: Section,
     /// The key path in the file.
-    key_path: Vec<String>,
+    key_path: KeyPath,
     name: &'static str,
     raw: Secret,
 }
@@ -141,7 +142,8 @@ impl YarnStore {
         })
     }
 
-    fn credential(file: &YarnFile, field: &Field) -> Credential {
+    /// The credential `field` holds, found for the registry whose key is `registry_key`.
+    fn credential(file: &YarnFile, field: &Field, registry_key: String) -> Credential {
         Credential {
             store: StoreKind::Yarn,
             kind: if field.name == "npmAuthToken" {
@@ -152,7 +154,7 @@ impl YarnStore {
             level: file.level.into(),
             file: Some(file.path.clone()),
             key_path: field.key_path.clone(),
-            registry_key: String::new(),
+            registry_key,
             token: (field.name == "npmAuthToken").then(|| field.raw.clone()),
         }
     }
@@ -163,16 +165,9 @@ impl CredentialStore for YarnStore {
         StoreKind::Yarn
     }
 
-    fn files(&self) -> Vec<(FileLevel, PathBuf)> {
-        self.files
-            .iter()
-            .map(|f| (f.level, f.path.clone()))
-            .collect()
-    }
-
     /// Registries with an entry holding a credential; a top-level one is for whatever
     /// registry Yarn is pointed at, so it names no registry.
-    fn registries(&self) -> Result<Vec<String>> {
+    fn registries(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for f in self.fields().filter(|f| !f.is_reference()) {
             if let Section::Registry(key) = &f.section {
@@ -186,7 +181,7 @@ impl CredentialStore for YarnStore {
                 }
             }
         }
-        Ok(out)
+        out
     }
 
     fn find(&self, target: &Target) -> Option<Credential> {
@@ -194,9 +189,7 @@ impl CredentialStore for YarnStore {
         if field.is_reference() {
             return None;
         }
-        let mut credential = Self::credential(file, field);
-        credential.registry_key = target.url.nerf_dart();
-        Some(credential)
+        Some(Self::credential(file, field, target.url.nerf_dart()))
     }
 
     /// Both fields of the section, from the file the login came from; `npmAlwaysAuth`
@@ -210,11 +203,11 @@ impl CredentialStore for YarnStore {
         else {
             return Vec::new();
         };
-        let keys: Vec<String> = file
+        let keys: Vec<KeyPath> = file
             .fields
             .iter()
             .filter(|f| f.section == section && !f.is_reference())
-            .map(|f| f.key_path.join(&PATH_SEP.to_string()))
+            .map(|f| f.key_path.clone())
             .collect();
         if keys.is_empty() {
             return Vec::new();
@@ -228,11 +221,10 @@ impl CredentialStore for YarnStore {
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
-        let paths = super::split_keys(&removal.keys);
         let (path, level) = (&removal.path, removal.level);
         let transform = |text: &str| {
             read_file(path.clone(), level, text)?;
-            yaml::remove_paths(path, text, &paths)
+            yaml::remove_paths(path, text, &removal.keys)
         };
         crate::edit::edit_file(path, how, &transform, Emptied::Kept)
     }
@@ -262,7 +254,7 @@ impl CredentialStore for YarnStore {
                     kind: CredentialKind::Token,
                     level: ConfigLevel::Env,
                     file: None,
-                    key_path: vec![name.clone()],
+                    key_path: KeyPath::key(name.clone()),
                     registry_key: target.url.nerf_dart(),
                     token: None,
                 });
@@ -274,9 +266,7 @@ impl CredentialStore for YarnStore {
         {
             return None;
         }
-        let mut credential = Self::credential(file, field);
-        credential.registry_key = target.url.nerf_dart();
-        Some(credential)
+        Some(Self::credential(file, field, target.url.nerf_dart()))
     }
 
     fn inventory(&self) -> Vec<Listed> {
@@ -295,10 +285,15 @@ impl CredentialStore for YarnStore {
                     Section::Registry(key) => (format!("{key}/"), None),
                     Section::Scope(name) => (String::new(), Some(format!("@{name}"))),
                 };
+                // A top-level or scope entry is for whatever registry Yarn is pointed
+                // at: no registry key.
+                let registry_key = RegistryUrl::parse(&registry)
+                    .map(|u| u.nerf_dart())
+                    .unwrap_or_default();
                 Some(Listed {
                     registry,
                     scope,
-                    credential: Self::credential(file, field),
+                    credential: Self::credential(file, field, registry_key),
                 })
             })
             .collect()
@@ -374,7 +369,7 @@ fn push_field(
     key_path.push(name.to_string());
     file.fields.push(Field {
         section,
-        key_path,
+        key_path: KeyPath::new(key_path),
         name: field,
         raw: Secret::new(raw),
     });
@@ -439,7 +434,7 @@ mod tests {
         assert!(fresh.find(&t).is_none());
         let scoped = target("http://127.0.0.1:4873/", Some("@acme"));
         assert_eq!(
-            fresh.find(&scoped).unwrap().key(),
+            fresh.find(&scoped).unwrap().key_path.to_string(),
             "npmScopes.acme.npmAuthToken"
         );
         logout(&fresh, &scoped);
@@ -465,7 +460,7 @@ mod tests {
         assert_eq!(c.level, ConfigLevel::Project);
         assert_eq!(c.token.unwrap().expose(), "project-secret");
         let c = store.find(&target("https://other.test/", None)).unwrap();
-        assert_eq!(c.key(), "npmAuthToken");
+        assert_eq!(c.key_path.to_string(), "npmAuthToken");
 
         std::fs::write(home.join(".yarnrc.yml"), "npmAuthToken: ${TOK}\n").unwrap();
         let env: Env = [("TOK".into(), "t".into())].into();
