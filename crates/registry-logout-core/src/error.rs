@@ -417,7 +417,12 @@ mod tests {
     /// code too: a directory we may not read is `EACCES`, not `ENOENT`.
     #[test]
     fn a_system_failure_keeps_its_code() {
-        for (errno, code) in [(13, "EACCES"), (2, "ENOENT"), (20, "ENOTDIR")] {
+        // The raw numbers are the system's: errno on Unix, Win32 errors on Windows.
+        #[cfg(not(windows))]
+        let cases = [(13, "EACCES"), (2, "ENOENT"), (20, "ENOTDIR")];
+        #[cfg(windows)]
+        let cases = [(5, "EPERM"), (2, "ENOENT"), (3, "ENOENT")];
+        for (errno, code) in cases {
             let err = LogoutError::os(
                 "cannot read the current directory",
                 std::io::Error::from_raw_os_error(errno),
