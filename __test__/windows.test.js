@@ -25,7 +25,7 @@ const wine = require('./helpers/wine.js')
 
 const ROOT = wine.ROOT
 const SCENARIO = path.join(__dirname, 'fixtures', 'windows-scenario.js')
-const IN_CI = Boolean(process.env.CI)
+const IN_CI = /^(1|true|yes)$/i.test(process.env.CI || '')
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0
 
 // Canary tokens: each distinct, so a leak names its case; outputs are grepped for all.
@@ -268,6 +268,59 @@ test('a registry that refuses the connection: ECONNREFUSED (a WSA error, read as
     kind: 'logout',
     options: w.options({ registry: registryUrl, config: { 'fetch-retries': 0 } }),
   })
+})
+
+// --- side by side with npm ------------------------------------------------------------
+
+// npm 11's own `npm logout` (the pinned devDependency), run by the same node.exe.
+async function npmLogout (w, args, cwd) {
+  const preload = { env: w.env, unsetEnv: ['HOME'], cwd }
+  const cli = path.join(ROOT, 'node_modules', 'npm', 'bin', 'npm-cli.js')
+  const raw = await wine.runWindows(wine.NODE_EXE,
+    ['-r', wine.winPath(path.join(__dirname, 'fixtures', 'windows-npm-preload.js')), wine.winPath(cli), 'logout', ...args],
+    { env: { RL_PRELOAD: JSON.stringify(preload) }, timeout: 120000 })
+  assertNoSecret(raw.stdout + raw.stderr, 'npm logout')
+  return raw
+}
+
+test('side by side with npm logout under the same node.exe: the same DELETE, the same file cleaned', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  // Where the login comes from: the user config, and a project config (CRLF) that
+  // outranks it. npm rewrites the file (comments and CRLF go); compared here: the
+  // request and which file loses the token.
+  const cases = [
+    { name: 'user', file: (w) => path.join(w.me, '.npmrc'), eol: '\n' },
+    { name: 'project', file: (w) => path.join(w.project, '.npmrc'), eol: '\r\n' },
+  ]
+  for (const c of cases) {
+    const runs = {}
+    for (const who of ['npm', 'ours']) {
+      const w = world(`parity-${c.name}-${who}`)
+      const tok = token(`parity${c.name}${who}`)
+      const other = path.join(w.me, '.npmrc')
+      const rc = c.file(w)
+      if (rc !== other) fs.writeFileSync(other, `//${host()}/:_authToken=${token(`parityother${who}`)}\n`)
+      fs.writeFileSync(rc, `; ${c.name}${c.eol}//${host()}/:_authToken=${tok}${c.eol}fund=false${c.eol}`)
+      const otherBefore = read(other)
+      const mark = registry.requests.length
+      if (who === 'npm') {
+        const raw = await npmLogout(w, [`--registry=${registry.url}`], wine.winPath(w.project))
+        assert.equal(raw.code, 0, `npm logout failed:\n${raw.stderr.slice(-2000)}`)
+      } else {
+        assertLoggedOut(only(await runJob(w, { kind: 'logout', options: w.options() })))
+      }
+      const deletes = deletesSince(mark)
+      assert.equal(deletes.length, 1, `${who}: one DELETE`)
+      runs[who] = {
+        url: deletes[0].url.replace(tok, '<token>'),
+        auth: deletes[0].headers.authorization === `Bearer ${tok}`,
+        cleaned: !read(rc).includes(tok) && read(rc).includes('fund=false'),
+        otherKept: rc === other || read(other) === otherBefore,
+      }
+    }
+    assert.deepEqual(runs.ours, runs.npm, `${c.name}: ours and npm's differ`)
+    assert.deepEqual(runs.npm, { url: '/-/user/token/<token>', auth: true, cleaned: true, otherKept: true })
+  }
 })
 
 // --- other stores' Windows paths ------------------------------------------------------
