@@ -6,6 +6,16 @@ export declare class AbortHandle {
   abort(): void
 }
 
+export declare function checkConfigKey(key: string): ConfigKeyCheck
+
+/** What npm would say of a command-line config key (the CLI warns about unknown ones). */
+export interface ConfigKeyCheck {
+  /** npm or registry-logout defines it (or it is a registry-scoped credential key). */
+  known: boolean
+  /** For an unknown key, the known key closest to it, when one is close. */
+  suggestion?: string
+}
+
 export type ConfigLevel = 'cli' | 'env' | 'project' | 'user' | 'global' | 'builtin'
 
 export interface CredentialInfo {
@@ -22,6 +32,13 @@ export interface CredentialInfo {
 export type CredentialKind = 'token' | 'auth' | 'basic' | 'certificate'
 
 export declare function credentials(options?: LogoutOptions | undefined | null, envBlock?: string | undefined | null): Promise<NativeOutcome>
+
+/** `everywhere`: every token the account holds on the registry. */
+export interface EverywhereResult {
+  tokens: Array<SessionToken>
+  /** Why the list could not be read (then no other token was revoked). */
+  error?: NativeError
+}
 
 export interface FileChangeInfo {
   /** The store whose file it is (only when `sources` was given). */
@@ -109,6 +126,11 @@ export interface LogoutOptions {
    */
   verify?: boolean
   /**
+   * Revoke every token the account holds on the registry (the token API's list), not
+   * only this one; with `dryRun`, list them. Implies `verify`.
+   */
+  everywhere?: boolean
+  /**
    * Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
    * every one.
    */
@@ -129,6 +151,8 @@ export interface LogoutResult {
   /** A credential that still applies to the registry after the logout. */
   stillLoggedIn?: CredentialInfo
   dryRun: boolean
+  /** With `everywhere`: the account's tokens and what became of each. */
+  everywhere?: EverywhereResult
 }
 
 /** An error, as `{ code, message }`. */
@@ -165,11 +189,46 @@ export interface RevocationInfo {
   verificationStatus?: number
   /** The error code of that check, when it got no answer. */
   verificationCode?: string
+  /** Which request revoked the token (`revoked`). */
+  via?: RevokedVia
+  /** When the token outlived its revocation and the token API did not revoke it: why. */
+  tokenApi?: TokenApiOutcome
+  /** The error code of the token API (`tokenApi: 'failed'`). */
+  tokenApiCode?: string
 }
 
-export type RevocationOutcome = 'revoked' | 'skipped' | 'failed'
+export type RevocationOutcome = 'revoked' | 'already-invalid' | 'skipped' | 'failed'
+
+/** Which request revoked the token. */
+export type RevokedVia = 'user-token' | 'token-api'
 
 export type RevokeMode = 'required' | 'best-effort' | 'skip'
+
+/** What became of one of the account's tokens with `everywhere`. */
+export type SessionOutcome = 'listed' | 'revoked' | 'still-valid' | 'failed'
+
+/**
+ * One token of the account (`everywhere`): what the registry lists of it, never the
+ * token.
+ */
+export interface SessionToken {
+  /** The registry's id for it (what revoking it by key takes). */
+  key: string
+  /** The token as the registry masks it in its list (`abcde...vwxyz`, or a prefix). */
+  token: string
+  readonly: boolean
+  /** When it was created, as the registry says (ISO 8601). */
+  created?: string
+  /** It is the token this logout removed (its revocation is `revocation`). */
+  current: boolean
+  outcome: SessionOutcome
+  /** The status of its revocation, when the registry answered. */
+  status?: number
+  /** The error code (`failed`). */
+  code?: string
+  /** The error message (`failed`). */
+  message?: string
+}
 
 /** A tool whose credential store a logout reads. */
 export type StoreName = 'npm' | 'pnpm' | 'yarn' | 'bun'
@@ -185,5 +244,8 @@ export interface StoreResult {
    */
   revocation: RevocationInfo
 }
+
+/** Why the token API did not revoke a token that outlived its revocation. */
+export type TokenApiOutcome = 'not-listed' | 'ambiguous' | 'failed'
 
 export type Verification = 'token-rejected' | 'token-still-valid' | 'unknown'

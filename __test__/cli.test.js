@@ -84,6 +84,8 @@ test('--dry-run prints the plan: the token it would revoke and the keys it would
   assert.equal(r.stdout, [
     `Dry run: would log out of ${registry.url}`,
     `  revoke the token at //${registry.host}/:_authToken from user config ${sb.userconfig}`,
+    '  if the registry refuses it, ask GET /-/whoami with it: a token refused there too is already invalid ' +
+      '(expired or revoked) and is removed',
     `  remove //${registry.host}/:_authToken from ${sb.userconfig}`,
     ''
   ].join('\n'))

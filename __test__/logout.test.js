@@ -45,7 +45,7 @@ test('token in the user file, registry from the option: revoked and removed', as
   assert.deepEqual(result.credential, {
     kind: 'token', key: `//${registry.host}/:_authToken`, level: 'user', path: sb.userconfig
   })
-  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 1 })
+  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 1, via: 'user-token' })
   assert.deepEqual(result.files, [{
     path: sb.userconfig, level: 'user', removedKeys: [`//${registry.host}/:_authToken`], deleted: false
   }])

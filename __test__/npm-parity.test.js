@@ -365,6 +365,52 @@ for (const scenario of SCENARIOS) {
 }
 
 // ---------------------------------------------------------------------------
+// Intended difference [beyond npm]: a dead token. Since December 2025 npm login issues
+// session tokens that expire after two hours, so a logout with a token the registry
+// already refuses is the common case. npm 11 then fails with E401 and leaves the dead
+// token in .npmrc, where it breaks the next install; we ask GET /-/whoami with the same
+// token once and, when the registry refuses it there too, remove it as a success
+// (`revocation.outcome: 'already-invalid'`). Both run side by side so that a change in
+// npm's behaviour shows here.
+
+test('npm parity, intended difference: a token refused at the DELETE and at whoami is removed by us, kept by npm (E401)', { skip: SKIP_NO_NPM, timeout: 120_000 }, async () => {
+  const refuse = (req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"token expired"}')
+  const text = 'fund=false\n//{{HOST}}/:_authToken=npm_DEADparityToken\n'
+  const sides = {}
+  for (const side of ['npm', 'ours']) {
+    const reg = await startRegistry({ handler: refuse })
+    const sb = makeSandbox()
+    sb.write(USER, subst(text, reg), 0o600)
+    const run = side === 'npm' ? npmLogout : cliLogout
+    try {
+      const result = await run(sb, reg, { cwd: sb.project, env: isolatedEnv(sb) })
+      sides[side] = { reg, sb, result, after: sb.readOrNull(USER), requests: normRequests(reg) }
+    } finally {
+      await reg.close()
+    }
+  }
+  const { npm, ours } = sides
+  try {
+    const both = `${describeRun('npm', npm.result)}\n\n${describeRun('ours', ours.result)}`
+    assert.equal(npm.result.status, 1, both)
+    assert.equal(parseNpmErrorCode(npm.result.stderr), 'E401', both)
+    assert.equal(npm.after, subst(text, npm.reg), 'npm leaves the dead token in place')
+    assert.deepEqual(npm.requests.map((r) => r.method), ['DELETE'])
+
+    assert.equal(ours.result.status, 0, both)
+    assert.match(ours.result.stdout, /: token was already invalid \(expired or revoked\); removed /)
+    assert.equal(ours.after, 'fund=false\n', 'we remove it, and only it')
+    // The same DELETE as npm's, then one whoami with the same token.
+    assert.deepEqual(ours.requests[0], npm.requests[0])
+    assert.deepEqual(ours.requests.slice(1).map((r) => [r.method, r.path, r.authorization]),
+      [['GET', '/-/whoami', 'Bearer npm_DEADparityToken']])
+  } finally {
+    npm.sb.cleanup()
+    ours.sb.cleanup()
+  }
+})
+
+// ---------------------------------------------------------------------------
 // Our CLI alone: --json error shape and redaction of the token on failure paths.
 
 test('--json on ENEEDAUTH', { timeout: 60_000 }, async () => {

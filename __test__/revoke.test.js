@@ -24,7 +24,7 @@ const util = require('node:util')
 
 const { logout } = require('..')
 const {
-  startRegistry, statusSequence, delay, hang, destroySocket, redirect, closedPort, sendJson,
+  startRegistry, statusSequence, delay, hang, destroySocket, redirect, closedPort, sendJson, liveWhoami,
 } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const { hasNpm, npmLogout, cliLogout, parseNpmErrorCode, parseCliError } = require('./helpers/npm.js')
@@ -145,7 +145,7 @@ test('request shape: path kept, one trailing slash dropped, token encoded, heade
 
   // No trailing slash: nothing dropped; no scope, no otp: no header; auth-type defaults to web.
   const result = await logout(optionsFor(s, `${reg.url}npm/r`))
-  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 1 })
+  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 1, via: 'user-token' })
   const second = reg.requests[1]
   assert.equal(second.url, `/npm/r${TOKEN_PATH}`)
   assert.equal(second.headers['npm-auth-type'], 'web')
@@ -441,7 +441,7 @@ test('network failures keep their system codes, timeouts are ETIMEDOUT, both ret
   reg.requests.length = 0
   reg.respond(destroySocket({ times: 1 }))
   const result = await logout(optionsFor(s, reg, { 'fetch-retries': '1', ...FAST_RETRIES }))
-  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 2 })
+  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 2, via: 'user-token' })
 
   const port = await closedPort()
   await rejectsWith(logout(optionsFor(s, `http://127.0.0.1:${port}/`)), 'ECONNREFUSED', 'closed port')
@@ -453,9 +453,10 @@ test('HTTP failures: 401 flavours, 404, 429 then 200, 500 until retries run out'
   const retrying = { 'fetch-retries': '2', ...FAST_RETRIES }
   const fails = async (handler, code, where) => {
     reg.requests.length = 0
-    reg.respond(handler)
+    // whoami accepts the token: a refused DELETE stays an error (not a dead token).
+    reg.respond(liveWhoami(handler))
     await rejectsWith(logout(optionsFor(s, reg, retrying)), code, where)
-    return reg.requests.length
+    return reg.requests.filter((r) => !r.url.endsWith('/-/whoami')).length
   }
 
   // 401s and 404 are final: one request each.
@@ -487,13 +488,13 @@ test('HTTP failures: 401 flavours, 404, 429 then 200, 500 until retries run out'
   reg.requests.length = 0
   reg.respond(statusSequence([429, 200]))
   const result = await logout(optionsFor(s, reg, retrying))
-  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 2 })
+  assert.deepEqual(result.revocation, { outcome: 'revoked', status: 200, attempts: 2, via: 'user-token' })
   assert.equal(reg.requests.length, 2)
 
   // 420 is retried too; so are the other 5xx.
   reg.requests.length = 0
   reg.respond(statusSequence([420, 504, 204]))
-  assert.deepEqual((await logout(optionsFor(s, reg, retrying))).revocation, { outcome: 'revoked', status: 204, attempts: 3 })
+  assert.deepEqual((await logout(optionsFor(s, reg, retrying))).revocation, { outcome: 'revoked', status: 204, attempts: 3, via: 'user-token' })
 })
 
 test('redirects: same host followed, other hosts and https→http refused', async (t) => {
@@ -666,7 +667,8 @@ test('the CLI never prints the token, with or without --json', { timeout: 60_000
   const reg = s.track(await startRegistry())
   const port = await closedPort()
   const cases = [
-    { name: 'E401', handler: statusSequence([401]) },
+    // whoami accepts the token: a refused DELETE stays an error (not a dead token).
+    { name: 'E401', handler: liveWhoami(statusSequence([401])) },
     { name: 'EOTP', handler: statusSequence([401], { headers: { 'www-authenticate': 'otp' } }) },
     { name: 'E500', handler: statusSequence([500]) },
     { name: 'ECONNRESET', handler: destroySocket() },
@@ -712,7 +714,7 @@ test('the CLI never prints the token, with or without --json', { timeout: 60_000
 
 test('best-effort revocation failures are reported without the token', async (t) => {
   const s = scope(t)
-  const reg = s.track(await startRegistry({ handler: statusSequence([401]) }))
+  const reg = s.track(await startRegistry({ handler: liveWhoami(statusSequence([401])) }))
   s.sb.write(s.sb.userconfig, `//${reg.host}/:_authToken=${TOKEN}\n`)
   const result = await logout({ registry: reg.url, cwd: s.sb.project, env: s.env, revoke: 'best-effort' })
   assert.equal(result.revocation.outcome, 'failed')

@@ -1,8 +1,10 @@
 'use strict'
 
 // `verify` / `--verify` [beyond npm]: after a revocation the registry accepted, ask it
-// with the token (`GET /-/whoami`) whether the token still works. Against a real
-// Verdaccio (which keeps revoked tokens valid) and a registry that really revokes.
+// with the token (`GET /-/whoami`) whether the token still works; a 2xx counts only
+// when it names a user. Against a real Verdaccio (which keeps revoked login tokens
+// valid, and answers `{}` for a token it does not accept) and a registry that really
+// revokes.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -33,7 +35,7 @@ function npmrcWith (host, token) {
   return `# mine\n//${host}/:_authToken=${token}\nkeep=1\n`
 }
 
-test('Verdaccio keeps a revoked token valid: verification says so, the CLI warns and exits 3, the file is cleaned', async (t) => {
+test('Verdaccio keeps a revoked login token valid and does not list it: verification says so, the CLI warns and exits 3, the file is cleaned', async (t) => {
   const verdaccio = await startVerdaccio()
   const sb = makeSandbox()
   t.after(async () => { await verdaccio.close(); sb.cleanup() })
@@ -46,7 +48,9 @@ test('Verdaccio keeps a revoked token valid: verification says so, the CLI warns
   assert.equal(cli.stdout, `Logged out of ${verdaccio.url}: the registry accepted the revocation, but the token STILL WORKS; ` +
     `removed //${verdaccio.host}/:_authToken from ${sb.userconfig}\n`)
   assert.equal(cli.stderr, `warning: ${verdaccio.url} kept the token valid after revoking it (GET /-/whoami still accepts ` +
-    'it): revoke it in the registry itself\n')
+    'it), and its token list (GET /-/npm/v1/tokens) does not hold it: this registry does not let a client revoke that ' +
+    "token. It stays valid until it expires or the registry's operator revokes it (on Verdaccio a login token lasts " +
+    "until it expires, or until the password or the server's secret changes); it is gone from your config\n")
   assert.equal(sb.read(sb.userconfig), '# mine\nkeep=1\n')
   assert.equal(await verdaccio.whoami(token), 'verify-cli', 'Verdaccio still accepts it, as verification said')
   assert.ok(!cli.stdout.includes(token) && !cli.stderr.includes(token))
@@ -57,6 +61,16 @@ test('Verdaccio keeps a revoked token valid: verification says so, the CLI warns
   assert.equal(result.revocation.outcome, 'revoked')
   assert.equal(result.revocation.verification, 'token-still-valid')
   assert.equal(result.revocation.verificationStatus, 200)
+  assert.equal(result.revocation.tokenApi, 'not-listed')
+
+  // A token Verdaccio does not accept: its whoami is 200 `{}` (no username), which is
+  // token-rejected (it was token-still-valid, and exit 3, before whoami's body was read).
+  sb.write(sb.userconfig, npmrcWith(verdaccio.host, 'npm_GARBAGEcanaryNotAToken'))
+  const garbage = await runCli([`--registry=${verdaccio.url}`, '--verify', '--json'], { cwd: sb.project, env })
+  assert.equal(garbage.status, 0, garbage.stderr)
+  assert.equal(JSON.parse(garbage.stdout).revocation.verification, 'token-rejected')
+  assert.equal(JSON.parse(garbage.stdout).revocation.verificationStatus, 200)
+  assert.ok(!garbage.stdout.includes('GARBAGEcanary'))
 
   const token3 = await verdaccio.addUser('verify-json')
   sb.write(sb.userconfig, npmrcWith(verdaccio.host, token3))

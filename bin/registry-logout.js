@@ -5,7 +5,7 @@
 // success (bin/report.js), warnings on stderr; `<code>: <message>` on stderr and exit 1
 // on failure; `--json` for one object on stdout either way.
 
-const { describe, listLines } = require('./report.js')
+const { describe, listLines, paint } = require('./report.js')
 
 const HELP = `Usage: registry-logout [options]
 
@@ -37,7 +37,11 @@ Options (registry-logout's):
   --force                 revoke a token even when it comes from a project .npmrc
                           that git tracks (a token shared with your team)
   --verify                after the registry accepts the revocation, ask it with the
-                          token (GET /-/whoami) whether the token still works
+                          token (GET /-/whoami) whether the token still works; if it
+                          does, revoke it through the token API (/-/npm/v1/tokens)
+  --everywhere            log out of every session: revoke every token the account
+                          holds on the registry (its token list), not only this one;
+                          with --dry-run, list them (masked, never a token)
   --dry-run               show what would happen; send nothing, write nothing
   --json                  print one JSON object: {"ok":true,...} or {"ok":false,"error":{...}}
   --silent, --loglevel=silent
@@ -46,19 +50,22 @@ Options (registry-logout's):
   -h, --help              show this help
 
 Output: on success, one line per registry on stdout: whether the token was revoked
-and which keys were removed from which file (never a value). Warnings on stderr: a
-credential that still logs you in, a token the registry did not revoke. With
---dry-run, the plan: the token that would be revoked, the keys that would be removed.
+(or was already invalid: a token the registry refuses both to revoke and at GET
+/-/whoami is dead, and removed) and which keys were removed from which file (never a
+value). Warnings on stderr: a credential that still logs you in, a token the registry
+did not revoke, an unknown flag. With --dry-run, the plan: the token that would be
+revoked, the keys that would be removed.
 
 Exit status:
   0  logged out
   1  failed (nothing changed for that registry; with --all: any registry failed)
-  3  logged out here, but --verify found the token still works on the registry
-     (with --all: any registry's token, when none failed)
+  3  logged out here, but --verify found the token still works on the registry, or
+     --everywhere could not revoke every token of the account (with --all: any
+     registry's, when none failed)
 `
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list'])
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list', 'everywhere'])
 
 // npm config keys typed as lists.
 const LIST_KEYS = new Set(['ca', 'noproxy'])
@@ -136,7 +143,7 @@ function toOptions (flags) {
         break
       case 'dry-run': options.dryRun = value; break
       case 'revoke': options.revoke = value; break
-      case 'all': case 'force': case 'verify':
+      case 'all': case 'force': case 'verify': case 'everywhere':
         if (value) options[name] = value
         break
       default:
@@ -146,9 +153,31 @@ function toOptions (flags) {
   return options
 }
 
-// --verify found that the registry kept the revoked token valid.
+// Logged out here, but something still works on the registry: --verify found the
+// token valid, or --everywhere did not revoke every token of the account.
 function stillValid (result) {
-  return result.revocation.verification === 'token-still-valid'
+  if (result.revocation.verification === 'token-still-valid') return true
+  const everywhere = result.everywhere
+  return Boolean(everywhere && !result.dryRun &&
+    (everywhere.error || everywhere.tokens.some((t) => t.outcome !== 'revoked')))
+}
+
+// npm warns about a flag that names no config key it knows (`Unknown cli config
+// "--regsitry"`); so do we, with the closest known key. The list is the core's
+// (crates/registry-logout-core/src/config/npm_keys.txt), asked through the addon so
+// that this CLI and the native one warn alike.
+function unknownFlagWarnings (flags) {
+  const { checkConfigKey } = require('../native.js')
+  const e = paint(colorFor(process.stderr, flags))
+  const warnings = []
+  for (const name of Object.keys(flags)) {
+    const { known, suggestion } = checkConfigKey(name)
+    if (known) continue
+    warnings.push(`${e.yellow('warning:')} Unknown cli config "--${name}".` +
+      (suggestion ? ` Did you mean "--${suggestion}"?` : '') +
+      ' It is passed on as an npm config key.')
+  }
+  return warnings
 }
 
 // npm's --silent is --loglevel=silent: nothing on success, not even a warning.
@@ -182,6 +211,7 @@ async function main () {
       process.stdout.write(HELP)
       return
     }
+    if (!silent(flags)) for (const line of unknownFlagWarnings(flags)) process.stderr.write(line + '\n')
     const options = toOptions(flags)
     if (options.revoke !== undefined && !['required', 'best-effort', 'skip'].includes(options.revoke)) {
       throw new UsageError(`--revoke must be required, best-effort or skip, got ${JSON.stringify(options.revoke)}`)

@@ -30,12 +30,14 @@ function source (credential) {
 
 function revocationText (result, options) {
   const { revocation, credential } = result
+  if (revocation.outcome === 'already-invalid') return 'token was already invalid (expired or revoked)'
   if (revocation.outcome === 'revoked') {
+    const how = revocation.via === 'token-api' ? ' through the token API' : ''
     switch (revocation.verification) {
-      case 'token-rejected': return 'token revoked (verified: the registry now refuses it)'
+      case 'token-rejected': return `token revoked${how} (verified: the registry now refuses it)`
       case 'token-still-valid': return 'the registry accepted the revocation, but the token STILL WORKS'
       case 'unknown': return `token revoked (not verified: ${revocation.verificationCode ?? `HTTP ${revocation.verificationStatus}`})`
-      default: return 'token revoked'
+      default: return `token revoked${how}`
     }
   }
   if (revocation.outcome === 'failed') return `token NOT revoked (${revocation.code})`
@@ -66,6 +68,8 @@ function describe (result, options, color) {
     const { credential } = result
     if (credential.kind === 'token' && options.revoke !== 'skip') {
       out.push(`  revoke the token at ${credential.key} from ${source(credential)}`)
+      out.push('  if the registry refuses it, ask GET /-/whoami with it: a token refused there too ' +
+        'is already invalid (expired or revoked) and is removed')
     } else {
       out.push(`  revoke nothing (${credential.kind === 'token' ? '--revoke=skip' : `${credential.kind} credential`})`)
     }
@@ -73,6 +77,7 @@ function describe (result, options, color) {
       out.push(`  remove ${f.removedKeys.join(', ')} from ${f.path}${f.deleted ? ' (and delete it: nothing else is in it)' : ''}`)
     }
     if (result.files.length === 0) out.push(`  change no file: the credential comes from ${source(credential)}`)
+    if (result.everywhere) out.push(...everywherePlan(result.everywhere))
     return { out, warn }
   }
   out.push(`${o.green('Logged out')} of ${result.registry}${result.scope ? ` (${result.scope})` : ''}: ` +
@@ -90,13 +95,70 @@ function describe (result, options, color) {
   }
   if (result.revocation.verification === 'token-still-valid') {
     warn.push(`${e.yellow('warning:')} ${result.registry} kept the token valid after revoking it ` +
-      '(GET /-/whoami still accepts it): revoke it in the registry itself')
+      `(GET /-/whoami still accepts it)${tokenApiText(result.revocation)}`)
+  }
+  if (result.everywhere) {
+    out.push(...everywhereLines(result.everywhere))
+    if (result.everywhere.error) {
+      warn.push(`${e.yellow('warning:')} could not list the account's tokens on ${result.registry} ` +
+        `(${result.everywhere.error.code}: ${result.everywhere.error.message}): no other token was revoked`)
+    }
+    const left = result.everywhere.tokens.filter((t) => !t.current && t.outcome !== 'revoked')
+    if (left.length > 0) {
+      warn.push(`${e.yellow('warning:')} ${left.length} of the account's tokens on ${result.registry} ` +
+        'were not revoked (see above)')
+    }
   }
   if (result.stillLoggedIn) {
     warn.push(`${e.yellow('warning:')} still logged in to ${result.registry}: ` +
       `${result.stillLoggedIn.key} from ${source(result.stillLoggedIn)} still applies`)
   }
   return { out, warn }
+}
+
+// Why a token that outlived its revocation is still valid, and what the user can do.
+function tokenApiText (revocation) {
+  switch (revocation.tokenApi) {
+    case 'not-listed':
+      return ', and its token list (GET /-/npm/v1/tokens) does not hold it: this registry does not ' +
+        'let a client revoke that token. It stays valid until it expires or the registry\'s operator ' +
+        'revokes it (on Verdaccio a login token lasts until it expires, or until the password or the ' +
+        'server\'s secret changes); it is gone from your config'
+    case 'ambiguous':
+      return ', and several tokens in its token list fit its masked form, so none was revoked: ' +
+        'revoke it with `npm token list` and `npm token revoke <id>`'
+    case 'failed':
+      return `, and revoking it through the token API failed (${revocation.tokenApiCode}): ` +
+        'revoke it in the registry itself'
+    default:
+      return ': revoke it in the registry itself'
+  }
+}
+
+// A token of the account as the registry lists it: masked, its key, date and flag.
+function sessionText (t) {
+  const created = t.created ? `, created ${String(t.created).slice(0, 10)}` : ''
+  return `${t.token || '(no masked form)'} (key ${t.key}${created}${t.readonly ? ', read-only' : ''}` +
+    `${t.current ? ', this token' : ''})`
+}
+
+// --everywhere --dry-run: what would be revoked.
+function everywherePlan (everywhere) {
+  if (everywhere.error) return [`  cannot list the account's tokens: ${everywhere.error.code}: ${everywhere.error.message}`]
+  const lines = [`  revoke every token of the account (${everywhere.tokens.length} listed):`]
+  for (const t of everywhere.tokens) lines.push(`    ${sessionText(t)}`)
+  return lines
+}
+
+// --everywhere: what became of each token of the account.
+function everywhereLines (everywhere) {
+  return everywhere.tokens.map((t) => {
+    switch (t.outcome) {
+      case 'revoked': return `  revoked ${sessionText(t)}`
+      case 'still-valid': return `  NOT revoked ${sessionText(t)}: the registry still accepts it`
+      default: return `  NOT revoked ${sessionText(t)}: ${t.code}: ${t.message}`
+    }
+  })
 }
 
 /** `--list`: one line per credential, keys and paths only. */
@@ -106,4 +168,4 @@ function listLines (list) {
     `${c.key} in ${c.path ? `${LEVEL_NAMES[c.level]} ${c.path}` : LEVEL_NAMES[c.level]}`)
 }
 
-module.exports = { describe, listLines }
+module.exports = { describe, listLines, paint }

@@ -20,9 +20,10 @@ use registry_logout_core::{CancellationToken, ErrorKind, LogoutError};
 
 pub use options::{LogoutOptions, RevokeMode};
 pub use result::{
-    ConfigLevel, CredentialInfo, CredentialKind, FileChangeInfo, FileLevel, ListedCredential,
-    LogoutAllEntry, LogoutAllResult, LogoutResult, NativeError, NativeOutcome, RevocationInfo,
-    RevocationOutcome, StoreName, StoreResult,
+    ConfigLevel, CredentialInfo, CredentialKind, EverywhereResult, FileChangeInfo, FileLevel,
+    ListedCredential, LogoutAllEntry, LogoutAllResult, LogoutResult, NativeError, NativeOutcome,
+    RevocationInfo, RevocationOutcome, RevokedVia, SessionOutcome, SessionToken, StoreName,
+    StoreResult, TokenApiOutcome,
 };
 
 // Cancels an in-flight logout. napi's own `AbortSignal` support only cancels work that
@@ -154,6 +155,30 @@ pub fn credentials_native<'env>(
         )));
     });
     Ok(promise)
+}
+
+/// What npm would say of a command-line config key (the CLI warns about unknown ones).
+#[napi(object, object_from_js = false)]
+pub struct ConfigKeyCheck {
+    /// npm or registry-logout defines it (or it is a registry-scoped credential key).
+    pub known: bool,
+    /// For an unknown key, the known key closest to it, when one is close.
+    pub suggestion: Option<String>,
+}
+
+// The core's list (npm 11's keys and ours), so that every front end warns alike.
+#[napi(js_name = "checkConfigKey")]
+pub fn check_config_key(key: String) -> ConfigKeyCheck {
+    match registry_logout_core::check_cli_config_key(&key) {
+        registry_logout_core::CliKeyCheck::Known => ConfigKeyCheck {
+            known: true,
+            suggestion: None,
+        },
+        registry_logout_core::CliKeyCheck::Unknown { suggestion } => ConfigKeyCheck {
+            known: false,
+            suggestion: suggestion.map(str::to_string),
+        },
+    }
 }
 
 /// The work's outcome; for a panic, `EINTERNAL` as for any other bug (the panic's own

@@ -62,6 +62,9 @@ pub struct LogoutOptions {
     /// After a revocation the registry accepted, ask it with the token (`GET
     /// /-/whoami`) whether the token still works.
     pub verify: Option<bool>,
+    /// Revoke every token the account holds on the registry (the token API's list), not
+    /// only this one; with `dryRun`, list them. Implies `verify`.
+    pub everywhere: Option<bool>,
     /// Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
     /// every one.
     #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>")]
@@ -87,6 +90,7 @@ impl LogoutOptions {
             all: field(obj, c"all")?,
             force: field(obj, c"force")?,
             verify: field(obj, c"verify")?,
+            everywhere: field(obj, c"everywhere")?,
             sources: field(obj, c"sources")?,
         })
     }
@@ -142,6 +146,7 @@ impl LogoutOptions {
             dry_run: self.dry_run.unwrap_or(false),
             force: self.force.unwrap_or(false),
             verify: self.verify.unwrap_or(false),
+            everywhere: self.everywhere.unwrap_or(false),
             all: self.all.unwrap_or(false),
             sources: sources(self.sources)?,
         })

@@ -38,11 +38,88 @@ pub enum StoreName {
     Bun,
 }
 
-#[napi(string_enum = "lowercase")]
+#[napi(string_enum)]
 pub enum RevocationOutcome {
+    #[napi(value = "revoked")]
     Revoked,
+    /// The registry refused the token at the revocation and at `GET /-/whoami`: it had
+    /// expired or been revoked, and was removed.
+    #[napi(value = "already-invalid")]
+    AlreadyInvalid,
+    #[napi(value = "skipped")]
     Skipped,
+    #[napi(value = "failed")]
     Failed,
+}
+
+/// Which request revoked the token.
+#[napi(string_enum)]
+pub enum RevokedVia {
+    /// `DELETE /-/user/token/<token>`, what `npm logout` sends.
+    #[napi(value = "user-token")]
+    UserToken,
+    /// `DELETE /-/npm/v1/tokens/token/<key>`, after the token outlived the first.
+    #[napi(value = "token-api")]
+    TokenApi,
+}
+
+/// Why the token API did not revoke a token that outlived its revocation.
+#[napi(string_enum)]
+pub enum TokenApiOutcome {
+    /// The account's token list does not hold it: the registry lets no client revoke it.
+    #[napi(value = "not-listed")]
+    NotListed,
+    /// Several listed tokens fit its masked form; none was revoked.
+    #[napi(value = "ambiguous")]
+    Ambiguous,
+    /// The list or the revocation by key failed (`tokenApiCode`).
+    #[napi(value = "failed")]
+    Failed,
+}
+
+/// What became of one of the account's tokens with `everywhere`.
+#[napi(string_enum)]
+pub enum SessionOutcome {
+    /// Dry run: listed, not revoked.
+    #[napi(value = "listed")]
+    Listed,
+    #[napi(value = "revoked")]
+    Revoked,
+    /// The current token still works after every revocation tried.
+    #[napi(value = "still-valid")]
+    StillValid,
+    #[napi(value = "failed")]
+    Failed,
+}
+
+/// One token of the account (`everywhere`): what the registry lists of it, never the
+/// token.
+#[napi(object, object_from_js = false)]
+pub struct SessionToken {
+    /// The registry's id for it (what revoking it by key takes).
+    pub key: String,
+    /// The token as the registry masks it in its list (`abcde...vwxyz`, or a prefix).
+    pub token: String,
+    pub readonly: bool,
+    /// When it was created, as the registry says (ISO 8601).
+    pub created: Option<String>,
+    /// It is the token this logout removed (its revocation is `revocation`).
+    pub current: bool,
+    pub outcome: SessionOutcome,
+    /// The status of its revocation, when the registry answered.
+    pub status: Option<u32>,
+    /// The error code (`failed`).
+    pub code: Option<String>,
+    /// The error message (`failed`).
+    pub message: Option<String>,
+}
+
+/// `everywhere`: every token the account holds on the registry.
+#[napi(object, object_from_js = false)]
+pub struct EverywhereResult {
+    pub tokens: Vec<SessionToken>,
+    /// Why the list could not be read (then no other token was revoked).
+    pub error: Option<NativeError>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -88,6 +165,12 @@ pub struct RevocationInfo {
     pub verification_status: Option<u32>,
     /// The error code of that check, when it got no answer.
     pub verification_code: Option<String>,
+    /// Which request revoked the token (`revoked`).
+    pub via: Option<RevokedVia>,
+    /// When the token outlived its revocation and the token API did not revoke it: why.
+    pub token_api: Option<TokenApiOutcome>,
+    /// The error code of the token API (`tokenApi: 'failed'`).
+    pub token_api_code: Option<String>,
 }
 
 /// One store's part of a logout (only when `sources` was given).
@@ -143,6 +226,8 @@ pub struct LogoutResult {
     /// A credential that still applies to the registry after the logout.
     pub still_logged_in: Option<CredentialInfo>,
     pub dry_run: bool,
+    /// With `everywhere`: the account's tokens and what became of each.
+    pub everywhere: Option<EverywhereResult>,
 }
 
 /// An error, as `{ code, message }`.
@@ -287,12 +372,17 @@ impl From<core::RevocationOutcome> for RevocationInfo {
             verification: None,
             verification_status: None,
             verification_code: None,
+            via: None,
+            token_api: None,
+            token_api_code: None,
         };
         match r {
             core::RevocationOutcome::Revoked {
                 status,
                 attempts,
                 verification,
+                via,
+                token_api,
             } => {
                 let (verification, verification_status, verification_code) = match verification {
                     None => (None, None, None),
@@ -310,15 +400,45 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                         error.map(|e| e.code().into_owned()),
                     ),
                 };
+                let (token_api, token_api_code) = match token_api {
+                    None => (None, None),
+                    Some(core::TokenApiOutcome::NotListed) => {
+                        (Some(TokenApiOutcome::NotListed), None)
+                    }
+                    Some(core::TokenApiOutcome::Ambiguous) => {
+                        (Some(TokenApiOutcome::Ambiguous), None)
+                    }
+                    Some(core::TokenApiOutcome::Failed { error, .. }) => (
+                        Some(TokenApiOutcome::Failed),
+                        Some(error.code().into_owned()),
+                    ),
+                };
                 RevocationInfo {
                     status: Some(status.into()),
                     attempts: Some(attempts),
                     verification,
                     verification_status,
                     verification_code,
+                    via: Some(match via {
+                        core::RevokedVia::UserToken => RevokedVia::UserToken,
+                        core::RevokedVia::TokenApi => RevokedVia::TokenApi,
+                    }),
+                    token_api,
+                    token_api_code,
                     ..none(RevocationOutcome::Revoked)
                 }
             }
+            core::RevocationOutcome::AlreadyInvalid {
+                status,
+                attempts,
+                verification_status,
+            } => RevocationInfo {
+                status: Some(status.into()),
+                attempts: Some(attempts),
+                verification: Some(Verification::TokenRejected),
+                verification_status: Some(verification_status.into()),
+                ..none(RevocationOutcome::AlreadyInvalid)
+            },
             core::RevocationOutcome::Skipped { reason } => RevocationInfo {
                 reason: Some(reason.as_str().to_string()),
                 ..none(RevocationOutcome::Skipped)
@@ -397,6 +517,42 @@ impl From<core::LogoutReport> for LogoutResult {
                 .collect(),
             still_logged_in: r.still_logged_in.map(Into::into),
             dry_run: r.dry_run,
+            everywhere: r.everywhere.map(Into::into),
+        }
+    }
+}
+
+impl From<core::Everywhere> for EverywhereResult {
+    fn from(e: core::Everywhere) -> Self {
+        Self {
+            tokens: e.tokens.into_iter().map(Into::into).collect(),
+            error: e.error.map(Into::into),
+        }
+    }
+}
+
+impl From<core::SessionReport> for SessionToken {
+    fn from(s: core::SessionReport) -> Self {
+        let (outcome, status, error) = match s.outcome {
+            core::SessionOutcome::Listed => (SessionOutcome::Listed, None, None),
+            core::SessionOutcome::Revoked { status } => {
+                (SessionOutcome::Revoked, Some(status.into()), None)
+            }
+            core::SessionOutcome::StillValid => (SessionOutcome::StillValid, None, None),
+            core::SessionOutcome::Failed { status, error } => {
+                (SessionOutcome::Failed, status.map(u32::from), Some(error))
+            }
+        };
+        Self {
+            key: s.token.key,
+            token: s.token.masked,
+            readonly: s.token.readonly,
+            created: s.token.created,
+            current: s.current,
+            outcome,
+            status,
+            code: error.as_ref().map(|e| e.code().into_owned()),
+            message: error.map(|e| e.message().to_string()),
         }
     }
 }

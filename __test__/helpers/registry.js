@@ -95,6 +95,18 @@ function redirect (location, status = 302) {
   }
 }
 
+// `GET /-/whoami` accepts every token (`{"username":"alice"}`); anything else goes to
+// `inner`. A registry that refuses a DELETE with 401/403 while whoami accepts the
+// token keeps the refusal an error: the token is not dead.
+function liveWhoami (inner = defaultHandler) {
+  return (req, res, n) => {
+    if (req.method === 'GET' && String(req.url).split('?')[0].endsWith('/-/whoami')) {
+      return sendJson(res, 200, { username: 'alice' })
+    }
+    inner(req, res, n)
+  }
+}
+
 // -----------------------------------------------------------------------------
 
 // Listens on 127.0.0.1 (any free port) and returns the port and an idempotent close()
@@ -197,5 +209,6 @@ module.exports = {
   hang,
   destroySocket,
   redirect,
+  liveWhoami,
   closedPort,
 }

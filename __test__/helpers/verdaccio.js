@@ -40,8 +40,11 @@ async function request (url, { method = 'GET', body, token } = {}) {
  * Starts Verdaccio and resolves once it answers `/-/ping`. `close()` stops it and
  * removes its storage. `requests` lists the method and path (token-free) of each
  * request it logged, for tests that check what reached it.
+ *
+ * `jwtExpiresIn` (e.g. `'3s'`) switches Verdaccio to JWT tokens for the API with that
+ * lifetime, so a test can hold a token the registry has let expire.
  */
-async function startVerdaccio () {
+async function startVerdaccio ({ jwtExpiresIn } = {}) {
   if (!fs.existsSync(VERDACCIO_BIN)) throw new Error(`Verdaccio is not installed at ${VERDACCIO_BIN}: run npm install`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-verdaccio-'))
   const port = await freePort()
@@ -61,6 +64,9 @@ async function startVerdaccio () {
     'web:',
     '  enable: false',
     'logs: { type: stdout, format: json, level: http }',
+    ...(jwtExpiresIn
+      ? ['security:', '  api:', '    jwt:', '      sign:', `        expiresIn: ${JSON.stringify(jwtExpiresIn)}`]
+      : []),
     ''
   ].join('\n'))
 
@@ -131,12 +137,34 @@ async function startVerdaccio () {
     },
     /** Registers a new user, as `npm adduser` does, and returns its token. */
     async addUser (name = `user${++users}-${process.pid}`) {
+      return (await this.addUserWithPassword(name)).token
+    },
+    /** As `addUser`, resolving with `{ token, password }` (the token API asks for it). */
+    async addUserWithPassword (name = `user${++users}-${process.pid}`) {
+      const password = `pw-${name}-${Math.random()}`
       const res = await request(`${url}-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
         method: 'PUT',
-        body: { _id: `org.couchdb.user:${name}`, name, password: `pw-${name}-${Math.random()}`, type: 'user', roles: [] }
+        body: { _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [] }
       })
       if (res.status !== 201 && res.status !== 200) throw new Error(`adduser ${name}: ${res.status} ${res.text}`)
-      return res.json.token
+      return { token: res.json.token, password }
+    },
+    /**
+     * Creates a token through the token API (`POST /-/npm/v1/tokens`, as `npm token
+     * create` does), authenticated by `loginToken` and `password`; resolves with
+     * `{ token, key }`.
+     */
+    async createToken (loginToken, password, { readonly = false } = {}) {
+      const res = await request(`${url}-/npm/v1/tokens`, {
+        method: 'POST', token: loginToken, body: { password, readonly, cidr_whitelist: [] }
+      })
+      if (res.status !== 200 && res.status !== 201) throw new Error(`token create: ${res.status} ${res.text}`)
+      return { token: res.json.token, key: res.json.key }
+    },
+    /** The token API's list (`GET /-/npm/v1/tokens`), as the registry returns it. */
+    async listTokens (token) {
+      const res = await request(`${url}-/npm/v1/tokens`, { token })
+      return res.status === 200 ? res.json.objects : null
     },
     /** `GET /-/whoami` with a token: the user name, or null if the token is refused. */
     async whoami (token) {

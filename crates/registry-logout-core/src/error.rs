@@ -71,6 +71,9 @@ pub enum ErrorKind {
     /// Rare by design (the file is proven replaceable before anything is sent, and a
     /// transient refusal is retried); running the logout again removes the line.
     RevokedNotRemoved,
+    /// A registry answer that is not what its API returns: a token list that is not
+    /// the token API's JSON (`EINVALIDRESPONSE`).
+    InvalidResponse,
     /// Something that should not happen: a task that did not finish, a runtime that
     /// did not start (`EINTERNAL`).
     Internal,
@@ -103,6 +106,7 @@ impl ErrorKind {
             ErrorKind::InvalidArgType => "ERR_INVALID_ARG_TYPE",
             ErrorKind::InvalidConfig => "EINVALIDCONFIG",
             ErrorKind::RevokedNotRemoved => "EREVOKEDNOTREMOVED",
+            ErrorKind::InvalidResponse => "EINVALIDRESPONSE",
             ErrorKind::Internal => "EINTERNAL",
         })
     }

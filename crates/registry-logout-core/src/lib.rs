@@ -15,11 +15,13 @@
 //! 3. `env`: the environment, `npm_config_*` and `${VAR}`.
 //! 4. `nerf_dart`: registry URLs and the keys npm derives from them.
 //! 5. `npmrc`: the `.npmrc` dialect, parsed into a lossless document.
-//! 6. `config`: npm's levels, file locations, scope rules and the legacy-auth check.
+//! 6. `config`: npm's levels, file locations, scope rules, the legacy-auth check and the
+//!    command-line keys npm knows.
 //! 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
 //! 8. `edit`: the lossless, atomic, locked removal of keys from a file.
 //! 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
-//! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it.
+//! 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it; `GET
+//!     /-/whoami` with the token; the token API (list, revoke by key).
 //! 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
 //!     blocking pool), `--all` and the shared-token guard.
 
@@ -44,7 +46,8 @@ mod transient;
 mod readme_errors;
 
 pub use config::{
-    Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel, FileLevel, Lookup, Without,
+    check_cli_config_key, CliKeyCheck, Config, ConfigFile, ConfigInputs, ConfigLayer, ConfigLevel,
+    FileLevel, Lookup, Without,
 };
 pub use credentials::CredentialKind;
 pub use edit::{
@@ -55,12 +58,13 @@ pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use key_path::KeyPath;
 pub use logout::{
-    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, LogoutReport,
-    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, SkipReason, StoreReport,
+    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, Everywhere,
+    LogoutReport, LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, RevokedVia,
+    SessionOutcome, SessionReport, SkipReason, StoreReport, TokenApiOutcome,
 };
 pub use nerf_dart::RegistryUrl;
 pub use npmrc::{IniProperty, IniValue, NpmrcDocument, NpmrcEntry};
-pub use revoke::Verification;
+pub use revoke::{ListedToken, Verification};
 pub use secret::{ConfigValues, Secret};
 pub use store::{
     BunStore, Credential, CredentialStore, FileChange, FileRemoval, Listed, NpmrcStore, PnpmStore,

@@ -87,6 +87,7 @@ fn every_kind() -> Vec<ErrorKind> {
         ErrorKind::InvalidArgType,
         ErrorKind::InvalidConfig,
         ErrorKind::RevokedNotRemoved,
+        ErrorKind::InvalidResponse,
         ErrorKind::Internal,
     ];
     kinds.extend(tls);
@@ -128,6 +129,7 @@ fn every_kind() -> Vec<ErrorKind> {
             | ErrorKind::InvalidArgType
             | ErrorKind::InvalidConfig
             | ErrorKind::RevokedNotRemoved
+            | ErrorKind::InvalidResponse
             | ErrorKind::Internal => {}
         }
     }

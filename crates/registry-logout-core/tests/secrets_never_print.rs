@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use registry_logout_core::{
     credentials, edit_file, remove_keys, run, Apply, BunStore, CancellationToken, Config,
-    ConfigInputs, ConfigLevel, ConfigValues, CredentialStore, Emptied, Env, ErrorKind, FileLevel,
-    KeyPath, LogoutError, LogoutRequest, NpmrcDocument, NpmrcRemoval, NpmrcStore, Outcome,
-    PnpmStore, RegistryUrl, RevokePolicy, Secret, StoreKind, SystemCode, Target, YarnStore,
+    ConfigInputs, ConfigLevel, ConfigValues, CredentialStore, Emptied, Env, ErrorKind, Everywhere,
+    FileLevel, KeyPath, ListedToken, LogoutError, LogoutRequest, NpmrcDocument, NpmrcRemoval,
+    NpmrcStore, Outcome, PnpmStore, RegistryUrl, RevokePolicy, Secret, SessionOutcome,
+    SessionReport, StoreKind, SystemCode, Target, YarnStore,
 };
 use serde_json::Value;
 
@@ -220,6 +221,25 @@ async fn no_public_type_prints_a_secret() {
         }
     }
     assert_redacted("registries", &store.registries());
+
+    // `everywhere`'s list, from a registry that listed a whole token where a masked
+    // form belongs: `Debug` shows only a form with an ellipsis in it.
+    let listed = ListedToken {
+        key: "k1".into(),
+        masked: FILE_TOKEN.into(),
+        readonly: false,
+        created: None,
+    };
+    assert_redacted("ListedToken", &listed);
+    let everywhere = Everywhere {
+        tokens: vec![SessionReport {
+            token: listed,
+            current: false,
+            outcome: SessionOutcome::Listed,
+        }],
+        error: None,
+    };
+    assert_redacted("Everywhere", &everywhere);
 
     // A whole logout, one registry and all of them (dry runs, nothing sent).
     let cancel = CancellationToken::new();

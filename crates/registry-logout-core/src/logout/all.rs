@@ -5,7 +5,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{execute, plan, LogoutReport, LogoutRequest};
+use super::{as_configured, configured_registries, execute, plan, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
 
 /// One registry's outcome.
@@ -28,10 +28,14 @@ pub struct AllOutcome {
 /// registry for which no store finds a credential, when others were logged out of, is
 /// left out: its key named it, but the login applies to another registry.
 pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> Result<AllOutcome> {
-    let (_, stores) = request.load()?;
+    let (config, stores) = request.load()?;
+    let configured = configured_registries(&config);
     let mut registries: Vec<String> = Vec::new();
     for store in &stores {
         for registry in store.registries() {
+            // A store that could only guess `https://` for `//host/` logs out of the
+            // registry npm's config names.
+            let registry = as_configured(registry, &configured);
             if !registries.contains(&registry) {
                 registries.push(registry);
             }

@@ -5,6 +5,7 @@
 
 mod all;
 mod guard;
+mod revocation;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +20,6 @@ use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
-use crate::revoke::{self, FetchSettings, RevokeRequest, Verification};
 use crate::secret::{ConfigValues, Secret};
 use crate::store::{
     BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
@@ -27,6 +27,11 @@ use crate::store::{
 };
 
 pub use all::{logout_all, AllEntry, AllOutcome};
+use revocation::{revoke_token, TokenOutcome};
+pub use revocation::{
+    Everywhere, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason,
+    TokenApiOutcome,
+};
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,6 +71,9 @@ pub struct LogoutRequest {
     pub verify: bool,
     /// Which tools' stores to read; empty means npm's alone (the default).
     pub sources: Vec<StoreKind>,
+    /// **[beyond npm]** Revoke every token the account holds on the registry (the
+    /// token API's list), not only this one; a dry run lists them. Implies `verify`.
+    pub everywhere: bool,
 }
 
 /// Where a credential came from (never its value).
@@ -91,44 +99,6 @@ impl From<&Credential> for CredentialSource {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RevocationOutcome {
-    Revoked {
-        status: u16,
-        attempts: u32,
-        /// Asked for with `verify`.
-        verification: Option<Verification>,
-    },
-    /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
-    Skipped { reason: SkipReason },
-    Failed {
-        status: Option<u16>,
-        error: LogoutError,
-        attempts: u32,
-    },
-}
-
-/// Why no revocation was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SkipReason {
-    /// Basic auth, `_auth` and certificates have nothing to revoke.
-    NotAToken,
-    DryRun,
-    /// The caller asked for no revocation (`revoke: 'skip'`).
-    RevokeSkip,
-}
-
-impl SkipReason {
-    /// The reason as the result reports it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::NotAToken => "not a token",
-            SkipReason::DryRun => "dry run",
-            SkipReason::RevokeSkip => "revoke: skip",
-        }
-    }
-}
-
 /// One store's part of a logout: its credential, and what became of its token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreReport {
@@ -149,6 +119,8 @@ pub struct LogoutReport {
     /// A credential that still applies to the registry after the edit.
     pub still_logged_in: Option<CredentialSource>,
     pub dry_run: bool,
+    /// With `everywhere`: the account's tokens and what became of each.
+    pub everywhere: Option<Everywhere>,
 }
 
 /// What [`run`] did: one registry's logout, or every registry's with `all`.
@@ -258,6 +230,12 @@ struct Planned {
 /// credential for it, and before anything is sent when a token is shared (the guard)
 /// or a file that must change cannot be written.
 fn plan(request: &LogoutRequest) -> Result<Planned> {
+    if request.everywhere && request.revoke == RevokePolicy::Skip {
+        return Err(LogoutError::new(
+            ErrorKind::InvalidArgType,
+            "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
+        ));
+    }
     let (config, stores) = request.load()?;
     let target = target(&config)?;
     let found: Vec<Found> = stores
@@ -338,7 +316,7 @@ async fn execute(
             }
         }
     }
-    let mut pending: Vec<Pending<'_, Result<RevocationOutcome>>> = Vec::new();
+    let mut pending: Vec<Pending<'_, Result<TokenOutcome>>> = Vec::new();
     for (token, i) in &tokens {
         let p = &planned[*i];
         pending.push(Box::pin(revoke_token(
@@ -355,7 +333,7 @@ async fn execute(
     if cancel.is_cancelled() {
         return Err(LogoutError::aborted());
     }
-    let outcome_of = |token: &Secret| -> Option<&Result<RevocationOutcome>> {
+    let outcome_of = |token: &Secret| -> Option<&Result<TokenOutcome>> {
         let i = tokens.iter().position(|(t, _)| t == token)?;
         outcomes.get(i)
     };
@@ -412,7 +390,11 @@ async fn execute(
             Err(e) => {
                 let revoked = distinct_tokens(&p.found)
                     .into_iter()
-                    .any(|t| matches!(outcome_of(t), Some(Ok(RevocationOutcome::Revoked { .. }))));
+                    .any(|t| {
+                        outcome_of(t).is_some_and(|o| {
+                            matches!(o, Ok(o) if matches!(o.revocation, RevocationOutcome::Revoked { .. }))
+                        })
+                    });
                 reports.push(Err(if revoked {
                     revoked_not_removed(e)
                 } else {
@@ -424,13 +406,14 @@ async fn execute(
         let outcome = |c: &Credential| {
             c.token
                 .as_ref()
-                .and_then(|t| outcome_of(t)?.as_ref().ok().cloned())
-                .unwrap_or(not_a_token.clone())
+                .and_then(|t| outcome_of(t)?.as_ref().ok())
+                .map_or(not_a_token.clone(), |o| o.revocation.clone())
         };
-        let revocation = distinct_tokens(&p.found)
+        let first = distinct_tokens(&p.found)
             .first()
-            .and_then(|t| outcome_of(t)?.as_ref().ok().cloned())
-            .unwrap_or(not_a_token.clone());
+            .and_then(|t| outcome_of(t)?.as_ref().ok());
+        let revocation = first.map_or(not_a_token.clone(), |o| o.revocation.clone());
+        let everywhere = first.and_then(|o| o.everywhere.clone());
         let store_reports: Vec<StoreReport> = p
             .found
             .iter()
@@ -465,6 +448,7 @@ async fn execute(
             files,
             still_logged_in: still_logged_in.as_ref().map(Into::into),
             dry_run: request.dry_run,
+            everywhere,
         }));
     }
     Ok(reports)
@@ -534,9 +518,54 @@ fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> 
 
 /// Every credential the selected stores hold, for `credentials()` and `--list`.
 /// Reading only: nothing is sent or written. An invalid file fails it, as a logout.
+/// A credential key names a host, not a scheme: a registry a store could only guess as
+/// `https://` is reported as configured (`http://` too) when npm's config names it.
 pub fn credentials(request: &LogoutRequest) -> Result<Vec<Listed>> {
-    let (_, stores) = request.load()?;
-    Ok(stores.iter().flat_map(|s| s.inventory()).collect())
+    let (config, stores) = request.load()?;
+    let configured = configured_registries(&config);
+    Ok(stores
+        .iter()
+        .flat_map(|s| s.inventory())
+        .map(|mut listed| {
+            listed.registry = as_configured(listed.registry, &configured);
+            listed
+        })
+        .collect())
+}
+
+/// The registries npm's config names: `registry` and every `@scope:registry`.
+fn configured_registries(config: &Config) -> Vec<String> {
+    let mut out = vec![config.registry_for(None)];
+    for layer in config.layers() {
+        for key in layer.keys().filter(|k| k.ends_with(":registry")) {
+            if let Some(url) = config.get_string(key) {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+/// `https://host/path/` as `http://host/path/` when only the latter is configured (the
+/// trailing slash aside).
+fn as_configured(registry: String, configured: &[String]) -> String {
+    let Some(rest) = registry.strip_prefix("https://") else {
+        return registry;
+    };
+    let bare = |u: &str| u.trim_end_matches('/').to_ascii_lowercase();
+    let wanted = bare(rest);
+    let https_too = configured.iter().any(|c| {
+        c.strip_prefix("https://")
+            .is_some_and(|r| bare(r) == wanted)
+    });
+    let http = configured
+        .iter()
+        .any(|c| c.strip_prefix("http://").is_some_and(|r| bare(r) == wanted));
+    if http && !https_too {
+        format!("http://{rest}")
+    } else {
+        registry
+    }
 }
 
 /// A boxed future: a plain list of them keeps the compiler's `Send` proof simple where
@@ -570,72 +599,33 @@ fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {
     tokens
 }
 
-/// Revokes one token, authenticated by itself, as the request's policy says. An error
-/// stops the logout: a failure under `revoke: 'required'`, or an abort.
-async fn revoke_token(
-    request: &LogoutRequest,
-    config: &Config,
-    target: &Target,
-    login: &Credential,
-    token: &Secret,
-    cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
-    if request.dry_run {
-        return Ok(RevocationOutcome::Skipped {
-            reason: SkipReason::DryRun,
-        });
-    }
-    if request.revoke == RevokePolicy::Skip {
-        return Ok(RevocationOutcome::Skipped {
-            reason: SkipReason::RevokeSkip,
-        });
-    }
-    let cert_files = cert_files(config, login);
-    let settings = FetchSettings::from_config(config, target.url.url(), cert_files)?;
-    let req = RevokeRequest {
-        registry: target.registry.clone(),
-        token: token.clone(),
-        scope: target.scope.clone(),
-        otp: request
-            .otp
-            .clone()
-            .or_else(|| config.get_string("otp").map(Secret::new)),
-        auth_type: config
-            .get_string("auth-type")
-            .unwrap_or_else(|| "web".to_string()),
-        settings,
-    };
-    match revoke::revoke(&req, cancel).await {
-        Ok(done) => {
-            let verification = if request.verify {
-                Some(revoke::verify(&req, cancel).await?)
-            } else {
-                None
-            };
-            Ok(RevocationOutcome::Revoked {
-                status: done.status,
-                attempts: done.attempts,
-                verification,
-            })
-        }
-        Err(failure)
-            if request.revoke == RevokePolicy::Required
-                || failure.error.kind() == ErrorKind::Aborted =>
-        {
-            Err(failure.error)
-        }
-        Err(failure) => Ok(RevocationOutcome::Failed {
-            status: failure.status,
-            error: failure.error,
-            attempts: failure.attempts,
-        }),
-    }
-}
-
 /// A client certificate stored beside the credential (`K:certfile`/`K:keyfile`).
-fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
+pub(super) fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
     let certfile = config.get_string(&format!("{}:certfile", credential.registry_key))?;
     let keyfile = config.get_string(&format!("{}:keyfile", credential.registry_key))?;
     // npm opens them relative to its working directory, which is our `cwd`.
     Some((config.cwd.join(certfile), config.cwd.join(keyfile)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_configured;
+
+    #[test]
+    fn a_guessed_https_registry_is_reported_as_configured() {
+        let configured = ["http://127.0.0.1:4873".to_string()];
+        assert_eq!(
+            as_configured("https://127.0.0.1:4873/".into(), &configured),
+            "http://127.0.0.1:4873/"
+        );
+        assert_eq!(
+            as_configured("https://other.test/".into(), &configured),
+            "https://other.test/"
+        );
+        let both = ["http://h.test/".to_string(), "https://h.test/".to_string()];
+        assert_eq!(
+            as_configured("https://h.test/".into(), &both),
+            "https://h.test/"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 
 use super::client::with_bearer;
-use super::url::{encode_uri_component, redacted_url, Url};
+use super::url::{encode_uri_component, Url};
 use super::{is_redirect, RevokeRequest};
 use crate::error::{ErrorKind, LogoutError, SystemCode};
 use crate::secret::Secret;
@@ -25,15 +25,20 @@ pub(super) struct Answer {
     pub(super) status: u16,
     /// `Location`, for redirect statuses.
     pub(super) location: Option<String>,
+    /// The body (the token API's answers are read; a revocation's is ignored, as npm
+    /// ignores it, but reading it returns the connection to the pool all the same).
+    pub(super) body: Vec<u8>,
 }
 
 /// One request. `Ok` for any HTTP response except 401s, which are classified here
-/// because their code depends on the headers and body.
+/// because their code depends on the headers and body. `label` is the method and the
+/// redacted URL, for messages (`DELETE https://host/-/user/token/***`).
 pub(super) async fn send_once(
     client: &reqwest::Client,
     req: &RevokeRequest,
     url: &Url,
     method: &Method,
+    label: &str,
 ) -> std::result::Result<Answer, AttemptError> {
     let request = client
         .request(method.clone(), url.clone())
@@ -51,7 +56,7 @@ pub(super) async fn send_once(
     let response = builder
         .send()
         .await
-        .map_err(|e| classify_reqwest_error(e, req))?;
+        .map_err(|e| classify_reqwest_error(e, req, label))?;
     let status = response.status().as_u16();
     if status != 401 {
         let location = if is_redirect(status) {
@@ -63,9 +68,16 @@ pub(super) async fn send_once(
         } else {
             None
         };
-        // Drain the body so the connection can return to the pool (npm ignores it too).
-        let _ = response.bytes().await;
-        return Ok(Answer { status, location });
+        let body = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        return Ok(Answer {
+            status,
+            location,
+            body,
+        });
     }
     // npm-registry-fetch's check-response: the header list decides when there is one;
     // the body heuristic applies only without it.
@@ -87,12 +99,12 @@ pub(super) async fn send_once(
         } else if challenges.iter().any(|s| s == "otp") {
             otp_required()
         } else {
-            unauthorized(req)
+            unauthorized(label)
         }
     } else if String::from_utf8_lossy(&body).contains("one-time pass") {
         otp_required()
     } else {
-        unauthorized(req)
+        unauthorized(label)
     };
     Err(AttemptError::Final(
         LogoutError::new(kind, message),
@@ -114,32 +126,32 @@ pub(super) fn auth_ip() -> (ErrorKind, String) {
     )
 }
 
-pub(super) fn unauthorized(req: &RevokeRequest) -> (ErrorKind, String) {
-    (
-        ErrorKind::Http(401),
-        format!("401 Unauthorized - DELETE {}", redacted_url(&req.registry)),
-    )
+pub(super) fn unauthorized(label: &str) -> (ErrorKind, String) {
+    (ErrorKind::Http(401), format!("401 Unauthorized - {label}"))
 }
 
-pub(super) fn status_error(status: u16, req: &RevokeRequest) -> LogoutError {
+pub(super) fn status_error(status: u16, label: &str) -> LogoutError {
     let reason = reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     LogoutError::new(
         ErrorKind::Http(status),
-        format!("{status} {reason} - DELETE {}", redacted_url(&req.registry)),
+        format!("{status} {reason} - {label}"),
     )
 }
 
-pub(super) fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -> AttemptError {
+pub(super) fn classify_reqwest_error(
+    err: reqwest::Error,
+    req: &RevokeRequest,
+    label: &str,
+) -> AttemptError {
     let err = err.without_url();
-    let target = redacted_url(&req.registry);
     if err.is_timeout() {
         return AttemptError::Network(LogoutError::new(
             ErrorKind::Network(SystemCode::TimedOut),
             format!(
-                "request timed out after {}ms - DELETE {target}",
+                "request timed out after {}ms - {label}",
                 req.settings.timeout_ms
             ),
         ));
@@ -150,7 +162,7 @@ pub(super) fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -
             LogoutError::new(
                 ErrorKind::Tls(code),
                 format!(
-                    "request to DELETE {target} failed, reason: {}",
+                    "request to {label} failed, reason: {}",
                     redact_text(&text, req)
                 ),
             )
@@ -164,7 +176,7 @@ pub(super) fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -
         return AttemptError::Final(
             LogoutError::new(
                 ErrorKind::Http(407),
-                format!("407 Proxy Authentication Required - DELETE {target}"),
+                format!("407 Proxy Authentication Required - {label}"),
             ),
             Some(407),
         );
@@ -178,7 +190,7 @@ pub(super) fn classify_reqwest_error(err: reqwest::Error, req: &RevokeRequest) -
         LogoutError::new(
             ErrorKind::Network(code),
             format!(
-                "request to DELETE {target} failed, reason: {}",
+                "request to {label} failed, reason: {}",
                 redact_text(&chain, req)
             ),
         )

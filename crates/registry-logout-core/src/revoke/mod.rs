@@ -18,6 +18,7 @@ mod classify;
 mod client;
 mod settings;
 pub(crate) mod tls;
+mod token_api;
 mod url;
 mod verify;
 
@@ -26,9 +27,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::secret::Secret;
-use classify::{send_once, status_error, AttemptError};
+use classify::{send_once, status_error, Answer, AttemptError};
 use client::shared_client;
 pub use settings::FetchSettings;
+#[cfg(test)]
+pub(crate) use token_api::listed;
+pub use token_api::{delete_token, find_own, list_tokens, ListedToken, OwnToken};
 use url::{redact_userinfo, redacted_url, revocation_url, Url};
 pub use verify::{verify, Verification};
 
@@ -98,14 +102,15 @@ pub async fn revoke(
         )
     })?;
     let mut method = Method::DELETE;
+    let label = format!("DELETE {}", redacted_url(&req.registry));
     let mut sent: u32 = 0;
     let mut redirects: u32 = 0;
     loop {
         let (status, location) =
-            match send_with_retries(&client, req, &url, &method, &mut sent, cancel).await {
-                Ok(Hop::Done(status)) => {
+            match send_with_retries(&client, req, &url, &method, &label, &mut sent, cancel).await {
+                Ok(Hop::Done(answer)) => {
                     return Ok(Revoked {
-                        status,
+                        status: answer.status,
                         attempts: sent,
                     })
                 }
@@ -126,7 +131,7 @@ pub async fn revoke(
 /// The outcome of one hop (one URL, with its retries).
 enum Hop {
     /// A final status below 400 that is not a redirect to follow.
-    Done(u16),
+    Done(Answer),
     /// 301/302/303/307/308 and the `Location` header, if any.
     Redirect {
         status: u16,
@@ -138,12 +143,14 @@ pub(super) fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
-/// One URL with make-fetch-happen's retry loop. `sent` counts every request.
+/// One URL with make-fetch-happen's retry loop. `sent` counts every request; `label`
+/// names the request in messages.
 async fn send_with_retries(
     client: &reqwest::Client,
     req: &RevokeRequest,
     url: &Url,
     method: &Method,
+    label: &str,
     sent: &mut u32,
     cancel: &CancellationToken,
 ) -> std::result::Result<Hop, (LogoutError, Option<u16>)> {
@@ -154,23 +161,23 @@ async fn send_with_retries(
         let outcome = tokio::select! {
             biased;
             _ = cancel.cancelled() => return Err((LogoutError::aborted(), None)),
-            r = send_once(client, req, url, method) => r,
+            r = send_once(client, req, url, method, label) => r,
         };
-        let retryable = match &outcome {
+        let retryable = match outcome {
             Ok(answer) if is_redirect(answer.status) => {
                 return Ok(Hop::Redirect {
                     status: answer.status,
-                    location: answer.location.clone(),
+                    location: answer.location,
                 })
             }
-            Ok(answer) if answer.status < 400 => return Ok(Hop::Done(answer.status)),
-            Ok(answer) => matches!(answer.status, 408 | 420 | 429) || answer.status >= 500,
+            Ok(answer) if answer.status < 400 => return Ok(Hop::Done(answer)),
+            Ok(ref answer) => matches!(answer.status, 408 | 420 | 429) || answer.status >= 500,
             Err(AttemptError::Network(_)) => true,
             Err(AttemptError::Final(..)) => false,
         };
         if !retryable || tries > req.settings.retries {
             return Err(match outcome {
-                Ok(answer) => (status_error(answer.status, req), Some(answer.status)),
+                Ok(answer) => (status_error(answer.status, label), Some(answer.status)),
                 Err(AttemptError::Network(e)) => (e, None),
                 Err(AttemptError::Final(e, status)) => (e, status),
             });

@@ -1,0 +1,604 @@
+//! One token's revocation, as the request's policy says: the `DELETE
+//! /-/user/token/…`; for a token the registry refuses there, the question whether it is
+//! dead; for a token the registry keeps valid after it, the token API; and, with
+//! `everywhere`, every other token of the account.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{bounded, LogoutRequest, Pending, RevokePolicy};
+use crate::config::Config;
+use crate::error::{ErrorKind, LogoutError, Result};
+use crate::revoke::{
+    self, FetchSettings, ListedToken, OwnToken, RevokeFailure, RevokeRequest, Verification,
+};
+use crate::secret::Secret;
+use crate::store::{Credential, Target};
+
+/// What became of a token on the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevocationOutcome {
+    /// The registry accepted a revocation.
+    Revoked {
+        /// The status of the request that revoked it.
+        status: u16,
+        /// Requests sent, retries and redirects included.
+        attempts: u32,
+        /// With `verify` (or `everywhere`): what `GET /-/whoami` said afterwards.
+        verification: Option<Verification>,
+        /// Which request revoked it.
+        via: RevokedVia,
+        /// When the token outlived its `DELETE` and the token API could not revoke it:
+        /// why (not listed, several fits, or the API's error).
+        token_api: Option<TokenApiOutcome>,
+    },
+    /// **[beyond npm]** The registry refused the token at the `DELETE` (401/403, not an
+    /// OTP challenge) and at `GET /-/whoami` too: it had expired or been revoked, so
+    /// its removal is a logout like any other.
+    AlreadyInvalid {
+        /// The status of the refused `DELETE`.
+        status: u16,
+        /// Requests sent for the `DELETE`, retries and redirects included.
+        attempts: u32,
+        /// The status of `GET /-/whoami` (a 2xx that names no user counts as refusal).
+        verification_status: u16,
+    },
+    /// Nothing to revoke (basic auth, `_auth`, certificates) or revocation not asked for.
+    Skipped {
+        /// Why nothing was sent.
+        reason: SkipReason,
+    },
+    /// The revocation failed and the policy let the logout go on (`best-effort`).
+    Failed {
+        /// The HTTP status, when the registry answered.
+        status: Option<u16>,
+        /// What went wrong.
+        error: LogoutError,
+        /// Requests sent, retries and redirects included.
+        attempts: u32,
+    },
+}
+
+/// Which request revoked a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevokedVia {
+    /// `DELETE /-/user/token/<token>` (what `npm logout` sends).
+    UserToken,
+    /// `DELETE /-/npm/v1/tokens/token/<key>`, after the token outlived the first.
+    TokenApi,
+}
+
+impl RevokedVia {
+    /// The name the result reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokedVia::UserToken => "user-token",
+            RevokedVia::TokenApi => "token-api",
+        }
+    }
+}
+
+/// Why the token API did not revoke a token that outlived its `DELETE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenApiOutcome {
+    /// The account's list does not hold it: the registry does not let a client revoke
+    /// it (Verdaccio's login tokens).
+    NotListed,
+    /// Several listed tokens fit its masked form; none was revoked.
+    Ambiguous,
+    /// The list or the revocation by key failed.
+    Failed {
+        /// The HTTP status, when the registry answered.
+        status: Option<u16>,
+        /// What went wrong.
+        error: LogoutError,
+    },
+}
+
+/// Why no revocation was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Basic auth, `_auth` and certificates have nothing to revoke.
+    NotAToken,
+    /// `dryRun`: nothing is sent.
+    DryRun,
+    /// The caller asked for no revocation (`revoke: 'skip'`).
+    RevokeSkip,
+}
+
+impl SkipReason {
+    /// The reason as the result reports it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotAToken => "not a token",
+            SkipReason::DryRun => "dry run",
+            SkipReason::RevokeSkip => "revoke: skip",
+        }
+    }
+}
+
+/// `everywhere`: every token the account holds on the registry, and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Everywhere {
+    /// Each listed token, in the registry's order.
+    pub tokens: Vec<SessionReport>,
+    /// The list could not be read (the token is dead, the registry has no token API):
+    /// no other token was revoked.
+    pub error: Option<LogoutError>,
+}
+
+impl Everywhere {
+    /// Every listed token was revoked (none failed or stayed valid) and the list was read.
+    pub fn complete(&self) -> bool {
+        self.error.is_none()
+            && self.tokens.iter().all(|t| {
+                matches!(
+                    t.outcome,
+                    SessionOutcome::Revoked { .. } | SessionOutcome::Listed
+                )
+            })
+    }
+}
+
+/// One token of the account, with `everywhere`: never the token, only what the
+/// registry lists of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionReport {
+    /// The key, masked form, read-only flag and creation date the registry lists.
+    pub token: ListedToken,
+    /// It is the token this logout removes (its own revocation is the report's).
+    pub current: bool,
+    /// What became of it.
+    pub outcome: SessionOutcome,
+}
+
+/// What became of one listed token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionOutcome {
+    /// `dryRun`: listed, not revoked.
+    Listed,
+    /// Revoked (for the current token: verified refused afterwards).
+    Revoked {
+        /// The status of the request that revoked it.
+        status: u16,
+    },
+    /// The current token still works after every revocation tried.
+    StillValid,
+    /// Its revocation by key failed.
+    Failed {
+        /// The HTTP status, when the registry answered.
+        status: Option<u16>,
+        /// What went wrong.
+        error: LogoutError,
+    },
+}
+
+/// One token's revocation and, with `everywhere`, the account's other tokens.
+#[derive(Clone, Debug)]
+pub(super) struct TokenOutcome {
+    pub(super) revocation: RevocationOutcome,
+    pub(super) everywhere: Option<Everywhere>,
+}
+
+/// Revokes one token, authenticated by itself, as the request's policy says. An error
+/// stops the logout: a failure under `revoke: 'required'`, or an abort.
+pub(super) async fn revoke_token(
+    request: &LogoutRequest,
+    config: &Config,
+    target: &Target,
+    login: &Credential,
+    token: &Secret,
+    cancel: &CancellationToken,
+) -> Result<TokenOutcome> {
+    let skipped = |reason| TokenOutcome {
+        revocation: RevocationOutcome::Skipped { reason },
+        everywhere: None,
+    };
+    if request.revoke == RevokePolicy::Skip {
+        return Ok(skipped(SkipReason::RevokeSkip));
+    }
+    let req = revoke_request(request, config, target, login, token)?;
+    if request.dry_run {
+        // Nothing is revoked; with `everywhere` the list is read (a request that
+        // changes nothing) so that the plan can show it.
+        let everywhere = if request.everywhere {
+            Some(match revoke::list_tokens(&req, cancel).await {
+                Ok(list) => {
+                    let own = own_key(&list, token);
+                    let tokens = list
+                        .into_iter()
+                        .map(|t| SessionReport {
+                            current: Some(&t.key) == own.as_ref(),
+                            ..session(t, token, SessionOutcome::Listed)
+                        })
+                        .collect();
+                    Everywhere {
+                        tokens,
+                        error: None,
+                    }
+                }
+                Err(failure) => listing_failed(failure)?,
+            })
+        } else {
+            None
+        };
+        return Ok(TokenOutcome {
+            everywhere,
+            ..skipped(SkipReason::DryRun)
+        });
+    }
+
+    // `everywhere`: the list is read, and every other token revoked, with this token
+    // while it still works.
+    let mut listed: Option<Vec<ListedToken>> = None;
+    let mut others: Vec<SessionReport> = Vec::new();
+    let mut list_error = None;
+    if request.everywhere {
+        match revoke::list_tokens(&req, cancel).await {
+            Ok(list) => {
+                others = revoke_others(&req, &list, cancel).await?;
+                listed = Some(list);
+            }
+            Err(failure) => list_error = listing_failed(failure)?.error,
+        }
+    }
+
+    let verify = request.verify || request.everywhere;
+    let revocation = match revoke::revoke(&req, cancel).await {
+        Ok(done) => {
+            let verification = if verify {
+                Some(revoke::verify(&req, cancel).await?)
+            } else {
+                None
+            };
+            match verification {
+                Some(v) if v.still_valid() => {
+                    through_token_api(&req, listed.as_deref(), done, v, cancel).await?
+                }
+                verification => RevocationOutcome::Revoked {
+                    status: done.status,
+                    attempts: done.attempts,
+                    verification,
+                    via: RevokedVia::UserToken,
+                    token_api: None,
+                },
+            }
+        }
+        Err(failure) if refused(&failure) => dead_or_kept(request, &req, failure, cancel).await?,
+        Err(failure)
+            if request.revoke == RevokePolicy::Required
+                || failure.error.kind() == ErrorKind::Aborted =>
+        {
+            return Err(failure.error)
+        }
+        Err(failure) => RevocationOutcome::Failed {
+            status: failure.status,
+            error: failure.error,
+            attempts: failure.attempts,
+        },
+    };
+
+    let everywhere = request.everywhere.then(|| {
+        let mut tokens = others;
+        if let Some(list) = &listed {
+            if let OwnToken::Listed(own) = revoke::find_own(list, token) {
+                let outcome = current_outcome(&revocation);
+                // The current token, in its place in the registry's order.
+                let at = list
+                    .iter()
+                    .position(|t| t.key == own.key)
+                    .unwrap_or(tokens.len())
+                    .min(tokens.len());
+                tokens.insert(
+                    at,
+                    SessionReport {
+                        current: true,
+                        ..session(own.clone(), token, outcome)
+                    },
+                );
+            }
+        }
+        Everywhere {
+            tokens,
+            error: list_error,
+        }
+    });
+    Ok(TokenOutcome {
+        revocation,
+        everywhere,
+    })
+}
+
+/// The key of this logout's token in the list, when exactly one entry fits it.
+fn own_key(list: &[ListedToken], token: &Secret) -> Option<String> {
+    match revoke::find_own(list, token) {
+        OwnToken::Listed(t) => Some(t.key.clone()),
+        OwnToken::NotListed | OwnToken::Ambiguous => None,
+    }
+}
+
+/// `everywhere`: revokes by key every listed token but this logout's own, concurrently,
+/// authenticated by this one. An abort stops the logout.
+async fn revoke_others(
+    req: &RevokeRequest,
+    list: &[ListedToken],
+    cancel: &CancellationToken,
+) -> Result<Vec<SessionReport>> {
+    let own = own_key(list, &req.token);
+    let mut pending: Vec<Pending<'_, SessionReport>> = Vec::new();
+    for t in list.iter().filter(|t| Some(&t.key) != own.as_ref()) {
+        pending.push(Box::pin(async move {
+            let outcome = match revoke::delete_token(req, &t.key, cancel).await {
+                Ok(done) => SessionOutcome::Revoked {
+                    status: done.status,
+                },
+                Err(failure) => SessionOutcome::Failed {
+                    status: failure.status,
+                    error: failure.error,
+                },
+            };
+            session(t.clone(), &req.token, outcome)
+        }));
+    }
+    let others = bounded(pending).await;
+    for s in &others {
+        if let SessionOutcome::Failed { error, .. } = &s.outcome {
+            if error.kind() == ErrorKind::Aborted {
+                return Err(error.clone());
+            }
+        }
+    }
+    Ok(others)
+}
+
+/// The revocation request for `token`, with the settings and OTP of the registry.
+fn revoke_request(
+    request: &LogoutRequest,
+    config: &Config,
+    target: &Target,
+    login: &Credential,
+    token: &Secret,
+) -> Result<RevokeRequest> {
+    let cert_files = super::cert_files(config, login);
+    let settings = FetchSettings::from_config(config, target.url.url(), cert_files)?;
+    Ok(RevokeRequest {
+        registry: target.registry.clone(),
+        token: token.clone(),
+        scope: target.scope.clone(),
+        otp: request
+            .otp
+            .clone()
+            .or_else(|| config.get_string("otp").map(Secret::new)),
+        auth_type: config
+            .get_string("auth-type")
+            .unwrap_or_else(|| "web".to_string()),
+        settings,
+    })
+}
+
+/// A listed token as the report shows it. A registry that listed this very token in
+/// full would have it printed: its masked form is then withheld.
+fn session(mut listed: ListedToken, token: &Secret, outcome: SessionOutcome) -> SessionReport {
+    if listed.masked.contains(token.expose()) {
+        listed.masked = "***".to_string();
+    }
+    SessionReport {
+        token: listed,
+        current: false,
+        outcome,
+    }
+}
+
+/// The list could not be read: an abort stops the logout, anything else is reported.
+fn listing_failed(failure: RevokeFailure) -> Result<Everywhere> {
+    if failure.error.kind() == ErrorKind::Aborted {
+        return Err(failure.error);
+    }
+    Ok(Everywhere {
+        tokens: Vec::new(),
+        error: Some(failure.error),
+    })
+}
+
+/// The current token's line in the `everywhere` list.
+fn current_outcome(revocation: &RevocationOutcome) -> SessionOutcome {
+    match revocation {
+        RevocationOutcome::Revoked {
+            verification: Some(v),
+            status,
+            ..
+        } if v.rejected() => SessionOutcome::Revoked { status: *status },
+        RevocationOutcome::AlreadyInvalid { status, .. } => {
+            SessionOutcome::Revoked { status: *status }
+        }
+        RevocationOutcome::Failed { status, error, .. } => SessionOutcome::Failed {
+            status: *status,
+            error: error.clone(),
+        },
+        _ => SessionOutcome::StillValid,
+    }
+}
+
+/// A `DELETE` the registry refused because of the token itself: 401 or 403 without an
+/// OTP or IP challenge.
+fn refused(failure: &RevokeFailure) -> bool {
+    matches!(failure.status, Some(401 | 403))
+        && matches!(failure.error.kind(), ErrorKind::Http(401 | 403))
+}
+
+/// The `DELETE` was refused: one `GET /-/whoami` with the same token and client tells
+/// a dead token (removed, as a success) from one the registry will not let go of
+/// (the refusal stands, with what the user can do).
+async fn dead_or_kept(
+    request: &LogoutRequest,
+    req: &RevokeRequest,
+    failure: RevokeFailure,
+    cancel: &CancellationToken,
+) -> Result<RevocationOutcome> {
+    let verification = revoke::verify(req, cancel).await?;
+    let why = match &verification {
+        Verification::TokenRejected { status } => {
+            return Ok(RevocationOutcome::AlreadyInvalid {
+                status: failure.status.unwrap_or(401),
+                attempts: failure.attempts,
+                verification_status: *status,
+            })
+        }
+        // Verdaccio refuses every write by a read-only token, its own revocation too.
+        Verification::TokenStillValid { .. } if failure.status == Some(403) => {
+            "the registry still accepts the token at GET /-/whoami; a read-only token may not \
+             revoke itself: revoke it with another token (npm token revoke)"
+                .to_string()
+        }
+        Verification::TokenStillValid { .. } => {
+            "the registry still accepts the token at GET /-/whoami".to_string()
+        }
+        Verification::Unknown { status, error } => format!(
+            "GET /-/whoami could not tell whether the token still works: {}",
+            match (error, status) {
+                (Some(e), _) => e.code().into_owned(),
+                (None, Some(s)) => format!("HTTP {s}"),
+                (None, None) => "no answer".to_string(),
+            }
+        ),
+    };
+    let error = LogoutError::new(
+        failure.error.kind(),
+        format!(
+            "{} ({why}; if this registry cannot revoke tokens, --revoke=best-effort removes \
+             the credential anyway)",
+            failure.error.message()
+        ),
+    );
+    if request.revoke == RevokePolicy::Required {
+        return Err(error);
+    }
+    Ok(RevocationOutcome::Failed {
+        status: failure.status,
+        error,
+        attempts: failure.attempts,
+    })
+}
+
+/// The token outlived its `DELETE`: find it in the account's list (`listed`, when
+/// `everywhere` read it already), revoke it by key, and ask again.
+async fn through_token_api(
+    req: &RevokeRequest,
+    listed: Option<&[ListedToken]>,
+    first: revoke::Revoked,
+    verification: Verification,
+    cancel: &CancellationToken,
+) -> Result<RevocationOutcome> {
+    let kept = |token_api| RevocationOutcome::Revoked {
+        status: first.status,
+        attempts: first.attempts,
+        verification: Some(verification.clone()),
+        via: RevokedVia::UserToken,
+        token_api: Some(token_api),
+    };
+    let failed = |failure: RevokeFailure| -> Result<RevocationOutcome> {
+        if failure.error.kind() == ErrorKind::Aborted {
+            return Err(failure.error);
+        }
+        Ok(kept(TokenApiOutcome::Failed {
+            status: failure.status,
+            error: failure.error,
+        }))
+    };
+    let read;
+    let list = match listed {
+        Some(list) => list,
+        None => match revoke::list_tokens(req, cancel).await {
+            Ok(list) => {
+                read = list;
+                &read
+            }
+            Err(failure) => return failed(failure),
+        },
+    };
+    let key = match revoke::find_own(list, &req.token) {
+        OwnToken::Listed(t) => t.key.clone(),
+        OwnToken::NotListed => return Ok(kept(TokenApiOutcome::NotListed)),
+        OwnToken::Ambiguous => return Ok(kept(TokenApiOutcome::Ambiguous)),
+    };
+    match revoke::delete_token(req, &key, cancel).await {
+        Ok(done) => Ok(RevocationOutcome::Revoked {
+            status: done.status,
+            attempts: first.attempts + done.attempts,
+            verification: Some(revoke::verify(req, cancel).await?),
+            via: RevokedVia::TokenApi,
+            token_api: None,
+        }),
+        Err(failure) => failed(failure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revoke::listed;
+
+    fn failure(kind: ErrorKind, status: Option<u16>) -> RevokeFailure {
+        RevokeFailure {
+            error: LogoutError::new(kind, "x"),
+            status,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn only_a_plain_401_or_403_asks_whether_the_token_is_dead() {
+        assert!(refused(&failure(ErrorKind::Http(401), Some(401))));
+        assert!(refused(&failure(ErrorKind::Http(403), Some(403))));
+        // An OTP or IP challenge is about the request, not the token.
+        assert!(!refused(&failure(ErrorKind::Otp, Some(401))));
+        assert!(!refused(&failure(ErrorKind::AuthIp, Some(401))));
+        assert!(!refused(&failure(ErrorKind::Http(404), Some(404))));
+        assert!(!refused(&failure(ErrorKind::Http(407), Some(407))));
+        assert!(!refused(&failure(
+            ErrorKind::Network(crate::error::SystemCode::ConnReset),
+            None
+        )));
+    }
+
+    #[test]
+    fn a_listed_form_holding_the_whole_token_is_withheld() {
+        let token = Secret::new("npm_WHOLEtoken");
+        let shown = session(
+            listed("k", "npm_WHOLEtoken"),
+            &token,
+            SessionOutcome::Listed,
+        );
+        assert_eq!(shown.token.masked, "***");
+        let masked = session(listed("k", "npm_W...token"), &token, SessionOutcome::Listed);
+        assert_eq!(masked.token.masked, "npm_W...token");
+    }
+
+    #[test]
+    fn the_current_tokens_line_follows_its_revocation() {
+        let revoked = |verification| RevocationOutcome::Revoked {
+            status: 200,
+            attempts: 1,
+            verification,
+            via: RevokedVia::TokenApi,
+            token_api: None,
+        };
+        assert_eq!(
+            current_outcome(&revoked(Some(Verification::TokenRejected { status: 403 }))),
+            SessionOutcome::Revoked { status: 200 }
+        );
+        assert_eq!(
+            current_outcome(&revoked(Some(Verification::TokenStillValid {
+                status: 200
+            }))),
+            SessionOutcome::StillValid
+        );
+        assert_eq!(
+            current_outcome(&RevocationOutcome::AlreadyInvalid {
+                status: 401,
+                attempts: 1,
+                verification_status: 401
+            }),
+            SessionOutcome::Revoked { status: 401 }
+        );
+    }
+}
