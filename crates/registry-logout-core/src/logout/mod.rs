@@ -388,13 +388,11 @@ async fn execute(
         let changes = match &changes {
             Ok(c) => c,
             Err(e) => {
-                let revoked = distinct_tokens(&p.found)
-                    .into_iter()
-                    .any(|t| {
-                        outcome_of(t).is_some_and(|o| {
-                            matches!(o, Ok(o) if matches!(o.revocation, RevocationOutcome::Revoked { .. }))
-                        })
-                    });
+                let revoked = distinct_tokens(&p.found).into_iter().any(|t| {
+                    let outcome = outcome_of(t).and_then(|o| o.as_ref().ok());
+                    outcome
+                        .is_some_and(|o| matches!(o.revocation, RevocationOutcome::Revoked { .. }))
+                });
                 reports.push(Err(if revoked {
                     revoked_not_removed(e)
                 } else {
