@@ -14,9 +14,11 @@ use super::paths::{is_a_directory, open_error, probe_path, temp_path};
 use crate::error::{LogoutError, Result};
 
 /// Fails, with the OS's code, when the file at `path` could not be rewritten: the file
-/// refuses writes (read-only, immutable, append-only) or its directory refuses the temp
-/// file or the rename. Run before revoking a token, so that a token is not revoked and
-/// then left in a file we cannot edit. Writes nothing.
+/// refuses writes (read-only, immutable, append-only), its directory refuses the temp
+/// file or the rename, a directory has taken the temp file's or lock file's name, or
+/// (on Windows) another program holds it open so that it cannot be replaced (`EBUSY`).
+/// Run before revoking a token, so that a token is not revoked and then left in a file
+/// we cannot edit. Writes nothing but a probe file, removed at once.
 ///
 /// On Linux this asks the kernel (`statx` for the immutable and append-only attributes,
 /// `faccessat` for permissions and read-only mounts) and touches nothing on disk, so the
