@@ -460,6 +460,35 @@ test('held open only after the DELETE was answered: EREVOKEDNOTREMOVED naming th
   assert.equal(read(rc), 'keep=1\n')
 })
 
+test('held from the DELETE until the replace has begun: the replace is retried and the logout completes', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  const w = world('brief')
+  const login = userLogin(w, 'brief', 'keep=1\n')
+  // A holder that lets others read and write, not delete: the edit reads the file and
+  // writes its temp file, and the rename is refused until the holder lets go, which it
+  // does as soon as the temp file appears (the replace is then being tried).
+  const temp = path.join(w.me, '..npmrc.registry-logout.tmp')
+  let released
+  registry.respond(async (req, res) => {
+    if (!isTokenDelete(req.method, req.url)) return res.writeHead(404).end()
+    const release = await hold(w, login.rc, 'rw')
+    released = (async () => {
+      for (let i = 0; !fs.existsSync(temp) && i < 6000; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      await release()
+    })()
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+  })
+  try {
+    const outcome = only(await runJob(w, { kind: 'logout', options: w.options() }))
+    assertLoggedOut(outcome)
+  } finally {
+    registry.respond(null)
+    await released
+  }
+  assert.equal(read(login.rc), 'keep=1\n')
+  assert.ok(!fs.existsSync(temp))
+})
+
 test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing sent, file unchanged', async (t) => {
   if (skipReason) return t.skip(skipReason)
   // As root, Wine writes read-only files anyway (root may write anything): run as
