@@ -552,38 +552,30 @@ function eightLogins (w, name) {
   return { rc, registries: hosts.map((h) => `http://${h}`) }
 }
 
-test('eight logout() calls at once in one process on one file: all land, every DELETE matched by a removal', async (t) => {
-  if (skipReason) return t.skip(skipReason)
+// Three rounds: eight logins in a fresh file, logged out by the node.exe runs that
+// `jobs` makes of the eight logouts' options, all at once. Every logout must land.
+async function eightAtOnce (name, jobs) {
   for (let round = 0; round < 3; round++) {
-    const w = world(`inproc${round}`)
-    const { rc, registries } = eightLogins(w, `inproc${round}`)
+    const w = world(`${name}${round}`)
+    const { rc, registries } = eightLogins(w, `${name}${round}`)
     const mark = registry.requests.length
-    const answer = await runJob(w, {
-      kind: 'logout',
-      concurrent: 8,
-      options: registries.map((r) => w.options({ registry: r })),
-    })
-    for (const o of answer.outcomes) assertLoggedOut(o)
-    assert.equal(deletesSince(mark).length, 8)
-    assert.equal(read(rc), 'keep=1\r\n')
-  }
-})
-
-test('four node.exe processes at once on one file, two logouts each: all land', async (t) => {
-  if (skipReason) return t.skip(skipReason)
-  for (let round = 0; round < 3; round++) {
-    const w = world(`multiproc${round}`)
-    const { rc, registries } = eightLogins(w, `multiproc${round}`)
-    const mark = registry.requests.length
-    const answers = await Promise.all([0, 1, 2, 3].map((p) => runJob(w, {
-      kind: 'logout',
-      concurrent: 2,
-      options: [w.options({ registry: registries[2 * p] }), w.options({ registry: registries[2 * p + 1] })],
-    })))
+    const options = registries.map((r) => w.options({ registry: r }))
+    const answers = await Promise.all(jobs(options).map((spec) => runJob(w, { kind: 'logout', ...spec })))
     for (const a of answers) for (const o of a.outcomes) assertLoggedOut(o)
     assert.equal(deletesSince(mark).length, 8)
     assert.equal(read(rc), 'keep=1\r\n')
   }
+}
+
+test('eight logout() calls at once in one process on one file: all land, every DELETE matched by a removal', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  await eightAtOnce('inproc', (options) => [{ concurrent: 8, options }])
+})
+
+test('four node.exe processes at once on one file, two logouts each: all land', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  await eightAtOnce('multiproc', (options) =>
+    [0, 1, 2, 3].map((p) => ({ concurrent: 2, options: options.slice(2 * p, 2 * p + 2) })))
 })
 
 test('a directory where the lock file goes: EISDIR naming it, nothing sent, file unchanged', async (t) => {
