@@ -323,6 +323,34 @@ test('side by side with npm logout under the same node.exe: the same DELETE, the
   }
 })
 
+test('side by side, a .npmrc another program holds (share read): npm revokes and leaves the token, silently; ours sends nothing', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  const results = {}
+  for (const who of ['npm', 'ours']) {
+    const w = world(`parity-held-${who}`)
+    const login = userLogin(w, `parityheld${who}`)
+    const release = await hold(w, login.rc, 'r')
+    const mark = registry.requests.length
+    try {
+      if (who === 'npm') {
+        const raw = await npmLogout(w, [`--registry=${registry.url}`], wine.winPath(w.project))
+        results.npm = { exit: raw.code, said: raw.stdout + raw.stderr }
+      } else {
+        const outcome = only(await runJob(w, { kind: 'logout', options: w.options() }))
+        results.ours = { code: outcome.error && outcome.error.code }
+      }
+    } finally {
+      await release()
+    }
+    results[who].deletes = deletesSince(mark).length
+    results[who].tokenLeft = read(login.rc) === login.text
+  }
+  // npm 11: the DELETE, then the file it cannot write is left as it was, and it exits 0
+  // saying nothing: the user is logged out on the registry with a dead token at home.
+  assert.deepEqual(results.npm, { exit: 0, said: '', deletes: 1, tokenLeft: true })
+  assert.deepEqual(results.ours, { code: 'EBUSY', deletes: 0, tokenLeft: true })
+})
+
 // --- other stores' Windows paths ------------------------------------------------------
 
 test('every store at its Windows path: pnpm %LOCALAPPDATA%\\pnpm\\config, Yarn and Bun in %USERPROFILE%', async (t) => {
