@@ -6,8 +6,8 @@
  *
  * Writes "ready" (or "error <GetLastError()>") to <ready-file> once the file is open,
  * then waits until <release-file> exists (at most 120 s), closes the file and exits.
- * Signals go through files because node.exe-era consoles under Wine cannot share
- * Linux pipes reliably. */
+ * Signals go through files: under Wine a Linux pipe is no reliable stdout for a
+ * Windows program (node.exe fails on one with EBADF). */
 #include <windows.h>
 #include <stdio.h>
 #include <string.h>
