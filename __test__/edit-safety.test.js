@@ -278,8 +278,11 @@ test('faults: coded error, file intact, no token in any message', async (t) => {
     assert.deepEqual(leftovers(sb.home), [])
   })
 
-  await t.test('the temp file path is taken by a directory', async () => {
+  await t.test('the temp file path is taken by a directory', async (t) => {
     sb.write(sb.userconfig, ORIGINAL)
+    // Found before the token is revoked, as an unwritable file is.
+    const sentBefore = registry.requests.length
+    t.after(() => assert.equal(registry.requests.length, sentBefore, 'a revocation was sent'))
     const tempPath = path.join(sb.home, '..npmrc.registry-logout.tmp')
     fs.mkdirSync(tempPath)
     fs.writeFileSync(path.join(tempPath, 'inside'), 'x')

@@ -65,6 +65,12 @@ pub enum ErrorKind {
     /// would refuse, or that we cannot edit safely: invalid syntax, a duplicate key, a
     /// credential map of the wrong shape (`EINVALIDCONFIG`).
     InvalidConfig,
+    /// The token was revoked, but the file that holds it could not be rewritten
+    /// afterwards (`EREVOKEDNOTREMOVED`): its line is still there, dead. The message
+    /// names the file and the system's reason; the source is the failure itself.
+    /// Rare by design (the file is proven replaceable before anything is sent, and a
+    /// transient refusal is retried); running the logout again removes the line.
+    RevokedNotRemoved,
     /// A registry answer that is not what its API returns: a token list that is not
     /// the token API's JSON (`EINVALIDRESPONSE`).
     InvalidResponse,
@@ -99,6 +105,7 @@ impl ErrorKind {
             ErrorKind::InvalidScope => "EINVALIDSCOPE",
             ErrorKind::InvalidArgType => "ERR_INVALID_ARG_TYPE",
             ErrorKind::InvalidConfig => "EINVALIDCONFIG",
+            ErrorKind::RevokedNotRemoved => "EREVOKEDNOTREMOVED",
             ErrorKind::InvalidResponse => "EINVALIDRESPONSE",
             ErrorKind::Internal => "EINTERNAL",
         })
@@ -131,6 +138,7 @@ macro_rules! system_codes {
 
 system_codes! {
     Perm => "EPERM",
+    Busy => "EBUSY",
     NoEnt => "ENOENT",
     Io => "EIO",
     Access => "EACCES",
@@ -264,11 +272,68 @@ pub fn io_error_code(err: &std::io::Error) -> SystemCode {
     }
 }
 
+/// Node's code for a raw OS error number: an errno on Unix, a Win32 error on Windows.
 fn errno_code(raw: i32) -> Option<SystemCode> {
+    #[cfg(windows)]
+    return win32_code(raw);
+    #[cfg(not(windows))]
+    unix_errno_code(raw)
+}
+
+/// The Win32 errors a config read, lock or atomic rewrite can meet, mapped as libuv
+/// maps them for Node's `fs` (`uv_translate_sys_error`): access denied is `EPERM`, not
+/// `EACCES`; a sharing or lock violation (another program holds the file) is `EBUSY`;
+/// `ERROR_INVALID_FUNCTION` (reading a directory as a file) is `EISDIR`.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) fn win32_code(raw: i32) -> Option<SystemCode> {
+    const ACCESS_DENIED: i32 = 5;
+    const PRIVILEGE_NOT_HELD: i32 = 1314;
+    const NOACCESS: i32 = 998;
+    const ELEVATION_REQUIRED: i32 = 740;
+    const CANT_ACCESS_FILE: i32 = 1920;
+    const SHARING_VIOLATION: i32 = 32;
+    const LOCK_VIOLATION: i32 = 33;
+    const FILE_NOT_FOUND: i32 = 2;
+    const PATH_NOT_FOUND: i32 = 3;
+    const INVALID_DRIVE: i32 = 15;
+    const INVALID_NAME: i32 = 123;
+    const MOD_NOT_FOUND: i32 = 126;
+    const BAD_PATHNAME: i32 = 161;
+    const DIRECTORY: i32 = 267;
+    const FILE_EXISTS: i32 = 80;
+    const ALREADY_EXISTS: i32 = 183;
+    const INVALID_FUNCTION: i32 = 1;
+    const TOO_MANY_OPEN_FILES: i32 = 4;
+    const HANDLE_DISK_FULL: i32 = 39;
+    const CANNOT_MAKE: i32 = 82;
+    const DISK_FULL: i32 = 112;
+    const WRITE_PROTECT: i32 = 19;
+    const CRC: i32 = 23;
+    const GEN_FAILURE: i32 = 31;
+    const OPEN_FAILED: i32 = 110;
+    Some(match raw {
+        ACCESS_DENIED | PRIVILEGE_NOT_HELD => SystemCode::Perm,
+        NOACCESS | ELEVATION_REQUIRED | CANT_ACCESS_FILE => SystemCode::Access,
+        SHARING_VIOLATION | LOCK_VIOLATION => SystemCode::Busy,
+        FILE_NOT_FOUND | PATH_NOT_FOUND | INVALID_DRIVE | INVALID_NAME | MOD_NOT_FOUND
+        | BAD_PATHNAME | DIRECTORY => SystemCode::NoEnt,
+        FILE_EXISTS | ALREADY_EXISTS => SystemCode::Exist,
+        INVALID_FUNCTION => SystemCode::IsDir,
+        TOO_MANY_OPEN_FILES => SystemCode::MFile,
+        HANDLE_DISK_FULL | CANNOT_MAKE | DISK_FULL => SystemCode::NoSpace,
+        WRITE_PROTECT => SystemCode::ReadOnlyFs,
+        CRC | GEN_FAILURE | OPEN_FAILED => SystemCode::Io,
+        _ => return None,
+    })
+}
+
+#[cfg_attr(windows, allow(dead_code))]
+fn unix_errno_code(raw: i32) -> Option<SystemCode> {
     // The subset of errno values a config read or atomic rewrite can meet (Linux and macOS
     // agree on these numbers).
     Some(match raw {
         1 => SystemCode::Perm,
+        16 => SystemCode::Busy,
         2 => SystemCode::NoEnt,
         5 => SystemCode::Io,
         13 => SystemCode::Access,
@@ -299,14 +364,57 @@ mod tests {
     use super::*;
     use std::error::Error as _;
 
+    /// libuv's table for the Win32 errors a file edit meets (what Node's `fs` reports).
+    #[test]
+    fn win32_errors_map_as_libuv_maps_them() {
+        for (raw, code) in [
+            (5, "EPERM"),
+            (32, "EBUSY"),
+            (33, "EBUSY"),
+            (2, "ENOENT"),
+            (3, "ENOENT"),
+            (267, "ENOENT"),
+            (80, "EEXIST"),
+            (1, "EISDIR"),
+            (112, "ENOSPC"),
+            (19, "EROFS"),
+        ] {
+            assert_eq!(win32_code(raw).map(SystemCode::as_str), Some(code), "{raw}");
+        }
+        assert_eq!(win32_code(10061), None);
+    }
+
+    /// The code `io::Error` gets on this system: Win32 numbers on Windows, errno elsewhere.
+    #[test]
+    fn os_errors_get_node_codes_on_this_system() {
+        let code = |raw| io_error_code(&std::io::Error::from_raw_os_error(raw)).as_str();
+        #[cfg(windows)]
+        {
+            assert_eq!(code(5), "EPERM");
+            assert_eq!(code(32), "EBUSY");
+        }
+        #[cfg(not(windows))]
+        {
+            assert_eq!(code(5), "EIO");
+            assert_eq!(code(13), "EACCES");
+            assert_eq!(code(16), "EBUSY");
+        }
+    }
+
     #[test]
     fn an_io_error_is_kept_as_the_source() {
-        let io = std::io::Error::from_raw_os_error(13);
+        // Permission denied: EACCES (13) on Unix; ERROR_ACCESS_DENIED (5), EPERM, on Windows.
+        let (raw, code) = if cfg!(windows) {
+            (5, "EPERM")
+        } else {
+            (13, "EACCES")
+        };
+        let io = std::io::Error::from_raw_os_error(raw);
         let err = LogoutError::io("cannot write", std::path::Path::new("/x/.npmrc"), io);
-        assert_eq!(err.code(), "EACCES");
+        assert_eq!(err.code(), code);
         let source = err.source().unwrap();
         let io = source.downcast_ref::<std::io::Error>().unwrap();
-        assert_eq!(io.raw_os_error(), Some(13));
+        assert_eq!(io.raw_os_error(), Some(raw));
         // A clone shares it; equality is by kind and message.
         let copy = err.clone();
         assert!(copy.source().is_some());
@@ -320,7 +428,12 @@ mod tests {
     /// code too: a directory we may not read is `EACCES`, not `ENOENT`.
     #[test]
     fn a_system_failure_keeps_its_code() {
-        for (errno, code) in [(13, "EACCES"), (2, "ENOENT"), (20, "ENOTDIR")] {
+        // The raw numbers are the system's: errno on Unix, Win32 errors on Windows.
+        #[cfg(not(windows))]
+        let cases = [(13, "EACCES"), (2, "ENOENT"), (20, "ENOTDIR")];
+        #[cfg(windows)]
+        let cases = [(5, "EPERM"), (2, "ENOENT"), (3, "ENOENT")];
+        for (errno, code) in cases {
             let err = LogoutError::os(
                 "cannot read the current directory",
                 std::io::Error::from_raw_os_error(errno),

@@ -11,8 +11,10 @@
 //
 // Modules form layers, lowest first; each uses only modules in the layers below it:
 //
-// 1. `error`, `secret`, `key_path`: one error type whose kind maps to npm's code;
-//    values that never print and are zeroed when dropped; where a key sits in a file.
+// 1. `error`, `secret`, `key_path`, `transient`: one error type whose kind maps to
+//    npm's code; values that never print and are zeroed when dropped; where a key sits
+//    in a file; the brief, bounded retry of a file step that Windows refuses while
+//    another program holds the file.
 // 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
 //    scans sixteen bytes at a time.
 // 3. `env`: the environment, `npm_config_*` and `${VAR}`.
@@ -42,6 +44,7 @@ mod revoke;
 mod scan;
 mod secret;
 mod store;
+mod transient;
 
 // Above every layer: it holds the README against the error kinds and the TLS codes.
 #[cfg(test)]

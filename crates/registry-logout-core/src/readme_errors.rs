@@ -86,6 +86,7 @@ fn every_kind() -> Vec<ErrorKind> {
         ErrorKind::InvalidScope,
         ErrorKind::InvalidArgType,
         ErrorKind::InvalidConfig,
+        ErrorKind::RevokedNotRemoved,
         ErrorKind::InvalidResponse,
         ErrorKind::Internal,
     ];
@@ -127,6 +128,7 @@ fn every_kind() -> Vec<ErrorKind> {
             | ErrorKind::InvalidScope
             | ErrorKind::InvalidArgType
             | ErrorKind::InvalidConfig
+            | ErrorKind::RevokedNotRemoved
             | ErrorKind::InvalidResponse
             | ErrorKind::Internal => {}
         }

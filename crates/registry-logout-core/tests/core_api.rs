@@ -12,6 +12,10 @@ use registry_logout_core::{
     Outcome, RevocationOutcome, RevokePolicy, SkipReason,
 };
 
+/// Where npm finds the home directory: `os.homedir()` reads `HOME` on Unix and
+/// `USERPROFILE` on Windows.
+const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
 const REGISTRY: &str = "http://registry.example/";
 
 /// A home with `.npmrc`, a project directory and an environment pointing at both.
@@ -24,7 +28,7 @@ fn sandbox(npmrc: &str) -> (tempfile::TempDir, Env) {
     fs::write(project.join("package.json"), "{}").unwrap();
     fs::write(home.join(".npmrc"), npmrc).unwrap();
     let env: Env = [
-        ("HOME".to_string(), home.display().to_string()),
+        (HOME_VAR.to_string(), home.display().to_string()),
         (
             "npm_config_globalconfig".to_string(),
             dir.path().join("npmrc").display().to_string(),

@@ -250,9 +250,21 @@ mod tests {
     #[test]
     fn prefix_from_exec_path() {
         let env = Env::new();
+        // npm's rule differs by OS: `<prefix>/bin/node` on Unix, `<prefix>\node.exe` on
+        // Windows.
+        #[cfg(not(windows))]
         assert_eq!(
             default_global_prefix(None, &env, Some(Path::new("/opt/node/bin/node"))),
             PathBuf::from("/opt/node")
+        );
+        #[cfg(windows)]
+        assert_eq!(
+            default_global_prefix(
+                None,
+                &env,
+                Some(Path::new(r"C:\Program Files\nodejs\node.exe"))
+            ),
+            PathBuf::from(r"C:\Program Files\nodejs")
         );
         let env: Env = [("PREFIX".to_string(), "/p".to_string())].into();
         assert_eq!(

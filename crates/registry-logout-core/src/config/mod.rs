@@ -187,8 +187,11 @@ impl Config {
         let env = &inputs.env;
         // npm runs in `process.cwd()`, which is always absolute and normalised.
         let cwd = locations::absolute(&inputs.cwd);
+        // npm's home is `os.homedir()`: `HOME` on Unix; on Windows `USERPROFILE`, and
+        // `HOME` (which Git Bash and MSYS set) is not read.
+        let home_var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         let home = env
-            .get("HOME")
+            .get(home_var)
             .filter(|h| !h.is_empty())
             .map(|h| locations::absolute(Path::new(h)))
             .or_else(home_dir)
@@ -634,7 +637,7 @@ pub fn normalize_registry(value: &str) -> Option<String> {
 /// Reads a config file. A missing file is no error (npm behaviour); anything else that
 /// stops us reading it is, because silently ignoring it would log out of the wrong thing.
 fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
-    match std::fs::read(path) {
+    match crate::transient::retried(crate::transient::is_held, || std::fs::read(path)) {
         Ok(bytes) => {
             let mut text = crate::secret::config_text(bytes, path)?;
             // The document takes the text and zeroes it when dropped.

@@ -11,6 +11,7 @@ use super::lock::Lock;
 use super::paths::temp_path;
 use super::read::ensure_unchanged;
 use crate::error::{LogoutError, Result};
+use crate::transient::{may_pass, retried};
 
 /// The temp file of a run that was killed mid-write; under the lock no live writer owns
 /// it. (A run that writes replaces it anyway.)
@@ -71,16 +72,18 @@ pub(super) fn write_atomically(
     Ok(())
 }
 
-/// The one step that puts the new file in place of the old.
+/// The one step that puts the new file in place of the old; on Windows, retried while
+/// another program briefly holds the target (see `transient`).
 fn replace(temp_path: &Path, target: &Path) -> io::Result<()> {
-    fs::rename(temp_path, target)
+    retried(may_pass, || fs::rename(temp_path, target))
 }
 
 /// Deletes `target`, if it still holds `expected_old` (npm deletes a config file that an
 /// edit leaves blank).
 pub(super) fn delete(target: &Path, expected_old: &str, lock: &Lock) -> Result<()> {
     ensure_unchanged(target, expected_old)?;
-    fs::remove_file(target).map_err(|e| LogoutError::io("cannot remove", target, e))?;
+    retried(may_pass, || fs::remove_file(target))
+        .map_err(|e| LogoutError::io("cannot remove", target, e))?;
     lock.sync_dir(target);
     remove_stale_temp_file(target);
     Ok(())

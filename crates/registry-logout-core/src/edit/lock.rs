@@ -1,12 +1,19 @@
 //! The two kinds of lock that serialise edits of one file: an `flock` on the directory
 //! (local Linux filesystems) or on a lock file beside the config (elsewhere).
 
-use std::fs::{self, File, OpenOptions};
+#[cfg(not(windows))]
+use std::fs;
+use std::fs::{File, OpenOptions};
+#[cfg(not(windows))]
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::paths::{dir_of, lock_path, sync_dir};
-use crate::error::{LogoutError, Result};
+#[cfg(target_os = "linux")]
+use super::paths::dir_of;
+use super::paths::{lock_path, open_error, sync_dir};
+#[cfg(target_os = "linux")]
+use crate::error::LogoutError;
+use crate::error::Result;
 
 /// The exclusive lock that serialises edits of one file, across processes and within
 /// one. The kernel releases an `flock` when its holder dies, so a killed run never
@@ -83,10 +90,13 @@ pub(super) fn lockable_dir(dir: &Path) -> Option<File> {
 /// a holder dies. The lock file is deleted on release; a waiter that then wakes on the
 /// deleted file notices (its inode no longer matches the path) and locks again.
 pub(super) struct FileLock {
+    /// Deleted on release (on Windows, by the system when `file` closes).
+    #[cfg_attr(windows, allow(dead_code))]
     path: PathBuf,
     file: File,
 }
 
+#[cfg(not(windows))]
 impl FileLock {
     fn acquire(target: &Path) -> Result<Self> {
         let path = lock_path(target);
@@ -102,7 +112,7 @@ impl FileLock {
                 Ok(f) => f,
                 // Its holder deleted it between our two opens: start again.
                 Err(e) if found_existing && e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(LogoutError::io("cannot create lock file", &path, e)),
+                Err(e) => return Err(open_error("cannot create lock file", &path, e)),
             };
             file.lock()
                 .map_err(|e| LogoutError::io("cannot lock", &path, e))?;
@@ -118,7 +128,59 @@ impl FileLock {
     }
 }
 
-#[cfg(unix)]
+/// On Windows the lock file is itself the lock: opened sharing nothing, so no one else
+/// (another process, or another logout in this one) can open it while it is held, and
+/// deleted by the system when its handle closes, so a killed holder leaves nothing
+/// behind. (A byte-range lock on a file that is deleted on release, as elsewhere, does
+/// not work there: a deleted file stays in the directory, refusing every open with
+/// "access denied", until its last handle closes.) A waiter retries, pausing up to
+/// 50 ms, as long as the file is held or being deleted, for at most a minute.
+#[cfg(windows)]
+impl FileLock {
+    fn acquire(target: &Path) -> Result<Self> {
+        use std::os::windows::fs::OpenOptionsExt;
+        use std::time::{Duration, Instant};
+        const DELETE: u32 = 0x0001_0000;
+        const GENERIC_READ: u32 = 0x8000_0000;
+        const GENERIC_WRITE: u32 = 0x4000_0000;
+        const FILE_FLAG_DELETE_ON_CLOSE: u32 = 0x0400_0000;
+        const SHARING_VIOLATION: i32 = 32;
+        const ACCESS_DENIED: i32 = 5;
+        const PATIENCE: Duration = Duration::from_secs(60);
+        let path = lock_path(target);
+        let started = Instant::now();
+        let mut pause_ms = 1;
+        loop {
+            let opened = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .access_mode(GENERIC_READ | GENERIC_WRITE | DELETE)
+                .share_mode(0)
+                .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
+                .open(&path);
+            match opened {
+                Ok(file) => return Ok(Self { path, file }),
+                Err(e) => {
+                    let held = e.raw_os_error() == Some(SHARING_VIOLATION);
+                    let being_deleted = e.raw_os_error() == Some(ACCESS_DENIED) && path.is_file();
+                    if !(held || being_deleted) || started.elapsed() > PATIENCE {
+                        return Err(open_error("cannot create lock file", &path, e));
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(pause_ms));
+            pause_ms = (pause_ms * 2).min(50);
+        }
+    }
+
+    fn release(self) {
+        // Closing the handle deletes the file and ends the lock.
+        drop(self.file);
+    }
+}
+
+#[cfg(not(windows))]
 pub(super) fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (file.metadata(), fs::metadata(path)) {
@@ -127,15 +189,12 @@ pub(super) fn same_file(file: &File, path: &Path) -> bool {
     }
 }
 
-#[cfg(not(unix))]
-pub(super) fn same_file(_file: &File, path: &Path) -> bool {
-    path.exists()
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::names_in;
     use super::*;
+    #[cfg(windows)]
+    use std::fs;
 
     /// Many threads, each with its own descriptors (as separate processes would have),
     /// increment a counter file under the lock: no increment may be lost.
@@ -187,11 +246,18 @@ mod tests {
         let path = dir.path().join(".npmrc");
         let lock_file = dir.path().join("..npmrc.registry-logout.lock");
         let held = FileLock::acquire(&path).unwrap();
-        let other = File::open(&lock_file).unwrap();
+        // Elsewhere the lock is an flock on the file; on Windows the file opened
+        // sharing nothing, which no one else can open.
+        #[cfg(not(windows))]
         assert!(matches!(
-            other.try_lock(),
+            File::open(&lock_file).unwrap().try_lock(),
             Err(fs::TryLockError::WouldBlock)
         ));
+        #[cfg(windows)]
+        assert_eq!(
+            File::open(&lock_file).err().unwrap().raw_os_error(),
+            Some(32)
+        );
         assert!(lock_file.exists(), "the lock file is its holder's");
         held.release();
         assert!(!lock_file.exists());

@@ -177,8 +177,8 @@ fn resolve_symlink(path: &Path) -> Result<(PathBuf, bool)> {
     if !is_symlink {
         return Ok((path.to_path_buf(), false));
     }
-    let target =
-        fs::canonicalize(path).map_err(|e| LogoutError::io("cannot resolve symlink", path, e))?;
+    let target = dunce::canonicalize(path)
+        .map_err(|e| LogoutError::io("cannot resolve symlink", path, e))?;
     Ok((target, true))
 }
 

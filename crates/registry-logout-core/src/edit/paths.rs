@@ -2,7 +2,10 @@
 //! probe), and the directory that holds it. Below both the lock and the atomic write,
 //! which each need them.
 
+use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::error::{ErrorKind, LogoutError, SystemCode};
 
 /// The directory holding `target` (`.` for a bare file name).
 pub(super) fn dir_of(target: &Path) -> &Path {
@@ -55,4 +58,21 @@ pub(super) fn sync_dir(target: &Path) {
     }
     #[cfg(not(unix))]
     let _ = target;
+}
+
+/// A failed open of `path` to write or create it, with Node's code. Windows refuses to
+/// open a directory as a file with "access denied", which Node reports as `EISDIR` when
+/// it opens one to write (`fs.openSync(dir, 'w')`): so do we, as on Linux.
+pub(super) fn open_error(action: &str, path: &Path, e: io::Error) -> LogoutError {
+    let denied = matches!(e.raw_os_error(), Some(5)) && cfg!(windows);
+    if denied && path.is_dir() {
+        return is_a_directory(action, path).with_source(e);
+    }
+    LogoutError::io(action, path, e)
+}
+
+/// `EISDIR`: `action` failed because `path` is a directory.
+pub(super) fn is_a_directory(action: &str, path: &Path) -> LogoutError {
+    let message = format!("{action} {}: it is a directory", path.display());
+    LogoutError::new(ErrorKind::Io(SystemCode::IsDir), message)
 }

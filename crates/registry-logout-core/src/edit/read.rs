@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::secret::config_text;
+use crate::transient::{is_held, retried};
 
 /// A config file's text as an edit read it.
 pub(super) enum FileText<'a> {
@@ -40,7 +41,7 @@ pub(super) fn read_text<'a>(
     known: Option<&'a str>,
 ) -> Result<Option<(FileText<'a>, fs::Metadata)>> {
     let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, e);
-    let mut file = match File::open(path) {
+    let mut file = match retried(is_held, || File::open(path)) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(cannot(e)),
@@ -105,7 +106,7 @@ impl Read for PlainRead<'_> {
 /// since we read it; then we stop rather than overwrite their change.
 pub(super) fn ensure_unchanged(path: &Path, expected: &str) -> Result<()> {
     let cannot = |e: io::Error| LogoutError::io("cannot read config file", path, e);
-    let mut file = File::open(path).map_err(cannot)?;
+    let mut file = retried(is_held, || File::open(path)).map_err(cannot)?;
     let size = file.metadata().map_err(cannot)?.len();
     if holds(&mut file, size, expected.as_bytes()).map_err(cannot)? {
         return Ok(());

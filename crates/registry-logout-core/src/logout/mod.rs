@@ -476,7 +476,16 @@ async fn execute(
         let changes = match &changes {
             Ok(c) => c,
             Err(e) => {
-                reports.push(Err(e.clone()));
+                let revoked = distinct_tokens(&p.found).into_iter().any(|t| {
+                    let outcome = outcome_of(t).and_then(|o| o.as_ref().ok());
+                    outcome
+                        .is_some_and(|o| matches!(o.revocation, RevocationOutcome::Revoked { .. }))
+                });
+                reports.push(Err(if revoked {
+                    revoked_not_removed(e)
+                } else {
+                    e.clone()
+                }));
                 continue;
             }
         };
@@ -525,6 +534,22 @@ async fn execute(
         }));
     }
     Ok(reports)
+}
+
+/// An edit that failed after this logout's token was revoked: the worst outcome, said
+/// as such (`EREVOKEDNOTREMOVED`), never as a bare I/O error. `edit` names the file and
+/// the system's reason, and stays the source.
+fn revoked_not_removed(edit: &LogoutError) -> LogoutError {
+    LogoutError::new(
+        ErrorKind::RevokedNotRemoved,
+        format!(
+            "the token was revoked, but it is still in the file: {} ({}). \
+             Run the logout again to remove it",
+            edit.message(),
+            edit.code()
+        ),
+    )
+    .with_source(edit.clone())
 }
 
 /// One file's removal, with the store that applies it.

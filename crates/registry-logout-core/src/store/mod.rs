@@ -254,6 +254,9 @@ pub(crate) mod test_support {
     use super::*;
     use crate::nerf_dart::RegistryUrl;
 
+    /// The variable npm's `os.homedir()` reads on this platform.
+    pub(crate) const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
     /// A home with `.npmrc`, a project directory and an environment pointing at both
     /// (the global config inside the sandbox too).
     pub(crate) fn npm_home(npmrc: &str) -> (tempfile::TempDir, crate::env::Env) {
@@ -265,7 +268,7 @@ pub(crate) mod test_support {
         std::fs::write(project.join("package.json"), "{}").unwrap();
         std::fs::write(home.join(".npmrc"), npmrc).unwrap();
         let env: crate::env::Env = [
-            ("HOME".to_string(), home.display().to_string()),
+            (HOME_VAR.to_string(), home.display().to_string()),
             (
                 "npm_config_globalconfig".to_string(),
                 dir.path().join("npmrc").display().to_string(),
