@@ -358,6 +358,50 @@ for (const command of CLIS) {
 
     const skip = await logout({ registry: registry.url, cwd: sb.project, env, everywhere: true, revoke: 'skip' }).then(() => null, (e) => e)
     assert.equal(skip && skip.code, 'ERR_INVALID_ARG_TYPE')
+
+    // The dry run predicts it: the list cannot be read, so exit 3, and nothing changes.
+    sb.write(sb.userconfig, npmrcWith(registry.host, TOKEN))
+    registry.reset()
+    registry.respond(refusing())
+    const dry = await runCli([`--registry=${registry.url}`, '--everywhere', '--dry-run'], { cli: command, cwd: sb.project, env })
+    assert.equal(dry.status, 3, dry.stderr)
+    assert.match(dry.stdout, /^Dry run: would log out of .*\n {2}cannot list the account's tokens: E404: 404 Not Found - GET .*-\/npm\/v1\/tokens\n$/s)
+    assert.equal(dry.stderr, '')
+    assert.deepEqual(registry.requests.map((r) => [r.method, r.url]), [['GET', '/-/npm/v1/tokens']])
+    assert.equal(sb.read(sb.userconfig), npmrcWith(registry.host, TOKEN))
+    assertNoToken(TOKEN, dry.stdout, dry.stderr)
+  })
+}
+
+for (const command of CLIS) {
+  test(`--everywhere where this token's own DELETE then fails under required: the error names the tokens already revoked, the file is unchanged [${command.name} CLI]`, async (t) => {
+    const A = 'npm_FIRSTcanaryA000aaaa'
+    const B = 'npm_FIRSTcanaryB111bbbb'
+    const TOKEN = 'npm_FIRSTcanaryC222cccc'
+    const stub = tokenApiRegistry({ tokens: [A, B, TOKEN] })
+    // The registry takes revocations by key but answers this token's DELETE with a 400.
+    const handler = (req, res) => isTokenDelete(req.method, req.url)
+      ? sendJson(res, 400, { error: 'bad request' })
+      : stub.handler(req, res)
+    const { registry, sb, env } = await setup(t, handler)
+    sb.write(sb.userconfig, npmrcWith(registry.host, TOKEN))
+    const cli = await runCli([`--registry=${registry.url}`, '--everywhere'], { cli: command, cwd: sb.project, env })
+    assert.equal(cli.status, 1, cli.stderr)
+    assert.equal(cli.stdout, '')
+    assert.match(cli.stderr, /^E400: .*; before it, 2 other tokens of the account were revoked by key: key-0, key-1\n$/)
+    assert.deepEqual([...stub.revoked].sort(), ['key-0', 'key-1'])
+    assert.equal(sb.read(sb.userconfig), npmrcWith(registry.host, TOKEN), 'a failed revocation under required changes no file')
+
+    // Through the API: the same code and message, as err.code and err.message.
+    const api = tokenApiRegistry({ tokens: [A, TOKEN] })
+    registry.respond((req, res) => isTokenDelete(req.method, req.url)
+      ? sendJson(res, 400, { error: 'bad request' })
+      : api.handler(req, res))
+    const err = await logout({ registry: registry.url, cwd: sb.project, env, everywhere: true }).then(() => null, (e) => e)
+    assert.equal(err && err.code, 'E400')
+    assert.match(err.message, /; before it, 1 other token of the account was revoked by key: key-0$/)
+    assert.deepEqual([...api.revoked], ['key-0'])
+    for (const token of [A, B, TOKEN]) assertNoToken(token, cli.stdout, cli.stderr, err.message)
   })
 }
 

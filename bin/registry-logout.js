@@ -109,12 +109,13 @@ function usageError (err) {
 }
 
 // Logged out here, but something still works on the registry: --verify found the
-// token valid, or --everywhere did not revoke every token of the account.
+// token valid, or --everywhere did not revoke every token of the account. A dry run
+// whose token list cannot be read says so too: the real run could not revoke them.
 function stillValid (result) {
   if (result.revocation.verification === 'token-still-valid') return true
   const everywhere = result.everywhere
-  return Boolean(everywhere && !result.dryRun &&
-    (everywhere.error || everywhere.tokens.some((t) => t.outcome !== 'revoked')))
+  return Boolean(everywhere && (everywhere.error ||
+    (!result.dryRun && everywhere.tokens.some((t) => t.outcome !== 'revoked'))))
 }
 
 // npm warns about a flag that names no config key it knows (`Unknown cli config

@@ -62,12 +62,7 @@ fn runtime() -> std::result::Result<&'static tokio::runtime::Runtime, LogoutErro
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| {
-            LogoutError::new(
-                ErrorKind::Internal,
-                format!("cannot start the async runtime: {e}"),
-            )
-        })?;
+        .map_err(LogoutError::runtime_unavailable)?;
     // Two JS threads (workers) racing here each build one; the loser's is dropped unused.
     Ok(RUNTIME.get_or_init(|| rt))
 }

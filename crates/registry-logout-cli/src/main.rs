@@ -233,12 +233,7 @@ fn logout(request: &LogoutRequest) -> Result<Outcome, LogoutError> {
         .enable_io()
         .enable_time()
         .build()
-        .map_err(|e| {
-            LogoutError::new(
-                ErrorKind::Internal,
-                format!("cannot start the async runtime: {e}"),
-            )
-        })?;
+        .map_err(LogoutError::runtime_unavailable)?;
     let cancel = CancellationToken::new();
     runtime.block_on(async {
         let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));

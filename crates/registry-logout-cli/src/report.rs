@@ -178,12 +178,13 @@ fn kept_valid(revocation: &RevocationOutcome) -> bool {
 }
 
 /// Logged out here, but something still works on the registry: `--verify` found the
-/// token valid, or `--everywhere` did not revoke every token of the account.
+/// token valid, or `--everywhere` did not revoke every token of the account. A dry run
+/// whose token list cannot be read says so too: the real run could not revoke them.
 pub fn still_valid(report: &LogoutReport) -> bool {
     let everywhere_short = report.everywhere.as_ref().is_some_and(|e| {
-        !report.dry_run
-            && (e.error.is_some()
-                || e.tokens
+        e.error.is_some()
+            || (!report.dry_run
+                && e.tokens
                     .iter()
                     .any(|t| !matches!(t.outcome, SessionOutcome::Revoked { .. })))
     });

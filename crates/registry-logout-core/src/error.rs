@@ -190,6 +190,22 @@ impl LogoutError {
         self
     }
 
+    /// This error with `note` (no secret) appended to its message; kind and source stay.
+    pub(crate) fn with_note(mut self, note: &str) -> Self {
+        self.message.push_str(note);
+        self
+    }
+
+    /// The embedder could not start the async runtime the logout runs on (`EINTERNAL`),
+    /// with the `io::Error` as the source: the addon and the native CLI report it alike.
+    pub fn runtime_unavailable(err: std::io::Error) -> Self {
+        Self::new(
+            ErrorKind::Internal,
+            format!("cannot start the async runtime: {err}"),
+        )
+        .with_source(err)
+    }
+
     /// What went wrong, as a kind to match on.
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -253,40 +253,9 @@ pub(super) async fn revoke_token(
         }
     }
 
-    let verify = request.verify || request.everywhere;
-    let revocation = match revoke::revoke(&req, cancel).await {
-        Ok(done) => {
-            let verification = if verify {
-                Some(revoke::verify(&req, cancel).await?)
-            } else {
-                None
-            };
-            match verification {
-                Some(v) if v.still_valid() => {
-                    through_token_api(&req, listed.as_deref(), done, v, cancel).await?
-                }
-                verification => RevocationOutcome::Revoked {
-                    status: done.status,
-                    attempts: done.attempts,
-                    verification,
-                    via: RevokedVia::UserToken,
-                    token_api: None,
-                },
-            }
-        }
-        Err(failure) if refused(&failure) => dead_or_kept(request, &req, failure, cancel).await?,
-        Err(failure)
-            if request.revoke == RevokePolicy::Required
-                || failure.error.kind() == ErrorKind::Aborted =>
-        {
-            return Err(failure.error)
-        }
-        Err(failure) => RevocationOutcome::Failed {
-            status: failure.status,
-            error: failure.error,
-            attempts: failure.attempts,
-        },
-    };
+    let revocation = own_revocation(request, &req, listed.as_deref(), cancel)
+        .await
+        .map_err(|e| others_revoked_first(e, &others))?;
 
     let everywhere = request.everywhere.then(|| {
         let mut tokens = others;
@@ -317,6 +286,72 @@ pub(super) async fn revoke_token(
         revocation,
         everywhere,
     })
+}
+
+/// This logout's own token: revoked, verified when asked, and revoked through the token
+/// API when it outlives its `DELETE`. An error stops the logout.
+async fn own_revocation(
+    request: &LogoutRequest,
+    req: &RevokeRequest,
+    listed: Option<&[ListedToken]>,
+    cancel: &CancellationToken,
+) -> Result<RevocationOutcome> {
+    let verify = request.verify || request.everywhere;
+    Ok(match revoke::revoke(req, cancel).await {
+        Ok(done) => {
+            let verification = if verify {
+                Some(revoke::verify(req, cancel).await?)
+            } else {
+                None
+            };
+            match verification {
+                Some(v) if v.still_valid() => {
+                    through_token_api(req, listed, done, v, cancel).await?
+                }
+                verification => RevocationOutcome::Revoked {
+                    status: done.status,
+                    attempts: done.attempts,
+                    verification,
+                    via: RevokedVia::UserToken,
+                    token_api: None,
+                },
+            }
+        }
+        Err(failure) if refused(&failure) => dead_or_kept(request, req, failure, cancel).await?,
+        Err(failure)
+            if request.revoke == RevokePolicy::Required
+                || failure.error.kind() == ErrorKind::Aborted =>
+        {
+            return Err(failure.error)
+        }
+        Err(failure) => RevocationOutcome::Failed {
+            status: failure.status,
+            error: failure.error,
+            attempts: failure.attempts,
+        },
+    })
+}
+
+/// An error that stops an `everywhere` logout after the account's other tokens were
+/// revoked: the report that would have listed them is lost, so the error names them
+/// (by key, which is no secret) rather than leave the user to guess what was done.
+fn others_revoked_first(error: LogoutError, others: &[SessionReport]) -> LogoutError {
+    let keys: Vec<&str> = others
+        .iter()
+        .filter(|s| matches!(s.outcome, SessionOutcome::Revoked { .. }))
+        .map(|s| s.token.key.as_str())
+        .collect();
+    if keys.is_empty() {
+        return error;
+    }
+    let note = format!(
+        "; before it, {} other token{} of the account {} revoked by key: {}",
+        keys.len(),
+        if keys.len() == 1 { "" } else { "s" },
+        if keys.len() == 1 { "was" } else { "were" },
+        keys.join(", ")
+    );
+    error.with_note(&note)
 }
 
 /// The key of this logout's token in the list, when exactly one entry fits it.
