@@ -17,14 +17,23 @@ const PAUSES_MS: &[u64] = &[];
 
 /// Whether `e` says another program holds the file: a sharing or lock violation.
 pub(crate) fn is_held(e: &io::Error) -> bool {
-    cfg!(windows) && matches!(e.raw_os_error(), Some(32 | 33))
+    const SHARING_VIOLATION: i32 = 32;
+    const LOCK_VIOLATION: i32 = 33;
+    cfg!(windows) && matches!(e.raw_os_error(), Some(SHARING_VIOLATION | LOCK_VIOLATION))
+}
+
+/// Whether `e` is Windows' "access denied": a read-only file, or a directory opened as
+/// a file, but also a file that is being deleted, or that another program has open
+/// when it is renamed over.
+pub(crate) fn is_access_denied(e: &io::Error) -> bool {
+    const ACCESS_DENIED: i32 = 5;
+    cfg!(windows) && e.raw_os_error() == Some(ACCESS_DENIED)
 }
 
 /// Whether a rename or delete refused with `e` may succeed a moment later: held (see
-/// [`is_held`]) or, on Windows, access denied, which is also what a rename over a file
-/// that another program has open (or that is being deleted) gets.
+/// [`is_held`]) or access denied ([`is_access_denied`]).
 pub(crate) fn may_pass(e: &io::Error) -> bool {
-    is_held(e) || (cfg!(windows) && e.raw_os_error() == Some(5))
+    is_held(e) || is_access_denied(e)
 }
 
 /// Runs `step` until it succeeds, fails for a reason `retry_on` does not accept, or the

@@ -24,6 +24,10 @@ pub use known_keys::{check_cli_config_key, CliKeyCheck};
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
 pub use scope::normalize_scope;
 
+/// The variable npm's home (`os.homedir()`) comes from: `HOME` on Unix; on Windows
+/// `USERPROFILE`, and `HOME` (which Git Bash and MSYS set) is not read.
+pub(crate) const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
 /// The levels, highest priority first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConfigLevel {
@@ -187,11 +191,8 @@ impl Config {
         let env = &inputs.env;
         // npm runs in `process.cwd()`, which is always absolute and normalised.
         let cwd = locations::absolute(&inputs.cwd);
-        // npm's home is `os.homedir()`: `HOME` on Unix; on Windows `USERPROFILE`, and
-        // `HOME` (which Git Bash and MSYS set) is not read.
-        let home_var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         let home = env
-            .get(home_var)
+            .get(HOME_VAR)
             .filter(|h| !h.is_empty())
             .map(|h| locations::absolute(Path::new(h)))
             .or_else(home_dir)
@@ -473,6 +474,22 @@ impl Config {
             Some(Value::String(s)) => s.trim().parse::<f64>().unwrap_or(default),
             _ => default,
         }
+    }
+
+    /// Every registry the config names, as its effective value: `registry` and each
+    /// `@scope:registry`, in the order the levels' files define them, then the default
+    /// registry (npm's own when none is set). What a credential key's `//host/path/`
+    /// maps back to; repeats are kept.
+    pub fn configured_registries(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .layers
+            .iter()
+            .flat_map(|layer| layer.keys())
+            .filter(|key| *key == "registry" || key.ends_with(":registry"))
+            .filter_map(|key| self.get_string(key))
+            .collect();
+        out.push(self.registry_for(None));
+        out
     }
 
     /// The registry npm would use: `registry`, or the scope's own when one is mapped.

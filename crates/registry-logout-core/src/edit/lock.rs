@@ -138,14 +138,13 @@ impl FileLock {
 #[cfg(windows)]
 impl FileLock {
     fn acquire(target: &Path) -> Result<Self> {
+        use crate::transient::{is_access_denied, is_held};
         use std::os::windows::fs::OpenOptionsExt;
         use std::time::{Duration, Instant};
         const DELETE: u32 = 0x0001_0000;
         const GENERIC_READ: u32 = 0x8000_0000;
         const GENERIC_WRITE: u32 = 0x4000_0000;
         const FILE_FLAG_DELETE_ON_CLOSE: u32 = 0x0400_0000;
-        const SHARING_VIOLATION: i32 = 32;
-        const ACCESS_DENIED: i32 = 5;
         const PATIENCE: Duration = Duration::from_secs(60);
         let path = lock_path(target);
         let started = Instant::now();
@@ -162,8 +161,8 @@ impl FileLock {
             match opened {
                 Ok(file) => return Ok(Self { path, file }),
                 Err(e) => {
-                    let held = e.raw_os_error() == Some(SHARING_VIOLATION);
-                    let being_deleted = e.raw_os_error() == Some(ACCESS_DENIED) && path.is_file();
+                    let held = is_held(&e);
+                    let being_deleted = is_access_denied(&e) && path.is_file();
                     if !(held || being_deleted) || started.elapsed() > PATIENCE {
                         return Err(open_error("cannot create lock file", &path, e));
                     }

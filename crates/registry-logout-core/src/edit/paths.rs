@@ -64,8 +64,7 @@ pub(super) fn sync_dir(target: &Path) {
 /// open a directory as a file with "access denied", which Node reports as `EISDIR` when
 /// it opens one to write (`fs.openSync(dir, 'w')`): so do we, as on Linux.
 pub(super) fn open_error(action: &str, path: &Path, e: io::Error) -> LogoutError {
-    let denied = matches!(e.raw_os_error(), Some(5)) && cfg!(windows);
-    if denied && path.is_dir() {
+    if crate::transient::is_access_denied(&e) && path.is_dir() {
         return is_a_directory(action, path).with_source(e);
     }
     LogoutError::io(action, path, e)

@@ -1,11 +1,12 @@
 //! `--all`: every registry that holds a credential in a file of some store. All are
-//! planned first, then their tokens revoked concurrently (in batches of 32: each
-//! waits mostly on its registry), then each file edited once with every registry's removals;
-//! one failure does not stop the others.
+//! planned first, then their tokens revoked concurrently (in batches of
+//! [`super::MAX_CONCURRENT_REVOCATIONS`]: each waits mostly on its registry), then each
+//! file edited once with every registry's removals; one failure does not stop the
+//! others.
 
 use tokio_util::sync::CancellationToken;
 
-use super::{as_configured, configured_registries, execute, plan, LogoutReport, LogoutRequest};
+use super::{as_configured, execute, plan, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
 
 /// One registry's outcome.
@@ -34,7 +35,7 @@ pub struct AllOutcome {
 /// left out: its key named it, but the login applies to another registry.
 pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> Result<AllOutcome> {
     let (config, stores) = request.load()?;
-    let configured = configured_registries(&config);
+    let configured = config.configured_registries();
     let mut registries: Vec<String> = Vec::new();
     for store in &stores {
         for registry in store.registries() {

@@ -604,7 +604,7 @@ fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> 
 /// `https://` is reported as configured (`http://` too) when npm's config names it.
 pub fn credentials(request: &LogoutRequest) -> Result<Vec<ListedCredential>> {
     let (config, stores) = request.load()?;
-    let configured = configured_registries(&config);
+    let configured = config.configured_registries();
     Ok(stores
         .iter()
         .flat_map(|s| s.inventory())
@@ -614,19 +614,6 @@ pub fn credentials(request: &LogoutRequest) -> Result<Vec<ListedCredential>> {
             scope: listed.scope,
         })
         .collect())
-}
-
-/// The registries npm's config names: `registry` and every `@scope:registry`.
-fn configured_registries(config: &Config) -> Vec<String> {
-    let mut out = vec![config.registry_for(None)];
-    for layer in config.layers() {
-        for key in layer.keys().filter(|k| k.ends_with(":registry")) {
-            if let Some(url) = config.get_string(key) {
-                out.push(url);
-            }
-        }
-    }
-    out
 }
 
 /// `https://host/path/` as `http://host/path/` when only the latter is configured (the
@@ -683,7 +670,7 @@ fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {
 }
 
 /// A client certificate stored beside the credential (`K:certfile`/`K:keyfile`).
-pub(super) fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
+fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {
     let certfile = config.get_string(&format!("{}:certfile", credential.registry_key))?;
     let keyfile = config.get_string(&format!("{}:keyfile", credential.registry_key))?;
     // npm opens them relative to its working directory, which is our `cwd`.

@@ -207,11 +207,11 @@ pub(super) async fn revoke_token(
     if request.revoke == RevokePolicy::Skip {
         return Ok(skipped(SkipReason::RevokeSkip));
     }
-    let req = revoke_request(request, config, target, login, token)?;
     if request.dry_run {
         // Nothing is revoked; with `everywhere` the list is read (a request that
-        // changes nothing) so that the plan can show it.
+        // changes nothing) so that the plan can show it. Only that needs the request.
         let everywhere = if request.everywhere {
+            let req = revoke_request(request, config, target, login, token)?;
             Some(match revoke::list_tokens(&req, cancel).await {
                 Ok(list) => {
                     let own = own_key(&list, token);
@@ -237,6 +237,7 @@ pub(super) async fn revoke_token(
             ..skipped(SkipReason::DryRun)
         });
     }
+    let req = revoke_request(request, config, target, login, token)?;
 
     // `everywhere`: the list is read, and every other token revoked, with this token
     // while it still works.

@@ -254,8 +254,7 @@ pub(crate) mod test_support {
     use super::*;
     use crate::nerf_dart::RegistryUrl;
 
-    /// The variable npm's `os.homedir()` reads on this platform.
-    pub(crate) const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    use crate::config::HOME_VAR;
 
     /// A home with `.npmrc`, a project directory and an environment pointing at both
     /// (the global config inside the sandbox too).

@@ -188,22 +188,13 @@ const CREDENTIAL_SUFFIXES: &[&str] = &[
 /// key `//host/path/:…` maps back to the configured registry (or scope registry) it
 /// belongs to, else to `https://host/path/`.
 fn registries_with_credentials(config: &Config) -> Vec<String> {
-    let mut known: Vec<RegistryUrl> = Vec::new();
-    for layer in config.layers() {
-        for key in layer.keys() {
-            if key == "registry" || key.ends_with(":registry") {
-                if let Some(url) = config
-                    .get_string(key)
-                    .and_then(|r| RegistryUrl::parse(&r).ok())
-                {
-                    known.push(url);
-                }
-            }
-        }
-    }
-    // The default registry, when it is a URL (loading the config checked it, unless a
-    // scope's own registry was the one in use); like any other, skipped when not.
-    known.extend(RegistryUrl::parse(&config.registry_for(None)).ok());
+    // The default registry is among them; like any other, skipped when it is not a URL
+    // (loading the config checked it, unless a scope's own registry was the one in use).
+    let known: Vec<RegistryUrl> = config
+        .configured_registries()
+        .iter()
+        .filter_map(|r| RegistryUrl::parse(r).ok())
+        .collect();
     let mut registries: Vec<String> = Vec::new();
     let mut reg_keys: Vec<String> = Vec::new();
     for layer in config
