@@ -13,24 +13,16 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const { logout, credentials } = require('..')
-const { startRegistry, sendJson, isTokenDelete } = require('./helpers/registry.js')
+const { startRegistry, sendJson, isTokenDelete, bearer } = require('./helpers/registry.js')
 const { startVerdaccio } = require('./helpers/verdaccio.js')
-const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
-
-function npmrcWith (host, token) {
-  return `# mine\n//${host}/:_authToken=${token}\nkeep=1\n`
-}
 
 // Every output of a run, as one text, to grep for secrets.
 function assertNoToken (token, ...outputs) {
   const text = outputs.map((o) => typeof o === 'string' ? o : JSON.stringify(o)).join('\n')
   assert.ok(!text.includes(token), `the token leaked:\n${text}`)
   assert.ok(!text.includes(encodeURIComponent(token)), `the token leaked (encoded):\n${text}`)
-}
-
-function bearer (req) {
-  return String(req.headers.authorization || '').replace(/^Bearer /, '')
 }
 
 // A registry whose DELETE answers `deleteStatus` (with `deleteHeaders`) and whose

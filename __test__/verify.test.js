@@ -10,16 +10,16 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { logout } = require('..')
-const { startRegistry, sendJson, isTokenDelete, destroySocket } = require('./helpers/registry.js')
+const { startRegistry, sendJson, isTokenDelete, destroySocket, bearer } = require('./helpers/registry.js')
 const { startVerdaccio } = require('./helpers/verdaccio.js')
-const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
 
 // A registry that revokes for real: a revoked token is refused afterwards.
 function revoking () {
   const revoked = new Set()
   return (req, res) => {
-    const token = String(req.headers.authorization || '').replace(/^Bearer /, '')
+    const token = bearer(req)
     if (isTokenDelete(req.method, req.url)) {
       revoked.add(token)
       return sendJson(res, 200, { ok: true })
@@ -29,10 +29,6 @@ function revoking () {
     }
     sendJson(res, 404, { error: 'not found' })
   }
-}
-
-function npmrcWith (host, token) {
-  return `# mine\n//${host}/:_authToken=${token}\nkeep=1\n`
 }
 
 for (const command of CLIS) {

@@ -24,6 +24,11 @@ function isTokenDelete (method, url) {
   return method === 'DELETE' && TOKEN_PATH_RE.test(path)
 }
 
+// The token a request was sent with (`Authorization: Bearer <token>`), or ''.
+function bearer (req) {
+  return String(req.headers.authorization || '').replace(/^Bearer /, '')
+}
+
 // The default registry behaviour: DELETE /-/user/token/<x> → 200 {"ok":true},
 // anything else → 404 JSON.
 function defaultHandler (req, res) {
@@ -202,6 +207,7 @@ module.exports = {
   listenOnLoopback,
   defaultHandler,
   isTokenDelete,
+  bearer,
   sendJson,
   statusSequence,
   always,

@@ -116,4 +116,10 @@ function isolatedEnv (sandbox, extra = {}) {
   return env
 }
 
-module.exports = { makeSandbox, isolatedEnv }
+// A user .npmrc with `token` for `host` between two other lines (`# mine`, `keep=1`),
+// which a logout must leave as they are.
+function npmrcWith (host, token) {
+  return `# mine\n//${host}/:_authToken=${token}\nkeep=1\n`
+}
+
+module.exports = { makeSandbox, isolatedEnv, npmrcWith }
