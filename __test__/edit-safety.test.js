@@ -11,6 +11,7 @@ const assert = require('node:assert/strict')
 const { spawn, spawnSync } = require('node:child_process')
 const { once } = require('node:events')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 
 const { logout } = require('..')
@@ -309,4 +310,67 @@ test('faults: coded error, file intact, no token in any message', async (t) => {
       fs.rmSync(sb.projectconfig, { force: true })
     }
   })
+})
+
+// A size-limited tmpfs of our own (root only: CI runs as root; elsewhere skipped, but
+// never under CI=true), holding the user config and filled to the last page.
+function fullDisk (t) {
+  // Outside the sandbox, whose cleanup would meet the mount.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-full-disk-'))
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  const mounted = isRoot && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'ignore' }).status === 0
+  if (!mounted) {
+    fs.rmdirSync(dir)
+    assert.notEqual(process.env.CI, 'true', 'CI must run this as root, with mount')
+    t.skip('needs root to mount a size-limited tmpfs')
+    return null
+  }
+  t.after(() => { spawnSync('umount', [dir], { stdio: 'ignore' }); fs.rmdirSync(dir) })
+  const filler = path.join(dir, 'filler')
+  const fill = () => {
+    const fd = fs.openSync(filler, 'a')
+    try {
+      for (const size of [16384, 4096, 512, 1]) {
+        const chunk = Buffer.alloc(size, 1)
+        try {
+          for (;;) fs.writeSync(fd, chunk)
+        } catch (err) {
+          if (err.code !== 'ENOSPC') throw err
+        }
+      }
+    } finally {
+      fs.closeSync(fd)
+    }
+  }
+  // Frees `pages` pages of the filler (4 KiB each: tmpfs counts whole pages).
+  const free = (pages) => fs.truncateSync(filler, Math.max(0, fs.statSync(filler).size - pages * 4096))
+  return { dir, fill, free }
+}
+
+test('a full disk: nothing is sent, ENOSPC, nothing changed; a copy\'s room is enough', async (t) => {
+  const ctx = await setup(t)
+  const { registry, sb } = ctx
+  const disk = fullDisk(t)
+  if (!disk) return
+  const userconfig = path.join(disk.dir, '.npmrc')
+  // Two pages: the rewrite needs room for a second copy of the file beside it.
+  const padding = Array.from({ length: 80 }, (_, i) => `; padding line ${i} ${'x'.repeat(60)}\n`).join('')
+  const original = `; mine\n//${registry.host}/:_authToken=${token(8)}\n${padding}fund=false\n`
+  fs.writeFileSync(userconfig, original)
+  disk.fill()
+
+  const sentBefore = registry.requests.length
+  await expectFault(ctx, { userconfig }, ['ENOSPC'], [userconfig])
+  assert.equal(registry.requests.length, sentBefore, 'a revocation was sent, then the token was left in the file')
+  assert.deepEqual(fs.readdirSync(disk.dir).sort(), ['.npmrc', 'filler'], 'a staged file was left')
+
+  // A staged file of a killed run: removed by the next logout. Exactly a copy's room.
+  const abandoned = path.join(disk.dir, '..npmrc.registry-logout-staged-999999-dead.tmp')
+  fs.writeFileSync(abandoned, '')
+  disk.free(Math.ceil(Buffer.byteLength(original) / 4096))
+  const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url, userconfig })
+  assert.equal(report.revocation.outcome, 'revoked')
+  assert.equal(registry.requests.length, sentBefore + 1)
+  assert.equal(fs.readFileSync(userconfig, 'utf8'), `; mine\n${padding}fund=false\n`)
+  assert.deepEqual(fs.readdirSync(disk.dir).sort(), ['.npmrc', 'filler'], 'a staged file was left')
 })

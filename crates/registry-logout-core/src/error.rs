@@ -157,6 +157,7 @@ system_codes! {
     HostUnreach => "EHOSTUNREACH",
     NetUnreach => "ENETUNREACH",
     NotFound => "ENOTFOUND",
+    DiskQuota => "EDQUOT",
 }
 
 /// The cause of an error, shared so that the error stays `Clone`.
@@ -283,6 +284,7 @@ pub fn io_error_code(err: &std::io::Error) -> SystemCode {
         K::InvalidData => SystemCode::InvalidData,
         K::IsADirectory => SystemCode::IsDir,
         K::StorageFull => SystemCode::NoSpace,
+        K::QuotaExceeded => SystemCode::DiskQuota,
         K::ReadOnlyFilesystem => SystemCode::ReadOnlyFs,
         _ => SystemCode::Io,
     }
@@ -359,6 +361,10 @@ fn unix_errno_code(raw: i32) -> Option<SystemCode> {
         24 => SystemCode::MFile,
         28 => SystemCode::NoSpace,
         30 => SystemCode::ReadOnlyFs,
+        #[cfg(target_os = "linux")]
+        122 => SystemCode::DiskQuota,
+        #[cfg(target_os = "macos")]
+        69 => SystemCode::DiskQuota,
         _ => return None,
     })
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 use super::lock::Lock;
 use super::paths::temp_path;
 use super::read::ensure_unchanged;
+use super::staged::Staged;
 use crate::error::{LogoutError, Result};
 use crate::transient::{may_pass, retried};
 
@@ -38,18 +39,30 @@ fn create_temp_file(path: &Path) -> io::Result<File> {
     }
 }
 
-/// Replaces `target` with `contents`, if it still holds `expected_old`.
+/// Replaces `target` with `contents`, if it still holds `expected_old`: through the
+/// `staged` file when one was staged for it, else through a temp file created now.
 pub(super) fn write_atomically(
     target: &Path,
     contents: &[u8],
     expected_old: &str,
     meta: &fs::Metadata,
     lock: &Lock,
+    staged: Option<&Staged>,
 ) -> Result<()> {
-    let temp_path = temp_path(target);
+    // The room staged before the revocation, when there is one: written in place, then
+    // cut to the new length (never longer than the reserved one unless the file grew).
+    let staged_file = staged.and_then(Staged::take);
+    let temp_path = match (&staged_file, staged) {
+        (Some(_), Some(staged)) => staged.path().to_path_buf(),
+        _ => temp_path(target),
+    };
     let write = || -> io::Result<()> {
-        let mut file = create_temp_file(&temp_path)?;
+        let mut file = match staged_file {
+            Some(file) => file,
+            None => create_temp_file(&temp_path)?,
+        };
         file.write_all(contents)?;
+        file.set_len(contents.len() as u64)?;
         copy_owner_and_mode(&file, meta)?;
         file.sync_all()
     };

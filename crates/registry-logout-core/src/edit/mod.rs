@@ -11,6 +11,7 @@ mod lock;
 mod paths;
 mod read;
 mod removal;
+mod staged;
 mod writable;
 
 use std::fs;
@@ -25,6 +26,8 @@ use lock::Lock;
 use read::{read_text, FileText};
 use removal::is_blank;
 pub use removal::{remove_keys, Removal};
+use staged::remove_abandoned;
+pub use staged::{stage, Staged};
 pub use writable::check_writable;
 
 /// What happened to one file.
@@ -45,12 +48,15 @@ impl FileOutcome {
 }
 
 /// How an edit goes about a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Apply {
     /// Read only, without the lock; say what would be removed.
     DryRun,
     /// Write, waiting for the file's lock if another edit holds it.
     Write,
+    /// Write, as `Write`, into the room staged for the file before its token was
+    /// revoked ([`stage`]).
+    WriteStaged(std::sync::Arc<Staged>),
 }
 
 /// What becomes of a file that an edit leaves blank.
@@ -140,8 +146,13 @@ pub fn edit_file(
                 None => FileOutcome::nothing(),
             })
         }
-        Apply::Write => {
+        Apply::Write | Apply::WriteStaged(_) => {
+            let staged = match &how {
+                Apply::WriteStaged(s) if s.target() == target => Some(&**s),
+                _ => None,
+            };
             let lock = Lock::acquire(&target)?;
+            remove_abandoned(&target);
             let result = (|| {
                 let Some((text, meta)) = read_text(&target, transform.known_text())? else {
                     remove_stale_temp_file(&target);
@@ -157,7 +168,7 @@ pub fn edit_file(
                 } else {
                     let blank = emptied == Emptied::Deleted && is_blank(&removal.text);
                     let new_text = if blank { "" } else { removal.text.as_str() };
-                    write_atomically(&target, new_text.as_bytes(), &text, &meta, &lock)?;
+                    write_atomically(&target, new_text.as_bytes(), &text, &meta, &lock, staged)?;
                 }
                 Ok(FileOutcome {
                     removed: removal.removed,

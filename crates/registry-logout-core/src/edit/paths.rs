@@ -35,18 +35,37 @@ pub(super) fn lock_path(target: &Path) -> PathBuf {
 /// A probe file's name for the writability check: unique, so that two checks at once
 /// never meet.
 pub(super) fn probe_path(target: &Path) -> PathBuf {
+    dir_of(target).join(format!(
+        ".{}.registry-logout-probe-{}.tmp",
+        file_name(target),
+        unique()
+    ))
+}
+
+/// A name part no other run, nor another call in this one, uses at the same time.
+fn unique() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    dir_of(target).join(format!(
-        ".{}.registry-logout-probe-{}-{nanos:x}{:x}.tmp",
-        file_name(target),
+    format!(
+        "{}-{nanos:x}{:x}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
-    ))
+    )
+}
+
+/// The start of every staged temp file's name for `target` (see `staged`).
+pub(super) fn staged_prefix(target: &Path) -> String {
+    format!(".{}.registry-logout-staged-", file_name(target))
+}
+
+/// A staged temp file's name: unique, as a probe's, since concurrent logouts of one
+/// file each stage one.
+pub(super) fn staged_path(target: &Path) -> PathBuf {
+    dir_of(target).join(format!("{}{}.tmp", staged_prefix(target), unique()))
 }
 
 /// Makes a rename or unlink in `target`'s directory durable, through a descriptor of

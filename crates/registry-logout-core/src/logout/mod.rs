@@ -395,9 +395,13 @@ async fn execute(
     planned: Vec<Planned>,
     cancel: &CancellationToken,
 ) -> Result<Vec<Result<LogoutReport>>> {
+    let (staged, refused) = stage_edits(request, &planned).await?;
     // Each token once, revoked with the settings of the first logout that holds it.
     let mut tokens: Vec<(Secret, usize)> = Vec::new();
     for (i, p) in planned.iter().enumerate() {
+        if refused[i].is_some() {
+            continue;
+        }
         for token in distinct_tokens(&p.found) {
             if !tokens.iter().any(|(t, _)| t == token) {
                 tokens.push((token.clone(), i));
@@ -428,12 +432,16 @@ async fn execute(
 
     // A logout whose revocation failed as the policy forbids changes no file: its
     // first such error, in the order its tokens were found, is its outcome.
+    // A logout refused the room for its edits sent nothing: that is its outcome.
     let failed: Vec<Option<LogoutError>> = planned
         .iter()
-        .map(|p| {
-            distinct_tokens(&p.found)
-                .into_iter()
-                .find_map(|t| outcome_of(t)?.as_ref().err().cloned())
+        .zip(refused)
+        .map(|(p, refused)| {
+            refused.or_else(|| {
+                distinct_tokens(&p.found)
+                    .into_iter()
+                    .find_map(|t| outcome_of(t)?.as_ref().err().cloned())
+            })
         })
         .collect();
 
@@ -457,12 +465,22 @@ async fn execute(
             }
         }
     }
-    let how = if request.dry_run {
-        Apply::DryRun
-    } else {
-        Apply::Write
-    };
-    let changes = apply_edits(merged, how).await;
+    let edits = merged
+        .into_iter()
+        .map(|(store, removal)| {
+            let how = if request.dry_run {
+                Apply::DryRun
+            } else {
+                match staged.iter().find(|(path, _)| *path == removal.path) {
+                    Some((_, room)) => Apply::WriteStaged(room.clone()),
+                    None => Apply::Write,
+                }
+            };
+            (store, removal, how)
+        })
+        .collect();
+    let changes = apply_edits(edits).await;
+    drop(staged);
 
     let not_a_token = RevocationOutcome::Skipped {
         reason: SkipReason::NotAToken,
@@ -555,6 +573,62 @@ fn revoked_not_removed(edit: &LogoutError) -> LogoutError {
 /// One file's removal, with the store that applies it.
 type EditTarget = (Arc<dyn CredentialStore>, crate::store::FileRemoval);
 
+/// The room staged for each file a revocation obliges us to edit, by the path planned.
+type StagedRooms = Vec<(PathBuf, Arc<edit::Staged>)>;
+
+/// Secures, before anything is sent, the room to rewrite every file that holds a
+/// credential of a logout that revokes a token ([`edit::stage`]): on a full disk a
+/// revoked token would otherwise be left in its file. A logout whose file has no room
+/// is refused with the system's code (`ENOSPC`, `EDQUOT`), one entry per planned
+/// logout; each file is staged once, however many logouts edit it. On the blocking
+/// pool, as the edits: staging takes each file's lock.
+async fn stage_edits(
+    request: &LogoutRequest,
+    planned: &[Planned],
+) -> Result<(StagedRooms, Vec<Option<LogoutError>>)> {
+    let revokes = request.revoke != RevokePolicy::Skip && !request.dry_run;
+    let files: Vec<Vec<PathBuf>> = planned
+        .iter()
+        .map(|p| {
+            if !revokes || distinct_tokens(&p.found).is_empty() {
+                return Vec::new();
+            }
+            p.edits
+                .iter()
+                .filter(|(_, r)| r.holds_any)
+                .map(|(_, r)| r.path.clone())
+                .collect()
+        })
+        .collect();
+    let stage_all = move || {
+        let mut staged: StagedRooms = Vec::new();
+        let mut refused = Vec::new();
+        for paths in files {
+            let mut refusal = None;
+            for path in paths {
+                if staged.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                match edit::stage(&path) {
+                    Ok(room) => staged.push((path, Arc::new(room))),
+                    Err(e) => {
+                        refusal = Some(e);
+                        break;
+                    }
+                }
+            }
+            refused.push(refusal);
+        }
+        (staged, refused)
+    };
+    tokio::task::spawn_blocking(stage_all).await.map_err(|e| {
+        LogoutError::new(
+            ErrorKind::Internal,
+            format!("file staging task failed: {e}"),
+        )
+    })
+}
+
 /// Applies every removal, in order, and reports the files that changed.
 ///
 /// The edits block: on their reads, writes and fsyncs, and on another process's lock,
@@ -562,12 +636,14 @@ type EditTarget = (Arc<dyn CredentialStore>, crate::store::FileRemoval);
 /// runtime: a library cannot know what else its caller's workers have to do, so it
 /// never blocks one (no `block_in_place`, which also needs a multi-threaded runtime,
 /// and no process-wide count of calls in flight to guess when blocking is cheap).
-async fn apply_edits(targets: Vec<EditTarget>, how: Apply) -> Result<Vec<FileChange>> {
+async fn apply_edits(
+    targets: Vec<(Arc<dyn CredentialStore>, crate::store::FileRemoval, Apply)>,
+) -> Result<Vec<FileChange>> {
     let edit_all = move || -> Result<Vec<FileChange>> {
         let mut files = Vec::new();
-        for (store, removal) in &targets {
-            let outcome = store.apply(removal, how)?;
-            files.extend(FileChange::of(store.kind(), removal, outcome));
+        for (store, removal, how) in targets {
+            let outcome = store.apply(&removal, how)?;
+            files.extend(FileChange::of(store.kind(), &removal, outcome));
         }
         Ok(files)
     };
