@@ -107,6 +107,32 @@ test('pnpm: a config.yaml as pnpm login writes it is cleaned, pnpm logout finds 
   assert.equal(get.status, 0, get.out)
 })
 
+test('pnpm auth.ini: a registry given without its trailing slash finds //host/path/:_authToken, as pnpm does', async (t) => {
+  const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
+  const bare = `${registry.url}npm/registry`
+  const ini = path.join(xdg, 'pnpm', 'auth.ini')
+  const text = `; pnpm 11\n//${registry.host}/npm/registry/:_authToken=${PNPM_TOKEN}\n//other.test/:_authToken=keep\n`
+
+  // pnpm itself: it adds the slash and finds the token.
+  sb.write(ini, text)
+  const pnpm = await run(path.join(BIN, 'pnpm'), ['logout', `--registry=${bare}`], { env, cwd: sb.project })
+  assert.equal(pnpm.status, 0, pnpm.out)
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  registry.requests.length = 0
+
+  sb.write(ini, text)
+  const res = await logout({ cwd: sb.project, env, registry: bare, sources: ['pnpm'] })
+  assert.equal(res.revocation.outcome, 'revoked')
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  assert.deepEqual(res.files.map((f) => f.removedKeys), [[`//${registry.host}/npm/registry/:_authToken`]])
+  assert.equal(sb.read(ini), '; pnpm 11\n//other.test/:_authToken=keep\n')
+  assert.equal(res.stillLoggedIn, undefined)
+
+  // npm's .npmrc keeps npm's rule: without the slash, npm does not look at that key.
+  sb.write(sb.userconfig, `//${registry.host}/npm/registry/:_authToken=${NPM_TOKEN}\n`)
+  await assert.rejects(logout({ cwd: sb.project, env, registry: bare }), { code: 'ENEEDAUTH' })
+})
+
 // Research sample 07: Yarn's own logout drops every comment of this file.
 function yarnrc (url) {
   const key = url.slice(0, -1)

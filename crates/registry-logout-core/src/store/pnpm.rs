@@ -111,11 +111,15 @@ impl PnpmStore {
             .filter(move |e| e.url == url && e.scope == scope)
     }
 
-    /// pnpm 11's keys for the registry, longest first, as npm walks them.
+    /// pnpm 11's keys for the registry, longest first, as npm walks them, but from the
+    /// URL with a trailing slash: pnpm adds one to a registry given without it, so
+    /// `http://h/npm/registry` finds `//h/npm/registry/:_authToken` (npm would not).
     fn ini_matches<'a>(&'a self, target: &'a Target) -> Vec<&'a IniEntry> {
         let scope = scope_key(target);
+        let url = RegistryUrl::parse(&canonical(target.url.url().as_str()))
+            .unwrap_or_else(|_| target.url.clone());
         let mut out = Vec::new();
-        for k in target.url.candidate_keys() {
+        for k in url.candidate_keys() {
             out.extend(
                 self.ini
                     .iter()
@@ -494,6 +498,19 @@ mod tests {
             std::fs::read_to_string(cfg.join("auth.ini")).unwrap(),
             "; pnpm 11\n//other/:_authToken=keep\n"
         );
+    }
+
+    #[test]
+    fn auth_ini_is_found_for_a_registry_given_without_its_slash() {
+        let dir = tempfile::tempdir().unwrap();
+        let ini = "//h.test/npm/registry/:_authToken=slashed\n";
+        let store = store_in(dir.path(), None, Some(ini)).unwrap();
+        let t = target("http://h.test/npm/registry", None);
+        let c = store.find(&t).unwrap();
+        assert_eq!(c.key_path.to_string(), "//h.test/npm/registry/:_authToken");
+        logout(&store, &t);
+        let after = std::fs::read_to_string(dir.path().join("xdg/pnpm/auth.ini"));
+        assert!(after.is_err(), "the emptied auth.ini is deleted");
     }
 
     #[test]
