@@ -174,6 +174,31 @@ test('Bun: bun pm whoami sends no revoked token after the edit, and bunfig.toml 
   for (const r of registry.requests) assert.ok(!String(r.headers.authorization).includes(BUN_TOKEN))
 })
 
+test('Bun: a token in $XDG_CONFIG_HOME/.npmrc (read by Bun instead of ~/.npmrc) is found and removed; bun pm whoami then sends none', async (t) => {
+  const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
+  const npmrc = sb.write(path.join(xdg, '.npmrc'), `; bun's\nregistry=${registry.url}\n//${registry.host}/:_authToken=${BUN_TOKEN}\n`)
+  // ~/.npmrc is not read by Bun while the XDG file exists.
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
+  const bun = () => run(path.join(BIN, 'bun'), ['pm', 'whoami'], { env, cwd: sb.project })
+  const whoamiTokens = () => registry.requests.filter((r) => r.url.startsWith('/-/whoami')).map((r) => String(r.headers.authorization))
+  const before = await bun()
+  assert.match(before.out, /alice/, before.out)
+  assert.deepEqual(whoamiTokens(), [`Bearer ${BUN_TOKEN}`], 'Bun reads the XDG .npmrc, not ~/.npmrc')
+  registry.requests.length = 0
+
+  const res = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['bun'] })
+  assert.equal(res.revocation.outcome, 'revoked')
+  assert.deepEqual(tokensDeleted(), [BUN_TOKEN])
+  assert.deepEqual(res.files.map((f) => [f.path, f.removedKeys]), [[npmrc, [`//${registry.host}/:_authToken`]]])
+  assert.equal(sb.read(npmrc), `; bun's\nregistry=${registry.url}\n`)
+  assert.equal(sb.read(sb.userconfig), `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
+  assert.equal(res.stillLoggedIn, undefined)
+  registry.requests.length = 0
+  const after = await bun()
+  assert.doesNotMatch(after.out, /alice/)
+  for (const r of registry.requests) assert.ok(!String(r.headers.authorization).includes('SECRET'), 'a token was sent')
+})
+
 test("sources: ['all'] cleans four stores, revokes a shared token once, and --list inventories them first", async (t) => {
   const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
   sb.write(sb.userconfig, `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
@@ -187,7 +212,8 @@ test("sources: ['all'] cleans four stores, revokes a shared token once, and --li
     assert.equal(list.status, 0, list.out)
     assert.ok(!list.out.includes('SECRET'))
     const listed = JSON.parse(list.out).credentials
-    assert.deepEqual(listed.map((c) => c.store).sort(), ['bun', 'npm', 'pnpm', 'yarn'], cli.name)
+    // ~/.npmrc is Bun's too (no XDG .npmrc here): its token is listed under both.
+    assert.deepEqual([...new Set(listed.map((c) => c.store))].sort(), ['bun', 'npm', 'pnpm', 'yarn'], cli.name)
   }
   assert.deepEqual(await credentials({ cwd: sb.project, env, sources: ['npm'] }).then((l) => l.length), 1)
 

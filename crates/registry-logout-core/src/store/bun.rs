@@ -10,12 +10,13 @@ use std::sync::Arc;
 use toml_edit::{DocumentMut, Item, Value};
 use zeroize::Zeroizing;
 
+use super::pnpm::{read_ini, IniEntry};
 use super::{
     invalid, Credential, CredentialStore, FileChange, FileRemoval, Listed, StoreKind, Target,
 };
 use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
-use crate::edit::{Apply, Emptied, FileOutcome, Removal};
+use crate::edit::{Apply, Emptied, FileOutcome, NpmrcRemoval, Removal};
 use crate::env::Env;
 use crate::error::Result;
 use crate::key_path::KeyPath;
@@ -28,6 +29,13 @@ pub struct BunStore {
     env: Arc<Env>,
     /// The project's file first: it wins.
     files: Vec<BunFile>,
+    /// Bun's user `.npmrc`: `$XDG_CONFIG_HOME/.npmrc` when that file exists, else
+    /// `~/.npmrc` (Bun 1.4, oven-sh/bun#36289). Its tokens apply when no `bunfig.toml`
+    /// names a credential for the registry.
+    npmrc: PathBuf,
+    npmrc_entries: Vec<IniEntry>,
+    /// To find the user `.npmrc` again after an edit (a deleted XDG one falls back).
+    home: PathBuf,
 }
 
 struct BunFile {
@@ -75,7 +83,44 @@ impl BunStore {
                 });
             }
         }
-        Ok(Self { env, files })
+        let npmrc = user_npmrc(&env, home);
+        let npmrc_entries = match crate::edit::read_text_file(&npmrc)? {
+            Some(text) => read_ini(&text),
+            None => Vec::new(),
+        };
+        Ok(Self {
+            env,
+            files,
+            npmrc,
+            npmrc_entries,
+            home: home.to_path_buf(),
+        })
+    }
+
+    /// The `.npmrc` tokens for the registry, longest key first (npm's walk), whatever
+    /// the scope: Bun keys them by host and path only.
+    fn npmrc_matches<'a>(&'a self, target: &Target) -> Vec<&'a IniEntry> {
+        let mut out = Vec::new();
+        for k in target.url.candidate_keys() {
+            out.extend(
+                self.npmrc_entries
+                    .iter()
+                    .filter(|e| e.reg_key == k && e.scope == "@"),
+            );
+        }
+        out
+    }
+
+    fn npmrc_credential(&self, e: &IniEntry) -> Credential {
+        Credential {
+            store: StoreKind::Bun,
+            kind: CredentialKind::Token,
+            level: ConfigLevel::User,
+            file: Some(self.npmrc.clone()),
+            key_path: KeyPath::key(e.key.as_str()),
+            registry_key: e.reg_key.clone(),
+            token: Some(e.token.clone()),
+        }
     }
 
     fn matches<'a>(&'a self, target: &'a Target) -> impl Iterator<Item = (&'a BunFile, &'a Entry)> {
@@ -115,16 +160,36 @@ impl CredentialStore for BunStore {
                 out.push(e.url.clone());
             }
         }
+        for e in self.npmrc_entries.iter().filter(|e| e.scope == "@") {
+            let url = canonical(&format!("https:{}", e.reg_key));
+            if !out.contains(&url) {
+                out.push(url);
+            }
+        }
         out
     }
 
     fn find(&self, target: &Target) -> Option<Credential> {
-        let (file, e) = self.matches(target).next()?;
-        Some(Self::credential(file, e))
+        if let Some((file, e)) = self.matches(target).next() {
+            return Some(Self::credential(file, e));
+        }
+        let e = self.npmrc_matches(target).into_iter().next()?;
+        Some(self.npmrc_credential(e))
     }
 
     /// The same registry's credential in both files: Bun falls back on the global one.
     fn plan_removal(&self, target: &Target, _credential: &Credential) -> Vec<FileRemoval> {
+        let npmrc_keys: Vec<KeyPath> = self
+            .npmrc_matches(target)
+            .iter()
+            .map(|e| KeyPath::key(e.key.as_str()))
+            .collect();
+        let npmrc = (!npmrc_keys.is_empty()).then(|| FileRemoval {
+            level: FileLevel::User,
+            path: self.npmrc.clone(),
+            keys: npmrc_keys,
+            holds_any: true,
+        });
         self.files
             .iter()
             .filter_map(|f| {
@@ -140,11 +205,20 @@ impl CredentialStore for BunStore {
                     holds_any: true,
                 })
             })
+            .chain(npmrc)
             .collect()
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let path = &removal.path;
+        if *path == self.npmrc {
+            let transform = NpmrcRemoval {
+                env: &self.env,
+                keys: &removal.keys,
+                known: None,
+            };
+            return crate::edit::edit_file(path, how, &transform, Emptied::Deleted);
+        }
         let transform = |text: &str| remove_paths(path, text, &removal.keys);
         crate::edit::edit_file(path, how, &transform, Emptied::Kept)
     }
@@ -170,7 +244,13 @@ impl CredentialStore for BunStore {
         let mut fresh = Self {
             env: self.env.clone(),
             files: Vec::new(),
+            npmrc: user_npmrc(&self.env, &self.home),
+            npmrc_entries: Vec::new(),
+            home: self.home.clone(),
         };
+        if let Ok(Some(text)) = crate::edit::read_text_file(&fresh.npmrc) {
+            fresh.npmrc_entries = read_ini(&text);
+        }
         for f in &self.files {
             let text = crate::edit::read_text_file(&f.path).ok()??;
             let entries = read_entries(&f.path, &text).ok()?;
@@ -184,6 +264,15 @@ impl CredentialStore for BunStore {
     }
 
     fn inventory(&self) -> Vec<Listed> {
+        let npmrc = self
+            .npmrc_entries
+            .iter()
+            .filter(|e| e.scope == "@")
+            .map(|e| Listed {
+                registry: canonical(&format!("https:{}", e.reg_key)),
+                scope: None,
+                credential: self.npmrc_credential(e),
+            });
         self.files
             .iter()
             .flat_map(|f| {
@@ -193,8 +282,19 @@ impl CredentialStore for BunStore {
                     credential: Self::credential(f, e),
                 })
             })
+            .chain(npmrc)
             .collect()
     }
+}
+
+/// Bun's user `.npmrc`: `$XDG_CONFIG_HOME/.npmrc` when `XDG_CONFIG_HOME` is set, not
+/// empty, and that file exists; else `~/.npmrc`.
+fn user_npmrc(env: &Env, home: &Path) -> PathBuf {
+    env.get("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map(|xdg| Path::new(xdg).join(".npmrc"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| home.join(".npmrc"))
 }
 
 fn canonical(raw: &str) -> String {
@@ -434,6 +534,33 @@ mod tests {
             store.apply(&r, Apply::Write).unwrap();
         }
         std::fs::read_to_string(home.join(".bunfig.toml")).unwrap()
+    }
+
+    /// Bun 1.4 reads `$XDG_CONFIG_HOME/.npmrc` instead of `~/.npmrc` when it exists;
+    /// once the XDG file is gone, `~/.npmrc` applies again.
+    #[test]
+    fn the_xdg_npmrc_replaces_the_home_one_while_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, xdg) = (dir.path().join("home"), dir.path().join("xdg"));
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&xdg).unwrap();
+        std::fs::write(home.join(".npmrc"), "//h.test/:_authToken=from-home\n").unwrap();
+        std::fs::write(xdg.join(".npmrc"), "//h.test/:_authToken=from-xdg\n").unwrap();
+        let env: Env = [("XDG_CONFIG_HOME".into(), xdg.display().to_string())].into();
+        let store = BunStore::load(Arc::new(env), &home, Path::new("/")).unwrap();
+        let t = target("https://h.test/", None);
+        let c = store.find(&t).unwrap();
+        assert_eq!(c.token.as_ref().unwrap().expose(), "from-xdg");
+        assert_eq!(c.file.as_deref(), Some(xdg.join(".npmrc").as_path()));
+        let changes = super::super::test_support::logout(&store, &t);
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].deleted);
+        let still = store.still_applies(&t, &changes).unwrap();
+        assert_eq!(still.token.unwrap().expose(), "from-home");
+        assert_eq!(
+            std::fs::read_to_string(home.join(".npmrc")).unwrap(),
+            "//h.test/:_authToken=from-home\n"
+        );
     }
 
     #[test]

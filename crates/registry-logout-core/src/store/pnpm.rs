@@ -36,12 +36,12 @@ struct AuthEntry {
     token: Secret,
 }
 
-/// One `//host/path/:[@scope:]_authToken` of `auth.ini`.
-struct IniEntry {
-    key: String,
-    reg_key: String,
-    scope: String,
-    token: Secret,
+/// One `//host/path/:[@scope:]_authToken` of `auth.ini` (or of Bun's `.npmrc`).
+pub(super) struct IniEntry {
+    pub(super) key: String,
+    pub(super) reg_key: String,
+    pub(super) scope: String,
+    pub(super) token: Secret,
 }
 
 impl PnpmStore {
@@ -397,9 +397,9 @@ fn read_auth(path: &Path, text: &str) -> Result<Vec<AuthEntry>> {
     Ok(out)
 }
 
-/// `auth.ini`'s tokens. A value with a `${VAR}` reference is the environment's, not a
-/// stored login.
-fn read_ini(text: &str) -> Vec<IniEntry> {
+/// `auth.ini`'s tokens (`.npmrc` syntax). A value with a `${VAR}` reference is the
+/// environment's, not a stored login.
+pub(super) fn read_ini(text: &str) -> Vec<IniEntry> {
     let doc = NpmrcDocument::parse(text.to_string());
     let mut out = Vec::new();
     for prop in doc.ini_object() {
