@@ -133,6 +133,36 @@ test('pnpm auth.ini: a registry given without its trailing slash finds //host/pa
   await assert.rejects(logout({ cwd: sb.project, env, registry: bare }), { code: 'ENEEDAUTH' })
 })
 
+test('pnpm reads ~/.npmrc too: a scope-specific //host/:@scope:_authToken is removed with the scope, and named in stillLoggedIn while it stays', async (t) => {
+  const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
+  const npmrc = `; mine\n@acme:registry=${registry.url}\n//${registry.host}/:@acme:_authToken=${PNPM_SCOPED}\n`
+  sb.write(sb.userconfig, npmrc)
+  sb.write(path.join(xdg, 'pnpm', 'config.yaml'), `_auth:\n  ${registry.url}:\n    '@':\n      authToken: ${PNPM_TOKEN}\n`)
+  const view = () => run(path.join(BIN, 'pnpm'), ['view', '@acme/foo'], { env, cwd: sb.project })
+  const sent = () => registry.requests.filter((r) => r.url.startsWith('/@acme')).map((r) => String(r.headers.authorization))
+  await view()
+  assert.deepEqual(sent(), [`Bearer ${PNPM_SCOPED}`], 'pnpm sends the scope-specific token')
+  registry.requests.length = 0
+
+  // Without the scope: config.yaml's token goes; the scoped one stays, and is named.
+  const plain = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['pnpm'] })
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  assert.equal(sb.read(sb.userconfig), npmrc)
+  assert.equal(plain.stillLoggedIn?.key, `//${registry.host}/:@acme:_authToken`)
+  assert.equal(plain.stillLoggedIn?.path, sb.userconfig)
+  registry.requests.length = 0
+
+  const scoped = await logout({ cwd: sb.project, env, scope: '@acme', sources: ['pnpm'] })
+  assert.equal(scoped.revocation.outcome, 'revoked')
+  assert.deepEqual(tokensDeleted(), [PNPM_SCOPED])
+  assert.equal(sb.read(sb.userconfig), `; mine\n@acme:registry=${registry.url}\n`)
+  assert.equal(scoped.stillLoggedIn, undefined)
+  registry.requests.length = 0
+  await view()
+  assert.ok(sent().length > 0)
+  assert.ok(sent().every((a) => !a.includes('SECRET')), 'pnpm still sends a token')
+})
+
 // Research sample 07: Yarn's own logout drops every comment of this file.
 function yarnrc (url) {
   const key = url.slice(0, -1)

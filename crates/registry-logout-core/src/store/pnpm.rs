@@ -24,6 +24,11 @@ pub struct PnpmStore {
     env: Arc<Env>,
     yaml: Vec<AuthEntry>,
     ini: Vec<IniEntry>,
+    /// `~/.npmrc`, which pnpm reads too: its scope-specific tokens
+    /// (`//host/:@scope:_authToken`, pnpm 11.7 and later) are pnpm's alone, since npm
+    /// does not know that key (its unscoped ones are npm's store's).
+    npmrc: PathBuf,
+    npmrc_scoped: Vec<IniEntry>,
 }
 
 /// One `_auth.<url>.<scope>.authToken` of `config.yaml`.
@@ -54,6 +59,8 @@ impl PnpmStore {
             env,
             yaml: Vec::new(),
             ini: Vec::new(),
+            npmrc: home.join(".npmrc"),
+            npmrc_scoped: Vec::new(),
         };
         store.read()?;
         Ok(store)
@@ -76,6 +83,12 @@ impl PnpmStore {
         if let Some(text) = crate::edit::read_text_file(&path)? {
             self.ini = read_ini(&text);
         }
+        if let Some(text) = crate::edit::read_text_file(&self.npmrc)? {
+            self.npmrc_scoped = read_ini(&text)
+                .into_iter()
+                .filter(|e| e.scope != "@")
+                .collect();
+        }
         Ok(())
     }
 
@@ -92,11 +105,15 @@ impl PnpmStore {
     }
 
     fn ini_credential(&self, e: &IniEntry) -> Credential {
+        self.ini_file_credential(e, self.ini_path())
+    }
+
+    fn ini_file_credential(&self, e: &IniEntry, file: PathBuf) -> Credential {
         Credential {
             store: StoreKind::Pnpm,
             kind: CredentialKind::Token,
             level: ConfigLevel::User,
-            file: Some(self.ini_path()),
+            file: Some(file),
             key_path: KeyPath::key(e.key.as_str()),
             registry_key: e.reg_key.clone(),
             token: Some(e.token.clone()),
@@ -111,22 +128,29 @@ impl PnpmStore {
             .filter(move |e| e.url == url && e.scope == scope)
     }
 
-    /// pnpm 11's keys for the registry, longest first, as npm walks them, but from the
-    /// URL with a trailing slash: pnpm adds one to a registry given without it, so
-    /// `http://h/npm/registry` finds `//h/npm/registry/:_authToken` (npm would not).
+    /// pnpm 11's `auth.ini` keys for the registry and scope ([`ini_matches`]).
     fn ini_matches<'a>(&'a self, target: &'a Target) -> Vec<&'a IniEntry> {
-        let scope = scope_key(target);
-        let url = RegistryUrl::parse(&canonical(target.url.url().as_str()))
-            .unwrap_or_else(|_| target.url.clone());
-        let mut out = Vec::new();
-        for k in url.candidate_keys() {
-            out.extend(
-                self.ini
-                    .iter()
-                    .filter(|e| e.reg_key == k && e.scope == scope),
-            );
+        ini_matches(&self.ini, target)
+    }
+
+    /// `~/.npmrc`'s scope-specific tokens for the registry and scope.
+    fn npmrc_matches<'a>(&'a self, target: &'a Target) -> Vec<&'a IniEntry> {
+        ini_matches(&self.npmrc_scoped, target)
+    }
+
+    /// After a logout of a registry without a scope: a scope-specific `~/.npmrc` token
+    /// for it that stays, which pnpm still sends for that scope's packages.
+    fn scoped_npmrc_left(&self, target: &Target) -> Option<Credential> {
+        if target.scope.is_some() {
+            return None;
         }
-        out
+        let url = RegistryUrl::parse(&canonical(target.url.url().as_str())).ok()?;
+        let keys = url.candidate_keys();
+        let e = self
+            .npmrc_scoped
+            .iter()
+            .find(|e| keys.contains(&e.reg_key))?;
+        Some(self.ini_file_credential(e, self.npmrc.clone()))
     }
 
     /// `pnpm_config__auth` (or `PNPM_CONFIG__AUTH`): JSON of `_auth`'s shape, which
@@ -197,9 +221,12 @@ impl CredentialStore for PnpmStore {
         if let Some(e) = self.yaml_matches(target).last() {
             return Some(self.yaml_credential(e));
         }
-        self.ini_matches(target)
+        if let Some(e) = self.ini_matches(target).first() {
+            return Some(self.ini_credential(e));
+        }
+        self.npmrc_matches(target)
             .first()
-            .map(|e| self.ini_credential(e))
+            .map(|e| self.ini_file_credential(e, self.npmrc.clone()))
     }
 
     /// Every entry for the registry and scope, in both files: pnpm would fall back on
@@ -228,12 +255,25 @@ impl CredentialStore for PnpmStore {
                 holds_any: true,
             });
         }
+        let npmrc: Vec<KeyPath> = self
+            .npmrc_matches(target)
+            .iter()
+            .map(|e| KeyPath::key(e.key.as_str()))
+            .collect();
+        if !npmrc.is_empty() {
+            plan.push(FileRemoval {
+                level: FileLevel::User,
+                path: self.npmrc.clone(),
+                keys: npmrc,
+                holds_any: true,
+            });
+        }
         plan
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let path = &removal.path;
-        if *path == self.ini_path() {
+        if *path == self.ini_path() || *path == self.npmrc {
             let transform = NpmrcRemoval {
                 env: &self.env,
                 keys: &removal.keys,
@@ -256,9 +296,13 @@ impl CredentialStore for PnpmStore {
             env: self.env.clone(),
             yaml: Vec::new(),
             ini: Vec::new(),
+            npmrc: self.npmrc.clone(),
+            npmrc_scoped: Vec::new(),
         };
         fresh.read().ok()?;
-        self.env_credential(target).or_else(|| fresh.find(target))
+        self.env_credential(target)
+            .or_else(|| fresh.find(target))
+            .or_else(|| fresh.scoped_npmrc_left(target))
     }
 
     fn inventory(&self) -> Vec<Listed> {
@@ -272,8 +316,31 @@ impl CredentialStore for PnpmStore {
             scope: (e.scope != "@").then(|| e.scope.clone()),
             credential: self.ini_credential(e),
         });
-        yaml.chain(ini).collect()
+        let npmrc = self.npmrc_scoped.iter().map(|e| Listed {
+            registry: canonical(&format!("https:{}", e.reg_key)),
+            scope: Some(e.scope.clone()),
+            credential: self.ini_file_credential(e, self.npmrc.clone()),
+        });
+        yaml.chain(ini).chain(npmrc).collect()
     }
+}
+
+/// `.npmrc`-syntax keys for the registry and scope, longest first, as npm walks them,
+/// but from the URL with a trailing slash: pnpm adds one to a registry given without
+/// it, so `http://h/npm/registry` finds `//h/npm/registry/:_authToken` (npm would not).
+fn ini_matches<'a>(entries: &'a [IniEntry], target: &Target) -> Vec<&'a IniEntry> {
+    let scope = scope_key(target);
+    let url = RegistryUrl::parse(&canonical(target.url.url().as_str()))
+        .unwrap_or_else(|_| target.url.clone());
+    let mut out = Vec::new();
+    for k in url.candidate_keys() {
+        out.extend(
+            entries
+                .iter()
+                .filter(|e| e.reg_key == k && e.scope == scope),
+        );
+    }
+    out
 }
 
 fn auth_path(e: &AuthEntry) -> KeyPath {
@@ -511,6 +578,42 @@ mod tests {
         logout(&store, &t);
         let after = std::fs::read_to_string(dir.path().join("xdg/pnpm/auth.ini"));
         assert!(after.is_err(), "the emptied auth.ini is deleted");
+    }
+
+    /// pnpm reads `~/.npmrc` too, with its scope-specific keys (pnpm 11.7 and later).
+    #[test]
+    fn a_scope_specific_npmrc_token_is_found_for_its_scope_and_reported_while_it_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let npmrc = "a=1\n//h.test/:@acme:_authToken=scoped\n//h.test/:_authToken=npms\n";
+        std::fs::write(dir.path().join(".npmrc"), npmrc).unwrap();
+        let yaml = "_auth:\n  https://h.test/:\n    '@':\n      authToken: plain\n";
+        let store = store_in(dir.path(), Some(yaml), None).unwrap();
+        let unscoped = target("https://h.test/", None);
+        let changes = logout(&store, &unscoped);
+        assert_eq!(
+            changes.len(),
+            1,
+            "~/.npmrc is not touched without the scope"
+        );
+        let still = store.still_applies(&unscoped, &changes).unwrap();
+        assert_eq!(still.key_path.to_string(), "//h.test/:@acme:_authToken");
+
+        let scoped = target("https://h.test/", Some("@acme"));
+        let fresh = store_in(dir.path(), None, None).unwrap();
+        assert_eq!(
+            fresh.find(&scoped).unwrap().token.unwrap().expose(),
+            "scoped"
+        );
+        let changes = logout(&fresh, &scoped);
+        assert_eq!(
+            changes[0].removed_keys,
+            vec![KeyPath::key("//h.test/:@acme:_authToken")]
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".npmrc")).unwrap(),
+            "a=1\n//h.test/:_authToken=npms\n"
+        );
+        assert!(fresh.still_applies(&unscoped, &[]).is_none());
     }
 
     #[test]
