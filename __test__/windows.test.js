@@ -174,25 +174,40 @@ test('user .npmrc in %USERPROFILE%: revoked, removed, plain Windows paths', asyn
   assert.equal(outcome.result.credential.path, wine.winPath(rc))
 })
 
-test('HOME set (Git Bash) does not move the user config: npm reads %USERPROFILE%\\.npmrc', async (t) => {
+test('HOME set (Git Bash, MSYS, CI images): npm\'s user config is %HOME%\\.npmrc, side by side with npm logout', async (t) => {
   if (skipReason) return t.skip(skipReason)
-  const w = world('home')
-  const tok = token('home')
-  const rc = path.join(w.me, '.npmrc')
-  const elsewhere = path.join(w.dir, 'elsewhere')
-  fs.mkdirSync(elsewhere)
-  fs.writeFileSync(path.join(elsewhere, '.npmrc'), `//${host()}/:_authToken=${token('homeother')}\n`)
-  fs.writeFileSync(rc, `//${host()}/:_authToken=${tok}\n`)
-  const outcome = only(await runJob(w, {
-    kind: 'logout',
-    options: w.options(),
-    env: { ...w.env, HOME: wine.winPath(elsewhere) },
-    unsetEnv: [],
-  }))
-  assertLoggedOut(outcome)
-  assert.equal(outcome.result.files[0].path, wine.winPath(rc))
-  assert.ok(!fs.existsSync(rc), 'the emptied user config is deleted, as npm does')
-  assert.ok(fs.existsSync(path.join(elsewhere, '.npmrc')))
+  // @npmcli/config: home = env.HOME || os.homedir(), on every system.
+  const runs = {}
+  for (const who of ['npm', 'ours']) {
+    const w = world(`home-${who}`)
+    const tok = token(`home${who}`)
+    const profileRc = path.join(w.me, '.npmrc')
+    const elsewhere = path.join(w.dir, 'elsewhere')
+    fs.mkdirSync(elsewhere)
+    const homeRc = path.join(elsewhere, '.npmrc')
+    const profileText = `//${host()}/:_authToken=${token(`homeprofile${who}`)}\n`
+    fs.writeFileSync(profileRc, profileText)
+    fs.writeFileSync(homeRc, `; git bash home\n//${host()}/:_authToken=${tok}\nfund=false\n`)
+    const env = { ...w.env, HOME: wine.winPath(elsewhere) }
+    const mark = registry.requests.length
+    if (who === 'npm') {
+      const raw = await npmLogout(w, [`--registry=${registry.url}`], wine.winPath(w.project), { env, unsetEnv: [] })
+      assert.equal(raw.code, 0, `npm logout failed:\n${raw.stderr.slice(-2000)}`)
+    } else {
+      const outcome = only(await runJob(w, { kind: 'logout', options: w.options(), env, unsetEnv: [] }))
+      assertLoggedOut(outcome)
+      assert.equal(outcome.result.files[0].path, wine.winPath(homeRc))
+    }
+    const deletes = deletesSince(mark)
+    runs[who] = {
+      deletes: deletes.length,
+      revokedHomeToken: deletes.length === 1 && deletes[0].url.endsWith(`/-/user/token/${tok}`),
+      homeCleaned: !read(homeRc).includes(tok),
+      profileKept: read(profileRc) === profileText,
+    }
+  }
+  assert.deepEqual(runs.ours, runs.npm, 'ours and npm\'s differ')
+  assert.deepEqual(runs.npm, { deletes: 1, revokedHomeToken: true, homeCleaned: true, profileKept: true })
 })
 
 test('project .npmrc with CRLF line endings: only the credential line goes', async (t) => {
@@ -273,8 +288,8 @@ test('a registry that refuses the connection: ECONNREFUSED (a WSA error, read as
 // --- side by side with npm ------------------------------------------------------------
 
 // npm 11's own `npm logout` (the pinned devDependency), run by the same node.exe.
-async function npmLogout (w, args, cwd) {
-  const preload = { env: w.env, unsetEnv: ['HOME'], cwd }
+async function npmLogout (w, args, cwd, { env = w.env, unsetEnv = ['HOME'] } = {}) {
+  const preload = { env, unsetEnv, cwd }
   const cli = path.join(ROOT, 'node_modules', 'npm', 'bin', 'npm-cli.js')
   const raw = await wine.runWindows(wine.NODE_EXE,
     ['-r', wine.winPath(path.join(__dirname, 'fixtures', 'windows-npm-preload.js')), wine.winPath(cli), 'logout', ...args],

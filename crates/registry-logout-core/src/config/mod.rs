@@ -24,8 +24,9 @@ pub use known_keys::{check_cli_config_key, CliKeyCheck};
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
 pub use scope::normalize_scope;
 
-/// The variable npm's home (`os.homedir()`) comes from: `HOME` on Unix; on Windows
-/// `USERPROFILE`, and `HOME` (which Git Bash and MSYS set) is not read.
+/// The variable the system's home (Node's `os.homedir()`) comes from: `HOME` on Unix,
+/// `USERPROFILE` on Windows. npm itself reads `HOME` first on every system
+/// ([`Config::home`]); pnpm, Yarn and Bun use the system's home.
 pub(crate) const HOME_VAR: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
 
 /// The levels, highest priority first.
@@ -112,7 +113,11 @@ pub struct Config {
     typing: ParseField,
     pub env: std::sync::Arc<Env>,
     pub cwd: PathBuf,
+    /// npm's home: `env.HOME || os.homedir()` on every system (`@npmcli/config`), so
+    /// under Windows with `HOME` set (Git Bash, MSYS, CI images) `%HOME%\.npmrc`.
     pub home: PathBuf,
+    /// The system's home (`os.homedir()`): where the other tools look.
+    pub os_home: PathBuf,
     pub local_prefix: PathBuf,
     pub global_mode: bool,
 }
@@ -191,12 +196,15 @@ impl Config {
         let env = &inputs.env;
         // npm runs in `process.cwd()`, which is always absolute and normalised.
         let cwd = locations::absolute(&inputs.cwd);
-        let home = env
-            .get(HOME_VAR)
-            .filter(|h| !h.is_empty())
-            .map(|h| locations::absolute(Path::new(h)))
+        let home_from = |var: &str| {
+            env.get(var)
+                .filter(|h| !h.is_empty())
+                .map(|h| locations::absolute(Path::new(h)))
+        };
+        let os_home = home_from(HOME_VAR)
             .or_else(home_dir)
             .unwrap_or_else(|| PathBuf::from("/"));
+        let home = home_from("HOME").unwrap_or_else(|| os_home.clone());
         let typing = FieldTyping {
             env: env.clone(),
             home: home.clone(),
@@ -208,6 +216,7 @@ impl Config {
             env: env.clone(),
             cwd: cwd.clone(),
             home,
+            os_home,
             local_prefix: cwd.clone(),
             global_mode: false,
         };

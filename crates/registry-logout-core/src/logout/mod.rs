@@ -264,7 +264,8 @@ impl LogoutRequest {
             None => kind == StoreKind::Npm,
             Some(sources) => sources.contains(&kind),
         };
-        let (env, home, cwd) = (&config.env, &config.home, &config.cwd);
+        // Each other tool finds its files from the system's home, not npm's.
+        let (env, home, cwd) = (&config.env, &config.os_home, &config.cwd);
         let mut stores: Stores = Vec::new();
         for kind in StoreKind::ALL.into_iter().filter(|k| selected(*k)) {
             stores.push(match kind {
