@@ -387,8 +387,10 @@ test('every store at its Windows path: pnpm %LOCALAPPDATA%\\pnpm\\config, Yarn a
   const listed = only(await runJob(w, { kind: 'credentials', options: w.options({ sources: ['all'] }) }))
   assert.equal(listed.error, undefined, JSON.stringify(listed.error))
   const paths = listed.result.map((c) => `${c.store}:${c.path}`).sort()
+  // %USERPROFILE%\.npmrc is Bun's user .npmrc too.
   assert.deepEqual(paths, [
     `bun:${wine.winPath(bunfig)}`,
+    `bun:${wine.winPath(npmrc)}`,
     `npm:${wine.winPath(npmrc)}`,
     `pnpm:${wine.winPath(pnpmIni)}`,
     `pnpm:${wine.winPath(pnpmYaml)}`,
@@ -509,14 +511,19 @@ test('held from the DELETE until the replace has begun: the replace is retried a
   const login = userLogin(w, 'brief', 'keep=1\n')
   // A holder that lets others read and write, not delete: the edit reads the file and
   // writes its temp file, and the rename is refused until the holder lets go, which it
-  // does as soon as the temp file appears (the replace is then being tried).
-  const temp = path.join(w.me, '..npmrc.registry-logout.tmp')
+  // does as soon as the temp file holds the new text (the replace is then being
+  // tried). The temp file is the one staged before the DELETE, as large as the
+  // config and blank until then.
+  const written = () => fs.readdirSync(w.me).some((n) => {
+    if (!/registry-logout.*\.tmp$/.test(n)) return false
+    try { return read(path.join(w.me, n)) === 'keep=1\n' } catch { return false }
+  })
   let released
   registry.respond(async (req, res) => {
     if (!isTokenDelete(req.method, req.url)) return res.writeHead(404).end()
     const release = await hold(w, login.rc, 'rw')
     released = (async () => {
-      for (let i = 0; !fs.existsSync(temp) && i < 6000; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      for (let i = 0; !written() && i < 6000; i++) await new Promise((resolve) => setTimeout(resolve, 5))
       await release()
     })()
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
@@ -529,7 +536,7 @@ test('held from the DELETE until the replace has begun: the replace is retried a
     await released
   }
   assert.equal(read(login.rc), 'keep=1\n')
-  assert.ok(!fs.existsSync(temp))
+  assert.deepEqual(fs.readdirSync(w.me).filter((n) => /registry-logout/.test(n)), [], 'a temp file was left')
 })
 
 test('a read-only .npmrc, as a user who is not an administrator: EPERM, nothing sent, file unchanged', async (t) => {

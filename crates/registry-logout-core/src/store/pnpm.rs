@@ -578,6 +578,26 @@ mod tests {
         logout(&store, &t);
         let after = std::fs::read_to_string(dir.path().join("xdg/pnpm/auth.ini"));
         assert!(after.is_err(), "the emptied auth.ini is deleted");
+
+        // pnpm's own logout tests (auth/commands/test/logout.test.ts): "should normalize
+        // the registry URL" and "should handle registry with a path".
+        for (ini, registry, key) in [
+            (
+                "//example.org/:_authToken=tok\n",
+                "https://example.org",
+                "//example.org/:_authToken",
+            ),
+            (
+                "//example.com/npm/:_authToken=path-token\n",
+                "https://example.com/npm/",
+                "//example.com/npm/:_authToken",
+            ),
+        ] {
+            let store = store_in(dir.path(), None, Some(ini)).unwrap();
+            let t = target(registry, None);
+            assert_eq!(store.find(&t).unwrap().key_path.to_string(), key);
+            assert_eq!(logout(&store, &t)[0].removed_keys, vec![KeyPath::key(key)]);
+        }
     }
 
     /// pnpm reads `~/.npmrc` too, with its scope-specific keys (pnpm 11.7 and later).
