@@ -7,7 +7,9 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { logout } = require('..')
-const { startRegistry, statusSequence } = require('./helpers/registry.js')
+const path = require('node:path')
+
+const { startRegistry, statusSequence, isTokenDelete, bearer, sendJson } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
 
@@ -65,5 +67,67 @@ for (const command of CLIS) {
     assert.ok(after.includes('keep=1'))
 
     await assert.rejects(logout({ all: true, cwd: sb.project, env: isolatedEnv(makeSandbox()) }), { code: 'ENEEDAUTH' })
+  })
+}
+
+// A registry that revokes for real: a DELETE'd token is then refused by GET /-/whoami.
+function revoking () {
+  const revoked = new Set()
+  return (req, res) => {
+    const token = bearer(req)
+    if (isTokenDelete(req.method, req.url)) {
+      revoked.add(token)
+      return sendJson(res, 200, { ok: true })
+    }
+    if (req.method === 'GET' && req.url === '/-/whoami') {
+      return revoked.has(token) ? sendJson(res, 401, { error: 'revoked' }) : sendJson(res, 200, { username: 'alice' })
+    }
+    sendJson(res, 404, { error: 'Not found' })
+  }
+}
+
+// The one token three registries share is revoked on each of them: one DELETE per
+// registry, each result says what its own registry answered, and names its own registry.
+for (const store of ['npm', 'yarn']) {
+  test(`all: a token shared by three registries is revoked on each, and each reports its own answer [${store}]`, async (t) => {
+    const live = await startRegistry({ handler: revoking() })
+    const dead = await startRegistry({ handler: statusSequence([401]) })
+    const broken = await startRegistry({ handler: statusSequence([500]) })
+    const sb = makeSandbox()
+    t.after(async () => { await live.close(); await dead.close(); await broken.close(); sb.cleanup() })
+    const servers = [live, dead, broken]
+    if (store === 'npm') {
+      sb.write(sb.userconfig, [
+        ...servers.map((r, i) => `@s${i}:registry=${r.url}`),
+        ...servers.map((r) => `//${r.host}/:_authToken=${TOKEN}`),
+        ''
+      ].join('\n'))
+    } else {
+      sb.write(path.join(sb.home, '.yarnrc.yml'), 'npmRegistries:\n' +
+        servers.map((r) => `  "${r.url.slice(0, -1)}":\n    npmAuthToken: ${TOKEN}\n`).join(''))
+    }
+    const env = isolatedEnv(sb)
+    const sources = store === 'npm' ? undefined : ['yarn']
+    const result = await logout({ all: true, verify: true, sources, cwd: sb.project, env, config: { 'fetch-retries': 0 } })
+    const by = Object.fromEntries(result.results.map((r) => [r.registry, r]))
+    assert.deepEqual(Object.keys(by).sort(), servers.map((r) => r.url).sort())
+
+    for (const r of servers) {
+      const deletes = r.requests.filter((q) => isTokenDelete(q.method, q.url))
+      assert.equal(deletes.length, 1, `one DELETE to ${r.url}`)
+      assert.equal(bearer(deletes[0]), TOKEN)
+    }
+    const revocation = by[live.url].result.revocation
+    assert.equal(revocation.outcome, 'revoked')
+    assert.equal(revocation.verification, 'token-rejected', 'verified on its own registry')
+    assert.deepEqual(live.requests.map((q) => q.method), ['DELETE', 'GET'])
+    assert.equal(by[dead.url].result.revocation.outcome, 'already-invalid', "the dead registry's own whoami")
+    assert.deepEqual(dead.requests.map((q) => `${q.method} ${q.url.split('/').slice(0, 3).join('/')}`), ['DELETE /-/user', 'GET /-/whoami'])
+    assert.equal(by[broken.url].error.code, 'E500')
+    assert.ok(by[broken.url].error.message.includes(broken.host), by[broken.url].error.message)
+    assert.equal(result.ok, false)
+    const file = store === 'npm' ? sb.userconfig : path.join(sb.home, '.yarnrc.yml')
+    const left = sb.read(file).split('\n').filter((l) => l.includes(TOKEN)).length
+    assert.equal(left, 1, 'only the registry that failed keeps its credential')
   })
 }

@@ -11,10 +11,11 @@
 //
 // Modules form layers, lowest first; each uses only modules in the layers below it:
 //
-// 1. `error`, `secret`, `key_path`, `transient`: one error type whose kind maps to
-//    npm's code; values that never print and are zeroed when dropped; where a key sits
-//    in a file; the brief, bounded retry of a file step that Windows refuses while
-//    another program holds the file.
+// 1. `error`, `secret`, `key_path`, `transient`, `shown_url`: one error type whose kind
+//    maps to npm's code; values that never print and are zeroed when dropped; where a
+//    key sits in a file; the brief, bounded retry of a file step that Windows refuses
+//    while another program holds the file; a URL as shown to a person (no userinfo, no
+//    raw control character).
 // 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
 //    scans sixteen bytes at a time.
 // 3. `env`: the environment, `npm_config_*` and `${VAR}`.
@@ -43,6 +44,7 @@ mod npmrc;
 mod revoke;
 mod scan;
 mod secret;
+mod shown_url;
 mod store;
 mod transient;
 
@@ -69,5 +71,6 @@ pub use logout::{
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{ListedToken, Verification};
 pub use secret::{ConfigValues, Secret};
+pub use shown_url::shown_url;
 pub use store::{FileChange, StoreKind};
 pub use tokio_util::sync::CancellationToken;

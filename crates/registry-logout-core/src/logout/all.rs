@@ -8,12 +8,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{as_configured, execute, plan, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
+use crate::shown_url::shown_url;
 
 /// One registry's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AllEntry {
-    /// The registry, as a config file's key named it.
+    /// The registry, as a config file's key named it, as shown to a person
+    /// ([`crate::shown_url`]).
     pub registry: String,
     /// Its logout, or why it failed (nothing changed for it then).
     pub outcome: Result<LogoutReport>,
@@ -30,7 +32,8 @@ pub struct AllOutcome {
 }
 
 /// Logs out of every registry that holds a credential. Two registries that share a
-/// credential both report it (its token is revoked once, its keys removed once). A
+/// token each revoke it on their own server and report what that server answered;
+/// keys two registries share are removed once. A
 /// registry for which no store finds a credential, when others were logged out of, is
 /// left out: its key named it, but the login applies to another registry.
 pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> Result<AllOutcome> {
@@ -114,7 +117,10 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
                 continue;
             }
         }
-        results.push(AllEntry { registry, outcome });
+        results.push(AllEntry {
+            registry: shown_url(&registry),
+            outcome,
+        });
     }
     Ok(AllOutcome {
         ok: results.iter().all(|r| r.outcome.is_ok()),
