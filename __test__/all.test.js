@@ -131,3 +131,47 @@ for (const store of ['npm', 'yarn']) {
     assert.equal(left, 1, 'only the registry that failed keeps its credential')
   })
 }
+
+// Yarn's `yarn npm logout --all` clears every registry's and every scope's credential
+// (npmScopes.<name>.npmAuthToken / npmAuthIdent); `all` does too, each scope on the
+// registry Yarn uses for it, which --list names.
+test('all with Yarn: scope credentials are cleared on the registry each scope uses, and --list names it', async (t) => {
+  const scoped = await startRegistry()
+  const fallback = await startRegistry()
+  const sb = makeSandbox()
+  t.after(async () => { await scoped.close(); await fallback.close(); sb.cleanup() })
+  const file = path.join(sb.home, '.yarnrc.yml')
+  const yarnrc = [
+    '# home',
+    `npmRegistryServer: "${fallback.url.slice(0, -1)}"`,
+    'npmScopes:',
+    '  acme:',
+    `    npmRegistryServer: "${scoped.url.slice(0, -1)}"`,
+    `    npmAuthToken: ${TOKEN}-acme`,
+    '  other:',
+    `    npmAuthToken: ${TOKEN}-other`,
+    '  ident:',
+    '    npmAuthIdent: "user:pass"',
+    ''
+  ].join('\n')
+  sb.write(file, yarnrc)
+  const env = isolatedEnv(sb)
+
+  for (const cli of CLIS) {
+    const list = await runCli(['--list', '--sources=yarn', '--json'], { cli, cwd: sb.project, env })
+    assert.equal(list.status, 0, list.stderr)
+    const by = Object.fromEntries(JSON.parse(list.stdout).credentials.map((c) => [c.scope, c.registry]))
+    assert.deepEqual(by, { '@acme': scoped.url, '@other': fallback.url, '@ident': fallback.url }, cli.name)
+    const lines = await runCli(['--list', '--sources=yarn'], { cli, cwd: sb.project, env })
+    for (const line of lines.stdout.trim().split('\n')) assert.match(line, /^http:\/\/127\.0\.0\.1:\d+\/ \(@/, cli.name)
+  }
+
+  const result = await logout({ all: true, sources: ['yarn'], cwd: sb.project, env })
+  assert.equal(result.ok, true, JSON.stringify(result))
+  const deleted = (r) => r.requests.filter((q) => isTokenDelete(q.method, q.url)).map(bearer)
+  assert.deepEqual(deleted(scoped), [`${TOKEN}-acme`])
+  assert.deepEqual(deleted(fallback), [`${TOKEN}-other`])
+  const after = sb.read(file)
+  assert.ok(!after.includes(TOKEN) && !after.includes('npmAuthIdent'), after)
+  assert.ok(after.includes('# home') && after.includes(`npmRegistryServer: "${scoped.url.slice(0, -1)}"`), after)
+})

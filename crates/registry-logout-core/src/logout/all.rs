@@ -40,7 +40,15 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
     let (config, stores) = request.load()?;
     let configured = config.configured_registries();
     let mut registries: Vec<String> = Vec::new();
+    // A scope's own credential (Yarn's `npmScopes`), logged out of with its registry.
+    let mut scopes: Vec<(String, String)> = Vec::new();
     for store in &stores {
+        for (registry, scope) in store.scopes() {
+            let entry = (as_configured(registry, &configured), scope);
+            if !scopes.contains(&entry) {
+                scopes.push(entry);
+            }
+        }
         for registry in store.registries() {
             // A store that could only guess `https://` for `//host/` logs out of the
             // registry npm's config names.
@@ -51,7 +59,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
         }
     }
     drop(stores);
-    if registries.is_empty() {
+    if registries.is_empty() && scopes.is_empty() {
         return Err(LogoutError::new(
             ErrorKind::NeedAuth,
             "not logged in to any registry, so can't log out!",
@@ -59,10 +67,12 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
     }
     let requests: Vec<(String, LogoutRequest)> = registries
         .into_iter()
-        .map(|registry| {
+        .map(|registry| (registry, None))
+        .chain(scopes.into_iter().map(|(r, s)| (r, Some(s))))
+        .map(|(registry, scope)| {
             let one = LogoutRequest {
                 registry: Some(registry.clone()),
-                scope: None,
+                scope,
                 config: request
                     .config
                     .iter()
