@@ -175,3 +175,29 @@ test('all with Yarn: scope credentials are cleared on the registry each scope us
   assert.ok(!after.includes(TOKEN) && !after.includes('npmAuthIdent'), after)
   assert.ok(after.includes('# home') && after.includes(`npmRegistryServer: "${scoped.url.slice(0, -1)}"`), after)
 })
+
+// Yarn's own acceptance case for `yarn npm logout --all` (yarnpkg/berry,
+// acceptance-tests/…/commands/npm/logout.test.ts), on our `all` with Yarn's store: every
+// registry's and every scope's npmAuthToken and npmAuthIdent go, other scope settings
+// stay. (`revoke: 'skip'`: Yarn's registries there are not reachable, and Yarn's
+// logout revokes nothing.)
+test("all with Yarn: Yarn's own --all case leaves what yarn npm logout --all leaves", async (t) => {
+  const sb = makeSandbox()
+  t.after(() => sb.cleanup())
+  const creds = '    npmAuthIdent: "username:password"\n    npmAuthToken: ffffffff-ffff-ffff-ffff-ffffffffffff\n'
+  const file = sb.write(path.join(sb.home, '.spec-yarnrc'), [
+    'npmRegistries:',
+    '  "http://yarn.test.registry":', creds.trimEnd(),
+    '  "https://npm.pkg.github.com":', creds.trimEnd(),
+    '  "https://third.yarn.test.registry":', creds.trimEnd(),
+    'npmScopes:',
+    '  first:', creds.trimEnd(),
+    '  second:', '    npmAlwaysAuth: true',
+    '  third:', '    npmAlwaysAuth: true', creds.trimEnd(),
+    ''
+  ].join('\n'))
+  const env = { ...isolatedEnv(sb), YARN_RC_FILENAME: '.spec-yarnrc' }
+  const result = await logout({ all: true, sources: ['yarn'], revoke: 'skip', cwd: sb.project, env })
+  assert.equal(result.ok, true, JSON.stringify(result))
+  assert.equal(sb.read(file), 'npmScopes:\n  second:\n    npmAlwaysAuth: true\n  third:\n    npmAlwaysAuth: true\n')
+})
