@@ -36,14 +36,20 @@ test('a registry URL is shown without userinfo and with control characters escap
     ''
   ].join('\n'))
   npmrc()
+  // A registry Yarn keys by a URL with a password and a bell in it (YAML's own escape).
+  sb.write(require('node:path').join(sb.home, '.yarnrc.yml'),
+    `npmRegistries:\n  "http://user:${CANARY}@nowhere.invalid/a\\x07":\n    npmAuthToken: ${TOKEN}-4\n`)
 
   // The API: an error, a listing, a result, and `all`.
   const err = await logout({ registry: unknown, cwd: sb.project, env }).then(() => null, (e) => e)
   assert.equal(err.code, 'ENEEDAUTH')
   assertShown(err.message, 'ENEEDAUTH')
   assert.ok(err.message.includes('http://***@nowhere.invalid/a\\u{7}b\\u{202e}/'), err.message)
-  const listed = await credentials({ cwd: sb.project, env })
+  const listed = await credentials({ cwd: sb.project, env, sources: ['npm', 'yarn'] })
   assertShown(JSON.stringify(listed), 'credentials()')
+  const yarnKey = listed.find((c) => c.store === 'yarn')
+  assert.equal(yarnKey.key, 'npmRegistries.http://***@nowhere.invalid/a\\u{7}.npmAuthToken')
+  assert.equal(yarnKey.registry, 'http://***@nowhere.invalid/a\\u{7}/')
   const all = await logout({ all: true, dryRun: true, cwd: sb.project, env })
   assertShown(JSON.stringify(all), 'all')
   assert.ok(all.results.some((r) => r.registry.includes('***@')), JSON.stringify(all))
@@ -57,8 +63,8 @@ test('a registry URL is shown without userinfo and with control characters escap
     for (const args of [
       [`--registry=${unknown}`],
       [`--registry=${unknown}`, '--json'],
-      ['--list'],
-      ['--list', '--json'],
+      ['--list', '--sources=npm,yarn'],
+      ['--list', '--sources=npm,yarn', '--json'],
       ['--all', '--dry-run'],
       ['--all', '--dry-run', '--json'],
       [`--registry=${withPassword}`],

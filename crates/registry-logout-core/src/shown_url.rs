@@ -10,6 +10,8 @@
 pub fn shown_url(url: &str) -> String {
     let (scheme, rest) = match url.find("://") {
         Some(i) => url.split_at(i + 3),
+        // A scheme-less registry, as `.npmrc` keys name one: `//user:pass@host/`.
+        None if url.starts_with("//") => url.split_at(2),
         None => ("", url),
     };
     let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
@@ -24,6 +26,13 @@ pub fn shown_url(url: &str) -> String {
         None => escape_into(&mut out, authority),
     }
     escape_into(&mut out, tail);
+    out
+}
+
+/// Text shown to a person, with its control and bidi-formatting characters escaped.
+pub(crate) fn shown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
     out
 }
 
@@ -57,6 +66,8 @@ mod tests {
         assert_eq!(shown_url("HTTP://Host/a@b"), "HTTP://Host/a@b");
         assert_eq!(shown_url("u:p@host/x"), "***@host/x");
         assert_eq!(shown_url("http://127.0.0.1:4873"), "http://127.0.0.1:4873");
+        assert_eq!(shown_url("//user:pw@h/:_authToken"), "//***@h/:_authToken");
+        assert_eq!(shown_url("//h/:_authToken"), "//h/:_authToken");
     }
 
     #[test]
