@@ -226,7 +226,10 @@ impl LogoutError {
     pub fn need_auth(registry: &str) -> Self {
         Self::new(
             ErrorKind::NeedAuth,
-            format!("not logged in to {registry}, so can't log out!"),
+            format!(
+                "not logged in to {}, so can't log out!",
+                crate::shown_url::shown_url(registry)
+            ),
         )
     }
 

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::ops::Deref;
 
+use crate::shown_url::{shown_text, shown_url};
+
 /// A key path: compared segment by segment, shown with `.` between segments. Registry
 /// URLs are segments and contain dots, so two paths are never compared by their shown
 /// form: `_auth."https://a.b/".x` and `_auth."https://a".b/.x` show alike and differ.
@@ -45,13 +47,18 @@ impl From<Vec<String>> for KeyPath {
 }
 
 /// How reports and messages show a path: `_auth.https://registry.example/.@.authToken`.
+/// A segment that names a registry is shown as every URL is ([`shown_url`]).
 impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str(".")?;
             }
-            f.write_str(segment)?;
+            if segment.contains("//") {
+                f.write_str(&shown_url(segment))?;
+            } else {
+                f.write_str(&shown_text(segment))?;
+            }
         }
         Ok(())
     }

@@ -11,23 +11,25 @@
 //
 // Modules form layers, lowest first; each uses only modules in the layers below it:
 //
-// 1. `error`, `secret`, `key_path`, `transient`: one error type whose kind maps to
+// 1. `shown_url`: a URL (or a key that names one) as shown to a person: no userinfo,
+//    no raw control character.
+// 2. `error`, `secret`, `key_path`, `transient`: one error type whose kind maps to
 //    npm's code; values that never print and are zeroed when dropped; where a key sits
 //    in a file; the brief, bounded retry of a file step that Windows refuses while
 //    another program holds the file.
-// 2. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
+// 3. `js`, `scan`: JavaScript's value semantics (npm's behaviour depends on them); byte
 //    scans sixteen bytes at a time.
-// 3. `env`: the environment, `npm_config_*` and `${VAR}`.
-// 4. `nerf_dart`: registry URLs and the keys npm derives from them.
-// 5. `npmrc`: the `.npmrc` dialect, parsed into a lossless document.
-// 6. `config`: npm's levels, file locations, scope rules, the legacy-auth check and the
+// 4. `env`: the environment, `npm_config_*` and `${VAR}`.
+// 5. `nerf_dart`: registry URLs and the keys npm derives from them.
+// 6. `npmrc`: the `.npmrc` dialect, parsed into a lossless document.
+// 7. `config`: npm's levels, file locations, scope rules, the legacy-auth check and the
 //    command-line keys npm knows.
-// 7. `credentials`: which credential is the login (npm-registry-fetch's walk).
-// 8. `edit`: the lossless, atomic, locked removal of keys from a file.
-// 9. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
-// 10. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it; `GET
+// 8. `credentials`: which credential is the login (npm-registry-fetch's walk).
+// 9. `edit`: the lossless, atomic, locked removal of keys from a file.
+// 10. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
+// 11. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it; `GET
 //     /-/whoami` with the token; the token API (list, revoke by key).
-// 11. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
+// 12. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
 //     blocking pool), `--all` and the shared-token guard.
 
 mod config;
@@ -43,6 +45,7 @@ mod npmrc;
 mod revoke;
 mod scan;
 mod secret;
+mod shown_url;
 mod store;
 mod transient;
 
@@ -69,5 +72,6 @@ pub use logout::{
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{ListedToken, Verification};
 pub use secret::{ConfigValues, Secret};
+pub use shown_url::shown_url;
 pub use store::{FileChange, StoreKind};
 pub use tokio_util::sync::CancellationToken;

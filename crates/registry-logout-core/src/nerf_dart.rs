@@ -4,6 +4,7 @@
 use url::Url;
 
 use crate::error::{ErrorKind, LogoutError, Result};
+use crate::shown_url::shown_url;
 
 /// A parsed registry URL with the two key families npm derives from it.
 #[derive(Clone, Debug)]
@@ -16,13 +17,16 @@ impl RegistryUrl {
         let url = Url::parse(input).map_err(|e| {
             LogoutError::new(
                 ErrorKind::InvalidUrl,
-                format!("invalid registry URL {input:?}: {e}"),
+                format!("invalid registry URL \"{}\": {e}", shown_url(input)),
             )
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(LogoutError::new(
                 ErrorKind::InvalidUrl,
-                format!("invalid registry URL {input:?}: expected an http or https URL"),
+                format!(
+                    "invalid registry URL \"{}\": expected an http or https URL",
+                    shown_url(input)
+                ),
             ));
         }
         Ok(Self { url })

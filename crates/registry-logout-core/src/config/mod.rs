@@ -406,7 +406,7 @@ impl Config {
             return Ok(());
         }
         let shown = match &value {
-            Value::String(s) => format!("{s:?}"),
+            Value::String(s) => format!("\"{}\"", crate::shown_url::shown_url(s)),
             other => js_string(other),
         };
         Err(LogoutError::new(

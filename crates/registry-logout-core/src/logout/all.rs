@@ -8,12 +8,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{as_configured, execute, plan, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
+use crate::shown_url::shown_url;
 
 /// One registry's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AllEntry {
-    /// The registry, as a config file's key named it.
+    /// The registry, as a config file's key named it, as shown to a person
+    /// ([`crate::shown_url`]).
     pub registry: String,
     /// Its logout, or why it failed (nothing changed for it then).
     pub outcome: Result<LogoutReport>,
@@ -30,14 +32,23 @@ pub struct AllOutcome {
 }
 
 /// Logs out of every registry that holds a credential. Two registries that share a
-/// credential both report it (its token is revoked once, its keys removed once). A
+/// token each revoke it on their own server and report what that server answered;
+/// keys two registries share are removed once. A
 /// registry for which no store finds a credential, when others were logged out of, is
 /// left out: its key named it, but the login applies to another registry.
 pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> Result<AllOutcome> {
     let (config, stores) = request.load()?;
     let configured = config.configured_registries();
     let mut registries: Vec<String> = Vec::new();
+    // A scope's own credential (Yarn's `npmScopes`), logged out of with its registry.
+    let mut scopes: Vec<(String, String)> = Vec::new();
     for store in &stores {
+        for (registry, scope) in store.scopes() {
+            let entry = (as_configured(registry, &configured), scope);
+            if !scopes.contains(&entry) {
+                scopes.push(entry);
+            }
+        }
         for registry in store.registries() {
             // A store that could only guess `https://` for `//host/` logs out of the
             // registry npm's config names.
@@ -48,7 +59,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
         }
     }
     drop(stores);
-    if registries.is_empty() {
+    if registries.is_empty() && scopes.is_empty() {
         return Err(LogoutError::new(
             ErrorKind::NeedAuth,
             "not logged in to any registry, so can't log out!",
@@ -56,10 +67,12 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
     }
     let requests: Vec<(String, LogoutRequest)> = registries
         .into_iter()
-        .map(|registry| {
+        .map(|registry| (registry, None))
+        .chain(scopes.into_iter().map(|(r, s)| (r, Some(s))))
+        .map(|(registry, scope)| {
             let one = LogoutRequest {
                 registry: Some(registry.clone()),
-                scope: None,
+                scope,
                 config: request
                     .config
                     .iter()
@@ -114,7 +127,10 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
                 continue;
             }
         }
-        results.push(AllEntry { registry, outcome });
+        results.push(AllEntry {
+            registry: shown_url(&registry),
+            outcome,
+        });
     }
     Ok(AllOutcome {
         ok: results.iter().all(|r| r.outcome.is_ok()),

@@ -21,6 +21,7 @@ use crate::error::{ErrorKind, LogoutError, Result};
 use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::{ConfigValues, Secret};
+use crate::shown_url::shown_url;
 use crate::store::{
     BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
     Target, YarnStore,
@@ -179,7 +180,8 @@ pub struct StoreReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LogoutReport {
-    /// The registry logged out of, as configured.
+    /// The registry logged out of, as configured and as shown to a person
+    /// ([`crate::shown_url`]: no userinfo, control characters escaped).
     pub registry: String,
     /// The scope that chose the registry, if one did.
     pub scope: Option<String>,
@@ -213,7 +215,8 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListedCredential {
-    /// The registry it is for (Yarn's top-level token: `(npmRegistryServer)`).
+    /// The registry it is for (Yarn's top-level token: `(npmRegistryServer)`), as
+    /// shown to a person ([`crate::shown_url`]).
     pub registry: String,
     /// The scope it is for, when its store keys credentials by scope.
     pub scope: Option<String>,
@@ -387,30 +390,39 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         .unwrap_or_else(|| Err(LogoutError::new(ErrorKind::Internal, "no logout ran")))
 }
 
-/// Runs planned logouts together: every distinct token of all of them revoked once,
+/// Runs planned logouts together: every distinct token of each registry revoked once,
 /// concurrently (in batches of [`MAX_CONCURRENT_REVOCATIONS`]), each authenticated by
 /// itself; then each file edited once, with the removals of every logout whose
 /// revocation allows it; then each logout's report. Errs as a whole only on an abort.
+///
+/// A token is revoked per registry: two registries are two servers, and one that was
+/// never asked must not be reported revoked. The same registry reached through two
+/// stores (or named twice, with and without its trailing slash) is one `DELETE`.
 async fn execute(
     request: &LogoutRequest,
     planned: Vec<Planned>,
     cancel: &CancellationToken,
 ) -> Result<Vec<Result<LogoutReport>>> {
     let (staged, refused) = stage_edits(request, &planned).await?;
-    // Each token once, revoked with the settings of the first logout that holds it.
-    let mut tokens: Vec<(Secret, usize)> = Vec::new();
+    // Each (token, registry) once, revoked with the settings of the first logout of
+    // that registry that holds it. A logout refused the room for its edits sends nothing.
+    let mut revocations: Vec<(&Secret, String, usize)> = Vec::new();
     for (i, p) in planned.iter().enumerate() {
         if refused[i].is_some() {
             continue;
         }
+        let server = revocation_server(&p.target);
         for token in distinct_tokens(&p.found) {
-            if !tokens.iter().any(|(t, _)| t == token) {
-                tokens.push((token.clone(), i));
+            if !revocations
+                .iter()
+                .any(|(t, s, _)| *t == token && *s == server)
+            {
+                revocations.push((token, server.clone(), i));
             }
         }
     }
     let mut pending: Vec<Pending<'_, Result<TokenOutcome>>> = Vec::new();
-    for (token, i) in &tokens {
+    for (token, _, i) in &revocations {
         let p = &planned[*i];
         pending.push(Box::pin(revoke_token(
             request, &p.config, &p.target, &p.login, token, cancel,
@@ -426,8 +438,16 @@ async fn execute(
     if cancel.is_cancelled() {
         return Err(LogoutError::aborted());
     }
-    let outcome_of = |token: &Secret| -> Option<&Result<TokenOutcome>> {
-        let i = tokens.iter().position(|(t, _)| t == token)?;
+    let servers: Vec<String> = planned
+        .iter()
+        .map(|p| revocation_server(&p.target))
+        .collect();
+    // What became of `token` on the registry of the logout at `at`.
+    let outcome_of = |at: usize, token: &Secret| -> Option<&Result<TokenOutcome>> {
+        let server = servers.get(at)?;
+        let i = revocations
+            .iter()
+            .position(|(t, s, _)| *t == token && s == server)?;
         outcomes.get(i)
     };
 
@@ -437,11 +457,12 @@ async fn execute(
     let failed: Vec<Option<LogoutError>> = planned
         .iter()
         .zip(refused)
-        .map(|(p, refused)| {
+        .enumerate()
+        .map(|(at, (p, refused))| {
             refused.or_else(|| {
                 distinct_tokens(&p.found)
                     .into_iter()
-                    .find_map(|t| outcome_of(t)?.as_ref().err().cloned())
+                    .find_map(|t| outcome_of(at, t)?.as_ref().err().cloned())
             })
         })
         .collect();
@@ -487,7 +508,7 @@ async fn execute(
         reason: SkipReason::NotAToken,
     };
     let mut reports = Vec::new();
-    for (p, failure) in planned.into_iter().zip(failed) {
+    for (at, (p, failure)) in planned.iter().zip(failed).enumerate() {
         if let Some(e) = failure {
             reports.push(Err(e));
             continue;
@@ -496,7 +517,7 @@ async fn execute(
             Ok(c) => c,
             Err(e) => {
                 let revoked = distinct_tokens(&p.found).into_iter().any(|t| {
-                    let outcome = outcome_of(t).and_then(|o| o.as_ref().ok());
+                    let outcome = outcome_of(at, t).and_then(|o| o.as_ref().ok());
                     outcome
                         .is_some_and(|o| matches!(o.revocation, RevocationOutcome::Revoked { .. }))
                 });
@@ -511,12 +532,12 @@ async fn execute(
         let outcome = |c: &Credential| {
             c.token
                 .as_ref()
-                .and_then(|t| outcome_of(t)?.as_ref().ok())
+                .and_then(|t| outcome_of(at, t)?.as_ref().ok())
                 .map_or(not_a_token.clone(), |o| o.revocation.clone())
         };
         let first = distinct_tokens(&p.found)
             .first()
-            .and_then(|t| outcome_of(t)?.as_ref().ok());
+            .and_then(|t| outcome_of(at, t)?.as_ref().ok());
         let revocation = first.map_or(not_a_token.clone(), |o| o.revocation.clone());
         let everywhere = first.and_then(|o| o.everywhere.clone());
         let store_reports: Vec<StoreReport> = p
@@ -541,8 +562,8 @@ async fn execute(
             })
         };
         reports.push(Ok(LogoutReport {
-            registry: p.target.registry,
-            scope: p.target.scope,
+            registry: shown_url(&p.target.registry),
+            scope: p.target.scope.clone(),
             credential: (&p.login).into(),
             revocation,
             stores: request.sources.is_some().then_some(store_reports),
@@ -687,7 +708,7 @@ pub fn credentials(request: &LogoutRequest) -> Result<Vec<ListedCredential>> {
         .flat_map(|s| s.inventory())
         .map(|listed: Listed| ListedCredential {
             credential: (&listed.credential).into(),
-            registry: as_configured(listed.registry, &configured),
+            registry: shown_url(&as_configured(listed.registry, &configured)),
             scope: listed.scope,
         })
         .collect())
@@ -734,6 +755,13 @@ pub(crate) async fn bounded<T>(futures: Vec<Pending<'_, T>>) -> Vec<T> {
 
 /// How many revocations are in flight at once, per logout and across `--all`.
 pub(crate) const MAX_CONCURRENT_REVOCATIONS: usize = 32;
+
+/// The server a revocation for `target` goes to: its URL as parsed (scheme and host
+/// lowercased, default port dropped) without the trailing slash the revocation URL
+/// drops too.
+fn revocation_server(target: &Target) -> String {
+    target.url.url().as_str().trim_end_matches('/').to_string()
+}
 
 /// Each token once, whichever stores hold it, in the order they were found.
 fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {

@@ -50,7 +50,7 @@ pub(super) fn redact_userinfo(url: &str) -> String {
                 "[redacted URL]".to_string()
             }
         }
-        Ok(_) => url.to_string(),
+        Ok(_) => crate::shown_url::shown_url(url),
         // Not a URL: nothing we can say about it safely.
         Err(_) => "[redacted URL]".to_string(),
     }

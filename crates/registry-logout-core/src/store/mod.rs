@@ -215,6 +215,12 @@ pub trait CredentialStore: Send + Sync {
     /// The registries for which a file of this store holds a credential (`--all`).
     fn registries(&self) -> Vec<String>;
 
+    /// The scopes for which a file of this store holds a credential of their own, with
+    /// the registry each uses (`--all`, as `yarn npm logout --all` clears scopes too).
+    fn scopes(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The credential that applies to `target`, if any.
     fn find(&self, target: &Target) -> Option<Credential>;
 

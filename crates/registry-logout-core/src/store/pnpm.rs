@@ -418,7 +418,10 @@ fn read_auth(path: &Path, text: &str) -> Result<Vec<AuthEntry>> {
             .ok_or_else(|| {
                 invalid(
                     path,
-                    format!("the _auth key {raw_url:?} is not an http(s) registry URL"),
+                    format!(
+                        "the _auth key \"{}\" is not an http(s) registry URL",
+                        crate::shown_url::shown_url(&raw_url)
+                    ),
                 )
             })?;
         let at = format!("_auth.{raw_url}");

@@ -20,6 +20,9 @@ use crate::secret::Secret;
 
 const FIELDS: [&str; 2] = ["npmAuthToken", "npmAuthIdent"];
 
+/// Yarn's `npmRegistryServer` when nothing sets it.
+const YARN_DEFAULT_REGISTRY: &str = "https://registry.yarnpkg.com";
+
 pub struct YarnStore {
     env: Arc<Env>,
     /// Highest priority first: the working directory's file, its parents', then home's.
@@ -34,6 +37,10 @@ struct YarnFile {
     registries: Vec<(String, String)>,
     /// `npmScopes` keys, as written.
     scopes: Vec<String>,
+    /// The top-level `npmRegistryServer`.
+    server: Option<String>,
+    /// Each scope's own `npmRegistryServer`.
+    scope_servers: Vec<(String, String)>,
     fields: Vec<Field>,
 }
 
@@ -124,6 +131,29 @@ impl YarnStore {
         Section::Top
     }
 
+    /// The registry Yarn uses for a scope: the scope's `npmRegistryServer`, else the
+    /// top-level one (`YARN_NPM_REGISTRY_SERVER` outranks the files), else Yarn's
+    /// default; closer files first, with one trailing slash.
+    fn scope_registry(&self, name: &str) -> String {
+        let own = self.files.iter().find_map(|f| {
+            f.scope_servers
+                .iter()
+                .find(|(scope, _)| scope == name)
+                .map(|(_, server)| server.clone())
+        });
+        let env = self
+            .env
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("YARN_NPM_REGISTRY_SERVER"))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty());
+        let server = own
+            .or(env)
+            .or_else(|| self.files.iter().find_map(|f| f.server.clone()))
+            .unwrap_or_else(|| YARN_DEFAULT_REGISTRY.to_string());
+        format!("{}/", server.trim_end_matches('/'))
+    }
+
     fn fields(&self) -> impl Iterator<Item = &Field> {
         self.files.iter().flat_map(|f| f.fields.iter())
     }
@@ -178,6 +208,19 @@ impl CredentialStore for YarnStore {
                 };
                 if !out.contains(&url) {
                     out.push(url);
+                }
+            }
+        }
+        out
+    }
+
+    fn scopes(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for f in self.fields().filter(|f| !f.is_reference()) {
+            if let Section::Scope(name) = &f.section {
+                let entry = (self.scope_registry(name), format!("@{name}"));
+                if !out.contains(&entry) {
+                    out.push(entry);
                 }
             }
         }
@@ -283,7 +326,7 @@ impl CredentialStore for YarnStore {
                         (format!("https:{key}/"), None)
                     }
                     Section::Registry(key) => (format!("{key}/"), None),
-                    Section::Scope(name) => (String::new(), Some(format!("@{name}"))),
+                    Section::Scope(name) => (self.scope_registry(name), Some(format!("@{name}"))),
                 };
                 // A top-level or scope entry is for whatever registry Yarn is pointed
                 // at: no registry key.
@@ -307,6 +350,8 @@ fn read_file(path: PathBuf, level: FileLevel, text: &str) -> Result<YarnFile> {
         level,
         registries: Vec::new(),
         scopes: Vec::new(),
+        server: None,
+        scope_servers: Vec::new(),
         fields: Vec::new(),
     };
     let path = file.path.clone();
@@ -318,6 +363,9 @@ fn read_file(path: PathBuf, level: FileLevel, text: &str) -> Result<YarnFile> {
         match key.as_str() {
             "npmAuthToken" | "npmAuthIdent" => {
                 push_field(&mut file, Section::Top, vec![], &key, value.as_ref());
+            }
+            "npmRegistryServer" => {
+                file.server = yaml::string(value.as_ref()).filter(|v| !v.is_empty());
             }
             "npmRegistries" | "npmScopes" => {
                 let Some(map) = value.as_ref() else { continue };
@@ -342,6 +390,12 @@ fn read_file(path: PathBuf, level: FileLevel, text: &str) -> Result<YarnFile> {
                         Section::Scope(entry_key.clone())
                     };
                     for (name, v) in yaml::entries(&path, entry, &at)? {
+                        if key == "npmScopes" && name == "npmRegistryServer" {
+                            if let Some(server) = yaml::string(v.as_ref()).filter(|s| !s.is_empty())
+                            {
+                                file.scope_servers.push((entry_key.clone(), server));
+                            }
+                        }
                         let parent = vec![key.clone(), entry_key.clone()];
                         push_field(&mut file, section.clone(), parent, &name, v.as_ref());
                     }
