@@ -22,6 +22,7 @@ const TESTS = path.join(ROOT, '__test__')
 const FULL_ONLY = {
   'crate-checks.test.js': 'cargo package, publish --dry-run, cargo deny (from PyPI)',
   'dead-tokens.test.js': 'a real Verdaccio, pnpm',
+  'public-api.test.js': 'a rustdoc JSON build of the core (RUSTC_BOOTSTRAP=1)',
   'install.test.js': 'the pnpm, Yarn and Bun install matrix against Verdaccio',
   'runtimes.test.js': 'Bun, Deno and other Node majors',
   'stores.test.js': 'pnpm, Yarn and Bun reading the stores',
