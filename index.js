@@ -19,7 +19,7 @@ function abortError () {
 }
 
 // `env` crosses into Rust as one string, `key\0value\0…`: napi converts an object
-// property by property, which costs many times what one string does (README,
+// property by property, which costs many times what one string does (docs/benchmarks.md,
 // "Performance"). The keys are those napi would see (`for…in`: enumerable, inherited
 // ones included); null and undefined values are left out, as napi leaves them. What
 // the encoding cannot carry (a value that is not a string, a NUL) goes as an object,

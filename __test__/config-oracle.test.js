@@ -266,7 +266,7 @@ function generate (rand, tree) {
   const npmFiles = {}
   for (const [f, text] of Object.entries(files)) {
     const lines = text.replace(/^\ufeff/, '').split(/\r\n|\r|\n/)
-    const section = lines.findIndex((l) => /^\[/.test(l))
+    const section = lines.findIndex((l) => l.startsWith('['))
     const top = section === -1 ? lines : lines.slice(0, section)
     const last = new Map()
     for (const l of top) if (credLines.has(l)) last.set(credLines.get(l).key, credLines.get(l))
@@ -389,7 +389,7 @@ test('resolution agrees with npm on random configurations', {
       if (process.env.ORACLE_SHOW === key) console.log(describe(tree, fx, i), '\n', JSON.stringify(want))
       try {
         assert.deepEqual(got, want)
-      } catch (err) {
+      } catch {
         failures.push(`${describe(tree, fx, i)}\n--- npm: ${JSON.stringify(want)}\n--- ours: ${JSON.stringify(got)}`
           .split(tree.root).join('<root>'))
         if (failures.length >= 5) break

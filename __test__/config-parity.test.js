@@ -6,7 +6,7 @@
 //   - the requests the registry received (method, path, authorization),
 //   - the exit status and the error code (and the ENEEDAUTH message),
 //   - every config file afterwards, parsed with npm's own ini.
-// Where the SPEC deliberately differs from npm ([beyond npm]), the case says how and
+// Where we deliberately differ from npm (README, "Differences from `npm logout`"), the case says how and
 // why in `differ`, and the difference is asserted to be exactly that.
 
 const test = require('node:test')
@@ -28,23 +28,23 @@ const GLOBAL = 'prefix/etc/npmrc'
 const PKG = (name, extra = {}) => JSON.stringify({ name, version: '1.0.0', ...extra })
 const b64 = (s) => Buffer.from(s).toString('base64')
 
-// Reasons shared by several cases (SPEC §2, §4).
+// Reasons shared by several cases (README, "How config is resolved" and "Differences from `npm logout`").
 const WHY = {
-  keptAtK: 'SPEC §4 [beyond npm]: npm clears only the nerf-dart keys of the registry URL ' +
+  keptAtK: 'README, Differences from npm logout: npm clears only the nerf-dart keys of the registry URL ' +
     'and leaves the credential it actually used (found at a shorter candidate key) in the file; ' +
     'we remove that one too',
-  envToken: 'SPEC §4 [beyond npm]: a token from the environment or the command line is revoked ' +
+  envToken: 'README, Differences from npm logout: a token from the environment or the command line is revoked ' +
     'and reported; npm revokes it and then crashes saving the "env"/"cli" level',
-  authIsLogin: 'SPEC §2: `_auth` and certfile+keyfile are a login (npm 11 logout says ENEEDAUTH); ' +
+  authIsLogin: 'README, How config is resolved: `_auth` and certfile+keyfile are a login (npm 11 logout says ENEEDAUTH); ' +
     'we remove them without a request',
-  varKey: 'SPEC §4 [beyond npm]: a key written with ${VAR} is removed when its expansion ' +
+  varKey: 'README, Differences from npm logout: a key written with ${VAR} is removed when its expansion ' +
     'matches; npm deletes the expanded key from its data but writes back the raw one',
-  split: 'SPEC §4 [beyond npm]: each credential key is removed from the level that supplied ' +
+  split: 'README, Differences from npm logout: each credential key is removed from the level that supplied ' +
     'it; npm clears only the level of `username`',
   template: '[beyond npm] a credential that is a ${VAR} template with VAR unset (or empty from ' +
     '${VAR?}) is not a login: the walk goes on as if the line were not there, nothing is sent for ' +
     'it, and the line stays (npm sends the literal text as the token and deletes the line)',
-  badInput: 'SPEC §1 / brief: bad input is a coded error naming the file or key, with no request ' +
+  badInput: 'README, Errors: bad input is a coded error naming the file or key, with no request ' +
     'and no change; npm ignores the file (or the value) and carries on',
 }
 
@@ -640,7 +640,7 @@ const CASES = [
     npm: { status: 0, requests: 1 },
     differ: {
       why: `${WHY.keptAtK}. Also npm sends that DELETE without an authorization header (its ` +
-        'fetch looks up credentials for the scope registry again and finds none); SPEC §3 sends ' +
+        'fetch looks up credentials for the scope registry again and finds none); we send ' +
         'the token being revoked',
       npmKeeps: { [USER]: ['//HOST/npm/:_authToken'] },
       requests: { npm: 1, ours: 1 },

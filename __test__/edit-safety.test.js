@@ -1,6 +1,6 @@
 'use strict'
 
-// Edits that lose nothing (SPEC §5): crash safety (SIGKILL at any instant leaves the
+// Edits that lose nothing (README, "What the file edit guarantees"): crash safety (SIGKILL at any instant leaves the
 // old or the new file), concurrency (many processes and many in-process calls on one
 // file: every edit lands, nothing else changes, no lock or temp file is left) and
 // faults (coded errors, file intact, no token in any message). Real processes, a real

@@ -64,7 +64,7 @@ function pathWithoutRust () {
 }
 
 // A user's environment: their own HOME and caches, no npm_* variables from the
-// `npm test` that runs us, no Rust.
+// `npm run test:all` that runs us, no Rust.
 function userEnv (home) {
   const env = {}
   for (const [k, v] of Object.entries(process.env)) {

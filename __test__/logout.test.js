@@ -6,7 +6,6 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const path = require('node:path')
 
 const { logout } = require('..')
 const { startRegistry, statusSequence, delay, hang } = require('./helpers/registry.js')

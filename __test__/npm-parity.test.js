@@ -143,7 +143,7 @@ const SCENARIOS = [
     },
     // Known, deliberate difference: when the logout registry is the configured
     // default registry, npm's clearCredentialsByURI "de-nerfs" the email, writing a
-    // new top-level `email=` line. We only remove lines (SPEC §4/§5), so that key
+    // new top-level `email=` line. We only remove lines (README, "What the file edit guarantees"), so that key
     // is expected in npm's result only.
     npmOnly: { [USER]: { email: 'alice@example.com' } },
   },

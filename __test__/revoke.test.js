@@ -1,12 +1,12 @@
 'use strict'
 
-// Revocation (SPEC §3) against real servers on loopback: the request's shape, TLS
+// Revocation (README, "API" and "Errors") against real servers on loopback: the request's shape, TLS
 // (cafile / ca / NODE_EXTRA_CA_CERTS / strict-ssl / client certificates), proxies,
 // error codes, retries, redirects, abort, side by side with the real `npm logout`,
 // and that the token shows up in no error, stack, CLI output or JSON.
 //
 // Differences from npm that these tests pin down on purpose:
-// - a timeout is ETIMEDOUT (SPEC); npm 11 reports FETCH_ERROR "network timeout at: <url>";
+// - a timeout is ETIMEDOUT (README, "Errors"); npm 11 reports FETCH_ERROR "network timeout at: <url>";
 // - a redirect to another host or from https to http fails with EINSECUREREDIRECT
 //   and sends nothing there; npm follows it (dropping `authorization` on another host,
 //   but the token is in the path);

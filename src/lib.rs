@@ -36,7 +36,10 @@ pub struct AbortHandle {
 #[napi]
 impl AbortHandle {
     #[napi(constructor)]
-    #[allow(clippy::new_without_default)]
+    #[allow(
+        clippy::new_without_default,
+        reason = "JavaScript constructs it with `new AbortHandle()`; Rust code has no use for Default"
+    )]
     pub fn new() -> Self {
         Self {
             token: CancellationToken::new(),

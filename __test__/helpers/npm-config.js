@@ -81,7 +81,7 @@ async function npmAnswer ({ args = [], env, cwd, execPath, npmPath }) {
     let flat = config.flat
     // ...then gives a scope its missing `@` (config.set, which drops that cache)...
     const rawScope = config.get('scope')
-    if (rawScope && !/^@/.test(rawScope)) {
+    if (rawScope && !rawScope.startsWith('@')) {
       config.set('scope', `@${rawScope}`, config.find('scope'))
     }
     // ...then the command's constructor validates, and logout reads flatOptions again

@@ -297,7 +297,10 @@ fn js_string_literal(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(
+        clippy::unwrap_used,
+        reason = "a test fails loudly on what it did not expect"
+    )]
 
     use super::*;
 

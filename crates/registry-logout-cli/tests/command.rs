@@ -3,7 +3,11 @@
 //! repository's `__test__/cli.test.js` and the other CLI tests, which `npm test` runs
 //! on this binary as `cargo test` leaves it.)
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 use std::process::{Command, Output};
 

@@ -305,7 +305,13 @@ fn errno_code(raw: i32) -> Option<SystemCode> {
 /// maps them for Node's `fs` (`uv_translate_sys_error`): access denied is `EPERM`, not
 /// `EACCES`; a sharing or lock violation (another program holds the file) is `EBUSY`;
 /// `ERROR_INVALID_FUNCTION` (reading a directory as a file) is `EISDIR`.
-#[cfg_attr(not(windows), allow(dead_code))]
+#[cfg_attr(
+    not(windows),
+    allow(
+        dead_code,
+        reason = "Windows-only outside the tests that hold its table"
+    )
+)]
 pub(crate) fn win32_code(raw: i32) -> Option<SystemCode> {
     const ACCESS_DENIED: i32 = 5;
     const PRIVILEGE_NOT_HELD: i32 = 1314;
@@ -348,7 +354,7 @@ pub(crate) fn win32_code(raw: i32) -> Option<SystemCode> {
     })
 }
 
-#[cfg_attr(windows, allow(dead_code))]
+#[cfg_attr(windows, allow(dead_code, reason = "only Unix maps errno values"))]
 fn unix_errno_code(raw: i32) -> Option<SystemCode> {
     // The subset of errno values a config read or atomic rewrite can meet (Linux and macOS
     // agree on these numbers).

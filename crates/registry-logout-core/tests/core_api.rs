@@ -2,7 +2,12 @@
 //! a current-thread runtime (where file edits go to the blocking pool). (npm's store,
 //! which is not public, is tested in `src/store/npmrc.rs`.)
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 use std::fs;
 use std::path::Path;

@@ -7,7 +7,12 @@
 //!   lines are top-level credential lines; the expected output is computed from that
 //!   model, independently of the parser.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 #[path = "support/invariants.rs"]
 mod invariants;

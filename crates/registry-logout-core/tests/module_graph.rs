@@ -3,7 +3,12 @@
 //! submodules and its parent (they are one unit seen from outside); what counts is an
 //! import between siblings, at every level, and between the top-level layers.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on what it did not expect"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

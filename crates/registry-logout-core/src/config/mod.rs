@@ -677,6 +677,9 @@ fn read_config_file(path: &Path) -> Result<Option<NpmrcDocument>> {
 }
 
 fn home_dir() -> Option<PathBuf> {
-    #[allow(deprecated)]
+    #[allow(
+        deprecated,
+        reason = "std marks home_dir deprecated for its behaviour before Rust 1.85; from then on it reads HOME/USERPROFILE as npm's os.homedir() does"
+    )]
     std::env::home_dir()
 }

@@ -91,7 +91,13 @@ pub(super) fn lockable_dir(dir: &Path) -> Option<File> {
 /// deleted file notices (its inode no longer matches the path) and locks again.
 pub(super) struct FileLock {
     /// Deleted on release (on Windows, by the system when `file` closes).
-    #[cfg_attr(windows, allow(dead_code))]
+    #[cfg_attr(
+        windows,
+        allow(
+            dead_code,
+            reason = "Windows deletes the lock file on close, not by its path"
+        )
+    )]
     path: PathBuf,
     file: File,
 }

@@ -263,7 +263,10 @@ pub fn node_error(err: &rustls::Error) -> (&'static str, String) {
             C::BadSignature
             | C::UnsupportedSignatureAlgorithmContext { .. }
             | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => CERT_SIGNATURE_FAILURE,
-            #[allow(deprecated)]
+            #[allow(
+                deprecated,
+                reason = "a deprecated variant rustls may still return; it maps like its replacements"
+            )]
             C::UnsupportedSignatureAlgorithm => CERT_SIGNATURE_FAILURE,
             C::UnknownRevocationStatus => UNABLE_TO_GET_CRL,
             C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => CRL_HAS_EXPIRED,

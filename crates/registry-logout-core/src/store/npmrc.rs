@@ -234,7 +234,11 @@ fn registries_with_credentials(config: &Config) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails loudly on what it did not expect"
+    )]
 
     use std::fs;
     use std::sync::Arc;

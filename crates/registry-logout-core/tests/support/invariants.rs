@@ -10,7 +10,10 @@
 //!   how the next line reads;
 //! - leave a text that parses to the same entries, minus the removed ones.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary that includes this module uses only some of it"
+)]
 
 use registry_logout_core::remove_keys;
 use registry_logout_core::{expand, Env};
