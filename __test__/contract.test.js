@@ -151,3 +151,37 @@ test('the API\'s results and the CLI\'s --json hold their recorded bytes, and --
   }
   if (process.env.UPDATE_GOLDEN) fs.writeFileSync(GOLDEN, JSON.stringify(recorded, null, 2) + '\n')
 })
+
+// index.d.ts is written by hand: every recorded result must type-check against it as an
+// object literal (`satisfies`), so that a field the Rust side writes and index.d.ts does
+// not declare, or a value it does not allow, fails here.
+test('every recorded result type-checks against index.d.ts, and a field it does not declare fails', () => {
+  const { spawnSync } = require('node:child_process')
+  const os = require('node:os')
+  const golden = JSON.parse(fs.readFileSync(GOLDEN, 'utf8'))
+  const index = path.join(__dirname, '..', 'index').replaceAll('\\', '/')
+  const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
+  const typeOf = (value) => value.credentials ? '{ ok: true, credentials: ListedCredential[] }'
+    : value.results ? 'LogoutAllResult'
+      : value.error ? '{ ok: false, error: ErrorInfo }'
+        : 'LogoutResult & { ok: true }'
+  const check = (values) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-types-'))
+    try {
+      const lines = [`import type { LogoutResult, LogoutAllResult, ListedCredential, ErrorInfo } from '${index}'`]
+      values.forEach((value, i) => lines.push(`export const v${i} = ${JSON.stringify(value)} satisfies ${typeOf(value)}`))
+      fs.writeFileSync(path.join(dir, 'check.ts'), lines.join('\n') + '\n')
+      return spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--skipLibCheck', 'check.ts'], { cwd: dir, encoding: 'utf8' })
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const values = Object.values(golden).map((text) => JSON.parse(text))
+  const good = check(values)
+  assert.equal(good.status, 0, good.stdout + good.stderr)
+  const drifted = structuredClone(values[0])
+  drifted.revocation.viaKey = 'x'
+  const bad = check([drifted])
+  assert.notEqual(bad.status, 0, 'an undeclared field must fail')
+  assert.match(bad.stdout, /viaKey/)
+})
