@@ -1,31 +1,177 @@
-// The option and result types are generated from the Rust side (binding.d.ts, written by
-// `napi build`), so they match it exactly.
-import type { LogoutOptions, LogoutResult, LogoutAllResult, ListedCredential } from './binding'
+// The options are generated from the Rust side (binding.d.ts, written by `napi build`);
+// the results are declared here, by hand, for people to read. They are the core's
+// reports as they serialize (crates/registry-logout-core/src/contract.rs), and
+// __test__/contract.test.js type-checks every recorded result against them, so that
+// this file fails a test when it drifts from the Rust side.
+import type { LogoutOptions, RevokeMode } from './binding'
 
-export type {
-  LogoutOptions,
-  LogoutResult,
-  CredentialInfo,
-  CredentialKind,
-  ConfigLevel,
-  FileLevel,
-  RevocationInfo,
-  RevocationOutcome,
-  RevokedVia,
-  TokenApiOutcome,
-  EverywhereResult,
-  SessionToken,
-  SessionOutcome,
-  RevokeMode,
-  Verification,
-  FileChangeInfo,
-  LogoutAllResult,
-  LogoutAllEntry,
-  NativeError,
-  StoreName,
-  StoreResult,
-  ListedCredential
-} from './binding'
+export type { LogoutOptions, RevokeMode }
+
+/** A tool whose credential store a logout reads. */
+export type StoreName = 'npm' | 'pnpm' | 'yarn' | 'bun'
+export type CredentialKind = 'token' | 'auth' | 'basic' | 'certificate'
+export type ConfigLevel = 'cli' | 'env' | 'project' | 'user' | 'global' | 'builtin'
+export type FileLevel = 'project' | 'user' | 'global'
+export type RevocationOutcome = 'revoked' | 'already-invalid' | 'skipped' | 'failed'
+/** Which request revoked the token. */
+export type RevokedVia = 'user-token' | 'token-api'
+/** Why the token API did not revoke a token that outlived its revocation. */
+export type TokenApiOutcome = 'not-listed' | 'ambiguous' | 'failed'
+/** What asking the registry with the revoked token (`verify`) found. */
+export type Verification = 'token-rejected' | 'token-still-valid' | 'unknown'
+/** Why nothing was sent (`skipped`). */
+export type SkipReason = 'not a token' | 'dry run' | 'revoke: skip'
+/** What became of one of the account's tokens with `everywhere`. */
+export type SessionOutcome = 'listed' | 'revoked' | 'still-valid' | 'failed'
+
+/** An error, as `{ code, message }`. */
+export interface ErrorInfo {
+  code: string
+  message: string
+}
+/** @deprecated The same as {@link ErrorInfo}. */
+export type NativeError = ErrorInfo
+
+export interface CredentialInfo {
+  /** The tool whose store holds it; absent for npm's. */
+  store?: StoreName
+  kind: CredentialKind
+  /** The config key holding it (never its value). */
+  key: string
+  level: ConfigLevel
+  /** The file holding it, for file levels. */
+  path?: string
+}
+
+/** Every field a revocation may have; each outcome says which it has. */
+interface RevocationFields {
+  /** The final HTTP status, when the registry answered. */
+  status?: number
+  /** How many requests were sent (retries included). */
+  attempts?: number
+  /** Why nothing was sent (`skipped`). */
+  reason?: SkipReason
+  /** The error code (`failed`). */
+  code?: string
+  /** The error message (`failed`). */
+  message?: string
+  /**
+   * With `verify`, after a revocation the registry accepted: whether the token still
+   * works (`GET /-/whoami` with it).
+   */
+  verification?: Verification
+  /** The status of that check, when the registry answered. */
+  verificationStatus?: number
+  /** The error code of that check, when it got no answer. */
+  verificationCode?: string
+  /** Which request revoked the token (`revoked`). */
+  via?: RevokedVia
+  /** When the token outlived its revocation and the token API did not revoke it: why. */
+  tokenApi?: TokenApiOutcome
+  /** The error code of the token API (`tokenApi: 'failed'`). */
+  tokenApiCode?: string
+}
+
+/** What became of the token on the registry; `outcome` narrows the rest. */
+export type RevocationInfo =
+  | (RevocationFields & { outcome: 'revoked', status: number, attempts: number, via: RevokedVia, reason?: undefined, code?: undefined, message?: undefined })
+  | (RevocationFields & { outcome: 'already-invalid', status: number, attempts: number, verification: 'token-rejected', verificationStatus: number, reason?: undefined, code?: undefined, message?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined, verificationCode?: undefined })
+  | (RevocationFields & { outcome: 'skipped', reason: SkipReason, status?: undefined, attempts?: undefined, code?: undefined, message?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
+  | (RevocationFields & { outcome: 'failed', attempts: number, code: string, message: string, reason?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
+
+/** One store's part of a logout (only when `sources` was given). */
+export interface StoreResult {
+  store: StoreName
+  /** Where this store's credential was (never its value). */
+  credential: CredentialInfo
+  /**
+   * What became of its token: one revocation per distinct token, shared by every store
+   * that held it.
+   */
+  revocation: RevocationInfo
+}
+
+export interface FileChangeInfo {
+  path: string
+  level: FileLevel
+  /** Keys removed (never values). */
+  removedKeys: string[]
+  /** The file held nothing else and was deleted. */
+  deleted: boolean
+  /** The store whose file it is (only when `sources` was given). */
+  store?: StoreName
+}
+
+/** One token of the account (`everywhere`): what the registry lists of it, never the token. */
+export interface SessionToken {
+  /** The registry's id for it (what revoking it by key takes). */
+  key: string
+  /** The token as the registry masks it in its list (`abcde...vwxyz`, or a prefix). */
+  token: string
+  readonly: boolean
+  /** It is the token this logout removed (its revocation is `revocation`). */
+  current: boolean
+  outcome: SessionOutcome
+  /** When it was created, as the registry says (ISO 8601). */
+  created?: string
+  /** The status of its revocation, when the registry answered. */
+  status?: number
+  /** The error code (`failed`). */
+  code?: string
+  /** The error message (`failed`). */
+  message?: string
+}
+
+/** `everywhere`: every token the account holds on the registry. */
+export interface EverywhereResult {
+  tokens: SessionToken[]
+  /** Why the list could not be read (then no other token was revoked). */
+  error?: ErrorInfo
+}
+
+export interface LogoutResult {
+  /** The registry logged out of. */
+  registry: string
+  /** Where the credential came from. */
+  credential: CredentialInfo
+  revocation: RevocationInfo
+  /** Files changed (in a dry run: files that would change). */
+  files: FileChangeInfo[]
+  dryRun: boolean
+  scope?: string
+  /** Each store that held a credential (only when `sources` was given). */
+  stores?: StoreResult[]
+  /** A credential that still applies to the registry after the logout. */
+  stillLoggedIn?: CredentialInfo
+  /** With `everywhere`: the account's tokens and what became of each. */
+  everywhere?: EverywhereResult
+}
+
+/** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
+export type LogoutAllEntry =
+  | { registry: string, result: LogoutResult, error?: undefined }
+  | { registry: string, error: ErrorInfo, result?: undefined }
+
+/** The outcome of `logout({ all: true })`. */
+export interface LogoutAllResult {
+  /** Whether every registry was logged out of. */
+  ok: boolean
+  results: LogoutAllEntry[]
+}
+
+/** A credential found by `credentials()`: where it is, never its value. */
+export interface ListedCredential {
+  /** The registry it is for (Yarn's top-level token: `(npmRegistryServer)`). */
+  registry: string
+  store: StoreName
+  kind: CredentialKind
+  level: ConfigLevel
+  /** Its key, or its key path joined with `.` in YAML and TOML files. */
+  key: string
+  scope?: string
+  /** The file holding it. */
+  path?: string
+}
 
 /** An Error from `logout()`, with npm's error code (`ENEEDAUTH`, `E404`, `EOTP`, …). */
 export interface LogoutError extends Error {

@@ -19,12 +19,8 @@ use napi_derive::napi;
 use registry_logout_core::{CancellationToken, ErrorKind, LogoutError, LogoutRequest};
 
 pub use options::{LogoutOptions, RevokeMode};
-pub use result::{
-    ConfigLevel, CredentialInfo, CredentialKind, EverywhereResult, FileChangeInfo, FileLevel,
-    ListedCredential, LogoutAllEntry, LogoutAllResult, LogoutResult, NativeError, NativeOutcome,
-    RevocationInfo, RevocationOutcome, RevokedVia, SessionOutcome, SessionToken, StoreName,
-    StoreResult, TokenApiOutcome,
-};
+// The binding's answer; `index.d.ts` declares the values in it.
+use result::NativeOutcome;
 
 // Cancels an in-flight logout. napi's own `AbortSignal` support only cancels work that
 // has not started, so `index.js` forwards the signal's `abort` event here.
@@ -80,7 +76,7 @@ fn runtime() -> std::result::Result<&'static tokio::runtime::Runtime, LogoutErro
 #[napi(
     js_name = "logout",
     ts_args_type = "options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null",
-    ts_return_type = "Promise<NativeOutcome>"
+    ts_return_type = "Promise<{ result?: unknown, all?: unknown, credentials?: unknown, error?: { code: string, message: string } }>"
 )]
 pub fn logout_native<'env>(
     env: &'env Env,
@@ -105,7 +101,7 @@ pub fn logout_native<'env>(
 #[napi(
     js_name = "credentials",
     ts_args_type = "options?: LogoutOptions | undefined | null, envBlock?: string | undefined | null",
-    ts_return_type = "Promise<NativeOutcome>"
+    ts_return_type = "Promise<{ result?: unknown, all?: unknown, credentials?: unknown, error?: { code: string, message: string } }>"
 )]
 pub fn credentials_native<'env>(
     env: &'env Env,
@@ -115,10 +111,7 @@ pub fn credentials_native<'env>(
     start(env, options, env_block, |request, rt, deferred| {
         rt.spawn_blocking(move || {
             let listed = std::panic::catch_unwind(|| {
-                registry_logout_core::credentials(&request).map(|list| NativeOutcome {
-                    credentials: Some(list.into_iter().map(Into::into).collect()),
-                    ..NativeOutcome::default()
-                })
+                registry_logout_core::credentials(&request).map(NativeOutcome::Credentials)
             });
             deferred.resolve(settled(unless_panicked(
                 listed.map(|r| r.unwrap_or_else(Into::into)),
@@ -127,9 +120,9 @@ pub fn credentials_native<'env>(
     })
 }
 
-/// What settles a call's promise.
-type Settle = Box<dyn FnOnce(Env) -> Result<NativeOutcome> + Send>;
-type Deferred = napi::JsDeferred<NativeOutcome, Settle>;
+/// What settles a call's promise: the outcome, serialized into a JS value on the JS thread.
+type Settle = Box<dyn FnOnce(Env) -> Result<Unknown<'static>> + Send>;
+type Deferred = napi::JsDeferred<Unknown<'static>, Settle>;
 
 /// Both calls' start: the request from JS's options, the promise, the runtime; `work`
 /// gets them all, or the promise resolves with the error at once. Bad options and a
@@ -146,7 +139,7 @@ fn start<'env>(
         None => Ok(LogoutOptions::default()),
     }
     .and_then(|o| o.into_request(env_block));
-    let (deferred, promise) = env.create_deferred::<NativeOutcome, Settle>()?;
+    let (deferred, promise) = env.create_deferred::<Unknown<'static>, Settle>()?;
     match request.and_then(|request| Ok((request, runtime()?))) {
         Ok((request, rt)) => work(request, rt, deferred),
         Err(e) => deferred.resolve(settled(e.into())),
@@ -192,7 +185,7 @@ fn unless_panicked<T: Into<NativeOutcome>>(work: std::thread::Result<T>) -> Nati
 }
 
 fn settled(outcome: NativeOutcome) -> Settle {
-    Box::new(move |_| Ok(outcome))
+    Box::new(move |env| env.to_js_value(&outcome))
 }
 
 /// A future whose panic becomes its output instead of unwinding into the runtime (where
@@ -232,8 +225,9 @@ mod tests {
         })));
         assert!(panicked.is_err());
         let settled = unless_panicked(panicked.map(|()| LogoutError::aborted()));
-        let error = settled.error.unwrap();
-        assert_eq!(error.code, "EINTERNAL");
-        assert!(settled.result.is_none() && settled.all.is_none());
+        let NativeOutcome::Error(error) = settled else {
+            panic!("not an error")
+        };
+        assert_eq!(error.code(), "EINTERNAL");
     }
 }

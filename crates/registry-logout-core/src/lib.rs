@@ -31,8 +31,12 @@
 //     /-/whoami` with the token; the token API (list, revoke by key).
 // 12. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
 //     blocking pool), `--all` and the shared-token guard.
+// 12. `contract`: the reports and errors as data (`serde` feature), the one definition
+//     of the Node API's results and the CLI's `--json`.
 
 mod config;
+#[cfg(feature = "serde")]
+mod contract;
 mod credentials;
 mod edit;
 mod env;

@@ -61,7 +61,7 @@ fn every_kind() -> Vec<ErrorKind> {
         E::AlertReceived(A::CertificateRequired),
         E::General("handshake".into()),
     ]
-    .map(|e| ErrorKind::Tls(crate::revoke::tls::node_error(&e).0));
+    .map(|e| ErrorKind::Tls(crate::revoke::node_codes::node_error(&e).0));
     let mut kinds = vec![
         ErrorKind::NeedAuth,
         ErrorKind::InvalidAuth,
@@ -93,9 +93,9 @@ fn every_kind() -> Vec<ErrorKind> {
     kinds.extend(tls);
     kinds.extend(
         [
-            crate::revoke::tls::KEY_VALUES_MISMATCH,
-            crate::revoke::tls::PEM_NO_START_LINE,
-            crate::revoke::tls::UNSUPPORTED_KEY,
+            crate::revoke::node_codes::KEY_VALUES_MISMATCH,
+            crate::revoke::node_codes::PEM_NO_START_LINE,
+            crate::revoke::node_codes::UNSUPPORTED_KEY,
         ]
         .map(ErrorKind::TlsClientCert),
     );

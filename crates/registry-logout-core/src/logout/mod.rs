@@ -5,6 +5,7 @@
 
 mod all;
 mod guard;
+mod report;
 mod revocation;
 
 use std::path::PathBuf;
@@ -28,11 +29,11 @@ use crate::store::{
 };
 
 pub use all::{logout_all, AllEntry, AllOutcome};
-use revocation::{revoke_token, TokenOutcome};
-pub use revocation::{
+pub use report::{
     Everywhere, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason,
     TokenApiOutcome,
 };
+use revocation::{revoke_token, TokenOutcome};
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

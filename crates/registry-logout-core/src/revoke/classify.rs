@@ -157,7 +157,7 @@ pub(super) fn classify_reqwest_error(
         ));
     }
     if let Some(tls) = find_source::<rustls::Error>(&err) {
-        let (code, text) = super::tls::node_error(tls);
+        let (code, text) = super::node_codes::node_error(tls);
         return AttemptError::Final(
             LogoutError::new(
                 ErrorKind::Tls(code),

@@ -16,6 +16,7 @@
 
 mod classify;
 mod client;
+pub(crate) mod node_codes;
 mod settings;
 pub(crate) mod tls;
 mod token_api;

@@ -26,8 +26,9 @@ pub use npmrc::NpmrcStore;
 pub use pnpm::PnpmStore;
 pub use yarn::YarnStore;
 
-/// Which tool's files a store reads.
+/// Which tool's files a store reads. More stores will come (a minor release each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StoreKind {
     /// npm's `.npmrc` levels (and its cli and env levels).
     Npm,
