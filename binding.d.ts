@@ -126,6 +126,12 @@ export interface LogoutOptions {
    */
   verify?: boolean
   /**
+   * How long, in seconds, `verify` asks again (with backoff) while the registry still
+   * accepts a token whose revocation it accepted: the revocation may be propagating
+   * (default 5, at most 3600).
+   */
+  verifyWait?: number
+  /**
    * Revoke every token the account holds on the registry (the token API's list), not
    * only this one; with `dryRun`, list them. Implies `verify`.
    */
@@ -189,6 +195,16 @@ export interface RevocationInfo {
   verificationStatus?: number
   /** The error code of that check, when it got no answer. */
   verificationCode?: string
+  /**
+   * How many `GET /-/whoami` requests were sent (re-asks while the revocation
+   * propagates included).
+   */
+  verificationAttempts?: number
+  /**
+   * How long whoami was re-asked while it still accepted the token, in
+   * milliseconds (0 when the first answer settled it).
+   */
+  verificationWaitedMs?: number
   /** Which request revoked the token (`revoked`). */
   via?: RevokedVia
   /** When the token outlived its revocation and the token API did not revoke it: why. */

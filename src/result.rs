@@ -165,6 +165,12 @@ pub struct RevocationInfo {
     pub verification_status: Option<u32>,
     /// The error code of that check, when it got no answer.
     pub verification_code: Option<String>,
+    /// How many `GET /-/whoami` requests were sent (re-asks while the revocation
+    /// propagates included).
+    pub verification_attempts: Option<u32>,
+    /// How long whoami was re-asked while it still accepted the token, in
+    /// milliseconds (0 when the first answer settled it).
+    pub verification_waited_ms: Option<u32>,
     /// Which request revoked the token (`revoked`).
     pub via: Option<RevokedVia>,
     /// When the token outlived its revocation and the token API did not revoke it: why.
@@ -372,6 +378,8 @@ impl From<core::RevocationOutcome> for RevocationInfo {
             verification: None,
             verification_status: None,
             verification_code: None,
+            verification_attempts: None,
+            verification_waited_ms: None,
             via: None,
             token_api: None,
             token_api_code: None,
@@ -383,8 +391,15 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                 verification,
                 via,
                 token_api,
+                verification_attempts,
+                verification_waited,
                 ..
             } => {
+                let waited_ms = u32::try_from(verification_waited.as_millis()).unwrap_or(u32::MAX);
+                let (verification_attempts, verification_waited_ms) = match verification {
+                    Some(_) => (Some(verification_attempts), Some(waited_ms)),
+                    None => (None, None),
+                };
                 let verification_status = verification
                     .as_ref()
                     .and_then(core::Verification::status)
@@ -417,6 +432,8 @@ impl From<core::RevocationOutcome> for RevocationInfo {
                     verification,
                     verification_status,
                     verification_code,
+                    verification_attempts,
+                    verification_waited_ms,
                     via: Some(match via {
                         core::RevokedVia::UserToken => RevokedVia::UserToken,
                         core::RevokedVia::TokenApi => RevokedVia::TokenApi,

@@ -56,6 +56,10 @@ struct Revocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     verification_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    verification_attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification_waited_ms: Option<u128>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     via: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_api: Option<&'static str>,
@@ -72,8 +76,17 @@ impl From<&RevocationOutcome> for Revocation {
                 verification,
                 via,
                 token_api,
+                verification_attempts,
+                verification_waited,
                 ..
             } => {
+                let (verification_attempts, verification_waited_ms) = match verification {
+                    Some(_) => (
+                        Some(*verification_attempts),
+                        Some(verification_waited.as_millis()),
+                    ),
+                    None => (None, None),
+                };
                 let verification_code = verification
                     .as_ref()
                     .and_then(|v| v.error())
@@ -95,6 +108,8 @@ impl From<&RevocationOutcome> for Revocation {
                     verification,
                     verification_status,
                     verification_code,
+                    verification_attempts,
+                    verification_waited_ms,
                     via: Some(via.as_str()),
                     token_api,
                     token_api_code,

@@ -67,7 +67,7 @@ pub use logout::{
     RevokedVia, SessionOutcome, SessionReport, SkipReason, StoreReport, TokenApiOutcome,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
-pub use revoke::{ListedToken, Verification};
+pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};
 pub use secret::{ConfigValues, Secret};
 pub use store::{FileChange, StoreKind};
 pub use tokio_util::sync::CancellationToken;
