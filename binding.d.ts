@@ -63,6 +63,12 @@ export interface LogoutOptions {
    */
   verify?: boolean
   /**
+   * How long, in seconds, `verify` asks again (with backoff) while the registry still
+   * accepts a token whose revocation it accepted: the revocation may be propagating
+   * (default 5, at most 3600).
+   */
+  verifyWait?: number
+  /**
    * Revoke every token the account holds on the registry (the token API's list), not
    * only this one; with `dryRun`, list them. Implies `verify`.
    */

@@ -64,6 +64,16 @@ interface RevocationFields {
   verificationStatus?: number
   /** The error code of that check, when it got no answer. */
   verificationCode?: string
+  /**
+   * How many `GET /-/whoami` requests were sent (re-asks while the revocation
+   * propagates included), with `verification`.
+   */
+  verificationAttempts?: number
+  /**
+   * How long whoami was re-asked while it still accepted the token, in milliseconds
+   * (0 when the first answer settled it), with `verification`.
+   */
+  verificationWaitedMs?: number
   /** Which request revoked the token (`revoked`). */
   via?: RevokedVia
   /** When the token outlived its revocation and the token API did not revoke it: why. */
@@ -75,9 +85,9 @@ interface RevocationFields {
 /** What became of the token on the registry; `outcome` narrows the rest. */
 export type RevocationInfo =
   | (RevocationFields & { outcome: 'revoked', status: number, attempts: number, via: RevokedVia, reason?: undefined, code?: undefined, message?: undefined })
-  | (RevocationFields & { outcome: 'already-invalid', status: number, attempts: number, verification: 'token-rejected', verificationStatus: number, reason?: undefined, code?: undefined, message?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined, verificationCode?: undefined })
-  | (RevocationFields & { outcome: 'skipped', reason: SkipReason, status?: undefined, attempts?: undefined, code?: undefined, message?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
-  | (RevocationFields & { outcome: 'failed', attempts: number, code: string, message: string, reason?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
+  | (RevocationFields & { outcome: 'already-invalid', status: number, attempts: number, verification: 'token-rejected', verificationStatus: number, reason?: undefined, code?: undefined, message?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined })
+  | (RevocationFields & { outcome: 'skipped', reason: SkipReason, status?: undefined, attempts?: undefined, code?: undefined, message?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
+  | (RevocationFields & { outcome: 'failed', attempts: number, code: string, message: string, reason?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
 
 /** One store's part of a logout (only when `sources` was given). */
 export interface StoreResult {

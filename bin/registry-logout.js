@@ -90,6 +90,7 @@ function toOptions (flags) {
         options[name] = value
         break
       case 'dry-run': options.dryRun = value; break
+      case 'verify-wait': options.verifyWait = verifyWait(value); break
       case 'revoke': options.revoke = value; break
       case 'all': case 'force': case 'verify': case 'everywhere':
         if (value) options[name] = value
@@ -101,11 +102,22 @@ function toOptions (flags) {
   return options
 }
 
+// --verify-wait=<s>: a number of seconds; the core checks its range (one check, shared
+// with the addon's option and the native CLI).
+function verifyWait (value) {
+  const text = String(value)
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
+    throw new UsageError(`--verify-wait takes a number of seconds, got ${JSON.stringify(text)}`)
+  }
+  return Number(text)
+}
+
 // The core checks --revoke and --sources (one check, shared with the addon's options
 // and the native CLI); a value it refuses came from a flag, so it is a usage error.
 function usageError (err) {
-  const option = /^options\.(revoke|sources)(.*)$/s.exec(err.message)
-  return err.code === 'ERR_INVALID_ARG_TYPE' && option ? new UsageError(`--${option[1]}${option[2]}`) : err
+  const option = /^options\.(revoke|sources|verifyWait)(.*)$/s.exec(err.message)
+  const flag = option && (option[1] === 'verifyWait' ? 'verify-wait' : option[1])
+  return err.code === 'ERR_INVALID_ARG_TYPE' && option ? new UsageError(`--${flag}${option[2]}`) : err
 }
 
 // Logged out here, but something still works on the registry: --verify found the

@@ -94,8 +94,7 @@ function describe (result, options, color) {
       'is revoked in the registry itself')
   }
   if (result.revocation.verification === 'token-still-valid') {
-    warn.push(`${e.yellow('warning:')} ${result.registry} kept the token valid after revoking it ` +
-      `(GET /-/whoami still accepts it)${tokenApiText(result.revocation)}`)
+    warn.push(`${e.yellow('warning:')} ${keptValidText(result.registry, result.revocation)}`)
   }
   if (result.everywhere) {
     out.push(...everywhereLines(result.everywhere))
@@ -116,23 +115,32 @@ function describe (result, options, color) {
   return { out, warn }
 }
 
-// Why a token that outlived its revocation is still valid, and what the user can do.
+// Why a token that outlived its revocation was not revoked by key either.
 function tokenApiText (revocation) {
   switch (revocation.tokenApi) {
     case 'not-listed':
-      return ', and its token list (GET /-/npm/v1/tokens) does not hold it: this registry does not ' +
-        'let a client revoke that token. It stays valid until it expires or the registry\'s operator ' +
-        'revokes it (on Verdaccio a login token lasts until it expires, or until the password or the ' +
-        'server\'s secret changes); it is gone from your config'
+      return '; its token list (GET /-/npm/v1/tokens) does not hold it, so it could not be revoked by key ' +
+        'either (Verdaccio never lists a login token: it lasts until it expires, or until the password or ' +
+        'the server\'s secret changes)'
     case 'ambiguous':
-      return ', and several tokens in its token list fit its masked form, so none was revoked: ' +
-        'revoke it with `npm token list` and `npm token revoke <id>`'
+      return '; several tokens in its token list fit its masked form, so none was revoked by key'
     case 'failed':
-      return `, and revoking it through the token API failed (${revocation.tokenApiCode}): ` +
-        'revoke it in the registry itself'
+      return `; revoking it through the token API failed (${revocation.tokenApiCode})`
     default:
-      return ': revoke it in the registry itself'
+      return ''
   }
+}
+
+// A token the registry still accepts after accepting its revocation: what was tried,
+// that it may still be propagating, and how to check later.
+function keptValidText (registry, revocation) {
+  const n = revocation.verificationAttempts
+  return `${registry} accepted the revocation, but GET /-/whoami still accepts the token ` +
+    `(${n} request${n === 1 ? '' : 's'} over ${revocation.verificationWaitedMs} ms)${tokenApiText(revocation)}. ` +
+    'A revocation can take a while to reach every server of a registry (the public registry documents up ' +
+    'to an hour), so it may still be propagating. The token is gone from your config; to check later, log ' +
+    `in again and run \`npm token list --registry=${registry}\`: if it is still listed, revoke it with ` +
+    '`npm token revoke <id>`'
 }
 
 // A token of the account as the registry lists it: masked, its key, date and flag.

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use registry_logout_core::{Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind};
+use registry_logout_core::{
+    verify_wait_from_seconds, Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind,
+};
 use zeroize::Zeroize;
 
 // The TypeScript type of `revoke`. The value itself is read as a string and checked by
@@ -63,6 +65,10 @@ pub struct LogoutOptions {
     /// After a revocation the registry accepted, ask it with the token (`GET
     /// /-/whoami`) whether the token still works.
     pub verify: Option<bool>,
+    /// How long, in seconds, `verify` asks again (with backoff) while the registry still
+    /// accepts a token whose revocation it accepted: the revocation may be propagating
+    /// (default 5, at most 3600).
+    pub verify_wait: Option<f64>,
     /// Revoke every token the account holds on the registry (the token API's list), not
     /// only this one; with `dryRun`, list them. Implies `verify`.
     pub everywhere: Option<bool>,
@@ -91,6 +97,7 @@ impl LogoutOptions {
             all: field(obj, c"all")?,
             force: field(obj, c"force")?,
             verify: field(obj, c"verify")?,
+            verify_wait: field(obj, c"verifyWait")?,
             everywhere: field(obj, c"everywhere")?,
             sources: field(obj, c"sources")?,
         })
@@ -143,6 +150,11 @@ impl LogoutOptions {
         request.dry_run = self.dry_run.unwrap_or(false);
         request.force = self.force.unwrap_or(false);
         request.verify = self.verify.unwrap_or(false);
+        request.verify_wait = self
+            .verify_wait
+            .map(verify_wait_from_seconds)
+            .transpose()
+            .map_err(|e| option_error("verifyWait", e))?;
         request.everywhere = self.everywhere.unwrap_or(false);
         request.all = self.all.unwrap_or(false);
         request.sources = self

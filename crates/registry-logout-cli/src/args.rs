@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use registry_logout_core::{
-    ConfigValues, Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind,
+    verify_wait_from_seconds, ConfigValues, Env, ErrorKind, LogoutError, LogoutRequest, Secret,
+    StoreKind,
 };
 use serde_json::Value;
 use zeroize::Zeroize;
@@ -248,6 +249,7 @@ pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
             "all" => request.all = value.truthy(),
             "force" => request.force = value.truthy(),
             "verify" => request.verify = value.truthy(),
+            "verify-wait" => request.verify_wait = Some(verify_wait(value)?),
             "everywhere" => request.everywhere = value.truthy(),
             _ => config.push((name.as_str(), value.to_json())),
         }
@@ -260,6 +262,25 @@ pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
     }
     request.config = values;
     Ok(request)
+}
+
+/// `--verify-wait=<s>`: a number of seconds, checked by the core as the addon's
+/// `verifyWait` is.
+fn verify_wait(value: &FlagValue) -> Result<std::time::Duration, Failure> {
+    let text = value.to_js_string();
+    // Digits, and a fraction after a dot: what the Node CLI accepts too.
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "0"));
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let seconds = Some(&text)
+        .filter(|_| plain(whole) && plain(fraction))
+        .and_then(|t| t.parse::<f64>().ok())
+        .ok_or_else(|| {
+            usage(format!(
+                "--verify-wait takes a number of seconds, got {}",
+                js_string_literal(&text)
+            ))
+        })?;
+    verify_wait_from_seconds(seconds).map_err(|e| flag_error("verify-wait", &e))
 }
 
 /// A string option given as a flag without a string (`--no-registry`): refused as the

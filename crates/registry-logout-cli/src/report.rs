@@ -191,32 +191,49 @@ pub fn still_valid(report: &LogoutReport) -> bool {
     kept_valid(&report.revocation) || everywhere_short
 }
 
-/// Why a token that outlived its revocation is still valid, and what the user can do.
-fn token_api_text(revocation: &RevocationOutcome) -> String {
-    let RevocationOutcome::Revoked {
-        token_api: Some(outcome),
-        ..
-    } = revocation
-    else {
-        return ": revoke it in the registry itself".into();
-    };
-    match outcome {
-        TokenApiOutcome::NotListed => ", and its token list (GET /-/npm/v1/tokens) does not hold \
-            it: this registry does not let a client revoke that token. It stays valid until it \
-            expires or the registry's operator revokes it (on Verdaccio a login token lasts \
-            until it expires, or until the password or the server's secret changes); it is \
-            gone from your config"
+/// Why a token that outlived its revocation was not revoked by key either.
+fn token_api_text(token_api: Option<&TokenApiOutcome>) -> String {
+    match token_api {
+        None => String::new(),
+        Some(TokenApiOutcome::NotListed) => "; its token list (GET /-/npm/v1/tokens) does not \
+            hold it, so it could not be revoked by key either (Verdaccio never lists a login \
+            token: it lasts until it expires, or until the password or the server's secret \
+            changes)"
             .into(),
-        TokenApiOutcome::Ambiguous => ", and several tokens in its token list fit its masked \
-            form, so none was revoked: revoke it with `npm token list` and `npm token revoke \
-            <id>`"
+        Some(TokenApiOutcome::Ambiguous) => "; several tokens in its token list fit its masked \
+            form, so none was revoked by key"
             .into(),
-        TokenApiOutcome::Failed { error, .. } => format!(
-            ", and revoking it through the token API failed ({}): revoke it in the registry \
-             itself",
+        Some(TokenApiOutcome::Failed { error, .. }) => format!(
+            "; revoking it through the token API failed ({})",
             error.code()
         ),
     }
+}
+
+/// A token the registry still accepts after accepting its revocation: what was tried,
+/// that it may still be propagating, and how to check later.
+fn kept_valid_text(registry: &str, revocation: &RevocationOutcome) -> String {
+    let RevocationOutcome::Revoked {
+        token_api,
+        verification_attempts,
+        verification_waited,
+        ..
+    } = revocation
+    else {
+        return String::new();
+    };
+    format!(
+        "{registry} accepted the revocation, but GET /-/whoami still accepts the token ({} \
+         request{} over {} ms){}. A revocation can take a while to reach every server of a \
+         registry (the public registry documents up to an hour), so it may still be \
+         propagating. The token is gone from your config; to check later, log in again and \
+         run `npm token list --registry={registry}`: if it is still listed, revoke it with \
+         `npm token revoke <id>`",
+        verification_attempts,
+        if *verification_attempts == 1 { "" } else { "s" },
+        verification_waited.as_millis(),
+        token_api_text(token_api.as_ref())
+    )
 }
 
 /// A token of the account as the registry lists it: masked, its key, date and flag.
@@ -370,10 +387,9 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
     }
     if kept_valid(&report.revocation) {
         lines.warn.push(format!(
-            "{} {} kept the token valid after revoking it (GET /-/whoami still accepts it){}",
+            "{} {}",
             err.yellow("warning:"),
-            report.registry,
-            token_api_text(&report.revocation)
+            kept_valid_text(&report.registry, &report.revocation)
         ));
     }
     if let Some(everywhere) = &report.everywhere {

@@ -94,6 +94,8 @@ impl Serialize for RevocationOutcome {
                 verification,
                 via,
                 token_api,
+                verification_attempts,
+                verification_waited,
             } => {
                 map.serialize_entry("outcome", "revoked")?;
                 map.serialize_entry("status", status)?;
@@ -106,6 +108,10 @@ impl Serialize for RevocationOutcome {
                         "verificationCode",
                         v.error().map(LogoutError::code),
                     )?;
+                    map.serialize_entry("verificationAttempts", verification_attempts)?;
+                    let waited_ms =
+                        u64::try_from(verification_waited.as_millis()).unwrap_or(u64::MAX);
+                    map.serialize_entry("verificationWaitedMs", &waited_ms)?;
                 }
                 map.serialize_entry("via", via)?;
                 match token_api {

@@ -74,7 +74,7 @@ pub use logout::{
     RevokedVia, SessionOutcome, SessionReport, SkipReason, StoreReport, TokenApiOutcome,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
-pub use revoke::{ListedToken, Verification};
+pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};
 pub use secret::{ConfigValues, Secret};
 pub use shown_url::shown_url;
 pub use store::{FileChange, StoreKind};

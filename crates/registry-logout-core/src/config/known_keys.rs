@@ -107,6 +107,7 @@ mod tests {
             "npm-version",
             "revoke",
             "everywhere",
+            "verify-wait",
             "sources",
             "//127.0.0.1:4873/:_authToken",
             "//registry.example/:certfile",

@@ -117,6 +117,10 @@ pub struct LogoutRequest {
     /// **[beyond npm]** After a revocation the registry accepted, ask it with the
     /// token whether the token still works.
     pub verify: bool,
+    /// **[beyond npm]** How long `verify` asks again, with backoff, while the registry
+    /// still accepts a token whose revocation it accepted (the revocation may be
+    /// propagating); `None` is [`DEFAULT_VERIFY_WAIT`](crate::DEFAULT_VERIFY_WAIT).
+    pub verify_wait: Option<std::time::Duration>,
     /// Which tools' stores to read ([`StoreKind::parse_sources`]); `None`, not given,
     /// is npm's alone and a report without per-store parts, as npm's would be.
     pub sources: Option<Vec<StoreKind>>,

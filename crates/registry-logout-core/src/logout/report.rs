@@ -2,6 +2,8 @@
 //! `everywhere`, of each of the account's tokens. The policy that produces them is
 //! `revocation`'s.
 
+use std::time::Duration;
+
 use crate::error::LogoutError;
 use crate::revoke::{ListedToken, Verification};
 
@@ -23,6 +25,13 @@ pub enum RevocationOutcome {
         /// When the token outlived its `DELETE` and the token API could not revoke it:
         /// why (not listed, several fits, or the API's error).
         token_api: Option<TokenApiOutcome>,
+        /// `GET /-/whoami` requests sent, the re-asks while the revocation propagates
+        /// included (0 without `verify`).
+        verification_attempts: u32,
+        /// How long whoami was re-asked while it still accepted the token (zero when
+        /// the first answer settled it): at most the request's `verify_wait`, plus one
+        /// request's timeout.
+        verification_waited: Duration,
     },
     /// **[beyond npm]** The registry refused the token at the `DELETE` (401/403, not an
     /// OTP challenge) and at `GET /-/whoami` too: it had expired or been revoked, so

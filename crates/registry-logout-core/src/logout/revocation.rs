@@ -3,6 +3,8 @@
 //! dead; for a token the registry keeps valid after it, the token API; and, with
 //! `everywhere`, every other token of the account.
 
+use std::time::Duration;
+
 use tokio_util::sync::CancellationToken;
 
 use super::report::{
@@ -134,24 +136,31 @@ async fn own_revocation(
 ) -> Result<RevocationOutcome> {
     let verify = request.verify || request.everywhere;
     Ok(match revoke::revoke(req, cancel).await {
+        Ok(done) if !verify => RevocationOutcome::Revoked {
+            status: done.status,
+            attempts: done.attempts,
+            verification: None,
+            via: RevokedVia::UserToken,
+            token_api: None,
+            verification_attempts: 0,
+            verification_waited: Duration::ZERO,
+        },
         Ok(done) => {
-            let verification = if verify {
-                Some(revoke::verify(req, cancel).await?)
+            let verification = revoke::verify(req, cancel).await?;
+            let outcome = if verification.still_valid() {
+                through_token_api(req, listed, done, verification, cancel).await?
             } else {
-                None
-            };
-            match verification {
-                Some(v) if v.still_valid() => {
-                    through_token_api(req, listed, done, v, cancel).await?
-                }
-                verification => RevocationOutcome::Revoked {
+                RevocationOutcome::Revoked {
                     status: done.status,
                     attempts: done.attempts,
-                    verification,
+                    verification: Some(verification),
                     via: RevokedVia::UserToken,
                     token_api: None,
-                },
-            }
+                    verification_attempts: 1,
+                    verification_waited: Duration::ZERO,
+                }
+            };
+            propagated(request, req, outcome, cancel).await?
         }
         Err(failure) if refused(&failure) => dead_or_kept(request, req, failure, cancel).await?,
         Err(failure)
@@ -166,6 +175,39 @@ async fn own_revocation(
             attempts: failure.attempts,
         },
     })
+}
+
+/// A token the registry still accepts after it accepted a revocation may be one whose
+/// revocation has not reached every server yet: whoami is asked again, with backoff,
+/// for the request's `verify_wait`. A token refused within it was revoked, and what
+/// the token API could not do no longer matters.
+async fn propagated(
+    request: &LogoutRequest,
+    req: &RevokeRequest,
+    mut outcome: RevocationOutcome,
+    cancel: &CancellationToken,
+) -> Result<RevocationOutcome> {
+    if let RevocationOutcome::Revoked {
+        verification: Some(verification),
+        token_api,
+        verification_attempts,
+        verification_waited,
+        ..
+    } = &mut outcome
+    {
+        if verification.still_valid() {
+            let wait = request.verify_wait.unwrap_or(revoke::DEFAULT_VERIFY_WAIT);
+            let reasked =
+                revoke::reask_while_valid(req, verification.clone(), wait, cancel).await?;
+            *verification_attempts += reasked.asks;
+            *verification_waited = reasked.waited;
+            if reasked.verification.rejected() {
+                *token_api = None;
+            }
+            *verification = reasked.verification;
+        }
+    }
+    Ok(outcome)
 }
 
 /// An error that stops an `everywhere` logout after the account's other tokens were
@@ -376,6 +418,8 @@ async fn through_token_api(
         verification: Some(verification.clone()),
         via: RevokedVia::UserToken,
         token_api: Some(token_api),
+        verification_attempts: 1,
+        verification_waited: Duration::ZERO,
     };
     let failed = |failure: RevokeFailure| -> Result<RevocationOutcome> {
         if failure.error.kind() == ErrorKind::Aborted {
@@ -409,6 +453,8 @@ async fn through_token_api(
             verification: Some(revoke::verify(req, cancel).await?),
             via: RevokedVia::TokenApi,
             token_api: None,
+            verification_attempts: 2,
+            verification_waited: Duration::ZERO,
         }),
         Err(failure) => failed(failure),
     }
@@ -463,6 +509,8 @@ mod tests {
             verification,
             via: RevokedVia::TokenApi,
             token_api: None,
+            verification_attempts: 1,
+            verification_waited: Duration::ZERO,
         };
         assert_eq!(
             current_outcome(&revoked(Some(Verification::TokenRejected { status: 403 }))),

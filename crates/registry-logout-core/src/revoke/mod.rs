@@ -35,7 +35,9 @@ pub use settings::FetchSettings;
 pub(crate) use token_api::listed;
 pub use token_api::{delete_token, find_own, list_tokens, ListedToken, OwnToken};
 use url::{redact_userinfo, redacted_url, revocation_url, Url};
-pub use verify::{verify, Verification};
+pub use verify::{
+    reask_while_valid, verify, verify_wait_from_seconds, Verification, DEFAULT_VERIFY_WAIT,
+};
 
 /// make-fetch-happen's redirect limit (minipass-fetch's default `follow`).
 const MAX_REDIRECTS: u32 = 20;

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
@@ -13,7 +15,36 @@ use super::classify::AttemptError;
 use super::client::{shared_client, with_bearer};
 use super::url::{redact_userinfo, registry_endpoint, Url};
 use super::RevokeRequest;
-use crate::error::LogoutError;
+use crate::error::{ErrorKind, LogoutError};
+
+/// How long a token that outlived an accepted revocation is re-asked about by default:
+/// long enough for a registry whose replicas sync within seconds, short enough for an
+/// interactive logout.
+pub const DEFAULT_VERIFY_WAIT: Duration = Duration::from_secs(5);
+
+/// The longest wait a caller may ask for: the public registry documents that a
+/// revocation may take up to an hour, and nothing longer makes sense in one command.
+const MAX_VERIFY_WAIT: Duration = Duration::from_secs(3600);
+
+/// The first pause between two whoami requests; each next one doubles, up to
+/// [`MAX_VERIFY_PAUSE`].
+const FIRST_VERIFY_PAUSE: Duration = Duration::from_millis(250);
+const MAX_VERIFY_PAUSE: Duration = Duration::from_secs(2);
+
+/// A wait given in seconds (the `verifyWait` option, `--verify-wait=<s>`): the one
+/// check for every skin, so that each refuses the same values alike.
+pub fn verify_wait_from_seconds(seconds: f64) -> std::result::Result<Duration, LogoutError> {
+    if !seconds.is_finite() || seconds < 0.0 || seconds > MAX_VERIFY_WAIT.as_secs_f64() {
+        return Err(LogoutError::new(
+            ErrorKind::InvalidArgType,
+            format!(
+                "the verify wait must be a number of seconds from 0 to {}, got {seconds}",
+                MAX_VERIFY_WAIT.as_secs()
+            ),
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
 
 /// What the registry said of the token at `GET /-/whoami`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,9 +188,73 @@ pub async fn verify(
     })
 }
 
+/// What re-asking found: the last answer, the requests it sent, the time it took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reasked {
+    /// The last answer.
+    pub verification: Verification,
+    /// `GET /-/whoami` requests sent while waiting.
+    pub asks: u32,
+    /// From the first pause to the last answer.
+    pub waited: Duration,
+}
+
+/// `GET /-/whoami`, asked again with backoff while the registry still accepts the token
+/// (`answer`) and `wait` has not run out: a revocation may take a while to reach every
+/// server of a registry. No request starts after the wait, so the whole takes at most
+/// the wait plus one request's timeout.
+pub async fn reask_while_valid(
+    req: &RevokeRequest,
+    answer: Verification,
+    wait: Duration,
+    cancel: &CancellationToken,
+) -> std::result::Result<Reasked, LogoutError> {
+    let start = Instant::now();
+    let deadline = start + wait;
+    let mut pause = FIRST_VERIFY_PAUSE;
+    let mut asks = 0;
+    let mut answer = answer;
+    while answer.still_valid() {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(LogoutError::aborted()),
+            _ = tokio::time::sleep(pause.min(deadline - now)) => {}
+        }
+        pause = (pause * 2).min(MAX_VERIFY_PAUSE);
+        asks += 1;
+        answer = verify(req, cancel).await?;
+    }
+    Ok(Reasked {
+        verification: answer,
+        asks,
+        waited: start.elapsed(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verify_wait_is_a_bounded_number_of_seconds() {
+        assert_eq!(
+            verify_wait_from_seconds(0.0).ok(),
+            Some(Duration::from_secs(0))
+        );
+        assert_eq!(
+            verify_wait_from_seconds(2.5).ok(),
+            Some(Duration::from_millis(2500))
+        );
+        assert!(verify_wait_from_seconds(3600.0).is_ok());
+        for bad in [-1.0, 3600.5, f64::NAN, f64::INFINITY] {
+            let e = verify_wait_from_seconds(bad).err().map(|e| e.kind());
+            assert_eq!(e, Some(ErrorKind::InvalidArgType), "{bad}");
+        }
+    }
 
     #[test]
     fn a_2xx_is_a_valid_token_only_when_it_names_a_user() {
