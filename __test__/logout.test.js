@@ -7,7 +7,7 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 
-const { logout } = require('..')
+const { logout, credentials } = require('..')
 const { startRegistry, statusSequence, delay, hang } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 
@@ -142,7 +142,7 @@ test('abort: rejects with ABORT_ERR, cancels the request, changes no file', asyn
     return true
   })
   assert.ok(Date.now() - started < 5000)
-  assert.equal(sb.read(sb.userconfig), original.replace('HOST', registry.host))
+  assert.equal(sb.read(sb.userconfig), original.replaceAll('HOST', registry.host))
 
   const aborted = AbortSignal.abort()
   await assert.rejects(logout({ ...opts, registry: registry.url }, aborted), { code: 'ABORT_ERR' })
@@ -159,7 +159,7 @@ test('revoke policies: required keeps the file, best-effort cleans it, skip send
     assert.ok(!err.message.includes(TOKEN), 'token in message')
     return true
   })
-  assert.equal(sb.read(sb.userconfig), original.replace('HOST', registry.host))
+  assert.equal(sb.read(sb.userconfig), original.replaceAll('HOST', registry.host))
 
   const result = await logout({ ...base, revoke: 'best-effort' })
   assert.equal(result.revocation.outcome, 'failed')
@@ -168,7 +168,7 @@ test('revoke policies: required keeps the file, best-effort cleans it, skip send
   assert.ok(!result.revocation.message.includes(TOKEN))
   assert.equal(sb.read(sb.userconfig), 'keep=1\n')
 
-  sb.write(sb.userconfig, original.replace('HOST', registry.host))
+  sb.write(sb.userconfig, original.replaceAll('HOST', registry.host))
   const before = registry.requests.length
   const skipped = await logout({ ...base, revoke: 'skip' })
   assert.equal(registry.requests.length, before)
@@ -183,7 +183,7 @@ test('dry run: reports what would change, sends nothing, writes nothing', async 
   assert.equal(registry.requests.length, 0)
   assert.equal(result.dryRun, true)
   assert.deepEqual(result.files.map(f => f.removedKeys), [[`//${registry.host}/:_authToken`]])
-  assert.equal(sb.read(sb.userconfig), original.replace('HOST', registry.host))
+  assert.equal(sb.read(sb.userconfig), original.replaceAll('HOST', registry.host))
 })
 
 test('a token from the environment is revoked and reported; no file is edited', async (t) => {
@@ -264,4 +264,34 @@ test('env reaches the config exactly as napi would read the object', async (t) =
     assert.ok(!err.message.includes('123456'))
     return true
   })
+})
+
+test("Bun's ~/.npmrc is npm's file: with every source, its token is one credential, listed, revoked and reported once under npm; Bun alone still cleans it", async (t) => {
+  const original = `# mine\nregistry=http://HOST/\n//HOST/:_authToken=${TOKEN}\n`
+  const { registry, sb, env } = await setup(t, { 'home/.npmrc': original })
+  const opts = { cwd: sb.project, env: { ...env, XDG_CONFIG_HOME: sb.path('xdg') } }
+  const key = `//${registry.host}/:_authToken`
+  const kept = `# mine\nregistry=${registry.url}\n`
+  const everyStore = { ...opts, sources: ['all'] }
+  const listed = await credentials(everyStore)
+  assert.deepEqual(listed.map((c) => [c.store, c.key, c.path]), [['npm', key, sb.userconfig]])
+
+  const dry = await logout({ ...everyStore, dryRun: true })
+  assert.deepEqual(dry.stores.map((s) => s.store), ['npm'])
+  const res = await logout(everyStore)
+  assert.deepEqual(res.stores.map((s) => [s.store, s.credential.key, s.revocation.outcome]), [['npm', key, 'revoked']])
+  assert.deepEqual(res.files.map((f) => [f.store, f.path, f.removedKeys]), [['npm', sb.userconfig, [key]]])
+  assert.equal(registry.requests.length, 1)
+  assert.equal(sb.read(sb.userconfig), kept)
+
+  sb.write(sb.userconfig, original.replaceAll('HOST', registry.host))
+  const all = await logout({ ...everyStore, all: true })
+  assert.deepEqual(all.results.map((r) => r.result.stores.map((s) => s.store)), [['npm']])
+  assert.equal(sb.read(sb.userconfig), kept)
+
+  sb.write(sb.userconfig, original.replaceAll('HOST', registry.host))
+  const bun = await logout({ ...opts, sources: ['bun'] })
+  assert.deepEqual(bun.stores.map((s) => [s.store, s.credential.path, s.revocation.outcome]), [['bun', sb.userconfig, 'revoked']])
+  assert.deepEqual(bun.files.map((f) => [f.store, f.path]), [['bun', sb.userconfig]])
+  assert.equal(sb.read(sb.userconfig), kept)
 })

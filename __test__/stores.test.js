@@ -242,8 +242,9 @@ test("sources: ['all'] cleans four stores, revokes a shared token once, and --li
     assert.equal(list.status, 0, list.out)
     assert.ok(!list.out.includes('SECRET'))
     const listed = JSON.parse(list.out).credentials
-    // ~/.npmrc is Bun's too (no XDG .npmrc here): its token is listed under both.
     assert.deepEqual([...new Set(listed.map((c) => c.store))].sort(), ['bun', 'npm', 'pnpm', 'yarn'], cli.name)
+    // Bun reads ~/.npmrc too (no XDG .npmrc here), but it is npm's file: listed once.
+    assert.deepEqual(listed.filter((c) => c.path === sb.userconfig).map((c) => c.store), ['npm'], cli.name)
   }
   assert.deepEqual(await credentials({ cwd: sb.project, env, sources: ['npm'] }).then((l) => l.length), 1)
 

@@ -274,13 +274,21 @@ impl LogoutRequest {
         };
         // Each other tool finds its files from the system's home, not npm's.
         let (env, home, cwd) = (&config.env, &config.os_home, &config.cwd);
+        // A file npm reads is npm's store's, whichever other tool reads it too.
+        let npm_files: Vec<&std::path::Path> = if selected(StoreKind::Npm) {
+            config.layers().iter().filter_map(|l| l.path()).collect()
+        } else {
+            Vec::new()
+        };
         let mut stores: Stores = Vec::new();
         for kind in StoreKind::ALL.into_iter().filter(|k| selected(*k)) {
             stores.push(match kind {
                 StoreKind::Npm => Arc::new(NpmrcStore::new(config.clone())),
                 StoreKind::Pnpm => Arc::new(PnpmStore::load(env.clone(), home, cwd)?),
                 StoreKind::Yarn => Arc::new(YarnStore::load(env.clone(), home, cwd)?),
-                StoreKind::Bun => Arc::new(BunStore::load(env.clone(), home, cwd)?),
+                StoreKind::Bun => Arc::new(
+                    BunStore::load(env.clone(), home, cwd)?.leave_to_npm(npm_files.clone()),
+                ),
             });
         }
         Ok((config, stores))

@@ -36,6 +36,9 @@ pub struct BunStore {
     npmrc_entries: Vec<IniEntry>,
     /// To find the user `.npmrc` again after an edit (a deleted XDG one falls back).
     home: PathBuf,
+    /// The files npm's store reads in the same logout ([`BunStore::leave_to_npm`]), as
+    /// [`same_path`] compares them.
+    npm_files: Vec<PathBuf>,
 }
 
 struct BunFile {
@@ -94,7 +97,25 @@ impl BunStore {
             npmrc,
             npmrc_entries,
             home: home.to_path_buf(),
+            npm_files: Vec::new(),
         })
+    }
+
+    /// With npm's store in the same logout or list: a user `.npmrc` that npm reads too
+    /// holds npm's credentials, which npm's store finds, removes and reports. The same
+    /// file and key is one credential, under the store that owns the file, so this
+    /// store leaves that file to npm (as pnpm's leaves npm's unscoped keys). Without
+    /// npm's store (`sources: ['bun']`) the file stays Bun's, and is cleaned.
+    pub fn leave_to_npm<'a>(mut self, npm_files: impl IntoIterator<Item = &'a Path>) -> Self {
+        self.npm_files = npm_files.into_iter().map(same_path).collect();
+        if self.is_npms(&self.npmrc) {
+            self.npmrc_entries.clear();
+        }
+        self
+    }
+
+    fn is_npms(&self, path: &Path) -> bool {
+        self.npm_files.contains(&same_path(path))
     }
 
     /// The `.npmrc` tokens for the registry, longest key first (npm's walk), whatever
@@ -247,9 +268,12 @@ impl CredentialStore for BunStore {
             npmrc: user_npmrc(&self.env, &self.home),
             npmrc_entries: Vec::new(),
             home: self.home.clone(),
+            npm_files: self.npm_files.clone(),
         };
-        if let Ok(Some(text)) = crate::edit::read_text_file(&fresh.npmrc) {
-            fresh.npmrc_entries = read_ini(&text);
+        if !fresh.is_npms(&fresh.npmrc) {
+            if let Ok(Some(text)) = crate::edit::read_text_file(&fresh.npmrc) {
+                fresh.npmrc_entries = read_ini(&text);
+            }
         }
         for f in &self.files {
             let text = crate::edit::read_text_file(&f.path).ok()??;
@@ -295,6 +319,12 @@ fn user_npmrc(env: &Env, home: &Path) -> PathBuf {
         .map(|xdg| Path::new(xdg).join(".npmrc"))
         .filter(|p| p.is_file())
         .unwrap_or_else(|| home.join(".npmrc"))
+}
+
+/// A path as the file system resolves it (links followed), to tell whether two names
+/// are one file; as given when it does not resolve.
+fn same_path(path: &Path) -> PathBuf {
+    dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn canonical(raw: &str) -> String {
@@ -559,6 +589,49 @@ mod tests {
         assert_eq!(still.token.unwrap().expose(), "from-home");
         assert_eq!(
             std::fs::read_to_string(home.join(".npmrc")).unwrap(),
+            "//h.test/:_authToken=from-home\n"
+        );
+    }
+
+    /// Beside npm's store, a user `.npmrc` npm reads too (under any name) is left to npm:
+    /// one credential, listed and logged out of once. Alone, or when npm's user file is
+    /// another, it stays Bun's; an XDG `.npmrc`, which npm does not read, stays Bun's.
+    #[test]
+    fn a_user_npmrc_npm_reads_is_left_to_npm() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, xdg) = (dir.path().join("home"), dir.path().join("xdg"));
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&xdg).unwrap();
+        let home_npmrc = home.join(".npmrc");
+        std::fs::write(&home_npmrc, "//h.test/:_authToken=from-home\n").unwrap();
+        let load = |env: Env| BunStore::load(Arc::new(env), &home, Path::new("/")).unwrap();
+        let t = target("https://h.test/", None);
+        let held = |s: &BunStore| (s.find(&t).is_some(), s.inventory().len(), s.registries());
+
+        let alone = load(Env::new());
+        assert_eq!(held(&alone), (true, 1, vec!["https://h.test/".to_string()]));
+        let elsewhere = load(Env::new()).leave_to_npm([dir.path().join("npmrc").as_path()]);
+        assert!(held(&elsewhere).0);
+        let shared = load(Env::new()).leave_to_npm([home_npmrc.as_path()]);
+        assert_eq!(held(&shared), (false, 0, Vec::new()));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("home-link");
+            std::os::unix::fs::symlink(&home, &link).unwrap();
+            let shared = load(Env::new()).leave_to_npm([link.join(".npmrc").as_path()]);
+            assert_eq!(held(&shared), (false, 0, Vec::new()));
+        }
+
+        std::fs::write(xdg.join(".npmrc"), "//h.test/:_authToken=from-xdg\n").unwrap();
+        let env = || -> Env { [("XDG_CONFIG_HOME".into(), xdg.display().to_string())].into() };
+        let store = load(env()).leave_to_npm([home_npmrc.as_path()]);
+        let c = store.find(&t).unwrap();
+        assert_eq!(c.file.as_deref(), Some(xdg.join(".npmrc").as_path()));
+        let changes = super::super::test_support::logout(&store, &t);
+        // Bun falls back on `~/.npmrc` now, whose token npm's store reports.
+        assert!(store.still_applies(&t, &changes).is_none());
+        assert_eq!(
+            std::fs::read_to_string(&home_npmrc).unwrap(),
             "//h.test/:_authToken=from-home\n"
         );
     }
