@@ -158,6 +158,8 @@ system_codes! {
     NetUnreach => "ENETUNREACH",
     NotFound => "ENOTFOUND",
     DiskQuota => "EDQUOT",
+    Loop => "ELOOP",
+    NameTooLong => "ENAMETOOLONG",
 }
 
 /// The cause of an error, shared so that the error stays `Clone`.
@@ -338,6 +340,8 @@ pub(crate) fn win32_code(raw: i32) -> Option<SystemCode> {
     const CRC: i32 = 23;
     const GEN_FAILURE: i32 = 31;
     const OPEN_FAILED: i32 = 110;
+    const CANT_RESOLVE_FILENAME: i32 = 1921;
+    const FILENAME_EXCED_RANGE: i32 = 206;
     Some(match raw {
         ACCESS_DENIED | PRIVILEGE_NOT_HELD => SystemCode::Perm,
         NOACCESS | ELEVATION_REQUIRED | CANT_ACCESS_FILE => SystemCode::Access,
@@ -350,6 +354,8 @@ pub(crate) fn win32_code(raw: i32) -> Option<SystemCode> {
         HANDLE_DISK_FULL | CANNOT_MAKE | DISK_FULL => SystemCode::NoSpace,
         WRITE_PROTECT => SystemCode::ReadOnlyFs,
         CRC | GEN_FAILURE | OPEN_FAILED => SystemCode::Io,
+        CANT_RESOLVE_FILENAME => SystemCode::Loop,
+        FILENAME_EXCED_RANGE => SystemCode::NameTooLong,
         _ => return None,
     })
 }
@@ -372,8 +378,16 @@ fn unix_errno_code(raw: i32) -> Option<SystemCode> {
         30 => SystemCode::ReadOnlyFs,
         #[cfg(target_os = "linux")]
         122 => SystemCode::DiskQuota,
+        #[cfg(target_os = "linux")]
+        40 => SystemCode::Loop,
+        #[cfg(target_os = "linux")]
+        36 => SystemCode::NameTooLong,
         #[cfg(target_os = "macos")]
         69 => SystemCode::DiskQuota,
+        #[cfg(target_os = "macos")]
+        62 => SystemCode::Loop,
+        #[cfg(target_os = "macos")]
+        63 => SystemCode::NameTooLong,
         _ => return None,
     })
 }
@@ -409,6 +423,8 @@ mod tests {
             (1, "EISDIR"),
             (112, "ENOSPC"),
             (19, "EROFS"),
+            (1921, "ELOOP"),
+            (206, "ENAMETOOLONG"),
         ] {
             assert_eq!(win32_code(raw).map(SystemCode::as_str), Some(code), "{raw}");
         }
@@ -429,6 +445,11 @@ mod tests {
             assert_eq!(code(5), "EIO");
             assert_eq!(code(13), "EACCES");
             assert_eq!(code(16), "EBUSY");
+        }
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(code(40), "ELOOP");
+            assert_eq!(code(36), "ENAMETOOLONG");
         }
     }
 
