@@ -387,10 +387,9 @@ test('every store at its Windows path: pnpm %LOCALAPPDATA%\\pnpm\\config, Yarn a
   const listed = only(await runJob(w, { kind: 'credentials', options: w.options({ sources: ['all'] }) }))
   assert.equal(listed.error, undefined, JSON.stringify(listed.error))
   const paths = listed.result.map((c) => `${c.store}:${c.path}`).sort()
-  // %USERPROFILE%\.npmrc is Bun's user .npmrc too.
+  // %USERPROFILE%\.npmrc is Bun's user .npmrc too, but npm's file: listed once, under npm.
   assert.deepEqual(paths, [
     `bun:${wine.winPath(bunfig)}`,
-    `bun:${wine.winPath(npmrc)}`,
     `npm:${wine.winPath(npmrc)}`,
     `pnpm:${wine.winPath(pnpmIni)}`,
     `pnpm:${wine.winPath(pnpmYaml)}`,
