@@ -7,7 +7,7 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -44,12 +44,32 @@ function ok (r, what) {
 
 // The release addon, as the release workflow builds it: built here by the maintainer's
 // side of the test, where cargo is available (the users' side never sees cargo), or
-// the one named by REGISTRY_LOGOUT_ADDON.
-function releaseAddon () {
-  // CI's test jobs pass the binary their build job made for this host.
-  if (process.env.REGISTRY_LOGOUT_ADDON) return path.resolve(process.env.REGISTRY_LOGOUT_ADDON)
-  ok(run('cargo', ['build', '--release', '--lib', '--locked'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 1800000 }),
-    'cargo build --release')
+// the one named by REGISTRY_LOGOUT_ADDON (CI's test jobs pass the binary their build
+// job made for this host). The build starts when this file loads and runs while the
+// packed-sources test builds its own copy: the release build's long serial tail (LTO,
+// one codegen unit) leaves a core free, and the two together take less than one
+// after the other.
+function startReleaseBuild () {
+  const log = path.join(os.tmpdir(), `registry-logout-release-build-${process.pid}.log`)
+  const fd = fs.openSync(log, 'w')
+  // Output to a file: the other test blocks the event loop, which would stall a pipe.
+  const child = spawn('cargo', ['build', '--release', '--lib', '--locked'], { cwd: ROOT, stdio: ['ignore', 'ignore', fd] })
+  fs.closeSync(fd)
+  process.on('exit', () => child.kill())
+  const status = new Promise((resolve) => {
+    child.on('error', (error) => resolve(String(error)))
+    child.on('close', (code, signal) => resolve(code ?? signal))
+  })
+  return { status, log }
+}
+const releaseBuild = process.env.REGISTRY_LOGOUT_ADDON ? null : startReleaseBuild()
+
+async function releaseAddon () {
+  if (!releaseBuild) return path.resolve(process.env.REGISTRY_LOGOUT_ADDON)
+  const status = await releaseBuild.status
+  const stderr = fs.readFileSync(releaseBuild.log, 'utf8')
+  fs.rmSync(releaseBuild.log, { force: true })
+  assert.equal(status, 0, `cargo build --release failed (${status}):\n${stderr}`)
   const lib = process.platform === 'win32'
     ? 'registry_logout.dll'
     : process.platform === 'darwin' ? 'libregistry_logout.dylib' : 'libregistry_logout.so'
@@ -172,6 +192,42 @@ function managers (registry) {
   }
 }
 
+test('the main tarball\'s sources build the addon in place, as the NO_BINARY error tells a user to', async (t) => {
+  const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-source-')))
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }))
+  const env = userEnv(path.join(work, 'home'))
+  const mainName = ok(npm(['pack', '--silent', '--pack-destination', work, ROOT], { cwd: work, env }), 'npm pack').stdout.trim()
+  const dir = path.join(work, 'app', 'node_modules', 'registry-logout')
+  fs.mkdirSync(dir, { recursive: true })
+  ok(run('tar', ['xzf', path.join(work, mainName), '-C', dir, '--strip-components=1']), 'unpack')
+
+  // No platform package: the loader says what to run.
+  const before = run(process.execPath, ['-e', 'require("registry-logout")'], { cwd: path.join(work, 'app'), env })
+  assert.notEqual(before.status, 0)
+  assert.match(before.stderr, /ERR_REGISTRY_LOGOUT_NO_BINARY/)
+  const command = /build it from source \(needs Rust, https:\/\/rustup\.rs\): node "([^"]+)"/.exec(before.stderr)
+  assert.ok(command, before.stderr)
+
+  // A user with Rust runs it. (--debug keeps it to a few minutes; its own target dir,
+  // so cargo cannot take the checkout's build of the same crate for this one.)
+  const built = run(process.execPath, [command[1], '--debug'], {
+    cwd: dir,
+    env: {
+      ...env,
+      PATH: process.env.PATH,
+      RUSTUP_HOME: process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup'),
+      CARGO_HOME: process.env.CARGO_HOME || path.join(os.homedir(), '.cargo'),
+      CARGO_TARGET_DIR: path.join(work, 'target')
+    },
+    timeout: 1800000
+  })
+  assert.equal(built.status, 0, `build-from-source failed:\n${built.stdout}\n${built.stderr}`)
+  const after = run(process.execPath, ['-e', 'process.stdout.write(typeof require("registry-logout").logout)'],
+    { cwd: path.join(work, 'app'), env })
+  assert.equal(after.stdout, 'function', after.stderr)
+  assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.node')), 'the binary sits beside index.js')
+})
+
 test('published with prebuilt platform packages, installed with npm, pnpm, Yarn and Bun without Rust; require, import and the CLI log out', async (t) => {
   const suffix = hostSuffix()
   const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-install-')))
@@ -180,7 +236,7 @@ test('published with prebuilt platform packages, installed with npm, pnpm, Yarn 
     await registry.close()
     fs.rmSync(work, { recursive: true, force: true })
   })
-  const addon = releaseAddon()
+  const addon = await releaseAddon()
   const maintainer = { cwd: work, env: userEnv(path.join(work, 'maintainer')) }
 
   // Pack: every platform package (the host's with the addon in it; the others
@@ -292,40 +348,4 @@ test('published with prebuilt platform packages, installed with npm, pnpm, Yarn 
   ok(run(process.execPath, [path.join(MODULES, 'typescript', 'bin', 'tsc'), '--strict', '--noEmit', '--module', 'nodenext',
     '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', path.join(MODULES, '@types'), '--types', 'node',
     'check.ts'], { cwd: npmProject }), 'tsc --strict on the installed package')
-})
-
-test('the main tarball\'s sources build the addon in place, as the NO_BINARY error tells a user to', async (t) => {
-  const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-source-')))
-  t.after(() => fs.rmSync(work, { recursive: true, force: true }))
-  const env = userEnv(path.join(work, 'home'))
-  const mainName = ok(npm(['pack', '--silent', '--pack-destination', work, ROOT], { cwd: work, env }), 'npm pack').stdout.trim()
-  const dir = path.join(work, 'app', 'node_modules', 'registry-logout')
-  fs.mkdirSync(dir, { recursive: true })
-  ok(run('tar', ['xzf', path.join(work, mainName), '-C', dir, '--strip-components=1']), 'unpack')
-
-  // No platform package: the loader says what to run.
-  const before = run(process.execPath, ['-e', 'require("registry-logout")'], { cwd: path.join(work, 'app'), env })
-  assert.notEqual(before.status, 0)
-  assert.match(before.stderr, /ERR_REGISTRY_LOGOUT_NO_BINARY/)
-  const command = /build it from source \(needs Rust, https:\/\/rustup\.rs\): node "([^"]+)"/.exec(before.stderr)
-  assert.ok(command, before.stderr)
-
-  // A user with Rust runs it. (--debug keeps it to a few minutes; its own target dir,
-  // so cargo cannot take the checkout's build of the same crate for this one.)
-  const built = run(process.execPath, [command[1], '--debug'], {
-    cwd: dir,
-    env: {
-      ...env,
-      PATH: process.env.PATH,
-      RUSTUP_HOME: process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup'),
-      CARGO_HOME: process.env.CARGO_HOME || path.join(os.homedir(), '.cargo'),
-      CARGO_TARGET_DIR: path.join(work, 'target')
-    },
-    timeout: 1800000
-  })
-  assert.equal(built.status, 0, `build-from-source failed:\n${built.stdout}\n${built.stderr}`)
-  const after = run(process.execPath, ['-e', 'process.stdout.write(typeof require("registry-logout").logout)'],
-    { cwd: path.join(work, 'app'), env })
-  assert.equal(after.stdout, 'function', after.stderr)
-  assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.node')), 'the binary sits beside index.js')
 })
