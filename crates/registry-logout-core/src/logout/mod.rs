@@ -25,7 +25,7 @@ use crate::secret::{ConfigValues, Secret};
 use crate::shown_url::shown_url;
 use crate::store::{
     BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
-    Target, YarnStore,
+    Target, VltStore, YarnStore,
 };
 
 pub use all::{logout_all, AllEntry, AllOutcome};
@@ -281,6 +281,7 @@ impl LogoutRequest {
                 StoreKind::Pnpm => Arc::new(PnpmStore::load(env.clone(), home, cwd)?),
                 StoreKind::Yarn => Arc::new(YarnStore::load(env.clone(), home, cwd)?),
                 StoreKind::Bun => Arc::new(BunStore::load(env.clone(), home, cwd)?),
+                StoreKind::Vlt => Arc::new(VltStore::load(env.clone(), home, cwd)?),
             });
         }
         Ok((config, stores))
