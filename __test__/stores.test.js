@@ -171,6 +171,47 @@ function yarnrc (url) {
   return `# home rc with comments\nenableTelemetry: false  # keep me\n\nnpmRegistries:\n  # the local registry\n  "${key}":\n    npmAlwaysAuth: true\n    npmAuthToken: "${YARN_TOKEN}"   # alice\nnpmScopes:\n  acme:\n    npmRegistryServer: "${key}"\n`
 }
 
+test('pnpm: a PNPM_CONFIG_NPMRC_AUTH_FILE token is revoked and removed (pnpm whoami then sends none); ~/.npmrc stays', async (t) => {
+  const { registry, sb, env, tokensDeleted } = await setup(t)
+  const authFile = sb.write(sb.path('pnpm-auth.npmrc'), `# ci\n//${registry.host}/:_authToken=${PNPM_TOKEN}\n`)
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
+  const pnpmEnv = { ...env, PNPM_CONFIG_NPMRC_AUTH_FILE: authFile }
+  const pnpm = () => run(path.join(BIN, 'pnpm'), ['whoami', '--registry', registry.url], { env: pnpmEnv, cwd: sb.project })
+  const whoamiTokens = () => registry.requests.filter((r) => r.url.startsWith('/-/whoami')).map((r) => r.headers.authorization)
+  const before = await pnpm()
+  assert.match(before.out, /alice/, before.out)
+  assert.deepEqual(whoamiTokens(), [`Bearer ${PNPM_TOKEN}`], 'pnpm reads the auth file instead of ~/.npmrc')
+  registry.requests.length = 0
+
+  const res = await logout({ cwd: sb.project, env: pnpmEnv, registry: registry.url, sources: ['pnpm'] })
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  assert.deepEqual(res.files.map((f) => [f.store, f.path]), [['pnpm', authFile]])
+  assert.equal(sb.read(authFile), '# ci\n')
+  assert.equal(sb.read(sb.userconfig), `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
+  assert.equal(res.stillLoggedIn, undefined)
+  registry.requests.length = 0
+  const after = await pnpm()
+  assert.doesNotMatch(after.out, /alice/)
+  assert.ok(!whoamiTokens().some(Boolean), 'pnpm sent a token after the logout')
+})
+
+test('pnpm: a tokenHelper is never run nor removed by a logout and is named in stillLoggedIn; pnpm still runs it', async (t) => {
+  const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
+  const ran = sb.path('helper-ran')
+  const helper = sb.write(sb.path('helper.sh'), `#!/bin/sh\necho ran > "${ran}"\necho helperTOKEN\n`, 0o755)
+  const ini = sb.write(path.join(xdg, 'pnpm', 'auth.ini'), `//${registry.host}/:tokenHelper=${helper}\n//${registry.host}/:_authToken=${PNPM_TOKEN}\n`)
+  const res = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['pnpm'] })
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  assert.equal(sb.read(ini), `//${registry.host}/:tokenHelper=${helper}\n`)
+  assert.deepEqual(res.stillLoggedIn, { store: 'pnpm', kind: 'token', key: `//${registry.host}/:tokenHelper`, level: 'user', path: ini })
+  assert.equal(sb.readOrNull(ran), null, 'the logout ran the helper')
+  registry.requests.length = 0
+  const pnpm = await run(path.join(BIN, 'pnpm'), ['whoami', '--registry', registry.url], { env, cwd: sb.project })
+  assert.match(pnpm.out, /alice/, pnpm.out)
+  assert.equal(sb.readOrNull(ran), 'ran\n', 'pnpm runs the helper')
+  assert.deepEqual(registry.requests.map((r) => r.headers.authorization), ['Bearer helperTOKEN'])
+})
+
 test('Yarn: yarn config get reads the edited .yarnrc.yml, finds no token for the registry, and the comments stay', async (t) => {
   const { registry, sb, env, tokensDeleted } = await setup(t)
   const file = sb.write(path.join(sb.home, '.yarnrc.yml'), yarnrc(registry.url))
