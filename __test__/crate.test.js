@@ -71,6 +71,8 @@ test('examples/list.rs: every store\'s credentials, never a value', { skip: SKIP
   assert.equal(r.stdout, [
     `https://npm.example/: npm token //npm.example/:_authToken in ${sb.userconfig}`,
     `(npmRegistryServer): yarn token npmAuthToken in ${path.join(sb.home, '.yarnrc.yml')}`,
+    // Bun reads ~/.npmrc too (when no XDG .npmrc exists): the same token, Bun's as well.
+    `https://npm.example/: bun token //npm.example/:_authToken in ${sb.userconfig}`,
     ''
   ].join('\n'))
   const bad = await example('list', ['npm,cargo'], { cwd: sb.project, env })
