@@ -728,4 +728,75 @@ mod tests {
         assert_eq!(err.code(), "EINVALIDCONFIG");
         assert!(!err.message().contains("secret-x"));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "https://a.test",
+            "http://b.test:8080/x",
+            "c",
+            "é\u{2028}",
+            "q\"\\/",
+        ];
+        const SPACES: &[&str] = &["", " ", "\n  ", "\r\n\t"];
+
+        /// A keychain with these members, each key escaped the way `serde_json` writes
+        /// it or with `/` escaped, and any JSON whitespace around every token.
+        fn keychain(members: &[(usize, String, bool)], ws: &[usize]) -> String {
+            let w = |i: usize| SPACES[ws[i % ws.len()] % SPACES.len()];
+            let mut out = format!("{}{{", w(0));
+            for (n, (k, v, slash)) in members.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(&format!("{},", w(n * 5 + 1)));
+                }
+                let mut key = serde_json::to_string(KEYS[*k]).unwrap();
+                if *slash {
+                    key = key.replace('/', "\\/");
+                }
+                let value = serde_json::to_string(v).unwrap();
+                out.push_str(&format!(
+                    "{}{key}{}:{}{value}",
+                    w(n * 5 + 2),
+                    w(n * 5 + 3),
+                    w(n * 5 + 4)
+                ));
+            }
+            out.push_str(&format!("{}}}{}", w(7), w(8)));
+            out
+        }
+
+        fn parsed(text: &str) -> Vec<(String, String)> {
+            let (_, members) = members(text).unwrap();
+            members
+                .into_iter()
+                .map(|m| (m.key, m.value.to_string()))
+                .collect()
+        }
+
+        proptest! {
+            /// Removing a key leaves a keychain that reads as the same members in the
+            /// same order, less every member of that key, and the text outside the
+            /// removed members as it was (its first and last bytes included).
+            #[test]
+            fn removal_keeps_every_other_member_and_byte(
+                members in proptest::collection::vec((0..KEYS.len(), "[a-zA-Z0-9 \"\\\\\u{e9}]{0,12}", any::<bool>()), 1..6),
+                ws in proptest::collection::vec(0..SPACES.len(), 1..12),
+                pick in any::<prop::sample::Index>(),
+            ) {
+                let text = keychain(&members, &ws);
+                let gone = KEYS[members[pick.index(members.len())].0];
+                let before = parsed(&text);
+                let r = remove_members(Path::new("k"), &text, &[KeyPath::key(gone)]).unwrap().unwrap();
+                let want: Vec<_> = before.into_iter().filter(|(k, _)| k != gone).collect();
+                prop_assert_eq!(parsed(&r.text), want);
+                let lead = text.len() - text.trim_start().len();
+                let trail = text.len() - text.trim_end().len();
+                prop_assert!(r.text.starts_with(&text[..lead + 1]));
+                prop_assert!(r.text.ends_with(&text[text.len() - trail - 1..]));
+                prop_assert!(serde_json::from_str::<serde_json::Value>(&r.text).is_ok());
+            }
+        }
+    }
 }
