@@ -77,7 +77,7 @@ export interface LogoutOptions {
    * Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
    * every one.
    */
-  sources?: Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>
+  sources?: Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'vlt' | 'all'>
 }
 
 export type RevokeMode = 'required' | 'best-effort' | 'skip'

@@ -8,7 +8,7 @@ import type { LogoutOptions, RevokeMode } from './binding'
 export type { LogoutOptions, RevokeMode }
 
 /** A tool whose credential store a logout reads. */
-export type StoreName = 'npm' | 'pnpm' | 'yarn' | 'bun'
+export type StoreName = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'vlt'
 export type CredentialKind = 'token' | 'auth' | 'basic' | 'certificate'
 export type ConfigLevel = 'cli' | 'env' | 'project' | 'user' | 'global' | 'builtin'
 export type FileLevel = 'project' | 'user' | 'global'

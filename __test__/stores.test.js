@@ -1,6 +1,6 @@
 'use strict'
 
-// pnpm's, Yarn's and Bun's credential stores, checked with the real tools: each file is
+// pnpm's, Yarn's, Bun's and vlt's credential stores, checked with the real tools: each file is
 // written as its tool writes it, logged out of with `sources`, and then read by the
 // tool itself (pinned devDependencies) with its own HOME and XDG directories. Every
 // registry is on 127.0.0.1 and every request elsewhere goes to a closed local proxy.
@@ -23,6 +23,8 @@ const PNPM_SCOPED = 'pnpmSECRETscoped0002'
 const YARN_TOKEN = 'yarnSECRETtoken0003'
 const BUN_TOKEN = 'bunSECRETtoken0004'
 const NPM_TOKEN = 'npmSECRETtoken0005'
+const VLT_TOKEN = 'vltSECRETtoken0006'
+const VLT = path.join(__dirname, '..', 'node_modules', 'vlt', 'vlt.js')
 
 // Token deletes succeed; `/-/whoami` names whoever sent a bearer token.
 function handler (req, res) {
@@ -169,6 +171,47 @@ function yarnrc (url) {
   return `# home rc with comments\nenableTelemetry: false  # keep me\n\nnpmRegistries:\n  # the local registry\n  "${key}":\n    npmAlwaysAuth: true\n    npmAuthToken: "${YARN_TOKEN}"   # alice\nnpmScopes:\n  acme:\n    npmRegistryServer: "${key}"\n`
 }
 
+test('pnpm: a PNPM_CONFIG_NPMRC_AUTH_FILE token is revoked and removed (pnpm whoami then sends none); ~/.npmrc stays', async (t) => {
+  const { registry, sb, env, tokensDeleted } = await setup(t)
+  const authFile = sb.write(sb.path('pnpm-auth.npmrc'), `# ci\n//${registry.host}/:_authToken=${PNPM_TOKEN}\n`)
+  sb.write(sb.userconfig, `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
+  const pnpmEnv = { ...env, PNPM_CONFIG_NPMRC_AUTH_FILE: authFile }
+  const pnpm = () => run(path.join(BIN, 'pnpm'), ['whoami', '--registry', registry.url], { env: pnpmEnv, cwd: sb.project })
+  const whoamiTokens = () => registry.requests.filter((r) => r.url.startsWith('/-/whoami')).map((r) => r.headers.authorization)
+  const before = await pnpm()
+  assert.match(before.out, /alice/, before.out)
+  assert.deepEqual(whoamiTokens(), [`Bearer ${PNPM_TOKEN}`], 'pnpm reads the auth file instead of ~/.npmrc')
+  registry.requests.length = 0
+
+  const res = await logout({ cwd: sb.project, env: pnpmEnv, registry: registry.url, sources: ['pnpm'] })
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  assert.deepEqual(res.files.map((f) => [f.store, f.path]), [['pnpm', authFile]])
+  assert.equal(sb.read(authFile), '# ci\n')
+  assert.equal(sb.read(sb.userconfig), `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
+  assert.equal(res.stillLoggedIn, undefined)
+  registry.requests.length = 0
+  const after = await pnpm()
+  assert.doesNotMatch(after.out, /alice/)
+  assert.ok(!whoamiTokens().some(Boolean), 'pnpm sent a token after the logout')
+})
+
+test('pnpm: a tokenHelper is never run nor removed by a logout and is named in stillLoggedIn; pnpm still runs it', async (t) => {
+  const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
+  const ran = sb.path('helper-ran')
+  const helper = sb.write(sb.path('helper.sh'), `#!/bin/sh\necho ran > "${ran}"\necho helperTOKEN\n`, 0o755)
+  const ini = sb.write(path.join(xdg, 'pnpm', 'auth.ini'), `//${registry.host}/:tokenHelper=${helper}\n//${registry.host}/:_authToken=${PNPM_TOKEN}\n`)
+  const res = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['pnpm'] })
+  assert.deepEqual(tokensDeleted(), [PNPM_TOKEN])
+  assert.equal(sb.read(ini), `//${registry.host}/:tokenHelper=${helper}\n`)
+  assert.deepEqual(res.stillLoggedIn, { store: 'pnpm', kind: 'token', key: `//${registry.host}/:tokenHelper`, level: 'user', path: ini })
+  assert.equal(sb.readOrNull(ran), null, 'the logout ran the helper')
+  registry.requests.length = 0
+  const pnpm = await run(path.join(BIN, 'pnpm'), ['whoami', '--registry', registry.url], { env, cwd: sb.project })
+  assert.match(pnpm.out, /alice/, pnpm.out)
+  assert.equal(sb.readOrNull(ran), 'ran\n', 'pnpm runs the helper')
+  assert.deepEqual(registry.requests.map((r) => r.headers.authorization), ['Bearer helperTOKEN'])
+})
+
 test('Yarn: yarn config get reads the edited .yarnrc.yml, finds no token for the registry, and the comments stay', async (t) => {
   const { registry, sb, env, tokensDeleted } = await setup(t)
   const file = sb.write(path.join(sb.home, '.yarnrc.yml'), yarnrc(registry.url))
@@ -229,30 +272,58 @@ test('Bun: a token in $XDG_CONFIG_HOME/.npmrc (read by Bun instead of ~/.npmrc) 
   for (const r of registry.requests) assert.ok(!String(r.headers.authorization).includes('SECRET'), 'a token was sent')
 })
 
-test("sources: ['all'] cleans four stores, revokes a shared token once, and --list inventories them first", async (t) => {
+test('vlt: vlt whoami sends the keychain token before the logout and none after; vlt reads the edited keychain', async (t) => {
+  const { registry, sb, env, tokensDeleted } = await setup(t)
+  const vltEnv = { ...env, VLT_TELEMETRY: '0' }
+  const key = registry.url.slice(0, -1)
+  // As vlt's Keychain writes it, beside another registry's token.
+  const keychain = sb.write(path.join(env.XDG_DATA_HOME, 'vlt', 'auth', 'keychain.json'),
+    JSON.stringify({ 'https://other.example': 'Bearer keep', [key]: `Bearer ${VLT_TOKEN}` }) + '\n')
+  const vlt = () => run(process.execPath, [VLT, 'whoami', `--registry=${registry.url}`], { env: vltEnv, cwd: sb.project })
+  const whoamiTokens = () => registry.requests.filter((r) => r.url.startsWith('/-/whoami')).map((r) => r.headers.authorization)
+  const before = await vlt()
+  assert.match(before.out, /alice/, before.out)
+  assert.deepEqual(whoamiTokens(), [`Bearer ${VLT_TOKEN}`])
+  registry.requests.length = 0
+
+  const res = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['vlt'] })
+  assert.equal(res.revocation.outcome, 'revoked')
+  assert.deepEqual(tokensDeleted(), [VLT_TOKEN])
+  assert.equal(sb.read(keychain), JSON.stringify({ 'https://other.example': 'Bearer keep' }) + '\n')
+  registry.requests.length = 0
+  const after = await vlt()
+  assert.doesNotMatch(after.out, /alice/, after.out)
+  assert.deepEqual(whoamiTokens(), [undefined], 'vlt sent a token after the logout')
+  // vlt did not find the edited keychain unreadable (it would rewrite it as `{}`).
+  assert.equal(sb.read(keychain), JSON.stringify({ 'https://other.example': 'Bearer keep' }) + '\n')
+})
+
+test("sources: ['all'] cleans five stores, revokes a shared token once, and --list inventories them first", async (t) => {
   const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
   sb.write(sb.userconfig, `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)
   // pnpm holds the same token as npm: one DELETE for both.
   sb.write(path.join(xdg, 'pnpm', 'config.yaml'), `_auth:\n  ${registry.url}:\n    '@':\n      authToken: ${NPM_TOKEN}\n`)
   sb.write(path.join(sb.home, '.yarnrc.yml'), `npmRegistries:\n  "${registry.url.slice(0, -1)}":\n    npmAuthToken: ${YARN_TOKEN}\n`)
   sb.write(path.join(xdg, '.bunfig.toml'), `[install]\nregistry = "http://:${BUN_TOKEN}@${registry.host}/"\n`)
+  const keychain = sb.write(path.join(env.XDG_DATA_HOME, 'vlt', 'auth', 'keychain.json'), JSON.stringify({ [registry.url.slice(0, -1)]: `Bearer ${VLT_TOKEN}` }) + '\n')
 
   for (const cli of CLIS) {
     const list = await run(cli.command, [...cli.args, '--list', '--sources=all', '--json'], { env, cwd: sb.project })
     assert.equal(list.status, 0, list.out)
     assert.ok(!list.out.includes('SECRET'))
     const listed = JSON.parse(list.out).credentials
-    assert.deepEqual([...new Set(listed.map((c) => c.store))].sort(), ['bun', 'npm', 'pnpm', 'yarn'], cli.name)
+    assert.deepEqual([...new Set(listed.map((c) => c.store))].sort(), ['bun', 'npm', 'pnpm', 'vlt', 'yarn'], cli.name)
     // Bun reads ~/.npmrc too (no XDG .npmrc here), but it is npm's file: listed once.
     assert.deepEqual(listed.filter((c) => c.path === sb.userconfig).map((c) => c.store), ['npm'], cli.name)
   }
   assert.deepEqual(await credentials({ cwd: sb.project, env, sources: ['npm'] }).then((l) => l.length), 1)
 
   const res = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['all'] })
-  assert.deepEqual(res.stores.map((s) => s.store), ['npm', 'pnpm', 'yarn', 'bun'])
+  assert.deepEqual(res.stores.map((s) => s.store), ['npm', 'pnpm', 'yarn', 'bun', 'vlt'])
   assert.ok(res.stores.every((s) => s.revocation.outcome === 'revoked'))
-  assert.deepEqual(tokensDeleted().sort(), [BUN_TOKEN, NPM_TOKEN, YARN_TOKEN].sort())
-  assert.deepEqual(res.files.map((f) => f.store), ['npm', 'pnpm', 'yarn', 'bun'])
+  assert.deepEqual(tokensDeleted().sort(), [BUN_TOKEN, NPM_TOKEN, VLT_TOKEN, YARN_TOKEN].sort())
+  assert.deepEqual(res.files.map((f) => f.store), ['npm', 'pnpm', 'yarn', 'bun', 'vlt'])
+  assert.equal(sb.read(keychain), '{}\n')
   assert.equal(res.stillLoggedIn, undefined)
   assert.ok(!JSON.stringify(res).includes('SECRET'))
   assert.equal(sb.read(path.join(xdg, '.bunfig.toml')), `[install]\nregistry = "http://${registry.host}/"\n`)

@@ -25,7 +25,7 @@ const FULL_ONLY = {
   'public-api.test.js': 'a rustdoc JSON build of the core (RUSTC_BOOTSTRAP=1)',
   'install.test.js': 'the pnpm, Yarn and Bun install matrix against Verdaccio',
   'runtimes.test.js': 'Bun, Deno and other Node majors',
-  'stores.test.js': 'pnpm, Yarn and Bun reading the stores',
+  'stores.test.js': 'pnpm, Yarn, Bun and vlt reading the stores',
   'verify.test.js': 'a real Verdaccio',
   'windows.test.js': 'Wine, MinGW-w64 and a Windows cross build',
   'workflows.test.js': 'actionlint and zizmor (from PyPI)'

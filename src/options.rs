@@ -74,7 +74,7 @@ pub struct LogoutOptions {
     pub everywhere: Option<bool>,
     /// Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
     /// every one.
-    #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'all'>")]
+    #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'vlt' | 'all'>")]
     pub sources: Option<Vec<String>>,
 }
 

@@ -1,8 +1,8 @@
-//! Every credential npm, pnpm, Yarn and Bun keep for this directory and user: where
+//! Every credential npm, pnpm, Yarn, Bun and vlt keep for this directory and user: where
 //! each one is, never its value. Reads only.
 //!
 //! ```text
-//! cargo run -p registry-logout-core --example list -- [npm,pnpm,yarn,bun|all]
+//! cargo run -p registry-logout-core --example list -- [npm,pnpm,yarn,bun,vlt|all]
 //! ```
 
 use registry_logout_core::{credentials, Env, LogoutRequest, StoreKind};

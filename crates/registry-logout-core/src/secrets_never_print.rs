@@ -1,7 +1,7 @@
 //! Every public type that can hold a secret, built from a logout whose tokens sit in
 //! the environment, in cli config, in a config file, in the otp and in every other
 //! store's files (pnpm's `config.yaml` and `auth.ini`, Yarn's `.yarnrc.yml`, Bun's
-//! `.bunfig.toml`), is formatted with `{:?}` and `{:#?}`; no token may appear. A type
+//! `.bunfig.toml`, vlt's keychain), is formatted with `{:?}` and `{:#?}`; no token may appear. A type
 //! that holds a secret must redact it in `Debug`, so that a `dbg!`, a log line or a
 //! panic message in an embedder cannot leak it. (The stores themselves have no
 //! `Debug`: nothing can format them.)
@@ -28,7 +28,7 @@ use crate::npmrc::NpmrcDocument;
 use crate::revoke::ListedToken;
 use crate::secret::{ConfigValues, Secret};
 use crate::store::{
-    BunStore, CredentialStore, NpmrcStore, PnpmStore, StoreKind, Target, YarnStore,
+    BunStore, CredentialStore, NpmrcStore, PnpmStore, StoreKind, Target, VltStore, YarnStore,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -44,6 +44,8 @@ const YARN_TOKEN: &str = "npm_YARNCANARY_be57";
 const YARN_IDENT: &str = "YARNIDENTCANARY_dXNlcjpwdw";
 const BUN_TOKEN: &str = "npm_BUNCANARY_0f0f";
 const BUN_PASSWORD: &str = "BUNPASSWORDCANARY_9";
+const VLT_TOKEN: &str = "npm_VLTCANARY_3c3c";
+const VLT_BASIC: &str = "VLTBASICCANARY_dTpw";
 const CANARIES: &[&str] = &[
     "ENVCANARY",
     "CLICANARY",
@@ -56,6 +58,8 @@ const CANARIES: &[&str] = &[
     "YARNIDENTCANARY",
     "BUNCANARY",
     "BUNPASSWORDCANARY",
+    "VLTCANARY",
+    "VLTBASICCANARY",
 ];
 
 const REGISTRY: &str = "http://registry.example/";
@@ -276,8 +280,9 @@ async fn no_public_type_prints_a_secret() {
     assert_redacted("FileLevel", &FileLevel::User);
 }
 
-/// pnpm's, Yarn's and Bun's files beside npm's, each holding canary tokens for
-/// `REGISTRY` (and the scope `@acme`), pnpm's and Bun's under `XDG_CONFIG_HOME`.
+/// pnpm's, Yarn's, Bun's and vlt's files beside npm's, each holding canary tokens for
+/// `REGISTRY` (and the scope `@acme`), pnpm's and Bun's under `XDG_CONFIG_HOME`, vlt's
+/// under `XDG_DATA_HOME`.
 fn other_stores(dir: &Path, env: &mut Env) {
     let xdg = dir.join("xdg");
     fs::create_dir_all(xdg.join("pnpm")).unwrap();
@@ -308,6 +313,17 @@ fn other_stores(dir: &Path, env: &mut Env) {
     )
     .unwrap();
     env.insert("XDG_CONFIG_HOME".to_string(), xdg.display().to_string());
+    let data = dir.join("xdg-data");
+    fs::create_dir_all(data.join("vlt/auth")).unwrap();
+    fs::write(
+        data.join("vlt/auth/keychain.json"),
+        format!(
+            "{{\"{}\":\"Bearer {VLT_TOKEN}\",\"https://other.example\":\"Basic {VLT_BASIC}\"}}\n",
+            REGISTRY.trim_end_matches('/')
+        ),
+    )
+    .unwrap();
+    env.insert("XDG_DATA_HOME".to_string(), data.display().to_string());
 }
 
 #[tokio::test]
@@ -329,6 +345,10 @@ async fn no_store_s_types_print_a_secret() {
         (
             "bun",
             Box::new(BunStore::load(env.clone(), &home, &cwd).unwrap()),
+        ),
+        (
+            "vlt",
+            Box::new(VltStore::load(env.clone(), &home, &cwd).unwrap()),
         ),
     ];
     for (name, store) in &stores {
@@ -387,20 +407,20 @@ async fn no_store_s_types_print_a_secret() {
         ..request(dir.path(), &env)
     };
     let listed = credentials(&req).unwrap();
-    assert!(listed.len() >= 8, "{listed:?}");
+    assert!(listed.len() >= 10, "{listed:?}");
     assert_redacted("Vec<Listed>", &listed);
     let cancel = CancellationToken::new();
     let Outcome::One(report) = run(&req, &cancel).await.unwrap() else {
         panic!("one registry's logout");
     };
     let stores = report.stores.as_deref().unwrap_or_default();
-    assert_eq!(stores.len(), 4, "{report:?}");
+    assert_eq!(stores.len(), StoreKind::ALL.len(), "{report:?}");
     assert_redacted("LogoutReport (every store)", &*report);
     for store_report in stores {
         assert_redacted("StoreReport", store_report);
         assert_redacted("CredentialSource", &store_report.credential);
     }
-    assert!(report.files.len() >= 4, "{report:?}");
+    assert!(report.files.len() >= 5, "{report:?}");
     for change in &report.files {
         assert_redacted("FileChange", change);
     }

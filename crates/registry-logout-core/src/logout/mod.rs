@@ -25,7 +25,7 @@ use crate::secret::{ConfigValues, Secret};
 use crate::shown_url::shown_url;
 use crate::store::{
     BunStore, Credential, CredentialStore, FileChange, Listed, NpmrcStore, PnpmStore, StoreKind,
-    Target, YarnStore,
+    Target, VltStore, YarnStore,
 };
 
 pub use all::{logout_all, AllEntry, AllOutcome};
@@ -289,6 +289,7 @@ impl LogoutRequest {
                 StoreKind::Bun => Arc::new(
                     BunStore::load(env.clone(), home, cwd)?.leave_to_npm(npm_files.clone()),
                 ),
+                StoreKind::Vlt => Arc::new(VltStore::load(env.clone(), home, cwd)?),
             });
         }
         Ok((config, stores))

@@ -8,6 +8,7 @@
 mod bun;
 mod npmrc;
 mod pnpm;
+mod vlt;
 mod yaml;
 mod yarn;
 
@@ -24,6 +25,7 @@ use crate::secret::Secret;
 pub use bun::BunStore;
 pub use npmrc::NpmrcStore;
 pub use pnpm::PnpmStore;
+pub use vlt::VltStore;
 pub use yarn::YarnStore;
 
 /// Which tool's files a store reads. More stores will come (a minor release each).
@@ -38,15 +40,18 @@ pub enum StoreKind {
     Yarn,
     /// Bun's `bunfig.toml` files.
     Bun,
+    /// vlt's keychain (`vlt/auth/keychain.json` in its XDG data directory).
+    Vlt,
 }
 
 impl StoreKind {
     /// Every store, in the order a logout asks them (npm's first).
-    pub const ALL: [StoreKind; 4] = [
+    pub const ALL: [StoreKind; 5] = [
         StoreKind::Npm,
         StoreKind::Pnpm,
         StoreKind::Yarn,
         StoreKind::Bun,
+        StoreKind::Vlt,
     ];
 
     /// The store's name as options, flags and reports spell it.
@@ -56,6 +61,7 @@ impl StoreKind {
             StoreKind::Pnpm => "pnpm",
             StoreKind::Yarn => "yarn",
             StoreKind::Bun => "bun",
+            StoreKind::Vlt => "vlt",
         }
     }
 
@@ -100,14 +106,14 @@ impl StoreKind {
 fn unknown_source(what: &str) -> crate::error::LogoutError {
     crate::error::LogoutError::new(
         crate::error::ErrorKind::InvalidArgType,
-        format!("{what} (expected a list of npm, pnpm, yarn, bun or all)"),
+        format!("{what} (expected a list of npm, pnpm, yarn, bun, vlt or all)"),
     )
 }
 
 impl std::str::FromStr for StoreKind {
     type Err = crate::error::LogoutError;
 
-    /// One store's name (`npm`, `pnpm`, `yarn`, `bun`); `all` is
+    /// One store's name (`npm`, `pnpm`, `yarn`, `bun`, `vlt`); `all` is
     /// [`StoreKind::parse_sources`]'s.
     fn from_str(name: &str) -> Result<Self> {
         StoreKind::ALL

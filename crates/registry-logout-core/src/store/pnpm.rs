@@ -24,11 +24,27 @@ pub struct PnpmStore {
     env: Arc<Env>,
     yaml: Vec<AuthEntry>,
     ini: Vec<IniEntry>,
-    /// `~/.npmrc`, which pnpm reads too: its scope-specific tokens
-    /// (`//host/:@scope:_authToken`, pnpm 11.7 and later) are pnpm's alone, since npm
-    /// does not know that key (its unscoped ones are npm's store's).
+    /// pnpm's user-level `.npmrc`: `PNPM_CONFIG_NPMRC_AUTH_FILE` when set, else
+    /// `~/.npmrc`, which npm reads too.
     npmrc: PathBuf,
-    npmrc_scoped: Vec<IniEntry>,
+    /// Whether `npmrc` is the file `PNPM_CONFIG_NPMRC_AUTH_FILE` names, which only pnpm
+    /// reads (unless it is `~/.npmrc` itself).
+    npmrc_is_auth_file: bool,
+    /// pnpm's tokens in `npmrc`: every one in an auth file; in `~/.npmrc` the
+    /// scope-specific ones (`//host/:@scope:_authToken`, pnpm 11.7 and later), since
+    /// npm does not know that key (its unscoped ones are npm's store's).
+    npmrc_tokens: Vec<IniEntry>,
+    /// `//host/path/:[@scope:]tokenHelper` of `auth.ini` and `npmrc`: commands pnpm
+    /// runs for a token. Never run, never removed; reported while they apply.
+    token_helpers: Vec<TokenHelper>,
+}
+
+/// A `tokenHelper` key and the file that holds it.
+struct TokenHelper {
+    key: String,
+    reg_key: String,
+    scope: String,
+    file: PathBuf,
 }
 
 /// One `_auth.<url>.<scope>.authToken` of `config.yaml`.
@@ -54,13 +70,17 @@ impl PnpmStore {
     /// before anything is sent or written.
     pub fn load(env: Arc<Env>, home: &Path, cwd: &Path) -> Result<Self> {
         let dir = config_dir(&env, home, cwd);
+        let home_npmrc = home.join(".npmrc");
+        let npmrc = npmrc_auth_file(&env, cwd).unwrap_or_else(|| home_npmrc.clone());
         let mut store = Self {
             dir,
-            env,
             yaml: Vec::new(),
             ini: Vec::new(),
-            npmrc: home.join(".npmrc"),
-            npmrc_scoped: Vec::new(),
+            npmrc_is_auth_file: npmrc != home_npmrc,
+            npmrc,
+            npmrc_tokens: Vec::new(),
+            token_helpers: Vec::new(),
+            env,
         };
         store.read()?;
         Ok(store)
@@ -82,12 +102,16 @@ impl PnpmStore {
         let path = self.ini_path();
         if let Some(text) = crate::edit::read_text_file(&path)? {
             self.ini = read_ini(&text);
+            self.token_helpers.extend(read_token_helpers(&text, &path));
         }
         if let Some(text) = crate::edit::read_text_file(&self.npmrc)? {
-            self.npmrc_scoped = read_ini(&text)
+            let all = self.npmrc_is_auth_file;
+            self.npmrc_tokens = read_ini(&text)
                 .into_iter()
-                .filter(|e| e.scope != "@")
+                .filter(|e| all || e.scope != "@")
                 .collect();
+            self.token_helpers
+                .extend(read_token_helpers(&text, &self.npmrc));
         }
         Ok(())
     }
@@ -133,9 +157,67 @@ impl PnpmStore {
         ini_matches(&self.ini, target)
     }
 
-    /// `~/.npmrc`'s scope-specific tokens for the registry and scope.
+    /// pnpm's tokens in its user `.npmrc` for the registry and scope.
     fn npmrc_matches<'a>(&'a self, target: &'a Target) -> Vec<&'a IniEntry> {
-        ini_matches(&self.npmrc_scoped, target)
+        ini_matches(&self.npmrc_tokens, target)
+    }
+
+    /// A `tokenHelper` for the registry and scope: pnpm runs it rather than send any
+    /// stored token (pnpm's `credsToHeader`), so it is what still logs pnpm in.
+    fn token_helper(&self, target: &Target) -> Option<Credential> {
+        let scope = scope_key(target);
+        let url = RegistryUrl::parse(&canonical(target.url.url().as_str())).ok()?;
+        let h = url.candidate_keys().into_iter().find_map(|k| {
+            self.token_helpers
+                .iter()
+                .find(|h| h.reg_key == k && h.scope == scope)
+        })?;
+        Some(Credential {
+            store: StoreKind::Pnpm,
+            kind: CredentialKind::Token,
+            level: ConfigLevel::User,
+            file: Some(h.file.clone()),
+            key_path: KeyPath::key(h.key.as_str()),
+            registry_key: h.reg_key.clone(),
+            token: None,
+        })
+    }
+
+    /// `pnpm_config_//host/:_authToken` (pnpm 11.6 and later; the prefix in any case,
+    /// and `npm_config_//…`, which pnpm reads too): a token for the registry that
+    /// outranks every file.
+    fn env_scoped_credential(&self, target: &Target) -> Option<Credential> {
+        let scope = scope_key(target);
+        let url = RegistryUrl::parse(&canonical(target.url.url().as_str())).ok()?;
+        let suffix = if scope == "@" {
+            ":_authToken".to_string()
+        } else {
+            format!(":{scope}:_authToken")
+        };
+        for k in url.candidate_keys() {
+            let wanted = format!("{k}{suffix}");
+            for prefix in ["pnpm_config_", "npm_config_"] {
+                let found = self.env.iter().find(|(name, value)| {
+                    !value.is_empty()
+                        && name.len() > prefix.len()
+                        && name.is_char_boundary(prefix.len())
+                        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+                        && name[prefix.len()..] == wanted
+                });
+                if let Some((name, _)) = found {
+                    return Some(Credential {
+                        store: StoreKind::Pnpm,
+                        kind: CredentialKind::Token,
+                        level: ConfigLevel::Env,
+                        file: None,
+                        key_path: KeyPath::key(name.as_str()),
+                        registry_key: k,
+                        token: None,
+                    });
+                }
+            }
+        }
+        None
     }
 
     /// After a logout of a registry without a scope: a scope-specific `~/.npmrc` token
@@ -147,8 +229,9 @@ impl PnpmStore {
         let url = RegistryUrl::parse(&canonical(target.url.url().as_str())).ok()?;
         let keys = url.candidate_keys();
         let e = self
-            .npmrc_scoped
+            .npmrc_tokens
             .iter()
+            .filter(|e| e.scope != "@")
             .find(|e| keys.contains(&e.reg_key))?;
         Some(self.ini_file_credential(e, self.npmrc.clone()))
     }
@@ -205,6 +288,7 @@ impl CredentialStore for PnpmStore {
         let ini = self
             .ini
             .iter()
+            .chain(&self.npmrc_tokens)
             .filter(|e| e.scope == "@")
             .map(|e| canonical(&format!("https:{}", e.reg_key)));
         for url in yaml.chain(ini) {
@@ -297,10 +381,15 @@ impl CredentialStore for PnpmStore {
             yaml: Vec::new(),
             ini: Vec::new(),
             npmrc: self.npmrc.clone(),
-            npmrc_scoped: Vec::new(),
+            npmrc_is_auth_file: self.npmrc_is_auth_file,
+            npmrc_tokens: Vec::new(),
+            token_helpers: Vec::new(),
         };
         fresh.read().ok()?;
-        self.env_credential(target)
+        fresh
+            .token_helper(target)
+            .or_else(|| self.env_credential(target))
+            .or_else(|| self.env_scoped_credential(target))
             .or_else(|| fresh.find(target))
             .or_else(|| fresh.scoped_npmrc_left(target))
     }
@@ -316,9 +405,9 @@ impl CredentialStore for PnpmStore {
             scope: (e.scope != "@").then(|| e.scope.clone()),
             credential: self.ini_credential(e),
         });
-        let npmrc = self.npmrc_scoped.iter().map(|e| Listed {
+        let npmrc = self.npmrc_tokens.iter().map(|e| Listed {
             registry: canonical(&format!("https:{}", e.reg_key)),
-            scope: Some(e.scope.clone()),
+            scope: (e.scope != "@").then(|| e.scope.clone()),
             credential: self.ini_file_credential(e, self.npmrc.clone()),
         });
         yaml.chain(ini).chain(npmrc).collect()
@@ -469,6 +558,45 @@ fn read_auth(path: &Path, text: &str) -> Result<Vec<AuthEntry>> {
 
 /// `auth.ini`'s tokens (`.npmrc` syntax). A value with a `${VAR}` reference is the
 /// environment's, not a stored login.
+/// The file `PNPM_CONFIG_NPMRC_AUTH_FILE` names (pnpm's `read_pnpm_env`: the
+/// lowercase `pnpm_config_npmrc_auth_file` first, then the uppercase; empty is unset),
+/// relative to the working directory.
+fn npmrc_auth_file(env: &Env, cwd: &Path) -> Option<PathBuf> {
+    env.get("pnpm_config_npmrc_auth_file")
+        .or_else(|| env.get("PNPM_CONFIG_NPMRC_AUTH_FILE"))
+        .filter(|v| !v.is_empty())
+        .map(|v| cwd.join(v))
+}
+
+/// `//host/path/:[@scope:]tokenHelper` keys with a value.
+fn read_token_helpers(text: &str, file: &Path) -> Vec<TokenHelper> {
+    let doc = NpmrcDocument::parse(text.to_string());
+    let mut out = Vec::new();
+    for prop in doc.ini_object() {
+        let key = prop.key.to_string();
+        let IniValue::Str(value) = prop.value else {
+            continue;
+        };
+        let Some(head) = key.strip_suffix(":tokenHelper") else {
+            continue;
+        };
+        if value.is_empty() || !key.starts_with("//") {
+            continue;
+        }
+        let (reg_key, scope) = match head.rsplit_once(":@") {
+            Some((reg, scope)) => (reg.to_string(), format!("@{scope}")),
+            None => (head.to_string(), "@".to_string()),
+        };
+        out.push(TokenHelper {
+            key,
+            reg_key,
+            scope,
+            file: file.to_path_buf(),
+        });
+    }
+    out
+}
+
 pub(super) fn read_ini(text: &str) -> Vec<IniEntry> {
     let doc = NpmrcDocument::parse(text.to_string());
     let mut out = Vec::new();
@@ -690,5 +818,132 @@ mod tests {
             still.key_path.to_string(),
             "pnpm_config__auth.http://h.test.@.authToken"
         );
+    }
+
+    fn store_with_env(dir: &Path, vars: &[(&str, &str)]) -> PnpmStore {
+        let mut env: Env = [(
+            "XDG_CONFIG_HOME".into(),
+            dir.join("xdg").display().to_string(),
+        )]
+        .into();
+        for (k, v) in vars {
+            env.insert(k.to_string(), v.to_string());
+        }
+        PnpmStore::load(Arc::new(env), dir, dir).unwrap()
+    }
+
+    /// `PNPM_CONFIG_NPMRC_AUTH_FILE` replaces `~/.npmrc` for pnpm: its unscoped tokens
+    /// are pnpm's (npm never reads that file), found and removed as `auth.ini`'s are.
+    #[test]
+    fn the_npmrc_auth_file_is_cleaned_like_auth_ini() {
+        let dir = tempfile::tempdir().unwrap();
+        let home_npmrc = "//h.test/:_authToken=npm-secret\n";
+        std::fs::write(dir.path().join(".npmrc"), home_npmrc).unwrap();
+        std::fs::write(
+            dir.path().join("pnpm-auth"),
+            "# mine\n//h.test/:_authToken=secret-f\n//other.test/:_authToken=keep\n",
+        )
+        .unwrap();
+        let t = target("https://h.test/", None);
+        // Relative to the working directory; the lowercase name wins, even empty.
+        let store = store_with_env(
+            dir.path(),
+            &[
+                ("pnpm_config_npmrc_auth_file", ""),
+                ("PNPM_CONFIG_NPMRC_AUTH_FILE", "pnpm-auth"),
+            ],
+        );
+        assert!(
+            store.find(&t).is_none(),
+            "the empty lowercase name is unset"
+        );
+        let store = store_with_env(dir.path(), &[("PNPM_CONFIG_NPMRC_AUTH_FILE", "pnpm-auth")]);
+        let c = store.find(&t).unwrap();
+        assert_eq!(c.token.as_ref().unwrap().expose(), "secret-f");
+        assert_eq!(
+            c.file.as_deref(),
+            Some(dir.path().join("pnpm-auth").as_path())
+        );
+        assert!(store
+            .registries()
+            .contains(&"https://other.test/".to_string()));
+        let changes = logout(&store, &t);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("pnpm-auth")).unwrap(),
+            "# mine\n//other.test/:_authToken=keep\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".npmrc")).unwrap(),
+            home_npmrc
+        );
+        assert!(store.still_applies(&t, &changes).is_none());
+    }
+
+    /// A `tokenHelper` is never run and never removed; pnpm runs it rather than send a
+    /// stored token, so it is what `stillLoggedIn` names, by key and file.
+    #[test]
+    fn a_token_helper_stays_and_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let ini = "//h.test/:_authToken=secret-i\n//h.test/:tokenHelper=/bin/false\n//h.test/:@acme:tokenHelper=/bin/false\n";
+        let store = store_in(dir.path(), None, Some(ini)).unwrap();
+        let t = target("https://h.test/", None);
+        let changes = logout(&store, &t);
+        assert_eq!(
+            changes[0].removed_keys,
+            vec![KeyPath::key("//h.test/:_authToken")]
+        );
+        let ini_path = dir.path().join("xdg/pnpm/auth.ini");
+        assert_eq!(
+            std::fs::read_to_string(&ini_path).unwrap(),
+            "//h.test/:tokenHelper=/bin/false\n//h.test/:@acme:tokenHelper=/bin/false\n"
+        );
+        let still = store.still_applies(&t, &changes).unwrap();
+        assert_eq!(still.key_path, KeyPath::key("//h.test/:tokenHelper"));
+        assert_eq!(still.file.as_deref(), Some(ini_path.as_path()));
+        assert!(still.token.is_none());
+        // In ~/.npmrc too; a helper for another registry does not apply.
+        std::fs::remove_file(&ini_path).unwrap();
+        std::fs::write(
+            dir.path().join(".npmrc"),
+            "//other.test/:tokenHelper=x\n//h.test/path/:tokenHelper=x\n",
+        )
+        .unwrap();
+        let store = store_in(dir.path(), None, None).unwrap();
+        assert!(store.still_applies(&t, &[]).is_none());
+        let deeper = target("https://h.test/path/", None);
+        let still = store.still_applies(&deeper, &[]).unwrap();
+        assert_eq!(still.key_path, KeyPath::key("//h.test/path/:tokenHelper"));
+        assert_eq!(
+            still.file.as_deref(),
+            Some(dir.path().join(".npmrc").as_path())
+        );
+    }
+
+    /// `pnpm_config_//host/:_authToken` (the prefix in any case) outranks the files.
+    #[test]
+    fn a_url_scoped_environment_token_still_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target("https://h.test/", None);
+        for name in [
+            "pnpm_config_//h.test/:_authToken",
+            "PNPM_CONFIG_//h.test/:_authToken",
+            "npm_config_//h.test/:_authToken",
+        ] {
+            let store = store_with_env(dir.path(), &[(name, "env-secret")]);
+            let still = store.still_applies(&t, &[]).unwrap();
+            assert_eq!(still.level, ConfigLevel::Env);
+            assert_eq!(still.key_path, KeyPath::key(name));
+        }
+        let store = store_with_env(dir.path(), &[("pnpm_config_//h.test/:_authToken", "")]);
+        assert!(store.still_applies(&t, &[]).is_none());
+        let store = store_with_env(
+            dir.path(),
+            &[("pnpm_config_//h.test/:@acme:_authToken", "env-secret")],
+        );
+        assert!(store.still_applies(&t, &[]).is_none());
+        assert!(store
+            .still_applies(&target("https://h.test/", Some("@acme")), &[])
+            .is_some());
     }
 }
