@@ -69,9 +69,10 @@ pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use key_path::KeyPath;
 pub use logout::{
-    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, Everywhere,
-    ListedCredential, LogoutReport, LogoutRequest, Outcome, RevocationOutcome, RevokePolicy,
-    RevokedVia, SessionOutcome, SessionReport, SkipReason, StoreReport, TokenApiOutcome,
+    check_token_filter, credentials, logout, logout_all, run, tokens, AllEntry, AllOutcome,
+    CredentialSource, Everywhere, GithubRevocation, GithubToken, ListedCredential, LogoutReport,
+    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
+    SessionReport, SkipReason, StoreReport, TokenApiOutcome, TokenList,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};

@@ -210,12 +210,7 @@ async fn no_public_type_prints_a_secret() {
 
     // `everywhere`'s list, from a registry that listed a whole token where a masked
     // form belongs: `Debug` shows only a form with an ellipsis in it.
-    let listed = ListedToken {
-        key: "k1".into(),
-        masked: FILE_TOKEN.into(),
-        readonly: false,
-        created: None,
-    };
+    let listed: ListedToken = crate::revoke::listed("k1", FILE_TOKEN);
     assert_redacted("ListedToken", &listed);
     let everywhere = Everywhere {
         tokens: vec![SessionReport {
@@ -224,6 +219,7 @@ async fn no_public_type_prints_a_secret() {
             outcome: SessionOutcome::Listed,
         }],
         error: None,
+        filter: None,
     };
     assert_redacted("Everywhere", &everywhere);
 
