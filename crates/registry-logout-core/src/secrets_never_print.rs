@@ -222,6 +222,22 @@ async fn no_public_type_prints_a_secret() {
         filter: None,
     };
     assert_redacted("Everywhere", &everywhere);
+    // `tokens()`'s list holds the same entries.
+    let token_list = crate::logout::TokenList {
+        registry: "https://registry.example/".into(),
+        credential: everywhere_credential(),
+        tokens: everywhere.tokens.clone(),
+    };
+    assert_redacted("TokenList", &token_list);
+    // A GitHub token's report holds its prefix only, and GitHub's error.
+    let github = crate::logout::GithubToken {
+        prefix: "ghp_",
+        revocation: crate::logout::GithubRevocation::Failed {
+            status: Some(422),
+            error: LogoutError::new(ErrorKind::Http(422), "422 Unprocessable Entity"),
+        },
+    };
+    assert_redacted("GithubToken", &github);
 
     // A whole logout, one registry and all of them (dry runs, nothing sent).
     let cancel = CancellationToken::new();
@@ -399,5 +415,16 @@ async fn no_store_s_types_print_a_secret() {
     assert!(report.files.len() >= 4, "{report:?}");
     for change in &report.files {
         assert_redacted("FileChange", change);
+    }
+}
+
+/// A credential's source, for the reports built by hand above.
+fn everywhere_credential() -> crate::logout::CredentialSource {
+    crate::logout::CredentialSource {
+        store: crate::store::StoreKind::Npm,
+        kind: crate::credentials::CredentialKind::Token,
+        key: "//registry.example/:_authToken".into(),
+        level: ConfigLevel::User,
+        path: None,
     }
 }
