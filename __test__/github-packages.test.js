@@ -128,7 +128,7 @@ for (const command of CLIS) {
     assert.equal(cli.status, 1)
     assert.equal(cli.stdout, '')
     assert.equal(cli.stderr, `E422: 422 Unprocessable Entity - POST ${github.url}credentials/revoke; GitHub did not take the token ` +
-      '(not one it can revoke, or malformed); GitHub did not revoke the token, so it was left in your config (revoke it at ' +
+      '(validation failed: not a kind it revokes there, or its limit of 60 calls an hour was reached); GitHub did not revoke the token, so it was left in your config (revoke it at ' +
       'https://github.com/settings/tokens, or log out with --revoke=best-effort to remove it anyway)\n')
     assert.equal(sb.read(sb.userconfig), npmrc, 'nothing changed')
 

@@ -106,7 +106,7 @@ pub async fn revoke_github_token(
     }
     let meaning = match status {
         403 => "; GitHub refused the call (it refuses an authenticated one, and a proxy may add credentials)",
-        422 => "; GitHub did not take the token (not one it can revoke, or malformed)",
+        422 => "; GitHub did not take the token (validation failed: not a kind it revokes there, or its limit of 60 calls an hour was reached)",
         429 => "; GitHub's limit of 60 revocation calls an hour was reached: try again later",
         _ => "",
     };
