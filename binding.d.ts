@@ -70,9 +70,22 @@ export interface LogoutOptions {
   verifyWait?: number
   /**
    * Revoke every token the account holds on the registry (the token API's list), not
-   * only this one; with `dryRun`, list them. Implies `verify`.
+   * only this one; with `dryRun`, list them. Implies `verify`. A string is a filter:
+   * revoke only the tokens it picks (`'bypass-2fa'`, `'write'`, `'unused-days=<N>'`,
+   * `'created-before=<YYYY-MM-DD>'`, joined by commas, all of which must hold).
    */
-  everywhere?: boolean
+  everywhere?: boolean | string
+  /**
+   * A GitHub token for GitHub Packages (`npm.pkg.github.com`): revoke it on GitHub
+   * too, through GitHub's credential revocation API (unauthenticated `POST
+   * /credentials/revoke`). Without it, no token is ever sent to GitHub.
+   */
+  revokeGithubToken?: boolean
+  /**
+   * The GitHub REST API `revokeGithubToken` posts to (default
+   * `https://api.github.com`).
+   */
+  githubApi?: string
   /**
    * Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
    * every one.
@@ -81,3 +94,5 @@ export interface LogoutOptions {
 }
 
 export type RevokeMode = 'required' | 'best-effort' | 'skip'
+
+export declare function tokens(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<{ result?: unknown, all?: unknown, credentials?: unknown, tokens?: unknown, error?: { code: string, message: string } }>

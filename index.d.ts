@@ -22,7 +22,7 @@ export type Verification = 'token-rejected' | 'token-still-valid' | 'unknown'
 /** Why nothing was sent (`skipped`). */
 export type SkipReason = 'not a token' | 'dry run' | 'revoke: skip'
 /** What became of one of the account's tokens with `everywhere`. */
-export type SessionOutcome = 'listed' | 'revoked' | 'still-valid' | 'failed'
+export type SessionOutcome = 'listed' | 'kept' | 'revoked' | 'still-valid' | 'failed'
 
 /** An error, as `{ code, message }`. */
 export interface ErrorInfo {
@@ -118,12 +118,20 @@ export interface SessionToken {
   key: string
   /** The token as the registry masks it in its list (`abcde...vwxyz`, or a prefix). */
   token: string
-  readonly: boolean
+  /** A read-only token; absent when the registry does not say. */
+  readonly?: boolean
   /** It is the token this logout removed (its revocation is `revocation`). */
   current: boolean
+  /** `kept`: the `everywhere` filter did not pick it. */
   outcome: SessionOutcome
   /** When it was created, as the registry says (ISO 8601). */
   created?: string
+  /** It skips two-factor authentication, when the registry says. */
+  bypass2fa?: boolean
+  /** When it was last used, when the registry says (ISO 8601). */
+  accessed?: string
+  /** When it expires, when the registry says (ISO 8601). */
+  expires?: string
   /** The status of its revocation, when the registry answered. */
   status?: number
   /** The error code (`failed`). */
@@ -137,6 +145,44 @@ export interface EverywhereResult {
   tokens: SessionToken[]
   /** Why the list could not be read (then no other token was revoked). */
   error?: ErrorInfo
+  /** The filter that picked the tokens to revoke, as given (`everywhere: '<filter>'`). */
+  filter?: string
+}
+
+/** `tokens()`: the account's tokens on the registry, as its token list gives them. */
+export interface TokenList {
+  /** The registry. */
+  registry: string
+  /** The login whose token asked for the list. */
+  credential: CredentialInfo
+  /** Each listed token (`outcome: 'listed'`); `current` marks the login's own. */
+  tokens: SessionToken[]
+}
+
+/** What became of a GitHub token on GitHub. */
+export type GithubTokenOutcome = 'not-asked' | 'skipped' | 'revoked' | 'failed'
+
+/**
+ * A GitHub token for GitHub Packages (`npm.pkg.github.com`, with one of GitHub's
+ * prefixes): it lives on GitHub, which the registry's revocation is not known to reach.
+ */
+export interface GithubTokenResult {
+  /** GitHub's prefix for its kind (`ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`). */
+  prefix: string
+  /**
+   * `not-asked`: nothing was sent to GitHub (no `revokeGithubToken`): revoke it at
+   * https://github.com/settings/tokens; `skipped`: a dry run; `revoked`: GitHub took the
+   * revocation; `failed`: it did not (`revoke: 'best-effort'`).
+   */
+  outcome: GithubTokenOutcome
+  /** Why nothing was sent (`skipped`). */
+  reason?: SkipReason
+  /** GitHub's status, when it answered. */
+  status?: number
+  /** The error code (`failed`: `E403`, `E422`, `E429`, …). */
+  code?: string
+  /** The error message (`failed`). */
+  message?: string
 }
 
 export interface LogoutResult {
@@ -155,6 +201,8 @@ export interface LogoutResult {
   stillLoggedIn?: CredentialInfo
   /** With `everywhere`: the account's tokens and what became of each. */
   everywhere?: EverywhereResult
+  /** The token is a GitHub token for GitHub Packages: what became of it on GitHub. */
+  githubToken?: GithubTokenResult
 }
 
 /** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
@@ -208,3 +256,12 @@ export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<
  * its tool would refuse).
  */
 export function credentials (options?: LogoutOptions): Promise<ListedCredential[]>
+/**
+ * Lists the account's tokens on the registry (`GET /-/npm/v1/tokens`, every page, with
+ * the login's token): key, masked form and what the registry says of each, never a
+ * token. Revokes nothing, writes nothing. The public registry never lists the session
+ * tokens `npm login` issues (they expire after two hours). Rejects with a
+ * {@link LogoutError} (`ENEEDAUTH` without a token, the registry's error without a
+ * token list).
+ */
+export function tokens (options?: LogoutOptions, signal?: AbortSignal): Promise<TokenList>

@@ -61,6 +61,24 @@ function nativeOptions (options) {
  * @returns {Promise<import('./index').LogoutResult | import('./index').LogoutAllResult>}
  */
 async function logout (options, signal) {
+  const outcome = await withSignal(binding.logout, options, signal)
+  return outcome.all ?? outcome.result
+}
+
+/**
+ * The account's tokens on the registry, as its token list gives them (masked forms and
+ * keys, never a token). Revokes nothing, writes nothing.
+ * @param {import('./index').LogoutOptions} [options]
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<import('./index').TokenList>}
+ */
+async function tokens (options, signal) {
+  return (await withSignal(binding.tokens, options, signal)).tokens
+}
+
+// Runs `call` (the binding's logout or tokens) with the options as the binding takes
+// them, an AbortSignal forwarded to it; a coded Error for the binding's error.
+async function withSignal (call, options, signal) {
   const { native, block } = nativeOptions(options)
   if (signal !== undefined && signal !== null &&
       (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' ||
@@ -77,12 +95,12 @@ async function logout (options, signal) {
   }
   let outcome
   try {
-    outcome = await binding.logout(native, handle, block)
+    outcome = await call(native, handle, block)
   } finally {
     if (signal) signal.removeEventListener('abort', onAbort)
   }
   if (outcome.error) throw codedError(outcome.error.code, outcome.error.message)
-  return outcome.all ?? outcome.result
+  return outcome
 }
 
 /**
@@ -98,4 +116,4 @@ async function credentials (options) {
   return outcome.credentials
 }
 
-module.exports = { logout, credentials }
+module.exports = { logout, credentials, tokens }

@@ -3,4 +3,5 @@ import cjs from './index.js'
 
 export const logout = cjs.logout
 export const credentials = cjs.credentials
+export const tokens = cjs.tokens
 export default cjs

@@ -189,7 +189,8 @@ for (const cli of CLIS) {
       assert.equal(r.status, 0)
       for (const flag of ['--registry', '--scope', '--userconfig', '--globalconfig', '--prefix', '-g, --global',
         '--otp', '--<key>=<value>', '--revoke', '--dry-run', '--all', '--force', '--json', '--silent',
-        '--loglevel=silent', '--no-color', '--help', 'Exit status:']) {
+        '--loglevel=silent', '--no-color', '--help', '--everywhere=<filter>', '--tokens', '--revoke-github-token',
+        '--github-api', 'Exit status:']) {
         assert.ok(r.stdout.includes(flag), flag)
       }
     })

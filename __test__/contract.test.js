@@ -13,7 +13,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const { logout, credentials } = require('..')
+const { logout, credentials, tokens } = require('..')
 const { startRegistry, sendJson, isTokenDelete, bearer, always } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
@@ -21,6 +21,11 @@ const { runCli, CLIS } = require('./helpers/npm.js')
 const GOLDEN = path.join(__dirname, 'fixtures', 'contract.golden.json')
 const TOKEN = 'npm_CONTRACTcanary0000'
 const OTHER = 'npm_CONTRACTother11111'
+const GITHUB = 'ghp_CONTRACTgithub2222'
+// npm.pkg.github.com, reached through the registry stub as npm's HTTP proxy; GitHub's
+// API is the other stub.
+const GITHUB_NPMRC = `proxy={R}\nnoproxy=127.0.0.1\n//npm.pkg.github.com/:_authToken=${GITHUB}\n`
+const GITHUB_REGISTRY = 'http://npm.pkg.github.com/'
 
 // A registry with a token API: `tokens` are the account's; a revocation by key really
 // revokes; `deleteKeeps` keeps a token valid after its DELETE /-/user/token/….
@@ -83,6 +88,11 @@ const SCENARIOS = [
   { name: 'all', handler: () => answering(404), user: `@a:registry={R}\n@b:registry={O}\n//{H}/:_authToken=${TOKEN}\n//{OH}/:_authToken=${OTHER}\n`, opts: { all: true, config: { 'fetch-retries': 0 } }, args: ['--all', '--fetch-retries=0'], noRegistry: true },
   { name: 'sources with a scope', user: `@acme:registry={R}\n//{H}/:_authToken=${TOKEN}\n`, pnpm: `//{H}/:_authToken=${TOKEN}\n`, opts: { scope: '@acme', sources: ['npm', 'pnpm'] }, args: ['--scope=@acme', '--sources=npm,pnpm'], noRegistry: true },
   { name: 'list', list: true, user: `//{H}/:_authToken=${TOKEN}\n@s:registry={O}\n//{OH}/:_auth=dTpw\n`, pnpm: `//{OH}/:_authToken=${OTHER}\n`, opts: { sources: ['all'] }, args: ['--list', '--sources=all'], noRegistry: true },
+  { name: 'everywhere with a filter', handler: () => account(), user: `//{H}/:_authToken=${TOKEN}\n`, opts: { everywhere: 'write' }, args: ['--everywhere=write'] },
+  { name: 'everywhere filter on a field not listed', handler: () => account(), user: `//{H}/:_authToken=${TOKEN}\n`, opts: { everywhere: 'bypass-2fa' }, args: ['--everywhere=bypass-2fa'] },
+  { name: 'tokens', tokens: true, handler: () => account(), user: `//{H}/:_authToken=${TOKEN}\n`, opts: {}, args: ['--tokens'] },
+  { name: 'github token revoked on GitHub', user: GITHUB_NPMRC, opts: { registry: GITHUB_REGISTRY, revokeGithubToken: true, githubApi: '{O}' }, args: [`--registry=${GITHUB_REGISTRY}`, '--revoke-github-token', '--github-api={O}'], noRegistry: true },
+  { name: 'github token dry run', user: GITHUB_NPMRC, opts: { registry: GITHUB_REGISTRY, dryRun: true }, args: [`--registry=${GITHUB_REGISTRY}`, '--dry-run'], noRegistry: true },
   { name: 'not logged in', user: 'keep=1\n', opts: {}, args: [] }
 ]
 
@@ -128,6 +138,7 @@ test('the API\'s results and the CLI\'s --json hold their recorded bytes, and --
     let api
     try {
       if (s.list) api = { ok: true, credentials: await credentials(options) }
+      else if (s.tokens) api = { ok: true, ...await tokens(options) }
       // `all`'s value has its own `ok`, which the CLI prints as it is.
       else if (s.opts.all) api = await logout(options)
       else api = { ok: true, ...await logout(options) }
@@ -143,9 +154,9 @@ test('the API\'s results and the CLI\'s --json hold their recorded bytes, and --
       assert.equal(r.stderr, '', `${s.name} [${cli.name}]: stderr`)
       assert.ok(r.stdout.endsWith('}\n'), `${s.name} [${cli.name}]: one line`)
       assert.equal(sortAll(normalize(r.stdout.slice(0, -1))), apiJson, `${s.name} [${cli.name}]: --json is the API's value plus ok`)
-      assert.ok(!r.stdout.includes(TOKEN) && !r.stdout.includes(OTHER), s.name)
+      assert.ok(!r.stdout.includes(TOKEN) && !r.stdout.includes(OTHER) && !r.stdout.includes(GITHUB), s.name)
     }
-    assert.ok(!apiJson.includes(TOKEN) && !apiJson.includes(OTHER), s.name)
+    assert.ok(!apiJson.includes(TOKEN) && !apiJson.includes(OTHER) && !apiJson.includes(GITHUB), s.name)
     recorded[s.name] = apiJson
     if (!process.env.UPDATE_GOLDEN) assert.equal(apiJson, golden[s.name], `${s.name}: the JSON changed`)
   }
@@ -162,13 +173,14 @@ test('every recorded result type-checks against index.d.ts, and a field it does 
   const index = path.join(__dirname, '..', 'index').replaceAll('\\', '/')
   const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
   const typeOf = (value) => value.credentials ? '{ ok: true, credentials: ListedCredential[] }'
+    : value.tokens ? 'TokenList & { ok: true }'
     : value.results ? 'LogoutAllResult'
       : value.error ? '{ ok: false, error: ErrorInfo }'
         : 'LogoutResult & { ok: true }'
   const check = (values) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-types-'))
     try {
-      const lines = [`import type { LogoutResult, LogoutAllResult, ListedCredential, ErrorInfo } from '${index}'`]
+      const lines = [`import type { LogoutResult, LogoutAllResult, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
       values.forEach((value, i) => lines.push(`export const v${i} = ${JSON.stringify(value)} satisfies ${typeOf(value)}`))
       fs.writeFileSync(path.join(dir, 'check.ts'), lines.join('\n') + '\n')
       return spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--skipLibCheck', 'check.ts'], { cwd: dir, encoding: 'utf8' })

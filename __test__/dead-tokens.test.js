@@ -12,7 +12,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const { logout, credentials } = require('..')
+const { logout, credentials, tokens } = require('..')
 const { startRegistry, sendJson, isTokenDelete, bearer } = require('./helpers/registry.js')
 const { startVerdaccio } = require('./helpers/verdaccio.js')
 const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
@@ -549,5 +549,49 @@ for (const command of CLIS) {
     for (const m of [...made, ci]) assertNoToken(m.token, dry.stdout, dry.stderr, cli.stdout, cli.stderr, verdaccio.output())
     assertNoToken(login, dry.stdout, cli.stdout, verdaccio.output())
     assert.ok(fs.existsSync(sb.userconfig))
+  })
+}
+
+for (const command of CLIS) {
+  test(`Verdaccio: --tokens lists the token-API tokens; --everywhere=write revokes only those that can publish; a filter on bypass_2fa, which Verdaccio does not list, is EFILTERFIELD [${command.name} CLI]`, async (t) => {
+    const verdaccio = await startVerdaccio()
+    const sb = makeSandbox()
+    t.after(async () => { await verdaccio.close(); sb.cleanup() })
+    const env = isolatedEnv(sb)
+    const { token: login, password } = await verdaccio.addUserWithPassword('triage')
+    const write = await verdaccio.createToken(login, password)
+    const readonly = await verdaccio.createToken(login, password, { readonly: true })
+    const ci = await verdaccio.createToken(login, password)
+    sb.write(sb.userconfig, npmrcWith(verdaccio.host, ci.token))
+
+    const list = await runCli([`--registry=${verdaccio.url}`, '--tokens'], { cli: command, cwd: sb.project, env })
+    assert.equal(list.status, 0, list.stderr)
+    const lines = list.stdout.trimEnd().split('\n')
+    assert.match(lines[0], new RegExp(`^${verdaccio.url.replace(/[.]/g, '\\.')}: 3 tokens listed \\(the registry's token list: the public registry never lists`))
+    assert.equal(lines.length, 4, 'the login token is never listed')
+    assert.ok(lines.some((l) => l.includes(`(key ${readonly.key}, created `) && l.endsWith(', read-only)')), list.stdout)
+    assert.ok(lines.some((l) => l.includes(`(key ${ci.key}, created `) && l.endsWith(', this token)')), list.stdout)
+    const api = await tokens({ registry: verdaccio.url, cwd: sb.project, env })
+    assert.deepEqual(api.tokens.map((x) => [x.key, x.readonly, x.current, x.bypass2fa]).sort(),
+      [[write.key, false, false, undefined], [readonly.key, true, false, undefined], [ci.key, false, true, undefined]].sort())
+
+    const bypass = await runCli([`--registry=${verdaccio.url}`, '--everywhere=bypass-2fa'], { cli: command, cwd: sb.project, env })
+    assert.equal(bypass.status, 1)
+    assert.match(bypass.stderr, /^EFILTERFIELD: the registry's token list gives no usable `bypass_2fa` for token /)
+    for (const m of [write, readonly, ci]) assert.equal(await verdaccio.whoami(m.token), 'triage', 'nothing was revoked')
+    assert.equal(sb.read(sb.userconfig), npmrcWith(verdaccio.host, ci.token))
+
+    const cli = await runCli([`--registry=${verdaccio.url}`, '--everywhere=write', '--json'], { cli: command, cwd: sb.project, env })
+    assert.equal(cli.status, 0, cli.stderr)
+    const out = JSON.parse(cli.stdout)
+    assert.equal(out.everywhere.filter, 'write')
+    assert.deepEqual(out.everywhere.tokens.map((x) => [x.key, x.outcome]).sort(),
+      [[write.key, 'revoked'], [readonly.key, 'kept'], [ci.key, 'revoked']].sort())
+    assert.equal(await verdaccio.whoami(write.token), null, 'the write token is revoked')
+    assert.equal(await verdaccio.whoami(ci.token), null, 'and so is this one')
+    assert.equal(await verdaccio.whoami(readonly.token), 'triage', 'the read-only one is kept')
+    assert.deepEqual((await verdaccio.listTokens(login)).map((x) => x.key), [readonly.key])
+    assert.equal(sb.read(sb.userconfig), '# mine\nkeep=1\n')
+    for (const m of [write, readonly, ci]) assertNoToken(m.token, list.stdout, api, bypass.stderr, cli.stdout, cli.stderr, verdaccio.output())
   })
 }

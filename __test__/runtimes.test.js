@@ -240,10 +240,10 @@ function assertScenario (r, { via, expectRuntime }) {
   assert.equal(loaded.via, via)
   assert.equal(loaded.exports.logout, 'function')
   if (via === 'import') {
-    assert.deepEqual(loaded.exports.keys, ['credentials', 'default', 'logout'])
+    assert.deepEqual(loaded.exports.keys, ['credentials', 'default', 'logout', 'tokens'])
     assert.equal(loaded.exports.defaultLogoutIsLogout, true)
   } else {
-    assert.deepEqual(loaded.exports.keys, ['credentials', 'logout'])
+    assert.deepEqual(loaded.exports.keys, ['credentials', 'logout', 'tokens'])
   }
 
   // A real logout: revoked at the registry, exactly one DELETE of that token, the

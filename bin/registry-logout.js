@@ -7,13 +7,13 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { describe, listLines, paint } = require('./report.js')
+const { describe, listLines, tokenLines, paint } = require('./report.js')
 
 // --help's text, shared with the native CLI (crates/registry-logout-cli), which embeds it.
 const HELP_PATH = path.join(__dirname, '..', 'crates', 'registry-logout-cli', 'src', 'help.txt')
 
 // Flags that take no value (`--flag`, `--no-flag`, `--flag=false`).
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list', 'everywhere'])
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'help', 'global', 'strict-ssl', 'all', 'force', 'silent', 'verify', 'list', 'tokens', 'revoke-github-token'])
 
 // npm config keys typed as lists.
 const LIST_KEYS = new Set(['ca', 'noproxy'])
@@ -53,6 +53,11 @@ function parseArgs (argv) {
       flags[name.slice(3)] = false
       continue
     }
+    // `--everywhere` is a boolean that also takes a filter: `--everywhere=<filter>`.
+    if (name === 'everywhere') {
+      flags[name] = value === undefined || value === 'true' ? true : value === 'false' ? false : value
+      continue
+    }
     if (BOOLEAN_FLAGS.has(name)) {
       flags[name] = parseBoolean(name, value)
       continue
@@ -82,7 +87,7 @@ function toOptions (flags) {
   const options = { config: {} }
   for (const [name, value] of Object.entries(flags)) {
     switch (name) {
-      case 'json': case 'help': case 'silent': case 'color': case 'list': break
+      case 'json': case 'help': case 'silent': case 'color': case 'list': case 'tokens': break
       case 'sources':
         options.sources = String(value).split(',').map((s) => s.trim()).filter(Boolean)
         break
@@ -95,6 +100,8 @@ function toOptions (flags) {
       case 'all': case 'force': case 'verify': case 'everywhere':
         if (value) options[name] = value
         break
+      case 'revoke-github-token': if (value) options.revokeGithubToken = value; break
+      case 'github-api': options.githubApi = value; break
       default:
         options.config[name] = value
     }
@@ -115,7 +122,7 @@ function verifyWait (value) {
 // The core checks --revoke and --sources (one check, shared with the addon's options
 // and the native CLI); a value it refuses came from a flag, so it is a usage error.
 function usageError (err) {
-  const option = /^options\.(revoke|sources|verifyWait)(.*)$/s.exec(err.message)
+  const option = /^options\.(revoke|sources|verifyWait|everywhere)(.*)$/s.exec(err.message)
   const flag = option && (option[1] === 'verifyWait' ? 'verify-wait' : option[1])
   return err.code === 'ERR_INVALID_ARG_TYPE' && option ? new UsageError(`--${flag}${option[2]}`) : err
 }
@@ -127,7 +134,7 @@ function stillValid (result) {
   if (result.revocation.verification === 'token-still-valid') return true
   const everywhere = result.everywhere
   return Boolean(everywhere && (everywhere.error ||
-    (!result.dryRun && everywhere.tokens.some((t) => t.outcome !== 'revoked'))))
+    (!result.dryRun && everywhere.tokens.some((t) => t.outcome !== 'revoked' && t.outcome !== 'kept'))))
 }
 
 // npm warns about a flag that names no config key it knows (`Unknown cli config
@@ -186,6 +193,14 @@ async function main () {
       const list = await credentials(options)
       if (flags.json) process.stdout.write(JSON.stringify({ ok: true, credentials: list }) + '\n')
       else if (!silent(flags)) for (const line of listLines(list)) process.stdout.write(line + '\n')
+      return
+    }
+    if (flags.tokens) {
+      // Reads the account's token list: revokes nothing, writes nothing.
+      const { tokens } = require('../index.js')
+      const list = await tokens(options, controller.signal)
+      if (flags.json) process.stdout.write(JSON.stringify({ ok: true, ...list }) + '\n')
+      else if (!silent(flags)) for (const line of tokenLines(list)) process.stdout.write(line + '\n')
       return
     }
     const { logout } = require('../index.js')

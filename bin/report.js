@@ -77,6 +77,7 @@ function describe (result, options, color) {
       out.push(`  remove ${f.removedKeys.join(', ')} from ${f.path}${f.deleted ? ' (and delete it: nothing else is in it)' : ''}`)
     }
     if (result.files.length === 0) out.push(`  change no file: the credential comes from ${source(credential)}`)
+    if (result.githubToken) out.push(githubPlan(result.githubToken))
     if (result.everywhere) out.push(...everywherePlan(result.everywhere))
     return { out, warn }
   }
@@ -88,7 +89,9 @@ function describe (result, options, color) {
       out.push(`  ${s.store}: ${s.credential.key} from ${source(s.credential)}: ${revocationText({ revocation: s.revocation, credential: s.credential }, options)}`)
     }
   }
-  if (result.revocation.outcome === 'failed') {
+  if (result.githubToken) githubLines(result, e, out, warn)
+  // When GitHub revoked the token, the registry's refusal is in the first line only.
+  if (result.revocation.outcome === 'failed' && result.githubToken?.outcome !== 'revoked') {
     warn.push(`${e.yellow('warning:')} the registry did not revoke the token ` +
       `(${result.revocation.code}: ${result.revocation.message}); it may still work until it expires or ` +
       'is revoked in the registry itself')
@@ -102,7 +105,7 @@ function describe (result, options, color) {
       warn.push(`${e.yellow('warning:')} could not list the account's tokens on ${result.registry} ` +
         `(${result.everywhere.error.code}: ${result.everywhere.error.message}): no other token was revoked`)
     }
-    const left = result.everywhere.tokens.filter((t) => !t.current && t.outcome !== 'revoked')
+    const left = result.everywhere.tokens.filter((t) => !t.current && t.outcome !== 'revoked' && t.outcome !== 'kept')
     if (left.length > 0) {
       warn.push(`${e.yellow('warning:')} ${left.length} of the account's tokens on ${result.registry} ` +
         'were not revoked (see above)')
@@ -113,6 +116,45 @@ function describe (result, options, color) {
       `${result.stillLoggedIn.key} from ${source(result.stillLoggedIn)} still applies`)
   }
   return { out, warn }
+}
+
+// Where a person revokes a GitHub token by hand.
+const GITHUB_TOKENS_PAGE = 'https://github.com/settings/tokens'
+
+// What the registry did with a GitHub token's revocation, as the warning tells it.
+function registryAnswer (revocation) {
+  switch (revocation.outcome) {
+    case 'revoked': return `accepted the revocation (HTTP ${revocation.status})`
+    case 'already-invalid': return `refused the token (HTTP ${revocation.status}), and so did GET /-/whoami`
+    case 'failed': return `did not revoke it (${revocation.code})`
+    default: return 'was not asked to revoke it'
+  }
+}
+
+// A GitHub token's line in a dry run's plan.
+function githubPlan (github) {
+  if (github.outcome === 'not-asked') {
+    return `  the token is a GitHub token (${github.prefix}…), which lives on GitHub: revoke it at ` +
+      `${GITHUB_TOKENS_PAGE}, or add --revoke-github-token`
+  }
+  return `  then revoke the GitHub token (${github.prefix}…) on GitHub: POST /credentials/revoke to GitHub's ` +
+    'API, with no other credential'
+}
+
+// A GitHub token's lines after the logout: what GitHub did, or where to revoke it.
+function githubLines (result, e, out, warn) {
+  const github = result.githubToken
+  if (github.outcome === 'revoked') {
+    out.push(`  GitHub token (${github.prefix}…) revoked on GitHub (POST /credentials/revoke answered ${github.status})`)
+  } else if (github.outcome === 'failed') {
+    warn.push(`${e.yellow('warning:')} GitHub did not revoke the GitHub token (${github.prefix}…) ` +
+      `(${github.code}: ${github.message}); it is gone from your config: revoke it at ${GITHUB_TOKENS_PAGE}`)
+  } else {
+    warn.push(`${e.yellow('warning:')} ${result.registry} ${registryAnswer(result.revocation)}; the token is a ` +
+      `GitHub token (${github.prefix}…), which lives on GitHub and which that revocation is not known to ` +
+      `reach. It is gone from your config: revoke it at ${GITHUB_TOKENS_PAGE} (--revoke-github-token ` +
+      'revokes it through GitHub\'s API)')
+  }
 }
 
 // Why a token that outlived its revocation was not revoked by key either.
@@ -143,19 +185,36 @@ function keptValidText (registry, revocation) {
     '`npm token revoke <id>`'
 }
 
-// A token of the account as the registry lists it: masked, its key, date and flag.
+// A token of the account as the registry lists it: masked, its key, dates and flags
+// (those the registry sent).
 function sessionText (t) {
-  const created = t.created ? `, created ${String(t.created).slice(0, 10)}` : ''
-  return `${t.token || '(no masked form)'} (key ${t.key}${created}${t.readonly ? ', read-only' : ''}` +
-    `${t.current ? ', this token' : ''})`
+  const date = (label, value) => value ? `, ${label} ${String(value).slice(0, 10)}` : ''
+  return `${t.token || '(no masked form)'} (key ${t.key}${date('created', t.created)}` +
+    `${date('last used', t.accessed)}${date('expires', t.expires)}${t.readonly === true ? ', read-only' : ''}` +
+    `${t.bypass2fa === true ? ', bypasses 2FA' : ''}${t.current ? ', this token' : ''})`
 }
 
 // --everywhere --dry-run: what would be revoked.
 function everywherePlan (everywhere) {
   if (everywhere.error) return [`  cannot list the account's tokens: ${everywhere.error.code}: ${everywhere.error.message}`]
-  const lines = [`  revoke every token of the account (${everywhere.tokens.length} listed):`]
-  for (const t of everywhere.tokens) lines.push(`    ${sessionText(t)}`)
+  if (everywhere.filter === undefined) {
+    const lines = [`  revoke every token of the account (${everywhere.tokens.length} listed):`]
+    for (const t of everywhere.tokens) lines.push(`    ${sessionText(t)}`)
+    return lines
+  }
+  const picked = everywhere.tokens.filter((t) => t.outcome !== 'kept').length
+  const lines = [`  revoke the account's tokens that match ${everywhere.filter}, and this one ` +
+    `(${picked} of ${everywhere.tokens.length} listed):`]
+  for (const t of everywhere.tokens) lines.push(`    ${t.outcome === 'kept' ? 'keep' : 'revoke'} ${sessionText(t)}`)
   return lines
+}
+
+/** `--tokens`: the account's tokens, masked, with what the registry says of each. */
+function tokenLines (list) {
+  const n = list.tokens.length
+  return [`${list.registry}: ${n} token${n === 1 ? '' : 's'} listed (the registry's token list: the public ` +
+    'registry never lists the session tokens `npm login` issues, which expire after two hours)',
+  ...list.tokens.map((t) => `  ${sessionText(t)}`)]
 }
 
 // --everywhere: what became of each token of the account.
@@ -163,6 +222,7 @@ function everywhereLines (everywhere) {
   return everywhere.tokens.map((t) => {
     switch (t.outcome) {
       case 'revoked': return `  revoked ${sessionText(t)}`
+      case 'kept': return `  kept ${sessionText(t)}: it does not match`
       case 'still-valid': return `  NOT revoked ${sessionText(t)}: the registry still accepts it`
       default: return `  NOT revoked ${sessionText(t)}: ${t.code}: ${t.message}`
     }
@@ -176,4 +236,4 @@ function listLines (list) {
     `${c.key} in ${c.path ? `${LEVEL_NAMES[c.level]} ${c.path}` : LEVEL_NAMES[c.level]}`)
 }
 
-module.exports = { describe, listLines, paint }
+module.exports = { describe, listLines, tokenLines, paint }

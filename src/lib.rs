@@ -120,6 +120,34 @@ pub fn credentials_native<'env>(
     })
 }
 
+// `tokens()`: the account's tokens on the registry (one `GET`, every page), revoking
+// nothing. Same options and outcome shape as `logout`; a handle aborts it.
+#[napi(
+    js_name = "tokens",
+    ts_args_type = "options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null",
+    ts_return_type = "Promise<{ result?: unknown, all?: unknown, credentials?: unknown, tokens?: unknown, error?: { code: string, message: string } }>"
+)]
+pub fn tokens_native<'env>(
+    env: &'env Env,
+    options: Option<Object<'_>>,
+    handle: Option<&AbortHandle>,
+    env_block: Option<String>,
+) -> Result<Object<'env>> {
+    let token = handle.map_or_else(CancellationToken::new, |h| h.token.clone());
+    start(env, options, env_block, |request, rt, deferred| {
+        rt.spawn(async move {
+            let outcome =
+                CatchUnwind(Box::pin(registry_logout_core::tokens(&request, &token))).await;
+            let outcome = outcome.map(|listed| match listed {
+                Ok(list) => NativeOutcome::Tokens(list),
+                Err(e) => NativeOutcome::Error(e),
+            });
+            deferred.resolve(settled(unless_panicked(outcome)));
+            drop(request);
+        });
+    })
+}
+
 /// What settles a call's promise: the outcome, serialized into a JS value on the JS thread.
 type Settle = Box<dyn FnOnce(Env) -> Result<Unknown<'static>> + Send>;
 type Deferred = napi::JsDeferred<Unknown<'static>, Settle>;

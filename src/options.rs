@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use registry_logout_core::{
-    verify_wait_from_seconds, Env, ErrorKind, LogoutError, LogoutRequest, Secret, StoreKind,
+    check_token_filter, verify_wait_from_seconds, Env, ErrorKind, LogoutError, LogoutRequest,
+    Secret, StoreKind,
 };
 use zeroize::Zeroize;
 
@@ -70,8 +71,18 @@ pub struct LogoutOptions {
     /// (default 5, at most 3600).
     pub verify_wait: Option<f64>,
     /// Revoke every token the account holds on the registry (the token API's list), not
-    /// only this one; with `dryRun`, list them. Implies `verify`.
-    pub everywhere: Option<bool>,
+    /// only this one; with `dryRun`, list them. Implies `verify`. A string is a filter:
+    /// revoke only the tokens it picks (`'bypass-2fa'`, `'write'`, `'unused-days=<N>'`,
+    /// `'created-before=<YYYY-MM-DD>'`, joined by commas, all of which must hold).
+    #[napi(ts_type = "boolean | string")]
+    pub everywhere: Option<Either<bool, String>>,
+    /// A GitHub token for GitHub Packages (`npm.pkg.github.com`): revoke it on GitHub
+    /// too, through GitHub's credential revocation API (unauthenticated `POST
+    /// /credentials/revoke`). Without it, no token is ever sent to GitHub.
+    pub revoke_github_token: Option<bool>,
+    /// The GitHub REST API `revokeGithubToken` posts to (default
+    /// `https://api.github.com`).
+    pub github_api: Option<String>,
     /// Which tools' credential stores to read and clean (default `['npm']`); `'all'` is
     /// every one.
     #[napi(ts_type = "Array<'npm' | 'pnpm' | 'yarn' | 'bun' | 'vlt' | 'all'>")]
@@ -99,6 +110,8 @@ impl LogoutOptions {
             verify: field(obj, c"verify")?,
             verify_wait: field(obj, c"verifyWait")?,
             everywhere: field(obj, c"everywhere")?,
+            revoke_github_token: field(obj, c"revokeGithubToken")?,
+            github_api: field(obj, c"githubApi")?,
             sources: field(obj, c"sources")?,
         })
     }
@@ -155,7 +168,17 @@ impl LogoutOptions {
             .map(verify_wait_from_seconds)
             .transpose()
             .map_err(|e| option_error("verifyWait", e))?;
-        request.everywhere = self.everywhere.unwrap_or(false);
+        match self.everywhere {
+            None => {}
+            Some(Either::A(everywhere)) => request.everywhere = everywhere,
+            Some(Either::B(filter)) => {
+                check_token_filter(&filter).map_err(|e| option_error("everywhere", e))?;
+                request.everywhere = true;
+                request.everywhere_filter = Some(filter);
+            }
+        }
+        request.revoke_github_token = self.revoke_github_token.unwrap_or(false);
+        request.github_api = self.github_api;
         request.all = self.all.unwrap_or(false);
         request.sources = self
             .sources

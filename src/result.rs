@@ -12,6 +12,7 @@ pub enum NativeOutcome {
     Result(Box<core::LogoutReport>),
     All(core::AllOutcome),
     Credentials(Vec<core::ListedCredential>),
+    Tokens(core::TokenList),
     Error(core::LogoutError),
 }
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use registry_logout_core::{
-    verify_wait_from_seconds, ConfigValues, Env, ErrorKind, LogoutError, LogoutRequest, Secret,
-    StoreKind,
+    check_token_filter, verify_wait_from_seconds, ConfigValues, Env, ErrorKind, LogoutError,
+    LogoutRequest, Secret, StoreKind,
 };
 use serde_json::Value;
 use zeroize::Zeroize;
@@ -116,7 +116,8 @@ const BOOLEAN_FLAGS: &[&str] = &[
     "silent",
     "verify",
     "list",
-    "everywhere",
+    "tokens",
+    "revoke-github-token",
 ];
 
 /// npm config keys typed as lists.
@@ -180,6 +181,16 @@ pub fn parse_args(argv: &[String]) -> Result<Flags, Failure> {
             flags.set(key, FlagValue::Bool(false));
             continue;
         }
+        // `--everywhere` is a boolean that also takes a filter: `--everywhere=<filter>`.
+        if name == "everywhere" {
+            let value = match value {
+                None | Some("true") => FlagValue::Bool(true),
+                Some("false") => FlagValue::Bool(false),
+                Some(filter) => FlagValue::Str(filter.to_string()),
+            };
+            flags.set(name, value);
+            continue;
+        }
         if BOOLEAN_FLAGS.contains(&name) {
             flags.set(name, FlagValue::Bool(parse_boolean(name, value)?));
             continue;
@@ -227,7 +238,7 @@ pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
     let mut config: Vec<(&str, Value)> = Vec::new();
     for (name, value) in &flags.0 {
         match name.as_str() {
-            "json" | "help" | "silent" | "color" | "list" => {}
+            "json" | "help" | "silent" | "color" | "list" | "tokens" => {}
             "sources" => {
                 let text = value.to_js_string();
                 let names = text.split(',').map(str::trim).filter(|s| !s.is_empty());
@@ -250,7 +261,16 @@ pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
             "force" => request.force = value.truthy(),
             "verify" => request.verify = value.truthy(),
             "verify-wait" => request.verify_wait = Some(verify_wait(value)?),
-            "everywhere" => request.everywhere = value.truthy(),
+            "everywhere" => match value {
+                FlagValue::Str(filter) => {
+                    check_token_filter(filter).map_err(|e| flag_error("everywhere", &e))?;
+                    request.everywhere = true;
+                    request.everywhere_filter = Some(filter.clone());
+                }
+                other => request.everywhere = other.truthy(),
+            },
+            "revoke-github-token" => request.revoke_github_token = value.truthy(),
+            "github-api" => request.github_api = Some(string_option(name, value)?),
             _ => config.push((name.as_str(), value.to_json())),
         }
     }

@@ -45,6 +45,17 @@ pub fn all(outcome: &AllOutcome) -> String {
     text(outcome)
 }
 
+/// `--tokens`: `{ ok: true, registry, credential, tokens }`.
+pub fn tokens(list: &registry_logout_core::TokenList) -> String {
+    #[derive(Serialize)]
+    struct Tokens<'a> {
+        ok: bool,
+        #[serde(flatten)]
+        list: &'a registry_logout_core::TokenList,
+    }
+    text(&Tokens { ok: true, list })
+}
+
 /// `--list`.
 pub fn list(credentials: &[ListedCredential]) -> String {
     text(&List {

@@ -20,7 +20,7 @@ use registry_logout_core::{
 };
 
 use args::Flags;
-use report::{describe, list_lines, still_valid, Paint};
+use report::{describe, list_lines, still_valid, token_lines, Paint};
 
 const HELP: &str = include_str!("help.txt");
 
@@ -132,6 +132,21 @@ fn run(flags: &Flags, printed: &mut Printed) -> Result<(), Failure> {
         }
         return Ok(());
     }
+    if flags.on("tokens") {
+        // Reads the account's token list: revokes nothing, writes nothing.
+        let list =
+            on_runtime(
+                |cancel| async move { registry_logout_core::tokens(&request, &cancel).await },
+            )?;
+        if json {
+            printed.out_line(&json::tokens(&list));
+        } else if !flags.silent() {
+            for line in token_lines(&list) {
+                printed.out_line(&line);
+            }
+        }
+        return Ok(());
+    }
     let paint = (
         color(std::io::stdout().is_terminal(), flags),
         color(std::io::stderr().is_terminal(), flags),
@@ -229,6 +244,14 @@ fn color(terminal: bool, flags: &Flags) -> Paint {
 /// registry's DNS and the file edit, where needed, get a blocking thread each);
 /// SIGINT and SIGTERM abort it as they abort the Node CLI.
 fn logout(request: &LogoutRequest) -> Result<Outcome, LogoutError> {
+    on_runtime(|cancel| async move { registry_logout_core::run(request, &cancel).await })
+}
+
+/// `work` on a current-thread runtime, cancelled by SIGINT and SIGTERM.
+fn on_runtime<T, F>(work: impl FnOnce(CancellationToken) -> F) -> Result<T, LogoutError>
+where
+    F: std::future::Future<Output = Result<T, LogoutError>>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
@@ -237,7 +260,7 @@ fn logout(request: &LogoutRequest) -> Result<Outcome, LogoutError> {
     let cancel = CancellationToken::new();
     runtime.block_on(async {
         let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
-        let outcome = registry_logout_core::run(request, &cancel).await;
+        let outcome = work(cancel).await;
         watcher.abort();
         outcome
     })

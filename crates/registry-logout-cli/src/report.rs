@@ -4,9 +4,9 @@
 //! config file never reaches this text.
 
 use registry_logout_core::{
-    ConfigLevel, CredentialKind, CredentialSource, Everywhere, ListedCredential, LogoutReport,
-    RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome, SessionReport, StoreKind,
-    TokenApiOutcome, Verification,
+    ConfigLevel, CredentialKind, CredentialSource, Everywhere, GithubRevocation, GithubToken,
+    ListedCredential, LogoutReport, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
+    SessionReport, StoreKind, TokenApiOutcome, TokenList, Verification,
 };
 
 /// ANSI styles for one stream, or none.
@@ -184,9 +184,12 @@ pub fn still_valid(report: &LogoutReport) -> bool {
     let everywhere_short = report.everywhere.as_ref().is_some_and(|e| {
         e.error.is_some()
             || (!report.dry_run
-                && e.tokens
-                    .iter()
-                    .any(|t| !matches!(t.outcome, SessionOutcome::Revoked { .. })))
+                && e.tokens.iter().any(|t| {
+                    !matches!(
+                        t.outcome,
+                        SessionOutcome::Revoked { .. } | SessionOutcome::Kept
+                    )
+                }))
     });
     kept_valid(&report.revocation) || everywhere_short
 }
@@ -236,23 +239,35 @@ fn kept_valid_text(registry: &str, revocation: &RevocationOutcome) -> String {
     )
 }
 
-/// A token of the account as the registry lists it: masked, its key, date and flag.
+/// A token of the account as the registry lists it: masked, its key, dates and flags
+/// (those the registry sent).
 fn session_text(t: &SessionReport) -> String {
     let masked = if t.token.masked.is_empty() {
         "(no masked form)"
     } else {
         t.token.masked.as_str()
     };
-    let created = t
-        .token
-        .created
-        .as_deref()
-        .map(|c| format!(", created {}", c.chars().take(10).collect::<String>()))
-        .unwrap_or_default();
+    let date = |label: &str, value: Option<&str>| {
+        value
+            .map(|c| format!(", {label} {}", c.chars().take(10).collect::<String>()))
+            .unwrap_or_default()
+    };
     format!(
-        "{masked} (key {}{created}{}{})",
+        "{masked} (key {}{}{}{}{}{}{})",
         t.token.key,
-        if t.token.readonly { ", read-only" } else { "" },
+        date("created", t.token.created.as_deref()),
+        date("last used", t.token.accessed.as_deref()),
+        date("expires", t.token.expires.as_deref()),
+        if t.token.readonly == Some(true) {
+            ", read-only"
+        } else {
+            ""
+        },
+        if t.token.bypass_2fa == Some(true) {
+            ", bypasses 2FA"
+        } else {
+            ""
+        },
         if t.current { ", this token" } else { "" }
     )
 }
@@ -266,16 +281,37 @@ fn everywhere_plan(everywhere: &Everywhere) -> Vec<String> {
             e.message()
         )];
     }
+    let Some(filter) = &everywhere.filter else {
+        let mut lines = vec![format!(
+            "  revoke every token of the account ({} listed):",
+            everywhere.tokens.len()
+        )];
+        lines.extend(
+            everywhere
+                .tokens
+                .iter()
+                .map(|t| format!("    {}", session_text(t))),
+        );
+        return lines;
+    };
+    let picked = everywhere
+        .tokens
+        .iter()
+        .filter(|t| t.outcome != SessionOutcome::Kept)
+        .count();
     let mut lines = vec![format!(
-        "  revoke every token of the account ({} listed):",
+        "  revoke the account's tokens that match {filter}, and this one ({picked} of {} \
+         listed):",
         everywhere.tokens.len()
     )];
-    lines.extend(
-        everywhere
-            .tokens
-            .iter()
-            .map(|t| format!("    {}", session_text(t))),
-    );
+    lines.extend(everywhere.tokens.iter().map(|t| {
+        let verb = if t.outcome == SessionOutcome::Kept {
+            "keep"
+        } else {
+            "revoke"
+        };
+        format!("    {verb} {}", session_text(t))
+    }));
     lines
 }
 
@@ -286,6 +322,7 @@ fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
         .iter()
         .map(|t| match &t.outcome {
             SessionOutcome::Revoked { .. } => format!("  revoked {}", session_text(t)),
+            SessionOutcome::Kept => format!("  kept {}: it does not match", session_text(t)),
             SessionOutcome::StillValid => format!(
                 "  NOT revoked {}: the registry still accepts it",
                 session_text(t)
@@ -302,6 +339,78 @@ fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Where a person revokes a GitHub token by hand.
+const GITHUB_TOKENS_PAGE: &str = "https://github.com/settings/tokens";
+
+/// What the registry did with a GitHub token's revocation, as the warning tells it.
+fn registry_answer(revocation: &RevocationOutcome) -> String {
+    match revocation {
+        RevocationOutcome::Revoked { status, .. } => {
+            format!("accepted the revocation (HTTP {status})")
+        }
+        RevocationOutcome::AlreadyInvalid { status, .. } => {
+            format!("refused the token (HTTP {status}), and so did GET /-/whoami")
+        }
+        RevocationOutcome::Failed { error, .. } => format!("did not revoke it ({})", error.code()),
+        RevocationOutcome::Skipped { .. } => "was not asked to revoke it".into(),
+    }
+}
+
+/// A GitHub token's line in a dry run's plan.
+fn github_plan(github: &GithubToken) -> String {
+    match github.revocation {
+        GithubRevocation::NotAsked => format!(
+            "  the token is a GitHub token ({}…), which lives on GitHub: revoke it at {}, or add \
+             --revoke-github-token",
+            github.prefix, GITHUB_TOKENS_PAGE
+        ),
+        _ => format!(
+            "  then revoke the GitHub token ({}…) on GitHub: POST /credentials/revoke to GitHub's \
+             API, with no other credential",
+            github.prefix
+        ),
+    }
+}
+
+/// A GitHub token's lines after the logout: what GitHub did, or where to revoke it.
+fn github_lines(report: &LogoutReport, github: &GithubToken, err: Paint, lines: &mut Lines) {
+    match &github.revocation {
+        GithubRevocation::Revoked { status, .. } => lines.out.push(format!(
+            "  GitHub token ({}…) revoked on GitHub (POST /credentials/revoke answered {status})",
+            github.prefix
+        )),
+        GithubRevocation::Failed { error, .. } => lines.warn.push(format!(
+            "{} GitHub did not revoke the GitHub token ({}…) ({}: {}); it is gone from your \
+             config: revoke it at {}",
+            err.yellow("warning:"),
+            github.prefix,
+            error.code(),
+            error.message(),
+            GITHUB_TOKENS_PAGE
+        )),
+        GithubRevocation::NotAsked | GithubRevocation::Skipped { .. } => {
+            lines.warn.push(format!(
+                "{} {} {}; the token is a GitHub token ({}…), which lives on GitHub and which \
+                 that revocation is not known to reach. It is gone from your config: revoke it \
+                 at {} (--revoke-github-token revokes it through GitHub's API)",
+                err.yellow("warning:"),
+                report.registry,
+                registry_answer(&report.revocation),
+                github.prefix,
+                GITHUB_TOKENS_PAGE
+            ));
+        }
+    }
+}
+
+/// GitHub revoked the token: the registry's own refusal is no warning then.
+fn revoked_on_github(report: &LogoutReport) -> bool {
+    report
+        .github_token
+        .as_ref()
+        .is_some_and(|g| matches!(g.revocation, GithubRevocation::Revoked { .. }))
 }
 
 /// The lines for one registry's result; `revoke` is the policy the request had.
@@ -352,6 +461,9 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
                 source(credential)
             ));
         }
+        if let Some(github) = &report.github_token {
+            lines.out.push(github_plan(github));
+        }
         if let Some(everywhere) = &report.everywhere {
             lines.out.extend(everywhere_plan(everywhere));
         }
@@ -376,7 +488,13 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
             ));
         }
     }
-    if let RevocationOutcome::Failed { error, .. } = &report.revocation {
+    if let Some(github) = &report.github_token {
+        github_lines(report, github, err, &mut lines);
+    }
+    // When GitHub revoked the token, the registry's refusal is in the first line only.
+    if let (RevocationOutcome::Failed { error, .. }, false) =
+        (&report.revocation, revoked_on_github(report))
+    {
         lines.warn.push(format!(
             "{} the registry did not revoke the token ({}: {}); it may still work until it \
              expires or is revoked in the registry itself",
@@ -407,7 +525,13 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
         let left = everywhere
             .tokens
             .iter()
-            .filter(|t| !t.current && !matches!(t.outcome, SessionOutcome::Revoked { .. }))
+            .filter(|t| {
+                !t.current
+                    && !matches!(
+                        t.outcome,
+                        SessionOutcome::Revoked { .. } | SessionOutcome::Kept
+                    )
+            })
             .count();
         if left > 0 {
             lines.warn.push(format!(
@@ -426,6 +550,19 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
             source(still)
         ));
     }
+    lines
+}
+
+/// `--tokens`: the account's tokens, masked, with what the registry says of each.
+pub fn token_lines(list: &TokenList) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{}: {} token{} listed (the registry's token list: the public registry never lists \
+         the session tokens `npm login` issues, which expire after two hours)",
+        list.registry,
+        list.tokens.len(),
+        if list.tokens.len() == 1 { "" } else { "s" }
+    )];
+    lines.extend(list.tokens.iter().map(|t| format!("  {}", session_text(t))));
     lines
 }
 

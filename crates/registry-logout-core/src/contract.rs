@@ -10,9 +10,9 @@ use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::error::LogoutError;
 use crate::logout::{
-    AllEntry, AllOutcome, CredentialSource, Everywhere, ListedCredential, LogoutReport,
-    RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason, StoreReport,
-    TokenApiOutcome,
+    AllEntry, AllOutcome, CredentialSource, Everywhere, GithubRevocation, GithubToken,
+    ListedCredential, LogoutReport, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport,
+    SkipReason, StoreReport, TokenApiOutcome,
 };
 use crate::store::{FileChange, StoreKind};
 
@@ -207,6 +207,7 @@ impl Serialize for LogoutReport {
         entry_if(&mut map, "stores", self.stores.as_ref())?;
         entry_if(&mut map, "stillLoggedIn", self.still_logged_in.as_ref())?;
         entry_if(&mut map, "everywhere", self.everywhere.as_ref())?;
+        entry_if(&mut map, "githubToken", self.github_token.as_ref())?;
         map.end()
     }
 }
@@ -216,6 +217,7 @@ impl Serialize for Everywhere {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("tokens", &self.tokens)?;
         entry_if(&mut map, "error", self.error.as_ref())?;
+        entry_if(&mut map, "filter", self.filter.as_ref())?;
         map.end()
     }
 }
@@ -225,6 +227,7 @@ impl Serialize for SessionReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (outcome, status, error) = match &self.outcome {
             SessionOutcome::Listed => ("listed", None, None),
+            SessionOutcome::Kept => ("kept", None, None),
             SessionOutcome::Revoked { status } => ("revoked", Some(*status), None),
             SessionOutcome::StillValid => ("still-valid", None, None),
             SessionOutcome::Failed { status, error } => ("failed", *status, Some(error)),
@@ -232,13 +235,53 @@ impl Serialize for SessionReport {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("key", &self.token.key)?;
         map.serialize_entry("token", &self.token.masked)?;
-        map.serialize_entry("readonly", &self.token.readonly)?;
+        entry_if(&mut map, "readonly", self.token.readonly)?;
         map.serialize_entry("current", &self.current)?;
         map.serialize_entry("outcome", outcome)?;
         entry_if(&mut map, "created", self.token.created.as_ref())?;
+        entry_if(&mut map, "bypass2fa", self.token.bypass_2fa)?;
+        entry_if(&mut map, "accessed", self.token.accessed.as_ref())?;
+        entry_if(&mut map, "expires", self.token.expires.as_ref())?;
         entry_if(&mut map, "status", status)?;
         entry_if(&mut map, "code", error.map(LogoutError::code))?;
         entry_if(&mut map, "message", error.map(LogoutError::message))?;
+        map.end()
+    }
+}
+
+/// `{ registry, credential, tokens }`.
+impl Serialize for crate::logout::TokenList {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("registry", &self.registry)?;
+        map.serialize_entry("credential", &self.credential)?;
+        map.serialize_entry("tokens", &self.tokens)?;
+        map.end()
+    }
+}
+
+/// `{ prefix, outcome, … }`: the prefix names the kind of token, never more of it.
+impl Serialize for GithubToken {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("prefix", self.prefix)?;
+        match &self.revocation {
+            GithubRevocation::NotAsked => map.serialize_entry("outcome", "not-asked")?,
+            GithubRevocation::Skipped { reason } => {
+                map.serialize_entry("outcome", "skipped")?;
+                map.serialize_entry("reason", reason)?;
+            }
+            GithubRevocation::Revoked { status } => {
+                map.serialize_entry("outcome", "revoked")?;
+                map.serialize_entry("status", status)?;
+            }
+            GithubRevocation::Failed { status, error } => {
+                map.serialize_entry("outcome", "failed")?;
+                entry_if(&mut map, "status", *status)?;
+                map.serialize_entry("code", &error.code())?;
+                map.serialize_entry("message", error.message())?;
+            }
+        }
         map.end()
     }
 }

@@ -74,6 +74,9 @@ pub enum ErrorKind {
     /// A registry answer that is not what its API returns: a token list that is not
     /// the token API's JSON (`EINVALIDRESPONSE`).
     InvalidResponse,
+    /// An `everywhere` filter reads a field the registry's token list does not give
+    /// for some token (`EFILTERFIELD`): nothing was revoked.
+    FilterField,
     /// Something that should not happen: a task that did not finish, a runtime that
     /// did not start (`EINTERNAL`).
     Internal,
@@ -107,6 +110,7 @@ impl ErrorKind {
             ErrorKind::InvalidConfig => "EINVALIDCONFIG",
             ErrorKind::RevokedNotRemoved => "EREVOKEDNOTREMOVED",
             ErrorKind::InvalidResponse => "EINVALIDRESPONSE",
+            ErrorKind::FilterField => "EFILTERFIELD",
             ErrorKind::Internal => "EINTERNAL",
         })
     }

@@ -28,9 +28,10 @@
 // 9. `edit`: the lossless, atomic, locked removal of keys from a file.
 // 10. `store`: credential stores behind one trait: npm's levels, pnpm's, Yarn's, Bun's.
 // 11. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it; `GET
-//     /-/whoami` with the token; the token API (list, revoke by key).
+//     /-/whoami` with the token; the token API (list, revoke by key); GitHub's
+//     credential revocation, for a GitHub Packages token.
 // 12. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
-//     blocking pool), `--all` and the shared-token guard.
+//     blocking pool), `--all`, the shared-token guard and `everywhere`'s triage filter.
 // 12. `contract`: the reports and errors as data (`serde` feature), the one definition
 //     of the Node API's results and the CLI's `--json`.
 
@@ -69,9 +70,10 @@ pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use key_path::KeyPath;
 pub use logout::{
-    credentials, logout, logout_all, run, AllEntry, AllOutcome, CredentialSource, Everywhere,
-    ListedCredential, LogoutReport, LogoutRequest, Outcome, RevocationOutcome, RevokePolicy,
-    RevokedVia, SessionOutcome, SessionReport, SkipReason, StoreReport, TokenApiOutcome,
+    check_token_filter, credentials, logout, logout_all, run, tokens, AllEntry, AllOutcome,
+    CredentialSource, Everywhere, GithubRevocation, GithubToken, ListedCredential, LogoutReport,
+    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
+    SessionReport, SkipReason, StoreReport, TokenApiOutcome, TokenList,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};

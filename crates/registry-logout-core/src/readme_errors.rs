@@ -88,6 +88,7 @@ fn every_kind() -> Vec<ErrorKind> {
         ErrorKind::InvalidConfig,
         ErrorKind::RevokedNotRemoved,
         ErrorKind::InvalidResponse,
+        ErrorKind::FilterField,
         ErrorKind::Internal,
     ];
     kinds.extend(tls);
@@ -130,6 +131,7 @@ fn every_kind() -> Vec<ErrorKind> {
             | ErrorKind::InvalidConfig
             | ErrorKind::RevokedNotRemoved
             | ErrorKind::InvalidResponse
+            | ErrorKind::FilterField
             | ErrorKind::Internal => {}
         }
     }

@@ -214,12 +214,7 @@ async fn no_public_type_prints_a_secret() {
 
     // `everywhere`'s list, from a registry that listed a whole token where a masked
     // form belongs: `Debug` shows only a form with an ellipsis in it.
-    let listed = ListedToken {
-        key: "k1".into(),
-        masked: FILE_TOKEN.into(),
-        readonly: false,
-        created: None,
-    };
+    let listed: ListedToken = crate::revoke::listed("k1", FILE_TOKEN);
     assert_redacted("ListedToken", &listed);
     let everywhere = Everywhere {
         tokens: vec![SessionReport {
@@ -228,8 +223,25 @@ async fn no_public_type_prints_a_secret() {
             outcome: SessionOutcome::Listed,
         }],
         error: None,
+        filter: None,
     };
     assert_redacted("Everywhere", &everywhere);
+    // `tokens()`'s list holds the same entries.
+    let token_list = crate::logout::TokenList {
+        registry: "https://registry.example/".into(),
+        credential: everywhere_credential(),
+        tokens: everywhere.tokens.clone(),
+    };
+    assert_redacted("TokenList", &token_list);
+    // A GitHub token's report holds its prefix only, and GitHub's error.
+    let github = crate::logout::GithubToken {
+        prefix: "ghp_",
+        revocation: crate::logout::GithubRevocation::Failed {
+            status: Some(422),
+            error: LogoutError::new(ErrorKind::Http(422), "422 Unprocessable Entity"),
+        },
+    };
+    assert_redacted("GithubToken", &github);
 
     // A whole logout, one registry and all of them (dry runs, nothing sent).
     let cancel = CancellationToken::new();
@@ -423,5 +435,16 @@ async fn no_store_s_types_print_a_secret() {
     assert!(report.files.len() >= 5, "{report:?}");
     for change in &report.files {
         assert_redacted("FileChange", change);
+    }
+}
+
+/// A credential's source, for the reports built by hand above.
+fn everywhere_credential() -> crate::logout::CredentialSource {
+    crate::logout::CredentialSource {
+        store: crate::store::StoreKind::Npm,
+        kind: crate::credentials::CredentialKind::Token,
+        key: "//registry.example/:_authToken".into(),
+        level: ConfigLevel::User,
+        path: None,
     }
 }

@@ -7,6 +7,7 @@ mod all;
 mod guard;
 mod report;
 mod revocation;
+mod triage;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,10 +31,10 @@ use crate::store::{
 
 pub use all::{logout_all, AllEntry, AllOutcome};
 pub use report::{
-    Everywhere, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason,
-    TokenApiOutcome,
+    Everywhere, GithubRevocation, GithubToken, RevocationOutcome, RevokedVia, SessionOutcome,
+    SessionReport, SkipReason, TokenApiOutcome,
 };
-use revocation::{revoke_token, TokenOutcome};
+use revocation::{account_tokens, revoke_token, TokenOutcome};
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -127,9 +128,37 @@ pub struct LogoutRequest {
     /// **[beyond npm]** Revoke every token the account holds on the registry (the
     /// token API's list), not only this one; a dry run lists them. Implies `verify`.
     pub everywhere: bool,
+    /// **[beyond npm]** Revoke a GitHub token for GitHub Packages on GitHub itself, through
+    /// its credential revocation API ([`LogoutRequest::github_api`]). Without it, no
+    /// token is ever sent to GitHub.
+    pub revoke_github_token: bool,
+    /// The GitHub REST API that `revoke_github_token` posts to; `None` is
+    /// `https://api.github.com`.
+    pub github_api: Option<String>,
+    /// **[beyond npm]** With `everywhere` (which it implies): revoke only the account's
+    /// tokens this filter picks, by what the token list says of each: terms joined by
+    /// commas, all of which must hold (`bypass-2fa`, `write`, `unused-days=<N>`,
+    /// `created-before=<YYYY-MM-DD>`). This logout's own token is revoked regardless.
+    pub everywhere_filter: Option<String>,
 }
 
 impl LogoutRequest {
+    /// `everywhere`, or a filter for it.
+    fn wants_everywhere(&self) -> bool {
+        self.everywhere || self.everywhere_filter.is_some()
+    }
+
+    /// The `everywhere` filter, parsed (`ERR_INVALID_ARG_TYPE` for one that is not).
+    fn token_filter(&self) -> Result<Option<triage::TokenFilter>> {
+        self.everywhere_filter
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: LogoutError| {
+                LogoutError::new(e.kind(), format!("everywhere: {}", e.message()))
+            })
+    }
+
     /// A request to log out of npm's configured registry as npm would, run in `cwd`
     /// with the environment `env`.
     pub fn new(cwd: impl Into<PathBuf>, env: impl Into<Arc<Env>>) -> Self {
@@ -205,6 +234,9 @@ pub struct LogoutReport {
     pub dry_run: bool,
     /// With `everywhere`: the account's tokens and what became of each.
     pub everywhere: Option<Everywhere>,
+    /// **[beyond npm]** The login's token is a GitHub token for GitHub Packages: what
+    /// became of it on GitHub.
+    pub github_token: Option<GithubToken>,
 }
 
 /// What [`run`] did: one registry's logout, or every registry's with `all`.
@@ -336,11 +368,22 @@ struct Planned {
 /// credential for it, and before anything is sent when a token is shared (the guard)
 /// or a file that must change cannot be written.
 fn plan(request: &LogoutRequest) -> Result<Planned> {
-    if request.everywhere && request.revoke == RevokePolicy::Skip {
+    request.token_filter()?;
+    if request.wants_everywhere() && request.revoke == RevokePolicy::Skip {
         return Err(LogoutError::new(
             ErrorKind::InvalidArgType,
             "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
         ));
+    }
+    if request.revoke_github_token && request.revoke == RevokePolicy::Skip {
+        return Err(LogoutError::new(
+            ErrorKind::InvalidArgType,
+            "revokeGithubToken sends the token to GitHub to revoke it: it cannot be combined \
+             with revoke: 'skip'",
+        ));
+    }
+    if let Some(api) = &request.github_api {
+        crate::revoke::github_revocation_endpoint(api)?;
     }
     let (config, stores) = request.load()?;
     let target = target(&config)?;
@@ -554,6 +597,7 @@ async fn execute(
             .and_then(|t| outcome_of(at, t)?.as_ref().ok());
         let revocation = first.map_or(not_a_token.clone(), |o| o.revocation.clone());
         let everywhere = first.and_then(|o| o.everywhere.clone());
+        let github_token = first.and_then(|o| o.github.clone());
         let store_reports: Vec<StoreReport> = p
             .found
             .iter()
@@ -585,6 +629,7 @@ async fn execute(
             still_logged_in: still_logged_in.as_ref().map(Into::into),
             dry_run: request.dry_run,
             everywhere,
+            github_token,
         }));
     }
     Ok(reports)
@@ -726,6 +771,55 @@ pub fn credentials(request: &LogoutRequest) -> Result<Vec<ListedCredential>> {
             scope: listed.scope,
         })
         .collect())
+}
+
+/// Checks an `everywhere` filter's grammar (`ERR_INVALID_ARG_TYPE`, saying why), for a
+/// skin that refuses a bad one as its own option or flag before it builds a request.
+pub fn check_token_filter(filter: &str) -> Result<()> {
+    filter.parse::<triage::TokenFilter>().map(drop)
+}
+
+/// **[beyond npm]** The account's tokens on a registry, as its token list gives them
+/// (`tokens()`, `--tokens`): masked forms and keys, never a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenList {
+    /// The registry, as shown to a person ([`crate::shown_url`]).
+    pub registry: String,
+    /// The login whose token asked for the list.
+    pub credential: CredentialSource,
+    /// Each listed token, in the registry's order (outcome `Listed`); `current` marks
+    /// the login's own.
+    pub tokens: Vec<SessionReport>,
+}
+
+/// Lists the account's tokens on the request's registry with the login's token (`GET
+/// /-/npm/v1/tokens`, every page): nothing is revoked or written. The login must be a
+/// token (`ENEEDAUTH` otherwise); a registry without a token list answers with its
+/// error (`E404`, `EINVALIDRESPONSE`). The public registry never lists the session
+/// tokens `npm login` issues (they expire after two hours).
+pub async fn tokens(request: &LogoutRequest, cancel: &CancellationToken) -> Result<TokenList> {
+    let (config, stores) = request.load()?;
+    let target = target(&config)?;
+    let Some(login) = stores.iter().find_map(|store| store.find(&target)) else {
+        return Err(LogoutError::need_auth(&target.registry));
+    };
+    let Some(token) = login.token.clone() else {
+        return Err(LogoutError::new(
+            ErrorKind::NeedAuth,
+            format!(
+                "the login for {} is not a token ({} credential): the token list needs one",
+                shown_url(&target.registry),
+                login.kind.as_str()
+            ),
+        ));
+    };
+    let listed = account_tokens(request, &config, &target, &login, &token, cancel).await?;
+    Ok(TokenList {
+        registry: shown_url(&target.registry),
+        credential: (&login).into(),
+        tokens: listed,
+    })
 }
 
 /// `https://host/path/` as `http://host/path/` when only the latter is configured (the

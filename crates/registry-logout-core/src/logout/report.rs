@@ -132,6 +132,8 @@ pub struct Everywhere {
     /// The list could not be read (the token is dead, the registry has no token API):
     /// no other token was revoked.
     pub error: Option<LogoutError>,
+    /// The filter that picked the tokens to revoke, as given; `None`: every token.
+    pub filter: Option<String>,
 }
 
 impl Everywhere {
@@ -141,7 +143,7 @@ impl Everywhere {
             && self.tokens.iter().all(|t| {
                 matches!(
                     t.outcome,
-                    SessionOutcome::Revoked { .. } | SessionOutcome::Listed
+                    SessionOutcome::Revoked { .. } | SessionOutcome::Listed | SessionOutcome::Kept
                 )
             })
     }
@@ -165,6 +167,8 @@ pub struct SessionReport {
 pub enum SessionOutcome {
     /// `dryRun`: listed, not revoked.
     Listed,
+    /// The filter did not pick it: not revoked, by request.
+    Kept,
     /// Revoked (for the current token: verified refused afterwards).
     #[non_exhaustive]
     Revoked {
@@ -177,6 +181,47 @@ pub enum SessionOutcome {
     #[non_exhaustive]
     Failed {
         /// The HTTP status, when the registry answered.
+        status: Option<u16>,
+        /// What went wrong.
+        error: LogoutError,
+    },
+}
+
+/// **[beyond npm]** A GitHub token for GitHub Packages (`npm.pkg.github.com`, a token
+/// with one of GitHub's prefixes): the registry's revocation is not known to reach it,
+/// since it lives on GitHub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GithubToken {
+    /// GitHub's prefix for its kind (`ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`,
+    /// `ghr_`): no secret.
+    pub prefix: &'static str,
+    /// What became of it on GitHub.
+    pub revocation: GithubRevocation,
+}
+
+/// What became of a GitHub token on GitHub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GithubRevocation {
+    /// Nothing was sent to GitHub: the request did not opt in (`revokeGithubToken`).
+    /// It is revoked by hand, on GitHub.
+    NotAsked,
+    /// Opted in, but nothing is sent (a dry run).
+    #[non_exhaustive]
+    Skipped {
+        /// Why nothing was sent.
+        reason: SkipReason,
+    },
+    /// GitHub took the revocation (`POST /credentials/revoke` answered 202).
+    #[non_exhaustive]
+    Revoked {
+        /// GitHub's status.
+        status: u16,
+    },
+    /// GitHub did not revoke it, and the policy let the logout go on (`best-effort`).
+    #[non_exhaustive]
+    Failed {
+        /// GitHub's status, when it answered.
         status: Option<u16>,
         /// What went wrong.
         error: LogoutError,

@@ -8,9 +8,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::report::{
-    Everywhere, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport, SkipReason,
-    TokenApiOutcome,
+    Everywhere, GithubRevocation, GithubToken, RevocationOutcome, RevokedVia, SessionOutcome,
+    SessionReport, SkipReason, TokenApiOutcome,
 };
+use super::triage::{self, TokenFilter};
 use super::{bounded, LogoutRequest, Pending, RevokePolicy};
 use crate::config::Config;
 use crate::error::{ErrorKind, LogoutError, Result};
@@ -25,6 +26,8 @@ use crate::store::{Credential, Target};
 pub(super) struct TokenOutcome {
     pub(super) revocation: RevocationOutcome,
     pub(super) everywhere: Option<Everywhere>,
+    /// A GitHub token for GitHub Packages: what became of it on GitHub.
+    pub(super) github: Option<GithubToken>,
 }
 
 /// Revokes one token, authenticated by itself, as the request's policy says. An error
@@ -37,65 +40,119 @@ pub(super) async fn revoke_token(
     token: &Secret,
     cancel: &CancellationToken,
 ) -> Result<TokenOutcome> {
+    let github = revoke::github_prefix(target.url.url().host_str(), token);
+    let on_github = |revocation| github.map(|prefix| GithubToken { prefix, revocation });
     let skipped = |reason| TokenOutcome {
         revocation: RevocationOutcome::Skipped { reason },
         everywhere: None,
+        github: on_github(GithubRevocation::NotAsked),
     };
     if request.revoke == RevokePolicy::Skip {
         return Ok(skipped(SkipReason::RevokeSkip));
     }
+    let filter = request.token_filter()?;
+    let today = triage::today();
     if request.dry_run {
         // Nothing is revoked; with `everywhere` the list is read (a request that
         // changes nothing) so that the plan can show it. Only that needs the request.
-        let everywhere = if request.everywhere {
+        let everywhere = if request.wants_everywhere() {
             let req = revoke_request(request, config, target, login, token)?;
             Some(match revoke::list_tokens(&req, cancel).await {
                 Ok(list) => {
+                    if let Some(filter) = &filter {
+                        filter.check(&list)?;
+                    }
                     let own = own_key(&list, token);
                     let tokens = list
                         .into_iter()
-                        .map(|t| SessionReport {
-                            current: Some(&t.key) == own.as_ref(),
-                            ..session(t, token, SessionOutcome::Listed)
+                        .map(|t| {
+                            let current = Some(&t.key) == own.as_ref();
+                            // This logout's own token is revoked whatever the filter says.
+                            let outcome = if current || matched(filter.as_ref(), &t, today) {
+                                SessionOutcome::Listed
+                            } else {
+                                SessionOutcome::Kept
+                            };
+                            SessionReport {
+                                current,
+                                ..session(t, token, outcome)
+                            }
                         })
                         .collect();
                     Everywhere {
                         tokens,
                         error: None,
+                        filter: filter.as_ref().map(|f| f.text().to_string()),
                     }
                 }
-                Err(failure) => listing_failed(failure)?,
+                Err(failure) => listing_failed(failure, filter.as_ref())?,
             })
         } else {
             None
         };
+        let github = on_github(if request.revoke_github_token {
+            GithubRevocation::Skipped {
+                reason: SkipReason::DryRun,
+            }
+        } else {
+            GithubRevocation::NotAsked
+        });
         return Ok(TokenOutcome {
             everywhere,
+            github,
             ..skipped(SkipReason::DryRun)
         });
     }
     let req = revoke_request(request, config, target, login, token)?;
+    // Opted in to GitHub's revocation, which is the one that reaches the token: the
+    // registry's answer is reported, and GitHub's is what the policy holds to.
+    let github_decides = github.is_some() && request.revoke_github_token;
+    let relaxed;
+    let registry_policy = if github_decides {
+        relaxed = LogoutRequest {
+            revoke: RevokePolicy::BestEffort,
+            ..request.clone()
+        };
+        &relaxed
+    } else {
+        request
+    };
 
     // `everywhere`: the list is read, and every other token revoked, with this token
     // while it still works.
     let mut listed: Option<Vec<ListedToken>> = None;
     let mut others: Vec<SessionReport> = Vec::new();
     let mut list_error = None;
-    if request.everywhere {
+    if request.wants_everywhere() {
         match revoke::list_tokens(&req, cancel).await {
             Ok(list) => {
-                others = revoke_others(&req, &list, cancel).await?;
+                // A filter that cannot be applied stops the logout before anything is
+                // revoked.
+                if let Some(filter) = &filter {
+                    filter.check(&list)?;
+                }
+                others = revoke_others(&req, &list, filter.as_ref(), today, cancel).await?;
                 listed = Some(list);
             }
-            Err(failure) => list_error = listing_failed(failure)?.error,
+            Err(failure) => list_error = listing_failed(failure, None)?.error,
         }
     }
 
-    let revocation = own_revocation(request, &req, listed.as_deref(), cancel)
+    let revocation = own_revocation(registry_policy, &req, listed.as_deref(), cancel)
         .await
         .map_err(|e| others_revoked_first(e, &others))?;
+    let github = match github {
+        Some(prefix) if github_decides => Some(GithubToken {
+            prefix,
+            revocation: revoke_on_github(request, config, token, cancel).await?,
+        }),
+        other => other.map(|prefix| GithubToken {
+            prefix,
+            revocation: GithubRevocation::NotAsked,
+        }),
+    };
 
-    let everywhere = request.everywhere.then(|| {
+    let everywhere = request.wants_everywhere().then(|| {
         let mut tokens = others;
         if let Some(list) = &listed {
             if let OwnToken::Listed(own) = revoke::find_own(list, token) {
@@ -118,12 +175,78 @@ pub(super) async fn revoke_token(
         Everywhere {
             tokens,
             error: list_error,
+            filter: filter.as_ref().map(|f| f.text().to_string()),
         }
     });
     Ok(TokenOutcome {
         revocation,
         everywhere,
+        github,
     })
+}
+
+/// The account's tokens, as `tokens()` lists them: read with `token` (a `GET`, which
+/// changes nothing), each with what the registry says of it, this one marked.
+pub(super) async fn account_tokens(
+    request: &LogoutRequest,
+    config: &Config,
+    target: &Target,
+    login: &Credential,
+    token: &Secret,
+    cancel: &CancellationToken,
+) -> Result<Vec<SessionReport>> {
+    let req = revoke_request(request, config, target, login, token)?;
+    let list = revoke::list_tokens(&req, cancel)
+        .await
+        .map_err(|failure| failure.error)?;
+    let own = own_key(&list, token);
+    Ok(list
+        .into_iter()
+        .map(|t| SessionReport {
+            current: Some(&t.key) == own.as_ref(),
+            ..session(t, token, SessionOutcome::Listed)
+        })
+        .collect())
+}
+
+/// `revokeGithubToken`: the token sent to GitHub's credential revocation API, without
+/// any other credential. Under `required` a refusal stops the logout (no file changes);
+/// under `best-effort` it is reported.
+async fn revoke_on_github(
+    request: &LogoutRequest,
+    config: &Config,
+    token: &Secret,
+    cancel: &CancellationToken,
+) -> Result<GithubRevocation> {
+    let api = request
+        .github_api
+        .as_deref()
+        .unwrap_or(revoke::DEFAULT_GITHUB_API);
+    let endpoint = revoke::github_revocation_endpoint(api)?;
+    let settings = FetchSettings::from_config(config, &endpoint, None)?;
+    let req = RevokeRequest {
+        registry: api.to_string(),
+        token: token.clone(),
+        scope: None,
+        otp: None,
+        auth_type: "web".to_string(),
+        settings,
+    };
+    match revoke::revoke_github_token(&req, &endpoint, cancel).await {
+        Ok(status) => Ok(GithubRevocation::Revoked { status }),
+        Err(failure) if failure.error.kind() == ErrorKind::Aborted => Err(failure.error),
+        Err(failure) if request.revoke == RevokePolicy::Required => {
+            Err(failure.error.with_note(&format!(
+                "; GitHub did not revoke the token, so it was left in your config (revoke it at \
+                 {}, or log out with --revoke=best-effort to remove it anyway)",
+                revoke::GITHUB_TOKENS_PAGE
+            )))
+        }
+        Err(failure) => Ok(GithubRevocation::Failed {
+            status: failure.status,
+            error: failure.error,
+        }),
+    }
 }
 
 /// This logout's own token: revoked, verified when asked, and revoked through the token
@@ -134,7 +257,7 @@ async fn own_revocation(
     listed: Option<&[ListedToken]>,
     cancel: &CancellationToken,
 ) -> Result<RevocationOutcome> {
-    let verify = request.verify || request.everywhere;
+    let verify = request.verify || request.wants_everywhere();
     Ok(match revoke::revoke(req, cancel).await {
         Ok(done) if !verify => RevocationOutcome::Revoked {
             status: done.status,
@@ -240,16 +363,30 @@ fn own_key(list: &[ListedToken], token: &Secret) -> Option<String> {
     }
 }
 
-/// `everywhere`: revokes by key every listed token but this logout's own, concurrently,
-/// authenticated by this one. An abort stops the logout.
+/// Whether the filter, if any, picks `token` for revocation.
+fn matched(filter: Option<&TokenFilter>, token: &ListedToken, today: i64) -> bool {
+    filter.is_none_or(|f| f.matches(token, today))
+}
+
+/// `everywhere`: revokes by key every listed token but this logout's own that the
+/// filter picks, concurrently, authenticated by this one; the rest are kept. An abort
+/// stops the logout.
 async fn revoke_others(
     req: &RevokeRequest,
     list: &[ListedToken],
+    filter: Option<&TokenFilter>,
+    today: i64,
     cancel: &CancellationToken,
 ) -> Result<Vec<SessionReport>> {
     let own = own_key(list, &req.token);
     let mut pending: Vec<Pending<'_, SessionReport>> = Vec::new();
     for t in list.iter().filter(|t| Some(&t.key) != own.as_ref()) {
+        if !matched(filter, t, today) {
+            pending.push(Box::pin(async move {
+                session(t.clone(), &req.token, SessionOutcome::Kept)
+            }));
+            continue;
+        }
         pending.push(Box::pin(async move {
             let outcome = match revoke::delete_token(req, &t.key, cancel).await {
                 Ok(done) => SessionOutcome::Revoked {
@@ -313,13 +450,14 @@ fn session(mut listed: ListedToken, token: &Secret, outcome: SessionOutcome) -> 
 }
 
 /// The list could not be read: an abort stops the logout, anything else is reported.
-fn listing_failed(failure: RevokeFailure) -> Result<Everywhere> {
+fn listing_failed(failure: RevokeFailure, filter: Option<&TokenFilter>) -> Result<Everywhere> {
     if failure.error.kind() == ErrorKind::Aborted {
         return Err(failure.error);
     }
     Ok(Everywhere {
         tokens: Vec::new(),
         error: Some(failure.error),
+        filter: filter.map(|f| f.text().to_string()),
     })
 }
 

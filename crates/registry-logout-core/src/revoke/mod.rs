@@ -16,6 +16,7 @@
 
 mod classify;
 mod client;
+mod github;
 pub(crate) mod node_codes;
 mod settings;
 pub(crate) mod tls;
@@ -30,6 +31,10 @@ use crate::error::{ErrorKind, LogoutError, Result};
 use crate::secret::Secret;
 use classify::{send_once, status_error, Answer, AttemptError};
 use client::shared_client;
+pub use github::{
+    github_prefix, revocation_endpoint as github_revocation_endpoint, revoke_github_token,
+    DEFAULT_GITHUB_API, GITHUB_TOKENS_PAGE,
+};
 pub use settings::FetchSettings;
 #[cfg(test)]
 pub(crate) use token_api::listed;

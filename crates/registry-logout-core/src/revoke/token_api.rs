@@ -33,10 +33,31 @@ pub struct ListedToken {
     pub key: String,
     /// The token as the registry masks it (`abcde...vwxyz`, or a prefix).
     pub masked: String,
-    /// A read-only token (it cannot publish, nor revoke itself).
-    pub readonly: bool,
+    /// A read-only token (it cannot publish, nor revoke itself); `None` when the
+    /// registry does not say.
+    pub readonly: Option<bool>,
     /// When it was created, as the registry says it (ISO 8601).
     pub created: Option<String>,
+    /// Whether it skips two-factor authentication, when the registry says.
+    pub bypass_2fa: Option<bool>,
+    /// When it was last used, as the registry says it (ISO 8601).
+    pub accessed: Option<String>,
+    /// When it expires, as the registry says it (ISO 8601).
+    pub expires: Option<String>,
+    /// Which of the fields a triage filter reads the registry sent for it, `null`
+    /// included (an `accessed: null` is a token never used; no `accessed` at all is a
+    /// registry that does not say).
+    pub(crate) sent: SentFields,
+}
+
+/// The fields of a token list entry that the registry sent (a `null` counts as sent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SentFields {
+    pub(crate) readonly: bool,
+    pub(crate) created: bool,
+    pub(crate) bypass_2fa: bool,
+    pub(crate) accessed: bool,
+    pub(crate) expires: bool,
 }
 
 impl std::fmt::Debug for ListedToken {
@@ -53,6 +74,9 @@ impl std::fmt::Debug for ListedToken {
             .field("masked", &masked)
             .field("readonly", &self.readonly)
             .field("created", &self.created)
+            .field("bypass_2fa", &self.bypass_2fa)
+            .field("accessed", &self.accessed)
+            .field("expires", &self.expires)
             .finish()
     }
 }
@@ -107,6 +131,8 @@ pub(crate) fn parse_page(body: &[u8]) -> Option<(Vec<ListedToken>, Option<String
     let tokens = objects
         .iter()
         .filter_map(|o| {
+            let text = |field: &str| o.get(field).and_then(Value::as_str).map(str::to_string);
+            let sent = |field: &str| o.get(field).is_some();
             Some(ListedToken {
                 key: o
                     .get("key")?
@@ -118,8 +144,18 @@ pub(crate) fn parse_page(body: &[u8]) -> Option<(Vec<ListedToken>, Option<String
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                readonly: o.get("readonly").and_then(Value::as_bool).unwrap_or(false),
-                created: o.get("created").and_then(Value::as_str).map(str::to_string),
+                readonly: o.get("readonly").and_then(Value::as_bool),
+                created: text("created"),
+                bypass_2fa: o.get("bypass_2fa").and_then(Value::as_bool),
+                accessed: text("accessed"),
+                expires: text("expires"),
+                sent: SentFields {
+                    readonly: sent("readonly"),
+                    created: sent("created"),
+                    bypass_2fa: sent("bypass_2fa"),
+                    accessed: sent("accessed"),
+                    expires: sent("expires"),
+                },
             })
         })
         .collect();
@@ -243,8 +279,15 @@ pub(crate) fn listed(key: &str, masked: &str) -> ListedToken {
     ListedToken {
         key: key.into(),
         masked: masked.into(),
-        readonly: false,
+        readonly: Some(false),
         created: None,
+        bypass_2fa: None,
+        accessed: None,
+        expires: None,
+        sent: SentFields {
+            readonly: true,
+            ..SentFields::default()
+        },
     }
 }
 
@@ -293,7 +336,8 @@ mod tests {
             tokens[0].created.as_deref(),
             Some("2026-12-04T17:29:30.581Z")
         );
-        assert!(tokens[1].readonly);
+        assert_eq!(tokens[1].readonly, Some(true));
+        assert!(!tokens[1].sent.created && tokens[0].sent.created);
         assert_eq!(next.as_deref(), Some("/-/npm/v1/tokens?page=2"));
         let (_, last) = parse_page(br#"{"objects":[],"urls":{"next":""}}"#).unwrap();
         assert_eq!(last, None);
