@@ -271,7 +271,7 @@ test('verifyWait: an abort during the wait rejects with ABORT_ERR at once and ch
   registry.reset()
   for (const verifyWait of [-1, 3601, Number.NaN, Infinity]) {
     await assert.rejects(logout({ registry: registry.url, cwd: sb.project, env, verify: true, verifyWait }),
-      (err) => err.code === 'ERR_INVALID_ARG_TYPE' && /^options\.verifyWait: the verify wait must be a number of seconds from 0 to 3600/.test(err.message))
+      (err) => err.code === 'ERR_INVALID_ARG_TYPE' && err.message.startsWith('options.verifyWait: the verify wait must be a number of seconds from 0 to 3600'))
   }
   await assert.rejects(logout({ registry: registry.url, cwd: sb.project, env, verify: true, verifyWait: '5' }),
     { code: 'ERR_INVALID_ARG_TYPE', message: 'options.verifyWait has the wrong type' })
