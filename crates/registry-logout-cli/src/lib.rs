@@ -10,6 +10,7 @@
 
 mod args;
 mod json;
+mod known_keys;
 mod report;
 
 use std::io::{IsTerminal, Write};
@@ -19,9 +20,9 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
+use known_keys::{check_cli_config_key, CliKeyCheck};
 use registry_logout_core::{
-    check_cli_config_key, CancellationToken, CliKeyCheck, ErrorKind, LogoutError, LogoutRequest,
-    Outcome, RevokePolicy,
+    CancellationToken, ErrorKind, LogoutError, LogoutRequest, Outcome, RevokePolicy,
 };
 
 use args::Flags;
@@ -297,8 +298,7 @@ fn execute(
 }
 
 /// npm warns about a flag that names no config key it knows (`Unknown cli config
-/// "--regsitry"`); so do we, with the closest known key, from the core's list (the Node
-/// CLI asks the same list through the addon).
+/// "--regsitry"`); so do we, with the closest known key.
 fn unknown_flag_warnings(flags: &Flags, paint: Paint) -> Vec<String> {
     flags
         .names()
