@@ -6,14 +6,13 @@ export declare class AbortHandle {
   abort(): void
 }
 
-export declare function checkConfigKey(key: string): ConfigKeyCheck
-
-/** What npm would say of a command-line config key (the CLI warns about unknown ones). */
-export interface ConfigKeyCheck {
-  /** npm or registry-logout defines it (or it is a registry-scoped credential key). */
-  known: boolean
-  /** For an unknown key, the known key closest to it, when one is close. */
-  suggestion?: string
+/**
+ * Stops a `runCli` run: Node's SIGINT and SIGTERM listeners in `bin/registry-logout.js`
+ * pass the signal on with the status to exit with.
+ */
+export declare class CliInterrupt {
+  constructor()
+  interrupt(status: number): void
 }
 
 export declare function credentials(options?: LogoutOptions | undefined | null, envBlock?: string | undefined | null): Promise<{ result?: unknown, all?: unknown, credentials?: unknown, error?: { code: string, message: string } }>
@@ -94,5 +93,14 @@ export interface LogoutOptions {
 }
 
 export type RevokeMode = 'required' | 'best-effort' | 'skip'
+
+/**
+ * The command-line program (`bin/registry-logout.js`): the CLI crate's, on a thread of
+ * its own, writing to the process's file descriptors 1 and 2 itself; resolves with the
+ * exit status. Node keeps the signals (its handlers and the program's would fight), and
+ * the shim passes them on through `interrupt`. `execPath` is the `node` running it, the
+ * executable npm derives its prefix from.
+ */
+export declare function runCli(argv: Array<string>, execPath: string | undefined | null, interrupt: CliInterrupt): Promise<number>
 
 export declare function tokens(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<{ result?: unknown, all?: unknown, credentials?: unknown, tokens?: unknown, error?: { code: string, message: string } }>

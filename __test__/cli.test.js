@@ -1,8 +1,8 @@
 'use strict'
 
-// The CLI as a user runs it: a real child process, a real registry on 127.0.0.1. Every
-// test runs against both CLIs, the Node one and the native one: same flags, same bytes
-// out, same exit status.
+// The CLI as a user runs it: a real child process, a real registry on 127.0.0.1. The
+// program is one (crates/registry-logout-cli); the suite runs it through the Node bin,
+// and the last tests hold the bin, a shim, to the native binary's bytes.
 
 const { describe, test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -12,7 +12,8 @@ const fs = require('node:fs')
 
 const { startRegistry, always } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
-const { runCli: runWith, run, CLIS } = require('./helpers/npm.js')
+const { runCli: runWith, run, CLIS, NODE_CLI, NATIVE_CLI } = require('./helpers/npm.js')
+const { spawn } = require('node:child_process')
 
 const TOKEN = 'npm_CLItestSECRET9876'
 
@@ -197,52 +198,62 @@ for (const cli of CLIS) {
   })
 }
 
-// The two CLIs side by side, byte for byte: one sandbox and one registry, each file
-// written afresh before each CLI runs, so that paths and URLs are the same.
-test('the Node and the native CLI print the same bytes and exit alike', async (t) => {
+// Ctrl-C while the registry holds the DELETE: the logout is aborted, nothing changes,
+// and the exit status is a shell's for SIGINT (130); SIGTERM's is 143.
+for (const cli of [NODE_CLI, NATIVE_CLI]) {
+  test(`a signal aborts the logout in flight: ABORT_ERR, exit 130 (SIGINT) or 143 (SIGTERM), the file unchanged [${cli.name} CLI]`,
+    { skip: process.platform === 'win32' && 'POSIX signals' }, async (t) => {
+      const { registry, sb, env } = await setup(t)
+      const npmrc = `//${registry.host}/:_authToken=${TOKEN}\nkeep=1\n`
+      for (const [signal, status, args] of [['SIGINT', 130, []], ['SIGTERM', 143, ['--json']]]) {
+        sb.write(sb.userconfig, npmrc)
+        let arrived
+        const held = new Promise((resolve) => { arrived = resolve })
+        registry.respond(() => arrived())
+        const child = spawn(cli.command, [...cli.args, `--registry=${registry.url}`, ...args], { cwd: sb.project, env })
+        const out = []
+        const err = []
+        child.stdout.on('data', (c) => out.push(c))
+        child.stderr.on('data', (c) => err.push(c))
+        const closed = new Promise((resolve) => child.once('close', (code, sig) => resolve({ code, sig })))
+        await held
+        child.kill(signal)
+        const { code, sig } = await closed
+        assert.equal(sig, null, `${signal}: the program handles it`)
+        assert.equal(code, status, Buffer.concat(err).toString())
+        if (args.includes('--json')) {
+          assert.deepEqual(JSON.parse(Buffer.concat(out).toString()).error.code, 'ABORT_ERR')
+        } else {
+          assert.match(Buffer.concat(err).toString(), /^ABORT_ERR: /)
+        }
+        assert.equal(sb.read(sb.userconfig), npmrc)
+      }
+    })
+}
+
+// The Node bin is a shim over the program the native binary is: the same bytes and exit
+// status for the same argv, in one sandbox with one registry, each file written afresh
+// before each run so that paths and URLs are the same.
+test('the Node bin and the native binary print the same bytes and exit alike', async (t) => {
   const { registry, sb, env } = await setup(t)
   const other = await startRegistry()
   t.after(() => other.close())
   const token = (name) => `//${registry.host}/:_authToken=${TOKEN}-${name}\n`
   const cases = [
     { name: 'success', user: `# mine\n${token('a')}keep=1\n`, args: [`--registry=${registry.url}`] },
-    { name: 'success --json', user: token('b'), args: [`--registry=${registry.url}`, '--json'] },
     { name: 'still logged in', project: token('p'), user: token('u'), args: [`--registry=${registry.url}`] },
-    { name: 'dry run', user: `${token('c')}keep=1\n`, args: [`--registry=${registry.url}`, '--dry-run'] },
     { name: 'dry run --json', user: token('d'), args: [`--registry=${registry.url}`, '--dry-run', '--json'] },
-    { name: 'skip', user: token('e'), args: [`--registry=${registry.url}`, '--revoke=skip'] },
-    { name: 'basic auth', user: `//${registry.host}/:username=me\n//${registry.host}/:_password=cHc=\n`, args: [`--registry=${registry.url}`] },
     { name: 'best effort 404', status: 404, user: token('f'), args: [`--registry=${registry.url}`, '--revoke=best-effort', '--fetch-retries=0'] },
-    { name: 'best effort 404 --json', status: 404, user: token('g'), args: [`--registry=${registry.url}`, '--revoke=best-effort', '--fetch-retries=0', '--json'] },
-    { name: 'required 500', status: 500, user: token('h'), args: [`--registry=${registry.url}`, '--fetch-retries=0'] },
-    { name: 'ENEEDAUTH', user: 'keep=1\n', args: [`--registry=${registry.url}`] },
     { name: 'ENEEDAUTH --json', user: 'keep=1\n', args: [`--registry=${registry.url}`, '--json'] },
     { name: 'list', user: `${token('i')}@s:registry=${other.url}\n//${other.host}/:_auth=dTpw\n`, args: ['--list'] },
-    { name: 'list --json', user: `${token('j')}@s:registry=${other.url}\n//${other.host}/:_auth=dTpw\n`, args: ['--list', '--json'] },
-    { name: 'list sources=all', user: token('k'), args: ['--list', '--sources=all'] },
-    { name: 'all', status: 404, user: `${token('l')}//${other.host}/:_authToken=${TOKEN}-m\n`, args: ['--all', '--fetch-retries=0'] },
     { name: 'all --json', status: 404, user: `${token('n')}//${other.host}/:_authToken=${TOKEN}-o\n`, args: ['--all', '--json', '--fetch-retries=0'] },
-    { name: 'scope', user: `@acme:registry=${registry.url}\n${token('q')}`, args: ['--scope=@acme', '--sources=npm,pnpm'] },
-    { name: 'silent', user: token('r'), args: [`--registry=${registry.url}`, '--silent'] },
     { name: 'unknown flag', user: token('s'), args: ['--regsitry=x', `--registry=${registry.url}`, '--dry-run'] },
-    { name: 'already invalid', status: 401, user: token('t'), args: [`--registry=${registry.url}`] },
-    { name: 'already invalid --json', status: 401, user: token('u'), args: [`--registry=${registry.url}`, '--json'] },
-    { name: 'everywhere, no token list', user: token('v'), args: [`--registry=${registry.url}`, '--everywhere'] },
-    { name: 'everywhere --json', user: token('w'), args: [`--registry=${registry.url}`, '--everywhere', '--json'] },
-    { name: 'everywhere --dry-run', user: token('x'), args: [`--registry=${registry.url}`, '--everywhere', '--dry-run'] },
     { name: 'usage: positional', args: ['logout'] },
-    { name: 'usage: boolean', args: ['--json=maybe'] },
-    { name: 'usage: revoke', args: ['--revoke=sometimes', '--json'] },
-    { name: 'usage: no-revoke', args: ['--no-revoke'] },
-    { name: 'usage: sources', args: ['--sources=npm,cargo'] },
-    { name: 'usage: empty sources', args: ['--sources=', '--json'] },
-    { name: 'wrong type', args: ['--no-registry', '--json'] },
-    { name: 'bad url', args: ['--registry=not a url'] },
     { name: 'help', args: ['--help'] }
   ]
   for (const c of cases) {
     const runs = []
-    for (const cli of CLIS) {
+    for (const cli of [NODE_CLI, NATIVE_CLI]) {
       registry.respond(c.status ? always(c.status) : always(200))
       sb.write(sb.userconfig, c.user ?? '')
       if (c.project) sb.write(sb.projectconfig, c.project)
@@ -253,7 +264,19 @@ test('the Node and the native CLI print the same bytes and exit alike', async (t
       runs.push({ status: r.status, stdout: r.stdout, stderr: r.stderr, requests, user: sb.readOrNull(sb.userconfig) })
     }
     const [node, native] = runs
-    assert.deepEqual(native, node, `${c.name}: ${CLIS[1].name} differs from ${CLIS[0].name}`)
+    assert.deepEqual(native, node, `${c.name}: the native binary differs from the Node bin`)
     for (const r of runs) assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN), c.name)
   }
+})
+
+// Without an addon for the host, the bin says so as the program says a failure.
+test('the Node bin without a loadable addon: the loader\'s coded error, exit 1', async (t) => {
+  const { sb, env } = await setup(t)
+  const missing = { ...env, NAPI_RS_NATIVE_LIBRARY_PATH: sb.path('nope.node') }
+  const r = await runWith(['--help'], { cwd: sb.project, env: missing, cli: NODE_CLI })
+  assert.equal(r.status, 1)
+  assert.match(r.stderr, /^ERR_REGISTRY_LOGOUT_BAD_BINARY: NAPI_RS_NATIVE_LIBRARY_PATH/)
+  const json = await runWith(['--json'], { cwd: sb.project, env: missing, cli: NODE_CLI })
+  assert.equal(json.status, 1)
+  assert.equal(JSON.parse(json.stdout).error.code, 'ERR_REGISTRY_LOGOUT_BAD_BINARY')
 })

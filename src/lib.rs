@@ -175,28 +175,55 @@ fn start<'env>(
     Ok(promise)
 }
 
-/// What npm would say of a command-line config key (the CLI warns about unknown ones).
-#[napi(object, object_from_js = false)]
-pub struct ConfigKeyCheck {
-    /// npm or registry-logout defines it (or it is a registry-scoped credential key).
-    pub known: bool,
-    /// For an unknown key, the known key closest to it, when one is close.
-    pub suggestion: Option<String>,
+/// Stops a `runCli` run: Node's SIGINT and SIGTERM listeners in `bin/registry-logout.js`
+/// pass the signal on with the status to exit with.
+#[napi(js_name = "CliInterrupt")]
+pub struct CliInterrupt {
+    inner: registry_logout_cli::Interrupt,
 }
 
-// The core's list (npm 11's keys and ours), so that every front end warns alike.
-#[napi(js_name = "checkConfigKey")]
-pub fn check_config_key(key: String) -> ConfigKeyCheck {
-    match registry_logout_core::check_cli_config_key(&key) {
-        registry_logout_core::CliKeyCheck::Known => ConfigKeyCheck {
-            known: true,
-            suggestion: None,
-        },
-        registry_logout_core::CliKeyCheck::Unknown { suggestion } => ConfigKeyCheck {
-            known: false,
-            suggestion: suggestion.map(str::to_string),
-        },
+#[napi]
+impl CliInterrupt {
+    #[napi(constructor)]
+    #[allow(
+        clippy::new_without_default,
+        reason = "JavaScript constructs it with `new CliInterrupt()`; Rust code has no use for Default"
+    )]
+    pub fn new() -> Self {
+        Self {
+            inner: registry_logout_cli::Interrupt::new(),
+        }
     }
+
+    #[napi]
+    pub fn interrupt(&self, status: u8) {
+        self.inner.interrupt(status);
+    }
+}
+
+/// The command-line program (`bin/registry-logout.js`): the CLI crate's, on a thread of
+/// its own, writing to the process's file descriptors 1 and 2 itself; resolves with the
+/// exit status. Node keeps the signals (its handlers and the program's would fight), and
+/// the shim passes them on through `interrupt`. `execPath` is the `node` running it, the
+/// executable npm derives its prefix from.
+#[napi(js_name = "runCli", ts_return_type = "Promise<number>")]
+pub fn run_cli<'env>(
+    env: &'env Env,
+    argv: Vec<String>,
+    exec_path: Option<String>,
+    interrupt: &CliInterrupt,
+) -> Result<Object<'env>> {
+    let (deferred, promise) = env.create_deferred::<Unknown<'static>, Settle>()?;
+    let signals = registry_logout_cli::Signals::From(interrupt.inner.clone());
+    let node = exec_path.map(std::path::PathBuf::from);
+    std::thread::Builder::new()
+        .name("registry-logout-cli".into())
+        .spawn(move || {
+            let status = registry_logout_cli::run_in_process(argv, node, signals);
+            deferred.resolve(Box::new(move |env| env.to_js_value(&status)));
+        })
+        .map_err(|e| Error::from_reason(format!("registry-logout: cannot start a thread: {e}")))?;
+    Ok(promise)
 }
 
 /// The work's outcome; for a panic, `EINTERNAL` as for any other bug (the panic's own

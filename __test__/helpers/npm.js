@@ -1,6 +1,7 @@
 'use strict'
-// Spawning the real npm CLI and our two CLIs: bin/registry-logout.js on Node, and the
-// native binary of crates/registry-logout-cli.
+// Spawning the real npm CLI and ours. Ours is one program (crates/registry-logout-cli),
+// run two ways: bin/registry-logout.js on Node (the addon runs it in the Node process),
+// and the crate's native binary.
 
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -19,11 +20,12 @@ const NATIVE_CLI_PATH = process.env.REGISTRY_LOGOUT_NATIVE_CLI
   ? path.resolve(process.env.REGISTRY_LOGOUT_NATIVE_CLI)
   : path.join(REPO_ROOT, 'target', 'debug', process.platform === 'win32' ? 'registry-logout.exe' : 'registry-logout')
 
-// Every CLI test runs against each: same flags, same output, same exit status.
-const CLIS = [
-  { name: 'node', command: process.execPath, args: [CLI_PATH] },
-  { name: 'native', command: NATIVE_CLI_PATH, args: [] }
-]
+// The CLI the suites run: the Node bin, which runs the program through the addon as an
+// npm user does. NATIVE_CLI is the same program's own binary; cli.test.js holds the two
+// to the same bytes.
+const NODE_CLI = { name: 'node', command: process.execPath, args: [CLI_PATH] }
+const NATIVE_CLI = { name: 'native', command: NATIVE_CLI_PATH, args: [] }
+const CLIS = [NODE_CLI]
 const DEFAULT_TIMEOUT = 60_000
 
 // Spawn `command args` and collect the output. Never rejects for a non-zero exit;
@@ -159,6 +161,8 @@ module.exports = {
   CLI_PATH,
   NATIVE_CLI_PATH,
   CLIS,
+  NODE_CLI,
+  NATIVE_CLI,
   run,
   npmVersion,
   hasNpm,

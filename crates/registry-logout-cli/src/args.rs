@@ -128,6 +128,7 @@ pub fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: "EUSAGE".into(),
         message: message.into(),
+        status: crate::FAILED,
     }
 }
 
@@ -223,16 +224,16 @@ pub fn parse_args(argv: &[String]) -> Result<Flags, Failure> {
     Ok(flags)
 }
 
-/// The request the flags ask for, read as the addon reads the Node CLI's options: the
-/// process's directory and environment, npm keys at the cli level.
-pub fn to_request(flags: &Flags) -> Result<LogoutRequest, Failure> {
+/// The request the flags ask for: the process's directory and environment, npm keys at
+/// the cli level, and `node` (or the one on `PATH`) as the executable npm runs with.
+pub fn to_request(flags: &Flags, node: Option<PathBuf>) -> Result<LogoutRequest, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| LogoutError::os("cannot read the current directory", e))?;
     // A variable that is not valid Unicode is skipped, as the addon skips it.
     let env: Env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let exec_path = node_on_path(&env);
+    let exec_path = node.or_else(|| node_on_path(&env));
     let mut request = LogoutRequest::new(cwd, Arc::new(env));
     request.exec_path = exec_path;
     let mut config: Vec<(&str, Value)> = Vec::new();
@@ -378,7 +379,7 @@ mod tests {
             assert_eq!(parse(args).err().map(|e| e.code), Some("EUSAGE".into()));
         }
         let flags = parse(&["--revoke=sometimes"]).unwrap();
-        let err = to_request(&flags).unwrap_err();
+        let err = to_request(&flags, None).unwrap_err();
         assert_eq!(err.code, "EUSAGE");
         assert!(err.message.starts_with("--revoke: unknown revoke mode"));
     }

@@ -63,7 +63,7 @@ mod secrets_never_print;
 // The public surface, kept small on purpose (the README's "What is public, and what is
 // not"). Everything else is crate-private; the stores in particular are not an
 // extension point.
-pub use config::{check_cli_config_key, CliKeyCheck, ConfigLevel, FileLevel};
+pub use config::{ConfigLevel, FileLevel};
 pub use credentials::CredentialKind;
 pub use edit::{remove_keys, Removal};
 pub use env::{expand, Env};

@@ -1,5 +1,5 @@
 //! The README's "Errors" table is the contract JavaScript callers read: every code it
-//! lists must come from some kind (or from the JavaScript layer), and every kind's code
+//! lists must come from some kind (or from a front end: the JavaScript layer, the CLI), and every kind's code
 //! must be listed. A row whose codes end in `…` is a family: it covers every kind of the
 //! same variant as the codes it names (Node's system codes, OpenSSL's TLS codes), and
 //! `E<status>` covers every HTTP status.
@@ -10,12 +10,17 @@ use crate::error::{ErrorKind, SystemCode};
 
 const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"));
 /// Where codes that no Rust kind makes come from: the loader and the CLI.
-const JS_SOURCES: &[&str] = &[
+const FRONT_END_SOURCES: &[&str] = &[
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../index.js")),
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../native.js")),
     include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../bin/registry-logout.js"
+    )),
+    // The CLI's own usage error.
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../registry-logout-cli/src/args.rs"
     )),
 ];
 const STATUS_FAMILY: &str = "E<status>";
@@ -139,7 +144,7 @@ fn every_kind() -> Vec<ErrorKind> {
 }
 
 #[test]
-fn every_listed_code_comes_from_a_kind_or_from_javascript() {
+fn every_listed_code_comes_from_a_kind_or_a_front_end() {
     let kinds = every_kind();
     let rows = readme_rows();
     assert!(rows.len() > 10, "the Errors table was not found");
@@ -148,11 +153,13 @@ fn every_listed_code_comes_from_a_kind_or_from_javascript() {
             continue;
         }
         let from_kind = kinds.iter().any(|k| k.code() == code.as_str());
-        let quoted = format!("'{code}'");
-        let from_js = JS_SOURCES.iter().any(|src| src.contains(&quoted));
+        let quoted = [format!("'{code}'"), format!("\"{code}\"")];
+        let from_front_end = FRONT_END_SOURCES
+            .iter()
+            .any(|src| quoted.iter().any(|q| src.contains(q.as_str())));
         assert!(
-            from_kind || from_js,
-            "the README lists {code}, which no error kind and no JavaScript file produces"
+            from_kind || from_front_end,
+            "the README lists {code}, which no error kind and no front end (JavaScript, the CLI) produces"
         );
     }
 }

@@ -2,7 +2,6 @@
 //! value, where a key's effective value is the one at the highest level that defines it.
 //! File levels keep their parsed document so that the editor can remove exact lines.
 
-mod known_keys;
 mod layer;
 mod legacy_auth;
 pub mod locations;
@@ -20,7 +19,6 @@ use crate::js::{js_string, js_trim, js_truthy};
 use crate::key_path::KeyPath;
 use crate::npmrc::NpmrcDocument;
 
-pub use known_keys::{check_cli_config_key, CliKeyCheck};
 pub use layer::{ConfigFile, ConfigLayer, ParseField};
 pub use scope::normalize_scope;
 

@@ -1,7 +1,7 @@
 //! Which command-line config keys npm knows, so that a mistyped flag (`--regsitry`) is
 //! warned about as npm warns, with the closest known key. The list is a plain text file
 //! (`npm_keys.txt`, generated from npm 11's `@npmcli/config` definitions plus our own
-//! flags) so that any front end reads the same one.
+//! flags).
 
 use std::sync::OnceLock;
 
