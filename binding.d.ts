@@ -6,15 +6,6 @@ export declare class AbortHandle {
   abort(): void
 }
 
-/**
- * Stops a `runCli` run: Node's SIGINT and SIGTERM listeners in `bin/registry-logout.js`
- * pass the signal on with the status to exit with.
- */
-export declare class CliInterrupt {
-  constructor()
-  interrupt(status: number): void
-}
-
 export declare function credentials(options?: LogoutOptions | undefined | null, envBlock?: string | undefined | null): Promise<{ result?: unknown, all?: unknown, credentials?: unknown, error?: { code: string, message: string } }>
 
 export declare function logout(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<{ result?: unknown, all?: unknown, credentials?: unknown, error?: { code: string, message: string } }>
@@ -95,12 +86,16 @@ export interface LogoutOptions {
 export type RevokeMode = 'required' | 'best-effort' | 'skip'
 
 /**
- * The command-line program (`bin/registry-logout.js`): the CLI crate's, on a thread of
- * its own, writing to the process's file descriptors 1 and 2 itself; resolves with the
- * exit status. Node keeps the signals (its handlers and the program's would fight), and
- * the shim passes them on through `interrupt`. `execPath` is the `node` running it, the
+ * The command-line program (`bin/registry-logout.js`): the CLI crate's, run on the JS
+ * thread, which it holds until the program is over (the process has nothing else to
+ * do); it writes to the process's file descriptors 1 and 2 itself and returns the exit
+ * status. Run here, not on a thread of its own, no thread starts and no wake-up hands
+ * the status back to the event loop: each costs a scheduling delay on a busy machine.
+ * With JS held, Node's signal listeners cannot run, so the program listens for SIGINT
+ * and SIGTERM itself, as the native binary does; its handler calls the one it replaces,
+ * which the shim makes libuv's (see there). `execPath` is the `node` running it, the
  * executable npm derives its prefix from.
  */
-export declare function runCli(argv: Array<string>, execPath: string | undefined | null, interrupt: CliInterrupt): Promise<number>
+export declare function runCli(argv: Array<string>, execPath?: string | undefined | null): number
 
 export declare function tokens(options?: LogoutOptions | undefined | null, handle?: AbortHandle | undefined | null, envBlock?: string | undefined | null): Promise<{ result?: unknown, all?: unknown, credentials?: unknown, tokens?: unknown, error?: { code: string, message: string } }>

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict'
 
-// `registry-logout`: the program is crates/registry-logout-cli's, run in this process by
-// the addon. It parses the arguments and writes to stdout and stderr itself; this file
-// hands it the arguments and the `node` running it, and passes Ctrl-C on.
+// `registry-logout`: the program is crates/registry-logout-cli's, run by the addon on
+// this thread until it is over. It parses the arguments, writes to stdout and stderr,
+// and handles Ctrl-C itself; this file hands it the arguments and the `node` running it.
 
 let native
 try {
@@ -15,7 +15,11 @@ try {
   else process.stderr.write(`${error.code}: ${error.message}\n`)
   process.exit(1)
 }
-const interrupt = new native.CliInterrupt()
-process.once('SIGINT', () => interrupt.interrupt(130))
-process.once('SIGTERM', () => interrupt.interrupt(143))
-native.runCli(process.argv.slice(2), process.execPath, interrupt).then((status) => { process.exitCode = status })
+// The program's SIGINT and SIGTERM handler also calls the handler it replaces. Node's
+// own re-raises the signal, and the two would call each other for ever; with these
+// listeners the one replaced is libuv's, which only queues the signal for them, and
+// they run once the program is over, with nothing left to do.
+const afterTheProgram = () => {}
+process.on('SIGINT', afterTheProgram)
+process.on('SIGTERM', afterTheProgram)
+process.exitCode = native.runCli(process.argv.slice(2), process.execPath)

@@ -175,55 +175,23 @@ fn start<'env>(
     Ok(promise)
 }
 
-/// Stops a `runCli` run: Node's SIGINT and SIGTERM listeners in `bin/registry-logout.js`
-/// pass the signal on with the status to exit with.
-#[napi(js_name = "CliInterrupt")]
-pub struct CliInterrupt {
-    inner: registry_logout_cli::Interrupt,
-}
-
-#[napi]
-impl CliInterrupt {
-    #[napi(constructor)]
-    #[allow(
-        clippy::new_without_default,
-        reason = "JavaScript constructs it with `new CliInterrupt()`; Rust code has no use for Default"
-    )]
-    pub fn new() -> Self {
-        Self {
-            inner: registry_logout_cli::Interrupt::new(),
-        }
-    }
-
-    #[napi]
-    pub fn interrupt(&self, status: u8) {
-        self.inner.interrupt(status);
-    }
-}
-
-/// The command-line program (`bin/registry-logout.js`): the CLI crate's, on a thread of
-/// its own, writing to the process's file descriptors 1 and 2 itself; resolves with the
-/// exit status. Node keeps the signals (its handlers and the program's would fight), and
-/// the shim passes them on through `interrupt`. `execPath` is the `node` running it, the
+/// The command-line program (`bin/registry-logout.js`): the CLI crate's, run on the JS
+/// thread, which it holds until the program is over (the process has nothing else to
+/// do); it writes to the process's file descriptors 1 and 2 itself and returns the exit
+/// status. Run here, not on a thread of its own, no thread starts and no wake-up hands
+/// the status back to the event loop: each costs a scheduling delay on a busy machine.
+/// With JS held, Node's signal listeners cannot run, so the program listens for SIGINT
+/// and SIGTERM itself, as the native binary does; its handler calls the one it replaces,
+/// which the shim makes libuv's (see there). `execPath` is the `node` running it, the
 /// executable npm derives its prefix from.
-#[napi(js_name = "runCli", ts_return_type = "Promise<number>")]
-pub fn run_cli<'env>(
-    env: &'env Env,
-    argv: Vec<String>,
-    exec_path: Option<String>,
-    interrupt: &CliInterrupt,
-) -> Result<Object<'env>> {
-    let (deferred, promise) = env.create_deferred::<Unknown<'static>, Settle>()?;
-    let signals = registry_logout_cli::Signals::From(interrupt.inner.clone());
+#[napi(js_name = "runCli", catch_unwind)]
+pub fn run_cli(argv: Vec<String>, exec_path: Option<String>) -> u32 {
     let node = exec_path.map(std::path::PathBuf::from);
-    std::thread::Builder::new()
-        .name("registry-logout-cli".into())
-        .spawn(move || {
-            let status = registry_logout_cli::run_in_process(argv, node, signals);
-            deferred.resolve(Box::new(move |env| env.to_js_value(&status)));
-        })
-        .map_err(|e| Error::from_reason(format!("registry-logout: cannot start a thread: {e}")))?;
-    Ok(promise)
+    u32::from(registry_logout_cli::run_in_process(
+        argv,
+        node,
+        registry_logout_cli::Signals::Listen,
+    ))
 }
 
 /// The work's outcome; for a panic, `EINTERNAL` as for any other bug (the panic's own

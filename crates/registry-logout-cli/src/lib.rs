@@ -62,10 +62,11 @@ pub struct Streams<'a> {
 /// How a run learns that it is to stop: SIGINT or SIGTERM aborts the logout in flight,
 /// and the program exits with the status a shell gives for the signal.
 pub enum Signals {
-    /// The program listens for them itself: it is its own process.
+    /// The program listens for them itself: it is its own process, or runs on the
+    /// thread of a host that cannot act on a signal until the run is over (the Node
+    /// shim). The handler calls the one it replaces, which must return.
     Listen,
-    /// The host listens (a Node process, whose own handlers would fight ours) and
-    /// passes them on through this.
+    /// The host listens, and passes them on through this.
     From(Interrupt),
 }
 
