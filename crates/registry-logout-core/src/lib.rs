@@ -30,8 +30,9 @@
 // 11. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it; `GET
 //     /-/whoami` with the token; the token API (list, revoke by key); GitHub's
 //     credential revocation, for a GitHub Packages token.
-// 12. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
-//     blocking pool), `--all`, the shared-token guard and `everywhere`'s triage filter.
+// 12. `logout`: the pipeline, a file a stage (plan, revoke concurrently, edit each
+//     file once on the blocking pool, build the reports), `--all`, the shared-token
+//     guard and `everywhere`'s triage filter.
 // 12. `contract`: the reports and errors as data (`serde` feature), the one definition
 //     of the Node API's results and the CLI's `--json`.
 

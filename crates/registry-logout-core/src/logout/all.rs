@@ -6,7 +6,8 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{as_configured, execute, plan, LogoutReport, LogoutRequest};
+use super::plan::plan;
+use super::{as_configured, execute, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::shown_url::shown_url;
 
