@@ -176,11 +176,11 @@ test('every recorded result type-checks against index.d.ts, and a field it does 
     : value.tokens ? 'TokenList & { ok: true }'
     : value.results ? 'LogoutAllResult'
       : value.error ? '{ ok: false, error: ErrorInfo }'
-        : 'LogoutResult & { ok: true }'
+        : 'LogoutReport & { ok: true }'
   const check = (values) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-types-'))
     try {
-      const lines = [`import type { LogoutResult, LogoutAllResult, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
+      const lines = [`import type { LogoutReport, LogoutAllResult, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
       values.forEach((value, i) => lines.push(`export const v${i} = ${JSON.stringify(value)} satisfies ${typeOf(value)}`))
       fs.writeFileSync(path.join(dir, 'check.ts'), lines.join('\n') + '\n')
       return spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--skipLibCheck', 'check.ts'], { cwd: dir, encoding: 'utf8' })

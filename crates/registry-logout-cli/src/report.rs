@@ -4,9 +4,9 @@
 //! config file never reaches this text.
 
 use registry_logout_core::{
-    ConfigLevel, CredentialKind, CredentialSource, Everywhere, GithubRevocation, GithubToken,
-    ListedCredential, LogoutReport, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
-    SessionReport, StoreKind, TokenApiOutcome, TokenList, Verification,
+    AccountToken, AccountTokenOutcome, ConfigLevel, CredentialKind, CredentialSource, Everywhere,
+    GithubRevocation, GithubToken, ListedCredential, LogoutReport, RevocationOutcome, RevokeMode,
+    RevokedVia, StoreKind, TokenApiOutcome, TokenList, Verification,
 };
 
 /// ANSI styles for one stream, or none.
@@ -92,7 +92,7 @@ fn scope_suffix(scope: Option<&str>) -> String {
 fn revocation_text(
     revocation: &RevocationOutcome,
     credential: &CredentialSource,
-    revoke: RevokePolicy,
+    revoke: RevokeMode,
 ) -> String {
     match revocation {
         RevocationOutcome::AlreadyInvalid { .. } => {
@@ -133,7 +133,7 @@ fn revocation_text(
                 credential.kind.as_str()
             )
         }
-        RevocationOutcome::Skipped { .. } if revoke == RevokePolicy::Skip => {
+        RevocationOutcome::Skipped { .. } if revoke == RevokeMode::Skip => {
             "token not revoked (--revoke=skip)".into()
         }
         RevocationOutcome::Skipped { .. } => "token not revoked".into(),
@@ -187,7 +187,7 @@ pub fn still_valid(report: &LogoutReport) -> bool {
                 && e.tokens.iter().any(|t| {
                     !matches!(
                         t.outcome,
-                        SessionOutcome::Revoked { .. } | SessionOutcome::Kept
+                        AccountTokenOutcome::Revoked { .. } | AccountTokenOutcome::Kept
                     )
                 }))
     });
@@ -241,7 +241,7 @@ fn kept_valid_text(registry: &str, revocation: &RevocationOutcome) -> String {
 
 /// A token of the account as the registry lists it: masked, its key, dates and flags
 /// (those the registry sent).
-fn session_text(t: &SessionReport) -> String {
+fn account_token_text(t: &AccountToken) -> String {
     let masked = if t.token.masked.is_empty() {
         "(no masked form)"
     } else {
@@ -290,14 +290,14 @@ fn everywhere_plan(everywhere: &Everywhere) -> Vec<String> {
             everywhere
                 .tokens
                 .iter()
-                .map(|t| format!("    {}", session_text(t))),
+                .map(|t| format!("    {}", account_token_text(t))),
         );
         return lines;
     };
     let picked = everywhere
         .tokens
         .iter()
-        .filter(|t| t.outcome != SessionOutcome::Kept)
+        .filter(|t| t.outcome != AccountTokenOutcome::Kept)
         .count();
     let mut lines = vec![format!(
         "  revoke the account's tokens that match {filter}, and this one ({picked} of {} \
@@ -305,12 +305,12 @@ fn everywhere_plan(everywhere: &Everywhere) -> Vec<String> {
         everywhere.tokens.len()
     )];
     lines.extend(everywhere.tokens.iter().map(|t| {
-        let verb = if t.outcome == SessionOutcome::Kept {
+        let verb = if t.outcome == AccountTokenOutcome::Kept {
             "keep"
         } else {
             "revoke"
         };
-        format!("    {verb} {}", session_text(t))
+        format!("    {verb} {}", account_token_text(t))
     }));
     lines
 }
@@ -321,21 +321,26 @@ fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
         .tokens
         .iter()
         .map(|t| match &t.outcome {
-            SessionOutcome::Revoked { .. } => format!("  revoked {}", session_text(t)),
-            SessionOutcome::Kept => format!("  kept {}: it does not match", session_text(t)),
-            SessionOutcome::StillValid => format!(
+            AccountTokenOutcome::Revoked { .. } => format!("  revoked {}", account_token_text(t)),
+            AccountTokenOutcome::Kept => {
+                format!("  kept {}: it does not match", account_token_text(t))
+            }
+            AccountTokenOutcome::StillValid => format!(
                 "  NOT revoked {}: the registry still accepts it",
-                session_text(t)
+                account_token_text(t)
             ),
-            SessionOutcome::Failed { error, .. } => format!(
+            AccountTokenOutcome::Failed { error, .. } => format!(
                 "  NOT revoked {}: {}: {}",
-                session_text(t),
+                account_token_text(t),
                 error.code(),
                 error.message()
             ),
             // Worded as the Node CLI words a listed token outside a dry run.
-            SessionOutcome::Listed => {
-                format!("  NOT revoked {}: undefined: undefined", session_text(t))
+            AccountTokenOutcome::Listed => {
+                format!(
+                    "  NOT revoked {}: undefined: undefined",
+                    account_token_text(t)
+                )
             }
         })
         .collect()
@@ -414,7 +419,7 @@ fn revoked_on_github(report: &LogoutReport) -> bool {
 }
 
 /// The lines for one registry's result; `revoke` is the policy the request had.
-pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Paint) -> Lines {
+pub fn describe(report: &LogoutReport, revoke: RevokeMode, out: Paint, err: Paint) -> Lines {
     let mut lines = Lines::default();
     let scope = scope_suffix(report.scope.as_deref());
     let credential = &report.credential;
@@ -424,7 +429,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
             out.bold("Dry run:"),
             report.registry
         ));
-        if credential.kind == CredentialKind::Token && revoke != RevokePolicy::Skip {
+        if credential.kind == CredentialKind::Token && revoke != RevokeMode::Skip {
             lines.out.push(format!(
                 "  revoke the token at {} from {}",
                 credential.key,
@@ -529,7 +534,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
                 !t.current
                     && !matches!(
                         t.outcome,
-                        SessionOutcome::Revoked { .. } | SessionOutcome::Kept
+                        AccountTokenOutcome::Revoked { .. } | AccountTokenOutcome::Kept
                     )
             })
             .count();
@@ -562,7 +567,11 @@ pub fn token_lines(list: &TokenList) -> Vec<String> {
         list.tokens.len(),
         if list.tokens.len() == 1 { "" } else { "s" }
     )];
-    lines.extend(list.tokens.iter().map(|t| format!("  {}", session_text(t))));
+    lines.extend(
+        list.tokens
+            .iter()
+            .map(|t| format!("  {}", account_token_text(t))),
+    );
     lines
 }
 

@@ -10,8 +10,8 @@ use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::error::LogoutError;
 use crate::logout::{
-    AllEntry, AllOutcome, CredentialSource, Everywhere, GithubRevocation, GithubToken,
-    ListedCredential, LogoutReport, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport,
+    AccountToken, AccountTokenOutcome, AllEntry, AllOutcome, CredentialSource, Everywhere,
+    GithubRevocation, GithubToken, ListedCredential, LogoutReport, RevocationOutcome, RevokedVia,
     SkipReason, StoreReport, TokenApiOutcome,
 };
 use crate::store::{FileChange, StoreKind};
@@ -223,14 +223,14 @@ impl Serialize for Everywhere {
 }
 
 /// What the registry lists of the token, never the token.
-impl Serialize for SessionReport {
+impl Serialize for AccountToken {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (outcome, status, error) = match &self.outcome {
-            SessionOutcome::Listed => ("listed", None, None),
-            SessionOutcome::Kept => ("kept", None, None),
-            SessionOutcome::Revoked { status } => ("revoked", Some(*status), None),
-            SessionOutcome::StillValid => ("still-valid", None, None),
-            SessionOutcome::Failed { status, error } => ("failed", *status, Some(error)),
+            AccountTokenOutcome::Listed => ("listed", None, None),
+            AccountTokenOutcome::Kept => ("kept", None, None),
+            AccountTokenOutcome::Revoked { status } => ("revoked", Some(*status), None),
+            AccountTokenOutcome::StillValid => ("still-valid", None, None),
+            AccountTokenOutcome::Failed { status, error } => ("failed", *status, Some(error)),
         };
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("key", &self.token.key)?;

@@ -71,10 +71,10 @@ pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use key_path::KeyPath;
 pub use logout::{
-    check_token_filter, credentials, logout, logout_all, run, tokens, AllEntry, AllOutcome,
-    CredentialSource, Everywhere, GithubRevocation, GithubToken, ListedCredential, LogoutReport,
-    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
-    SessionReport, SkipReason, StoreReport, TokenApiOutcome, TokenList,
+    check_token_filter, credentials, logout, logout_all, run, tokens, AccountToken,
+    AccountTokenOutcome, AllEntry, AllOutcome, CredentialSource, Everywhere, GithubRevocation,
+    GithubToken, ListedCredential, LogoutReport, LogoutRequest, Outcome, RevocationOutcome,
+    RevokeMode, RevokedVia, SkipReason, StoreReport, TokenApiOutcome, TokenList,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};
@@ -82,3 +82,13 @@ pub use secret::{ConfigValues, Secret};
 pub use shown_url::shown_url;
 pub use store::{FileChange, StoreKind};
 pub use tokio_util::sync::CancellationToken;
+
+/// The old name of [`RevokeMode`], the `revoke` option's and flag's name.
+#[deprecated(since = "0.2.0", note = "renamed `RevokeMode`")]
+pub type RevokePolicy = RevokeMode;
+/// The old name of [`AccountToken`]: one of the account's tokens, not a session.
+#[deprecated(since = "0.2.0", note = "renamed `AccountToken`")]
+pub type SessionReport = AccountToken;
+/// The old name of [`AccountTokenOutcome`].
+#[deprecated(since = "0.2.0", note = "renamed `AccountTokenOutcome`")]
+pub type SessionOutcome = AccountTokenOutcome;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::plan::{distinct_tokens, EditTarget, Planned};
-use super::{LogoutRequest, RevokePolicy};
+use super::{LogoutRequest, RevokeMode};
 use crate::edit::{self, Apply};
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::key_path::KeyPath;
@@ -25,7 +25,7 @@ pub(super) async fn stage_edits(
     request: &LogoutRequest,
     planned: &[Planned],
 ) -> Result<(StagedRooms, Vec<Option<LogoutError>>)> {
-    let revokes = request.revoke != RevokePolicy::Skip && !request.dry_run;
+    let revokes = request.revoke != RevokeMode::Skip && !request.dry_run;
     let files: Vec<Vec<PathBuf>> = planned
         .iter()
         .map(|p| {

@@ -36,15 +36,15 @@ use crate::store::{
 pub use all::{logout_all, AllEntry, AllOutcome};
 use plan::{plan, Planned};
 pub use report::{
-    Everywhere, GithubRevocation, GithubToken, RevocationOutcome, RevokedVia, SessionOutcome,
-    SessionReport, SkipReason, TokenApiOutcome,
+    AccountToken, AccountTokenOutcome, Everywhere, GithubRevocation, GithubToken,
+    RevocationOutcome, RevokedVia, SkipReason, TokenApiOutcome,
 };
 use revocation::account_tokens;
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum RevokePolicy {
+pub enum RevokeMode {
     /// Revoke, and change no file if that fails (npm behaviour).
     #[default]
     Required,
@@ -54,27 +54,27 @@ pub enum RevokePolicy {
     Skip,
 }
 
-impl RevokePolicy {
+impl RevokeMode {
     /// The mode as options and flags spell it.
     pub fn as_str(self) -> &'static str {
         match self {
-            RevokePolicy::Required => "required",
-            RevokePolicy::BestEffort => "best-effort",
-            RevokePolicy::Skip => "skip",
+            RevokeMode::Required => "required",
+            RevokeMode::BestEffort => "best-effort",
+            RevokeMode::Skip => "skip",
         }
     }
 }
 
-impl std::str::FromStr for RevokePolicy {
+impl std::str::FromStr for RevokeMode {
     type Err = LogoutError;
 
     /// `required`, `best-effort` or `skip`: the one check of a revoke mode, for every
     /// skin and CLI.
     fn from_str(name: &str) -> Result<Self> {
         [
-            RevokePolicy::Required,
-            RevokePolicy::BestEffort,
-            RevokePolicy::Skip,
+            RevokeMode::Required,
+            RevokeMode::BestEffort,
+            RevokeMode::Skip,
         ]
         .into_iter()
         .find(|p| p.as_str() == name)
@@ -113,7 +113,7 @@ pub struct LogoutRequest {
     /// A one-time password, sent as `npm-otp`.
     pub otp: Option<Secret>,
     /// What to do about the token on the registry.
-    pub revoke: RevokePolicy,
+    pub revoke: RevokeMode,
     /// Say what would happen; send nothing, write nothing.
     pub dry_run: bool,
     /// Revoke even a token that a git-tracked project `.npmrc` shares with a team.
@@ -420,7 +420,7 @@ pub struct TokenList {
     pub credential: CredentialSource,
     /// Each listed token, in the registry's order (outcome `Listed`); `current` marks
     /// the login's own.
-    pub tokens: Vec<SessionReport>,
+    pub tokens: Vec<AccountToken>,
 }
 
 /// Lists the account's tokens on the request's registry with the login's token (`GET

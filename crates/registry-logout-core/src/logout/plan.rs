@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{guard, target, LogoutRequest, RevokePolicy, Stores};
+use super::{guard, target, LogoutRequest, RevokeMode, Stores};
 use crate::config::Config;
 use crate::edit;
 use crate::error::{ErrorKind, LogoutError, Result};
@@ -33,13 +33,13 @@ pub(super) struct Planned {
 /// or a file that must change cannot be written.
 pub(super) fn plan(request: &LogoutRequest) -> Result<Planned> {
     request.token_filter()?;
-    if request.wants_everywhere() && request.revoke == RevokePolicy::Skip {
+    if request.wants_everywhere() && request.revoke == RevokeMode::Skip {
         return Err(LogoutError::new(
             ErrorKind::InvalidArgType,
             "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
         ));
     }
-    if request.revoke_github_token && request.revoke == RevokePolicy::Skip {
+    if request.revoke_github_token && request.revoke == RevokeMode::Skip {
         return Err(LogoutError::new(
             ErrorKind::InvalidArgType,
             "revokeGithubToken sends the token to GitHub to revoke it: it cannot be combined \
@@ -68,7 +68,7 @@ pub(super) fn plan(request: &LogoutRequest) -> Result<Planned> {
         }
         return Err(err);
     };
-    let revokes = request.revoke != RevokePolicy::Skip;
+    let revokes = request.revoke != RevokeMode::Skip;
     if revokes && !request.force {
         for f in found.iter().filter(|f| f.credential.token.is_some()) {
             guard::guard_shared_token(&f.credential)?;
