@@ -227,10 +227,10 @@ mod tests {
         assert_eq!(
             pairs,
             [
-                ("", "empty key"),
-                ("A", "x=y"),
+                ("HOME", "/h"),
                 ("EMPTY", ""),
-                ("HOME", "/h")
+                ("", "empty key"),
+                ("A", "x=y")
             ]
         );
         assert!(parse_env_block("").is_empty());
