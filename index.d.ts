@@ -83,7 +83,7 @@ interface RevocationFields {
 }
 
 /** What became of the token on the registry; `outcome` narrows the rest. */
-export type RevocationInfo =
+export type Revocation =
   | (RevocationFields & { outcome: 'revoked', status: number, attempts: number, via: RevokedVia, reason?: undefined, code?: undefined, message?: undefined })
   | (RevocationFields & { outcome: 'already-invalid', status: number, attempts: number, verification: 'token-rejected', verificationStatus: number, reason?: undefined, code?: undefined, message?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined })
   | (RevocationFields & { outcome: 'skipped', reason: SkipReason, status?: undefined, attempts?: undefined, code?: undefined, message?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
@@ -98,7 +98,7 @@ export interface StoreReport {
    * What became of its token: one revocation per distinct token, shared by every store
    * that held it.
    */
-  revocation: RevocationInfo
+  revocation: Revocation
 }
 
 export interface FileChange {
@@ -141,7 +141,7 @@ export interface AccountToken {
 }
 
 /** `everywhere`: every token the account holds on the registry. */
-export interface EverywhereResult {
+export interface Everywhere {
   tokens: AccountToken[]
   /** Why the list could not be read (then no other token was revoked). */
   error?: ErrorInfo
@@ -166,7 +166,7 @@ export type GithubTokenOutcome = 'not-asked' | 'skipped' | 'revoked' | 'failed'
  * A GitHub token for GitHub Packages (`npm.pkg.github.com`, with one of GitHub's
  * prefixes): it lives on GitHub, which the registry's revocation is not known to reach.
  */
-export interface GithubTokenResult {
+export interface GithubToken {
   /** GitHub's prefix for its kind (`ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`). */
   prefix: string
   /**
@@ -190,7 +190,7 @@ export interface LogoutReport {
   registry: string
   /** Where the credential came from. */
   credential: CredentialSource
-  revocation: RevocationInfo
+  revocation: Revocation
   /** Files changed (in a dry run: files that would change). */
   files: FileChange[]
   dryRun: boolean
@@ -200,9 +200,9 @@ export interface LogoutReport {
   /** A credential that still applies to the registry after the logout. */
   stillLoggedIn?: CredentialSource
   /** With `everywhere`: the account's tokens and what became of each. */
-  everywhere?: EverywhereResult
+  everywhere?: Everywhere
   /** The token is a GitHub token for GitHub Packages: what became of it on GitHub. */
-  githubToken?: GithubTokenResult
+  githubToken?: GithubToken
 }
 
 /** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
@@ -211,7 +211,7 @@ export type LogoutAllEntry =
   | { registry: string, error: ErrorInfo, result?: undefined }
 
 /** The outcome of `logout({ all: true })`. */
-export interface LogoutAllResult {
+export interface LogoutAllReport {
   /** Whether every registry was logged out of. */
   ok: boolean
   results: LogoutAllEntry[]
@@ -245,6 +245,14 @@ export type StoreResult = StoreReport
 export type SessionToken = AccountToken
 /** @deprecated Renamed {@link AccountTokenOutcome}. */
 export type SessionOutcome = AccountTokenOutcome
+/** @deprecated Renamed {@link Revocation}. */
+export type RevocationInfo = Revocation
+/** @deprecated Renamed {@link Everywhere}. */
+export type EverywhereResult = Everywhere
+/** @deprecated Renamed {@link GithubToken}. */
+export type GithubTokenResult = GithubToken
+/** @deprecated Renamed {@link LogoutAllReport}. */
+export type LogoutAllResult = LogoutAllReport
 
 /** An Error from `logout()`, with npm's error code (`ENEEDAUTH`, `E404`, `EOTP`, …). */
 export interface LogoutError extends Error {
@@ -262,8 +270,8 @@ export function logout (options?: LogoutOptions & { all?: false | null }, signal
  * file. Resolves with one entry per registry (a failure on one does not stop the
  * others); rejects only when nothing is logged in or the config cannot be read.
  */
-export function logout (options: LogoutOptions & { all: true }, signal?: AbortSignal): Promise<LogoutAllResult>
-export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutReport | LogoutAllResult>
+export function logout (options: LogoutOptions & { all: true }, signal?: AbortSignal): Promise<LogoutAllReport>
+export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutReport | LogoutAllReport>
 /**
  * Lists every credential the selected stores hold (`sources`, default `['npm']`): the
  * registry, store, kind, file, level and key path, never a value. Sends nothing and

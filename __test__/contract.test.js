@@ -174,13 +174,13 @@ test('every recorded result type-checks against index.d.ts, and a field it does 
   const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
   const typeOf = (value) => value.credentials ? '{ ok: true, credentials: ListedCredential[] }'
     : value.tokens ? 'TokenList & { ok: true }'
-    : value.results ? 'LogoutAllResult'
+    : value.results ? 'LogoutAllReport'
       : value.error ? '{ ok: false, error: ErrorInfo }'
         : 'LogoutReport & { ok: true }'
   const check = (values) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-types-'))
     try {
-      const lines = [`import type { LogoutReport, LogoutAllResult, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
+      const lines = [`import type { LogoutReport, LogoutAllReport, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
       values.forEach((value, i) => lines.push(`export const v${i} = ${JSON.stringify(value)} satisfies ${typeOf(value)}`))
       fs.writeFileSync(path.join(dir, 'check.ts'), lines.join('\n') + '\n')
       return spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--skipLibCheck', 'check.ts'], { cwd: dir, encoding: 'utf8' })

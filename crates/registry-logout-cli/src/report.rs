@@ -5,7 +5,7 @@
 
 use registry_logout_core::{
     AccountToken, AccountTokenOutcome, ConfigLevel, CredentialKind, CredentialSource, Everywhere,
-    GithubRevocation, GithubToken, ListedCredential, LogoutReport, RevocationOutcome, RevokeMode,
+    GithubToken, GithubTokenOutcome, ListedCredential, LogoutReport, Revocation, RevokeMode,
     RevokedVia, StoreKind, TokenApiOutcome, TokenList, Verification,
 };
 
@@ -90,15 +90,15 @@ fn scope_suffix(scope: Option<&str>) -> String {
 }
 
 fn revocation_text(
-    revocation: &RevocationOutcome,
+    revocation: &Revocation,
     credential: &CredentialSource,
     revoke: RevokeMode,
 ) -> String {
     match revocation {
-        RevocationOutcome::AlreadyInvalid { .. } => {
+        Revocation::AlreadyInvalid { .. } => {
             "token was already invalid (expired or revoked)".into()
         }
-        RevocationOutcome::Revoked {
+        Revocation::Revoked {
             verification, via, ..
         } => {
             let how = if *via == RevokedVia::TokenApi {
@@ -124,19 +124,19 @@ fn revocation_text(
                 None => format!("token revoked{how}"),
             }
         }
-        RevocationOutcome::Failed { error, .. } => {
+        Revocation::Failed { error, .. } => {
             format!("token NOT revoked ({})", error.code())
         }
-        RevocationOutcome::Skipped { .. } if credential.kind != CredentialKind::Token => {
+        Revocation::Skipped { .. } if credential.kind != CredentialKind::Token => {
             format!(
                 "nothing to revoke ({} credential)",
                 credential.kind.as_str()
             )
         }
-        RevocationOutcome::Skipped { .. } if revoke == RevokeMode::Skip => {
+        Revocation::Skipped { .. } if revoke == RevokeMode::Skip => {
             "token not revoked (--revoke=skip)".into()
         }
-        RevocationOutcome::Skipped { .. } => "token not revoked".into(),
+        Revocation::Skipped { .. } => "token not revoked".into(),
     }
 }
 
@@ -167,10 +167,10 @@ fn files_text(report: &LogoutReport) -> String {
 }
 
 /// `--verify` found that the registry kept the revoked token valid.
-fn kept_valid(revocation: &RevocationOutcome) -> bool {
+fn kept_valid(revocation: &Revocation) -> bool {
     matches!(
         revocation,
-        RevocationOutcome::Revoked {
+        Revocation::Revoked {
             verification: Some(Verification::TokenStillValid { .. }),
             ..
         }
@@ -215,8 +215,8 @@ fn token_api_text(token_api: Option<&TokenApiOutcome>) -> String {
 
 /// A token the registry still accepts after accepting its revocation: what was tried,
 /// that it may still be propagating, and how to check later.
-fn kept_valid_text(registry: &str, revocation: &RevocationOutcome) -> String {
-    let RevocationOutcome::Revoked {
+fn kept_valid_text(registry: &str, revocation: &Revocation) -> String {
+    let Revocation::Revoked {
         token_api,
         verification_attempts,
         verification_waited,
@@ -350,23 +350,23 @@ fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
 const GITHUB_TOKENS_PAGE: &str = "https://github.com/settings/tokens";
 
 /// What the registry did with a GitHub token's revocation, as the warning tells it.
-fn registry_answer(revocation: &RevocationOutcome) -> String {
+fn registry_answer(revocation: &Revocation) -> String {
     match revocation {
-        RevocationOutcome::Revoked { status, .. } => {
+        Revocation::Revoked { status, .. } => {
             format!("accepted the revocation (HTTP {status})")
         }
-        RevocationOutcome::AlreadyInvalid { status, .. } => {
+        Revocation::AlreadyInvalid { status, .. } => {
             format!("refused the token (HTTP {status}), and so did GET /-/whoami")
         }
-        RevocationOutcome::Failed { error, .. } => format!("did not revoke it ({})", error.code()),
-        RevocationOutcome::Skipped { .. } => "was not asked to revoke it".into(),
+        Revocation::Failed { error, .. } => format!("did not revoke it ({})", error.code()),
+        Revocation::Skipped { .. } => "was not asked to revoke it".into(),
     }
 }
 
 /// A GitHub token's line in a dry run's plan.
 fn github_plan(github: &GithubToken) -> String {
     match github.revocation {
-        GithubRevocation::NotAsked => format!(
+        GithubTokenOutcome::NotAsked => format!(
             "  the token is a GitHub token ({}…), which lives on GitHub: revoke it at {}, or add \
              --revoke-github-token",
             github.prefix, GITHUB_TOKENS_PAGE
@@ -382,11 +382,11 @@ fn github_plan(github: &GithubToken) -> String {
 /// A GitHub token's lines after the logout: what GitHub did, or where to revoke it.
 fn github_lines(report: &LogoutReport, github: &GithubToken, err: Paint, lines: &mut Lines) {
     match &github.revocation {
-        GithubRevocation::Revoked { status, .. } => lines.out.push(format!(
+        GithubTokenOutcome::Revoked { status, .. } => lines.out.push(format!(
             "  GitHub token ({}…) revoked on GitHub (POST /credentials/revoke answered {status})",
             github.prefix
         )),
-        GithubRevocation::Failed { error, .. } => lines.warn.push(format!(
+        GithubTokenOutcome::Failed { error, .. } => lines.warn.push(format!(
             "{} GitHub did not revoke the GitHub token ({}…) ({}: {}); it is gone from your \
              config: revoke it at {}",
             err.yellow("warning:"),
@@ -395,7 +395,7 @@ fn github_lines(report: &LogoutReport, github: &GithubToken, err: Paint, lines: 
             error.message(),
             GITHUB_TOKENS_PAGE
         )),
-        GithubRevocation::NotAsked | GithubRevocation::Skipped { .. } => {
+        GithubTokenOutcome::NotAsked | GithubTokenOutcome::Skipped { .. } => {
             lines.warn.push(format!(
                 "{} {} {}; the token is a GitHub token ({}…), which lives on GitHub and which \
                  that revocation is not known to reach. It is gone from your config: revoke it \
@@ -415,7 +415,7 @@ fn revoked_on_github(report: &LogoutReport) -> bool {
     report
         .github_token
         .as_ref()
-        .is_some_and(|g| matches!(g.revocation, GithubRevocation::Revoked { .. }))
+        .is_some_and(|g| matches!(g.revocation, GithubTokenOutcome::Revoked { .. }))
 }
 
 /// The lines for one registry's result; `revoke` is the policy the request had.
@@ -497,7 +497,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokeMode, out: Paint, err: Pain
         github_lines(report, github, err, &mut lines);
     }
     // When GitHub revoked the token, the registry's refusal is in the first line only.
-    if let (RevocationOutcome::Failed { error, .. }, false) =
+    if let (Revocation::Failed { error, .. }, false) =
         (&report.revocation, revoked_on_github(report))
     {
         lines.warn.push(format!(

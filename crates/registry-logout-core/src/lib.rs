@@ -72,9 +72,9 @@ pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use key_path::KeyPath;
 pub use logout::{
     check_token_filter, credentials, logout, logout_all, run, tokens, AccountToken,
-    AccountTokenOutcome, AllEntry, AllOutcome, CredentialSource, Everywhere, GithubRevocation,
-    GithubToken, ListedCredential, LogoutReport, LogoutRequest, Outcome, RevocationOutcome,
-    RevokeMode, RevokedVia, SkipReason, StoreReport, TokenApiOutcome, TokenList,
+    AccountTokenOutcome, CredentialSource, Everywhere, GithubToken, GithubTokenOutcome,
+    ListedCredential, LogoutAllEntry, LogoutAllReport, LogoutReport, LogoutRequest, Outcome,
+    Revocation, RevokeMode, RevokedVia, SkipReason, StoreReport, TokenApiOutcome, TokenList,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};
@@ -92,3 +92,15 @@ pub type SessionReport = AccountToken;
 /// The old name of [`AccountTokenOutcome`].
 #[deprecated(since = "0.2.0", note = "renamed `AccountTokenOutcome`")]
 pub type SessionOutcome = AccountTokenOutcome;
+/// The old name of [`Revocation`], what a report's `revocation` holds.
+#[deprecated(since = "0.2.0", note = "renamed `Revocation`")]
+pub type RevocationOutcome = Revocation;
+/// The old name of [`GithubTokenOutcome`].
+#[deprecated(since = "0.2.0", note = "renamed `GithubTokenOutcome`")]
+pub type GithubRevocation = GithubTokenOutcome;
+/// The old name of [`LogoutAllReport`].
+#[deprecated(since = "0.2.0", note = "renamed `LogoutAllReport`")]
+pub type AllOutcome = LogoutAllReport;
+/// The old name of [`LogoutAllEntry`].
+#[deprecated(since = "0.2.0", note = "renamed `LogoutAllEntry`")]
+pub type AllEntry = LogoutAllEntry;

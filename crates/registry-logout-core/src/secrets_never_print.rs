@@ -236,7 +236,7 @@ async fn no_public_type_prints_a_secret() {
     // A GitHub token's report holds its prefix only, and GitHub's error.
     let github = crate::logout::GithubToken {
         prefix: "ghp_",
-        revocation: crate::logout::GithubRevocation::Failed {
+        revocation: crate::logout::GithubTokenOutcome::Failed {
             status: Some(422),
             error: LogoutError::new(ErrorKind::Http(422), "422 Unprocessable Entity"),
         },
@@ -251,7 +251,7 @@ async fn no_public_type_prints_a_secret() {
     if let Outcome::One(report) = &one {
         assert_redacted("LogoutReport", &**report);
         assert_redacted("CredentialSource", &report.credential);
-        assert_redacted("RevocationOutcome", &report.revocation);
+        assert_redacted("Revocation", &report.revocation);
         for change in &report.files {
             assert_redacted("FileChange", change);
         }
@@ -269,7 +269,7 @@ async fn no_public_type_prints_a_secret() {
     if let Outcome::All(all) = &all {
         assert!(all.results.len() >= 3, "{all:?}");
         for entry in &all.results {
-            assert_redacted("AllEntry", entry);
+            assert_redacted("LogoutAllEntry", entry);
         }
     }
 

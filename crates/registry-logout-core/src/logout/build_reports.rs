@@ -3,7 +3,7 @@
 
 use super::edit_files::own_changes;
 use super::plan::{distinct_tokens, Planned};
-use super::report::{RevocationOutcome, SkipReason};
+use super::report::{Revocation, SkipReason};
 use super::revoke_tokens::Revocations;
 use super::{LogoutReport, LogoutRequest, StoreReport};
 use crate::error::{ErrorKind, LogoutError, Result};
@@ -19,7 +19,7 @@ pub(super) fn build_reports(
     failed: Vec<Option<LogoutError>>,
     changes: &Result<Vec<FileChange>>,
 ) -> Vec<Result<LogoutReport>> {
-    let not_a_token = RevocationOutcome::Skipped {
+    let not_a_token = Revocation::Skipped {
         reason: SkipReason::NotAToken,
     };
     let mut reports = Vec::new();
@@ -33,8 +33,7 @@ pub(super) fn build_reports(
             Err(e) => {
                 let revoked = distinct_tokens(&p.found).into_iter().any(|t| {
                     let outcome = revocations.outcome_of(at, t).and_then(|o| o.as_ref().ok());
-                    outcome
-                        .is_some_and(|o| matches!(o.revocation, RevocationOutcome::Revoked { .. }))
+                    outcome.is_some_and(|o| matches!(o.revocation, Revocation::Revoked { .. }))
                 });
                 reports.push(Err(if revoked {
                     revoked_not_removed(e)

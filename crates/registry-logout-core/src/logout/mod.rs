@@ -33,11 +33,11 @@ use crate::store::{
     Target, VltStore, YarnStore,
 };
 
-pub use all::{logout_all, AllEntry, AllOutcome};
+pub use all::{logout_all, LogoutAllEntry, LogoutAllReport};
 use plan::{plan, Planned};
 pub use report::{
-    AccountToken, AccountTokenOutcome, Everywhere, GithubRevocation, GithubToken,
-    RevocationOutcome, RevokedVia, SkipReason, TokenApiOutcome,
+    AccountToken, AccountTokenOutcome, Everywhere, GithubToken, GithubTokenOutcome, Revocation,
+    RevokedVia, SkipReason, TokenApiOutcome,
 };
 use revocation::account_tokens;
 
@@ -212,7 +212,7 @@ pub struct StoreReport {
     pub credential: CredentialSource,
     /// What became of its token: one revocation per distinct token, shared by every
     /// store that held it.
-    pub revocation: RevocationOutcome,
+    pub revocation: Revocation,
 }
 
 /// One registry's logout.
@@ -227,7 +227,7 @@ pub struct LogoutReport {
     /// The first store's credential (npm's, when npm holds one).
     pub credential: CredentialSource,
     /// What became of that credential's token.
-    pub revocation: RevocationOutcome,
+    pub revocation: Revocation,
     /// Each store that held a credential, in the order of [`StoreKind::ALL`]; `None`
     /// when the request named no sources.
     pub stores: Option<Vec<StoreReport>>,
@@ -250,7 +250,7 @@ pub enum Outcome {
     /// [`logout`]'s report.
     One(Box<LogoutReport>),
     /// [`logout_all`]'s outcome.
-    All(AllOutcome),
+    All(LogoutAllReport),
 }
 
 /// A credential found by [`credentials`]: where it is, never its value.

@@ -10,7 +10,7 @@ use crate::revoke::{ListedToken, Verification};
 /// What became of a token on the registry. Exhaustive on purpose: a new outcome is one
 /// every caller must learn to report; each variant may gain fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RevocationOutcome {
+pub enum Revocation {
     /// The registry accepted a revocation.
     #[non_exhaustive]
     Revoked {
@@ -199,12 +199,12 @@ pub struct GithubToken {
     /// `ghr_`): no secret.
     pub prefix: &'static str,
     /// What became of it on GitHub.
-    pub revocation: GithubRevocation,
+    pub revocation: GithubTokenOutcome,
 }
 
 /// What became of a GitHub token on GitHub.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GithubRevocation {
+pub enum GithubTokenOutcome {
     /// Nothing was sent to GitHub: the request did not opt in (`revokeGithubToken`).
     /// It is revoked by hand, on GitHub.
     NotAsked,

@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::report::{
-    AccountToken, AccountTokenOutcome, Everywhere, GithubRevocation, GithubToken,
-    RevocationOutcome, RevokedVia, SkipReason, TokenApiOutcome,
+    AccountToken, AccountTokenOutcome, Everywhere, GithubToken, GithubTokenOutcome, Revocation,
+    RevokedVia, SkipReason, TokenApiOutcome,
 };
 use super::triage::{self, TokenFilter};
 use super::{bounded, LogoutRequest, Pending, RevokeMode};
@@ -24,7 +24,7 @@ use crate::store::{Credential, Target};
 /// One token's revocation and, with `everywhere`, the account's other tokens.
 #[derive(Clone, Debug)]
 pub(super) struct TokenOutcome {
-    pub(super) revocation: RevocationOutcome,
+    pub(super) revocation: Revocation,
     pub(super) everywhere: Option<Everywhere>,
     /// A GitHub token for GitHub Packages: what became of it on GitHub.
     pub(super) github: Option<GithubToken>,
@@ -43,9 +43,9 @@ pub(super) async fn revoke_token(
     let github = revoke::github_prefix(target.url.url().host_str(), token);
     let on_github = |revocation| github.map(|prefix| GithubToken { prefix, revocation });
     let skipped = |reason| TokenOutcome {
-        revocation: RevocationOutcome::Skipped { reason },
+        revocation: Revocation::Skipped { reason },
         everywhere: None,
-        github: on_github(GithubRevocation::NotAsked),
+        github: on_github(GithubTokenOutcome::NotAsked),
     };
     if request.revoke == RevokeMode::Skip {
         return Ok(skipped(SkipReason::RevokeSkip));
@@ -91,11 +91,11 @@ pub(super) async fn revoke_token(
             None
         };
         let github = on_github(if request.revoke_github_token {
-            GithubRevocation::Skipped {
+            GithubTokenOutcome::Skipped {
                 reason: SkipReason::DryRun,
             }
         } else {
-            GithubRevocation::NotAsked
+            GithubTokenOutcome::NotAsked
         });
         return Ok(TokenOutcome {
             everywhere,
@@ -148,7 +148,7 @@ pub(super) async fn revoke_token(
         }),
         other => other.map(|prefix| GithubToken {
             prefix,
-            revocation: GithubRevocation::NotAsked,
+            revocation: GithubTokenOutcome::NotAsked,
         }),
     };
 
@@ -217,7 +217,7 @@ async fn revoke_on_github(
     config: &Config,
     token: &Secret,
     cancel: &CancellationToken,
-) -> Result<GithubRevocation> {
+) -> Result<GithubTokenOutcome> {
     let api = request
         .github_api
         .as_deref()
@@ -233,7 +233,7 @@ async fn revoke_on_github(
         settings,
     };
     match revoke::revoke_github_token(&req, &endpoint, cancel).await {
-        Ok(status) => Ok(GithubRevocation::Revoked { status }),
+        Ok(status) => Ok(GithubTokenOutcome::Revoked { status }),
         Err(failure) if failure.error.kind() == ErrorKind::Aborted => Err(failure.error),
         Err(failure) if request.revoke == RevokeMode::Required => {
             Err(failure.error.with_note(&format!(
@@ -242,7 +242,7 @@ async fn revoke_on_github(
                 revoke::GITHUB_TOKENS_PAGE
             )))
         }
-        Err(failure) => Ok(GithubRevocation::Failed {
+        Err(failure) => Ok(GithubTokenOutcome::Failed {
             status: failure.status,
             error: failure.error,
         }),
@@ -256,10 +256,10 @@ async fn own_revocation(
     req: &RevokeRequest,
     listed: Option<&[ListedToken]>,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
+) -> Result<Revocation> {
     let verify = request.verify || request.wants_everywhere();
     Ok(match revoke::revoke(req, cancel).await {
-        Ok(done) if !verify => RevocationOutcome::Revoked {
+        Ok(done) if !verify => Revocation::Revoked {
             status: done.status,
             attempts: done.attempts,
             verification: None,
@@ -273,7 +273,7 @@ async fn own_revocation(
             let outcome = if verification.still_valid() {
                 through_token_api(req, listed, done, verification, cancel).await?
             } else {
-                RevocationOutcome::Revoked {
+                Revocation::Revoked {
                     status: done.status,
                     attempts: done.attempts,
                     verification: Some(verification),
@@ -292,7 +292,7 @@ async fn own_revocation(
         {
             return Err(failure.error)
         }
-        Err(failure) => RevocationOutcome::Failed {
+        Err(failure) => Revocation::Failed {
             status: failure.status,
             error: failure.error,
             attempts: failure.attempts,
@@ -307,10 +307,10 @@ async fn own_revocation(
 async fn propagated(
     request: &LogoutRequest,
     req: &RevokeRequest,
-    mut outcome: RevocationOutcome,
+    mut outcome: Revocation,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
-    if let RevocationOutcome::Revoked {
+) -> Result<Revocation> {
+    if let Revocation::Revoked {
         verification: Some(verification),
         token_api,
         verification_attempts,
@@ -466,17 +466,17 @@ fn listing_failed(failure: RevokeFailure, filter: Option<&TokenFilter>) -> Resul
 }
 
 /// The current token's line in the `everywhere` list.
-fn current_outcome(revocation: &RevocationOutcome) -> AccountTokenOutcome {
+fn current_outcome(revocation: &Revocation) -> AccountTokenOutcome {
     match revocation {
-        RevocationOutcome::Revoked {
+        Revocation::Revoked {
             verification: Some(v),
             status,
             ..
         } if v.rejected() => AccountTokenOutcome::Revoked { status: *status },
-        RevocationOutcome::AlreadyInvalid { status, .. } => {
+        Revocation::AlreadyInvalid { status, .. } => {
             AccountTokenOutcome::Revoked { status: *status }
         }
-        RevocationOutcome::Failed { status, error, .. } => AccountTokenOutcome::Failed {
+        Revocation::Failed { status, error, .. } => AccountTokenOutcome::Failed {
             status: *status,
             error: error.clone(),
         },
@@ -499,11 +499,11 @@ async fn dead_or_kept(
     req: &RevokeRequest,
     failure: RevokeFailure,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
+) -> Result<Revocation> {
     let verification = revoke::verify(req, cancel).await?;
     let why = match &verification {
         Verification::TokenRejected { status } => {
-            return Ok(RevocationOutcome::AlreadyInvalid {
+            return Ok(Revocation::AlreadyInvalid {
                 status: failure.status.unwrap_or(401),
                 attempts: failure.attempts,
                 verification_status: *status,
@@ -538,7 +538,7 @@ async fn dead_or_kept(
     if request.revoke == RevokeMode::Required {
         return Err(error);
     }
-    Ok(RevocationOutcome::Failed {
+    Ok(Revocation::Failed {
         status: failure.status,
         error,
         attempts: failure.attempts,
@@ -553,8 +553,8 @@ async fn through_token_api(
     first: revoke::Revoked,
     verification: Verification,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
-    let kept = |token_api| RevocationOutcome::Revoked {
+) -> Result<Revocation> {
+    let kept = |token_api| Revocation::Revoked {
         status: first.status,
         attempts: first.attempts,
         verification: Some(verification.clone()),
@@ -563,7 +563,7 @@ async fn through_token_api(
         verification_attempts: 1,
         verification_waited: Duration::ZERO,
     };
-    let failed = |failure: RevokeFailure| -> Result<RevocationOutcome> {
+    let failed = |failure: RevokeFailure| -> Result<Revocation> {
         if failure.error.kind() == ErrorKind::Aborted {
             return Err(failure.error);
         }
@@ -589,7 +589,7 @@ async fn through_token_api(
         OwnToken::Ambiguous => return Ok(kept(TokenApiOutcome::Ambiguous)),
     };
     match revoke::delete_token(req, &key, cancel).await {
-        Ok(done) => Ok(RevocationOutcome::Revoked {
+        Ok(done) => Ok(Revocation::Revoked {
             status: done.status,
             attempts: first.attempts + done.attempts,
             verification: Some(revoke::verify(req, cancel).await?),
@@ -649,7 +649,7 @@ mod tests {
 
     #[test]
     fn the_current_tokens_line_follows_its_revocation() {
-        let revoked = |verification| RevocationOutcome::Revoked {
+        let revoked = |verification| Revocation::Revoked {
             status: 200,
             attempts: 1,
             verification,
@@ -669,7 +669,7 @@ mod tests {
             AccountTokenOutcome::StillValid
         );
         assert_eq!(
-            current_outcome(&RevocationOutcome::AlreadyInvalid {
+            current_outcome(&Revocation::AlreadyInvalid {
                 status: 401,
                 attempts: 1,
                 verification_status: 401
