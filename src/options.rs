@@ -224,13 +224,14 @@ mod tests {
     fn env_block_reads_back_every_pair() {
         let env = parse_env_block("HOME\0/h\0EMPTY\0\0\0empty key\0A\0x=y\0");
         let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // In the block's order, which is the environment's: npm reads `npm_config_*` so.
         assert_eq!(
             pairs,
             [
-                ("", "empty key"),
-                ("A", "x=y"),
+                ("HOME", "/h"),
                 ("EMPTY", ""),
-                ("HOME", "/h")
+                ("", "empty key"),
+                ("A", "x=y")
             ]
         );
         assert!(parse_env_block("").is_empty());
