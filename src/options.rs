@@ -224,6 +224,7 @@ mod tests {
     fn env_block_reads_back_every_pair() {
         let env = parse_env_block("HOME\0/h\0EMPTY\0\0\0empty key\0A\0x=y\0");
         let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // In the block's order, which is the environment's: npm reads `npm_config_*` so.
         assert_eq!(
             pairs,
             [
