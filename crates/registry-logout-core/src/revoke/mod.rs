@@ -16,6 +16,7 @@
 
 mod classify;
 mod client;
+mod der;
 mod github;
 pub(crate) mod node_codes;
 mod settings;
