@@ -136,7 +136,7 @@ impl Serialize for Revocation {
                 map.serialize_entry("outcome", "already-invalid")?;
                 map.serialize_entry("status", status)?;
                 map.serialize_entry("attempts", attempts)?;
-                map.serialize_entry("verification", "token-rejected")?;
+                map.serialize_entry("verification", crate::revoke::TOKEN_REJECTED)?;
                 map.serialize_entry("verificationStatus", verification_status)?;
             }
             Revocation::Skipped { reason } => {
