@@ -8,7 +8,7 @@ import type { LogoutOptions, RevokeMode } from './binding'
 export type { LogoutOptions, RevokeMode }
 
 /** A tool whose credential store a logout reads. */
-export type StoreName = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'vlt'
+export type StoreKind = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'vlt'
 export type CredentialKind = 'token' | 'auth' | 'basic' | 'certificate'
 export type ConfigLevel = 'cli' | 'env' | 'project' | 'user' | 'global' | 'builtin'
 export type FileLevel = 'project' | 'user' | 'global'
@@ -22,7 +22,7 @@ export type Verification = 'token-rejected' | 'token-still-valid' | 'unknown'
 /** Why nothing was sent (`skipped`). */
 export type SkipReason = 'not a token' | 'dry run' | 'revoke: skip'
 /** What became of one of the account's tokens with `everywhere`. */
-export type SessionOutcome = 'listed' | 'kept' | 'revoked' | 'still-valid' | 'failed'
+export type AccountTokenOutcome = 'listed' | 'kept' | 'revoked' | 'still-valid' | 'failed'
 
 /** An error, as `{ code, message }`. */
 export interface ErrorInfo {
@@ -32,9 +32,9 @@ export interface ErrorInfo {
 /** @deprecated The same as {@link ErrorInfo}. */
 export type NativeError = ErrorInfo
 
-export interface CredentialInfo {
+export interface CredentialSource {
   /** The tool whose store holds it; absent for npm's. */
-  store?: StoreName
+  store?: StoreKind
   kind: CredentialKind
   /** The config key holding it (never its value). */
   key: string
@@ -83,25 +83,25 @@ interface RevocationFields {
 }
 
 /** What became of the token on the registry; `outcome` narrows the rest. */
-export type RevocationInfo =
+export type Revocation =
   | (RevocationFields & { outcome: 'revoked', status: number, attempts: number, via: RevokedVia, reason?: undefined, code?: undefined, message?: undefined })
   | (RevocationFields & { outcome: 'already-invalid', status: number, attempts: number, verification: 'token-rejected', verificationStatus: number, reason?: undefined, code?: undefined, message?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined })
   | (RevocationFields & { outcome: 'skipped', reason: SkipReason, status?: undefined, attempts?: undefined, code?: undefined, message?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
   | (RevocationFields & { outcome: 'failed', attempts: number, code: string, message: string, reason?: undefined, verification?: undefined, verificationStatus?: undefined, verificationCode?: undefined, verificationAttempts?: undefined, verificationWaitedMs?: undefined, via?: undefined, tokenApi?: undefined, tokenApiCode?: undefined })
 
 /** One store's part of a logout (only when `sources` was given). */
-export interface StoreResult {
-  store: StoreName
+export interface StoreReport {
+  store: StoreKind
   /** Where this store's credential was (never its value). */
-  credential: CredentialInfo
+  credential: CredentialSource
   /**
    * What became of its token: one revocation per distinct token, shared by every store
    * that held it.
    */
-  revocation: RevocationInfo
+  revocation: Revocation
 }
 
-export interface FileChangeInfo {
+export interface FileChange {
   path: string
   level: FileLevel
   /** Keys removed (never values). */
@@ -109,11 +109,11 @@ export interface FileChangeInfo {
   /** The file held nothing else and was deleted. */
   deleted: boolean
   /** The store whose file it is (only when `sources` was given). */
-  store?: StoreName
+  store?: StoreKind
 }
 
 /** One token of the account (`everywhere`): what the registry lists of it, never the token. */
-export interface SessionToken {
+export interface AccountToken {
   /** The registry's id for it (what revoking it by key takes). */
   key: string
   /** The token as the registry masks it in its list (`abcde...vwxyz`, or a prefix). */
@@ -123,7 +123,7 @@ export interface SessionToken {
   /** It is the token this logout removed (its revocation is `revocation`). */
   current: boolean
   /** `kept`: the `everywhere` filter did not pick it. */
-  outcome: SessionOutcome
+  outcome: AccountTokenOutcome
   /** When it was created, as the registry says (ISO 8601). */
   created?: string
   /** It skips two-factor authentication, when the registry says. */
@@ -141,8 +141,8 @@ export interface SessionToken {
 }
 
 /** `everywhere`: every token the account holds on the registry. */
-export interface EverywhereResult {
-  tokens: SessionToken[]
+export interface Everywhere {
+  tokens: AccountToken[]
   /** Why the list could not be read (then no other token was revoked). */
   error?: ErrorInfo
   /** The filter that picked the tokens to revoke, as given (`everywhere: '<filter>'`). */
@@ -154,9 +154,9 @@ export interface TokenList {
   /** The registry. */
   registry: string
   /** The login whose token asked for the list. */
-  credential: CredentialInfo
+  credential: CredentialSource
   /** Each listed token (`outcome: 'listed'`); `current` marks the login's own. */
-  tokens: SessionToken[]
+  tokens: AccountToken[]
 }
 
 /** What became of a GitHub token on GitHub. */
@@ -166,7 +166,7 @@ export type GithubTokenOutcome = 'not-asked' | 'skipped' | 'revoked' | 'failed'
  * A GitHub token for GitHub Packages (`npm.pkg.github.com`, with one of GitHub's
  * prefixes): it lives on GitHub, which the registry's revocation is not known to reach.
  */
-export interface GithubTokenResult {
+export interface GithubToken {
   /** GitHub's prefix for its kind (`ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`, `ghr_`). */
   prefix: string
   /**
@@ -185,33 +185,33 @@ export interface GithubTokenResult {
   message?: string
 }
 
-export interface LogoutResult {
+export interface LogoutReport {
   /** The registry logged out of. */
   registry: string
   /** Where the credential came from. */
-  credential: CredentialInfo
-  revocation: RevocationInfo
+  credential: CredentialSource
+  revocation: Revocation
   /** Files changed (in a dry run: files that would change). */
-  files: FileChangeInfo[]
+  files: FileChange[]
   dryRun: boolean
   scope?: string
   /** Each store that held a credential (only when `sources` was given). */
-  stores?: StoreResult[]
+  stores?: StoreReport[]
   /** A credential that still applies to the registry after the logout. */
-  stillLoggedIn?: CredentialInfo
+  stillLoggedIn?: CredentialSource
   /** With `everywhere`: the account's tokens and what became of each. */
-  everywhere?: EverywhereResult
+  everywhere?: Everywhere
   /** The token is a GitHub token for GitHub Packages: what became of it on GitHub. */
-  githubToken?: GithubTokenResult
+  githubToken?: GithubToken
 }
 
 /** One registry's outcome with `all`: exactly one of `result` and `error` is set. */
 export type LogoutAllEntry =
-  | { registry: string, result: LogoutResult, error?: undefined }
+  | { registry: string, result: LogoutReport, error?: undefined }
   | { registry: string, error: ErrorInfo, result?: undefined }
 
 /** The outcome of `logout({ all: true })`. */
-export interface LogoutAllResult {
+export interface LogoutAllReport {
   /** Whether every registry was logged out of. */
   ok: boolean
   results: LogoutAllEntry[]
@@ -221,7 +221,7 @@ export interface LogoutAllResult {
 export interface ListedCredential {
   /** The registry it is for (Yarn's top-level token: `(npmRegistryServer)`). */
   registry: string
-  store: StoreName
+  store: StoreKind
   kind: CredentialKind
   level: ConfigLevel
   /** Its key, or its key path joined with `.` in YAML and TOML files. */
@@ -230,6 +230,29 @@ export interface ListedCredential {
   /** The file holding it. */
   path?: string
 }
+
+/** @deprecated Renamed {@link StoreKind}. */
+export type StoreName = StoreKind
+/** @deprecated Renamed {@link LogoutReport}. */
+export type LogoutResult = LogoutReport
+/** @deprecated Renamed {@link CredentialSource}. */
+export type CredentialInfo = CredentialSource
+/** @deprecated Renamed {@link FileChange}. */
+export type FileChangeInfo = FileChange
+/** @deprecated Renamed {@link StoreReport}. */
+export type StoreResult = StoreReport
+/** @deprecated Renamed {@link AccountToken}: one of the account's tokens, not a session. */
+export type SessionToken = AccountToken
+/** @deprecated Renamed {@link AccountTokenOutcome}. */
+export type SessionOutcome = AccountTokenOutcome
+/** @deprecated Renamed {@link Revocation}. */
+export type RevocationInfo = Revocation
+/** @deprecated Renamed {@link Everywhere}. */
+export type EverywhereResult = Everywhere
+/** @deprecated Renamed {@link GithubToken}. */
+export type GithubTokenResult = GithubToken
+/** @deprecated Renamed {@link LogoutAllReport}. */
+export type LogoutAllResult = LogoutAllReport
 
 /** An Error from `logout()`, with npm's error code (`ENEEDAUTH`, `E404`, `EOTP`, …). */
 export interface LogoutError extends Error {
@@ -241,14 +264,14 @@ export interface LogoutError extends Error {
  * token on the registry, and removes the credential from the file that holds it.
  * Rejects with a {@link LogoutError}.
  */
-export function logout (options?: LogoutOptions & { all?: false | null }, signal?: AbortSignal): Promise<LogoutResult>
+export function logout (options?: LogoutOptions & { all?: false | null }, signal?: AbortSignal): Promise<LogoutReport>
 /**
  * With `all: true`: logs out of every registry that holds a credential in a config
  * file. Resolves with one entry per registry (a failure on one does not stop the
  * others); rejects only when nothing is logged in or the config cannot be read.
  */
-export function logout (options: LogoutOptions & { all: true }, signal?: AbortSignal): Promise<LogoutAllResult>
-export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutResult | LogoutAllResult>
+export function logout (options: LogoutOptions & { all: true }, signal?: AbortSignal): Promise<LogoutAllReport>
+export function logout (options?: LogoutOptions, signal?: AbortSignal): Promise<LogoutReport | LogoutAllReport>
 /**
  * Lists every credential the selected stores hold (`sources`, default `['npm']`): the
  * registry, store, kind, file, level and key path, never a value. Sends nothing and

@@ -58,7 +58,7 @@ function nativeOptions (options) {
 /**
  * @param {import('./index').LogoutOptions} [options]
  * @param {AbortSignal} [signal]
- * @returns {Promise<import('./index').LogoutResult | import('./index').LogoutAllResult>}
+ * @returns {Promise<import('./index').LogoutReport | import('./index').LogoutAllReport>}
  */
 async function logout (options, signal) {
   const outcome = await withSignal(binding.logout, options, signal)

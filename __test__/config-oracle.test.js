@@ -407,3 +407,27 @@ test('resolution agrees with npm on random configurations', {
   assert.ok(compared >= floor,
     `seed ${SEED}: only ${compared} of ${ran} configurations were compared with npm (npm crashed on the rest); at least ${floor} must be`)
 })
+
+// Two npm_config_* variables can name one key once expanded: npm reads the environment
+// in the order it is given, and the later one wins. Sorted by name the two would swap
+// (`$` sorts before `r`), so both orders are asked, of npm and of us.
+test('two npm_config_ variables that expand to one key: the later one wins, as in npm', {
+  skip: hasNpm() ? false : 'npm is not on PATH',
+}, async (t) => {
+  const tree = makeTree()
+  t.after(() => fs.rmSync(tree.root, { recursive: true, force: true }))
+  writeFiles(tree, {}, null)
+  const plain = ['npm_config_//r1.test/:_authToken', '${UNSET?}']
+  const templated = ['npm_config_//${RHOST}/:_authToken', '${TOK}']
+  const answers = []
+  for (const pairs of [[plain, templated], [templated, plain]]) {
+    const env = { HOME: tree.p('home'), ...ENV_VALUES, ...Object.fromEntries(pairs) }
+    const fx = { cwd: tree.p('loose'), env, cli: [['registry', 'https://r1.test/']] }
+    const npm = await npmAnswer({ args: npmArgs(fx.cli), env, cwd: fx.cwd, execPath: tree.execPath, npmPath: tree.npmPath })
+    const want = expectedFrom(npm)
+    assert.deepEqual(await ourAnswer(tree, fx), want, pairs.map(([k]) => k).join(' then '))
+    answers.push(want.code ?? want.credential.kind)
+  }
+  // The order decides: a token when the template comes last, none when the empty one does.
+  assert.deepEqual(answers, ['token', 'ENEEDAUTH'])
+})

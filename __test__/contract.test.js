@@ -174,13 +174,13 @@ test('every recorded result type-checks against index.d.ts, and a field it does 
   const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
   const typeOf = (value) => value.credentials ? '{ ok: true, credentials: ListedCredential[] }'
     : value.tokens ? 'TokenList & { ok: true }'
-    : value.results ? 'LogoutAllResult'
+    : value.results ? 'LogoutAllReport'
       : value.error ? '{ ok: false, error: ErrorInfo }'
-        : 'LogoutResult & { ok: true }'
+        : 'LogoutReport & { ok: true }'
   const check = (values) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-types-'))
     try {
-      const lines = [`import type { LogoutResult, LogoutAllResult, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
+      const lines = [`import type { LogoutReport, LogoutAllReport, ListedCredential, TokenList, ErrorInfo } from '${index}'`]
       values.forEach((value, i) => lines.push(`export const v${i} = ${JSON.stringify(value)} satisfies ${typeOf(value)}`))
       fs.writeFileSync(path.join(dir, 'check.ts'), lines.join('\n') + '\n')
       return spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--skipLibCheck', 'check.ts'], { cwd: dir, encoding: 'utf8' })
@@ -196,4 +196,27 @@ test('every recorded result type-checks against index.d.ts, and a field it does 
   const bad = check([drifted])
   assert.notEqual(bad.status, 0, 'an undeclared field must fail')
   assert.match(bad.stdout, /viaKey/)
+})
+
+// The usage a TypeScript user writes (the same file install.test.js compiles against
+// the installed package) compiles against the working tree's index.d.ts: a type that
+// changes under a user's code fails here, in the fast loop, not only in the full suite.
+test('the typed usage of __test__/fixtures/types-check.ts compiles against index.d.ts', () => {
+  const { spawnSync } = require('node:child_process')
+  const os = require('node:os')
+  const root = path.join(__dirname, '..')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-logout-usage-'))
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules'))
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'registry-logout'), 'junction')
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"commonjs"}\n')
+    fs.copyFileSync(path.join(__dirname, 'fixtures', 'types-check.ts'), path.join(dir, 'check.ts'))
+    const modules = path.join(root, 'node_modules')
+    const r = spawnSync(process.execPath, [path.join(modules, 'typescript', 'bin', 'tsc'), '--strict', '--noEmit',
+      '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+      '--typeRoots', path.join(modules, '@types'), '--types', 'node', 'check.ts'], { cwd: dir, encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stdout + r.stderr)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })

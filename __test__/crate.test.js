@@ -77,3 +77,16 @@ test('examples/list.rs: every store\'s credentials, never a value', { skip: SKIP
   assert.notEqual(bad.status, 0)
   assert.match(bad.stderr, /unknown source "cargo"/)
 })
+
+// The crate's README is its crates.io page: the dependency line it tells a user to
+// write must name the version the crate is at (a 0.x minor is a breaking release).
+test('the core README names the crate\'s own version in its dependency line', () => {
+  const fs = require('node:fs')
+  const crate = path.join(REPO_ROOT, 'crates', 'registry-logout-core')
+  const version = /^version = "(\d+)\.(\d+)\.\d+"$/m.exec(fs.readFileSync(path.join(crate, 'Cargo.toml'), 'utf8'))
+  assert.ok(version, 'Cargo.toml has a version')
+  const wanted = version[1] === '0' ? `0.${version[2]}` : version[1]
+  const lines = fs.readFileSync(path.join(crate, 'README.md'), 'utf8').split('\n')
+    .filter((l) => l.startsWith('registry-logout-core = '))
+  assert.deepEqual(lines, [`registry-logout-core = "${wanted}"`])
+})

@@ -298,6 +298,32 @@ test('vlt: vlt whoami sends the keychain token before the logout and none after;
   assert.equal(sb.read(keychain), JSON.stringify({ 'https://other.example': 'Bearer keep' }) + '\n')
 })
 
+// vlt's own logout (vltpkg/vltpkg src/registry-client/src/index.ts, `logout`) revokes only
+// through the token list, finding its token there by the listed prefix; on a registry
+// without one it deletes the keychain entry and revokes nothing. README: "Differences from
+// the other tools' logouts".
+test('vlt: vlt logout on a registry without a token list forgets the token and revokes nothing; we revoke it', async (t) => {
+  const { registry, sb, env, tokensDeleted } = await setup(t)
+  const vltEnv = { ...env, VLT_TELEMETRY: '0' }
+  const keychainFile = path.join(env.XDG_DATA_HOME, 'vlt', 'auth', 'keychain.json')
+  const keychain = JSON.stringify({ [registry.url.slice(0, -1)]: `Bearer ${VLT_TOKEN}` }) + '\n'
+
+  sb.write(keychainFile, keychain)
+  const theirs = await run(process.execPath, [VLT, 'logout', `--registry=${registry.url}`], { env: vltEnv, cwd: sb.project })
+  assert.equal(theirs.status, 0, theirs.out)
+  assert.ok(!sb.read(keychainFile).includes(VLT_TOKEN), 'vlt logout keeps the token')
+  assert.ok(registry.requests.some((r) => r.method === 'GET' && r.url.startsWith('/-/npm/v1/tokens')), 'vlt asked for the token list')
+  assert.deepEqual(registry.requests.filter((r) => r.method === 'DELETE'), [], 'vlt logout sent a DELETE')
+  assert.deepEqual(tokensDeleted(), [])
+
+  sb.write(keychainFile, keychain)
+  registry.requests.length = 0
+  const ours = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['vlt'] })
+  assert.equal(ours.revocation.outcome, 'revoked')
+  assert.deepEqual(tokensDeleted(), [VLT_TOKEN])
+  assert.equal(sb.read(keychainFile), '{}\n')
+})
+
 test("sources: ['all'] cleans five stores, revokes a shared token once, and --list inventories them first", async (t) => {
   const { registry, sb, env, xdg, tokensDeleted } = await setup(t)
   sb.write(sb.userconfig, `//${registry.host}/:_authToken=${NPM_TOKEN}\n`)

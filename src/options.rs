@@ -15,7 +15,7 @@ use registry_logout_core::{
 use zeroize::Zeroize;
 
 // The TypeScript type of `revoke`. The value itself is read as a string and checked by
-// the core (`RevokePolicy::from_str`), as both CLIs check theirs.
+// the core (`RevokeMode::from_str`), as both CLIs check theirs.
 #[napi(string_enum = "kebab-case")]
 pub enum RevokeMode {
     /// Revoke the token; if that fails, change no file (npm behaviour).
@@ -224,13 +224,14 @@ mod tests {
     fn env_block_reads_back_every_pair() {
         let env = parse_env_block("HOME\0/h\0EMPTY\0\0\0empty key\0A\0x=y\0");
         let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // In the block's order, which is the environment's: npm reads `npm_config_*` so.
         assert_eq!(
             pairs,
             [
-                ("", "empty key"),
-                ("A", "x=y"),
+                ("HOME", "/h"),
                 ("EMPTY", ""),
-                ("HOME", "/h")
+                ("", "empty key"),
+                ("A", "x=y")
             ]
         );
         assert!(parse_env_block("").is_empty());

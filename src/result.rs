@@ -10,7 +10,7 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase")]
 pub enum NativeOutcome {
     Result(Box<core::LogoutReport>),
-    All(core::AllOutcome),
+    All(core::LogoutAllReport),
     Credentials(Vec<core::ListedCredential>),
     Tokens(core::TokenList),
     Error(core::LogoutError),

@@ -1,7 +1,7 @@
 //! `--json`: the core's reports as they serialize (the core's `serde` feature, the same
 //! values the Node API resolves with), plus `ok`.
 
-use registry_logout_core::{AllOutcome, ListedCredential, LogoutReport};
+use registry_logout_core::{ListedCredential, LogoutAllReport, LogoutReport};
 use serde::Serialize;
 
 /// `{ ok: true, ...report }`.
@@ -41,7 +41,7 @@ pub fn success(report: &LogoutReport) -> String {
 }
 
 /// Every registry's, with `--all`: the outcome as it is (it has its own `ok`).
-pub fn all(outcome: &AllOutcome) -> String {
+pub fn all(outcome: &LogoutAllReport) -> String {
     text(outcome)
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use zeroize::Zeroize;
 
 use known_keys::{check_cli_config_key, CliKeyCheck};
-use registry_logout_core::{CancellationToken, ErrorKind, LogoutError, Outcome, RevokePolicy};
+use registry_logout_core::{CancellationToken, ErrorKind, LogoutError, Outcome, RevokeMode};
 
 use args::Flags;
 use report::{describe, list_lines, still_valid, token_lines, Paint};
@@ -335,7 +335,7 @@ fn unknown_flag_warnings(flags: &Flags, paint: Paint) -> Vec<String> {
 fn tell(
     printed: &mut Printed,
     report: &registry_logout_core::LogoutReport,
-    revoke: RevokePolicy,
+    revoke: RevokeMode,
     flags: &Flags,
     (out, err): (Paint, Paint),
 ) {

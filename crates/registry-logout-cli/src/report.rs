@@ -4,9 +4,9 @@
 //! config file never reaches this text.
 
 use registry_logout_core::{
-    ConfigLevel, CredentialKind, CredentialSource, Everywhere, GithubRevocation, GithubToken,
-    ListedCredential, LogoutReport, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
-    SessionReport, StoreKind, TokenApiOutcome, TokenList, Verification,
+    AccountToken, AccountTokenOutcome, ConfigLevel, CredentialKind, CredentialSource, Everywhere,
+    GithubToken, GithubTokenOutcome, ListedCredential, LogoutReport, Revocation, RevokeMode,
+    RevokedVia, StoreKind, TokenApiOutcome, TokenList, Verification,
 };
 
 /// ANSI styles for one stream, or none.
@@ -90,15 +90,15 @@ fn scope_suffix(scope: Option<&str>) -> String {
 }
 
 fn revocation_text(
-    revocation: &RevocationOutcome,
+    revocation: &Revocation,
     credential: &CredentialSource,
-    revoke: RevokePolicy,
+    revoke: RevokeMode,
 ) -> String {
     match revocation {
-        RevocationOutcome::AlreadyInvalid { .. } => {
+        Revocation::AlreadyInvalid { .. } => {
             "token was already invalid (expired or revoked)".into()
         }
-        RevocationOutcome::Revoked {
+        Revocation::Revoked {
             verification, via, ..
         } => {
             let how = if *via == RevokedVia::TokenApi {
@@ -124,19 +124,19 @@ fn revocation_text(
                 None => format!("token revoked{how}"),
             }
         }
-        RevocationOutcome::Failed { error, .. } => {
+        Revocation::Failed { error, .. } => {
             format!("token NOT revoked ({})", error.code())
         }
-        RevocationOutcome::Skipped { .. } if credential.kind != CredentialKind::Token => {
+        Revocation::Skipped { .. } if credential.kind != CredentialKind::Token => {
             format!(
                 "nothing to revoke ({} credential)",
                 credential.kind.as_str()
             )
         }
-        RevocationOutcome::Skipped { .. } if revoke == RevokePolicy::Skip => {
+        Revocation::Skipped { .. } if revoke == RevokeMode::Skip => {
             "token not revoked (--revoke=skip)".into()
         }
-        RevocationOutcome::Skipped { .. } => "token not revoked".into(),
+        Revocation::Skipped { .. } => "token not revoked".into(),
     }
 }
 
@@ -167,10 +167,10 @@ fn files_text(report: &LogoutReport) -> String {
 }
 
 /// `--verify` found that the registry kept the revoked token valid.
-fn kept_valid(revocation: &RevocationOutcome) -> bool {
+fn kept_valid(revocation: &Revocation) -> bool {
     matches!(
         revocation,
-        RevocationOutcome::Revoked {
+        Revocation::Revoked {
             verification: Some(Verification::TokenStillValid { .. }),
             ..
         }
@@ -187,7 +187,7 @@ pub fn still_valid(report: &LogoutReport) -> bool {
                 && e.tokens.iter().any(|t| {
                     !matches!(
                         t.outcome,
-                        SessionOutcome::Revoked { .. } | SessionOutcome::Kept
+                        AccountTokenOutcome::Revoked { .. } | AccountTokenOutcome::Kept
                     )
                 }))
     });
@@ -215,8 +215,8 @@ fn token_api_text(token_api: Option<&TokenApiOutcome>) -> String {
 
 /// A token the registry still accepts after accepting its revocation: what was tried,
 /// that it may still be propagating, and how to check later.
-fn kept_valid_text(registry: &str, revocation: &RevocationOutcome) -> String {
-    let RevocationOutcome::Revoked {
+fn kept_valid_text(registry: &str, revocation: &Revocation) -> String {
+    let Revocation::Revoked {
         token_api,
         verification_attempts,
         verification_waited,
@@ -241,7 +241,7 @@ fn kept_valid_text(registry: &str, revocation: &RevocationOutcome) -> String {
 
 /// A token of the account as the registry lists it: masked, its key, dates and flags
 /// (those the registry sent).
-fn session_text(t: &SessionReport) -> String {
+fn account_token_text(t: &AccountToken) -> String {
     let masked = if t.token.masked.is_empty() {
         "(no masked form)"
     } else {
@@ -290,14 +290,14 @@ fn everywhere_plan(everywhere: &Everywhere) -> Vec<String> {
             everywhere
                 .tokens
                 .iter()
-                .map(|t| format!("    {}", session_text(t))),
+                .map(|t| format!("    {}", account_token_text(t))),
         );
         return lines;
     };
     let picked = everywhere
         .tokens
         .iter()
-        .filter(|t| t.outcome != SessionOutcome::Kept)
+        .filter(|t| t.outcome != AccountTokenOutcome::Kept)
         .count();
     let mut lines = vec![format!(
         "  revoke the account's tokens that match {filter}, and this one ({picked} of {} \
@@ -305,12 +305,12 @@ fn everywhere_plan(everywhere: &Everywhere) -> Vec<String> {
         everywhere.tokens.len()
     )];
     lines.extend(everywhere.tokens.iter().map(|t| {
-        let verb = if t.outcome == SessionOutcome::Kept {
+        let verb = if t.outcome == AccountTokenOutcome::Kept {
             "keep"
         } else {
             "revoke"
         };
-        format!("    {verb} {}", session_text(t))
+        format!("    {verb} {}", account_token_text(t))
     }));
     lines
 }
@@ -321,21 +321,26 @@ fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
         .tokens
         .iter()
         .map(|t| match &t.outcome {
-            SessionOutcome::Revoked { .. } => format!("  revoked {}", session_text(t)),
-            SessionOutcome::Kept => format!("  kept {}: it does not match", session_text(t)),
-            SessionOutcome::StillValid => format!(
+            AccountTokenOutcome::Revoked { .. } => format!("  revoked {}", account_token_text(t)),
+            AccountTokenOutcome::Kept => {
+                format!("  kept {}: it does not match", account_token_text(t))
+            }
+            AccountTokenOutcome::StillValid => format!(
                 "  NOT revoked {}: the registry still accepts it",
-                session_text(t)
+                account_token_text(t)
             ),
-            SessionOutcome::Failed { error, .. } => format!(
+            AccountTokenOutcome::Failed { error, .. } => format!(
                 "  NOT revoked {}: {}: {}",
-                session_text(t),
+                account_token_text(t),
                 error.code(),
                 error.message()
             ),
             // Worded as the Node CLI words a listed token outside a dry run.
-            SessionOutcome::Listed => {
-                format!("  NOT revoked {}: undefined: undefined", session_text(t))
+            AccountTokenOutcome::Listed => {
+                format!(
+                    "  NOT revoked {}: undefined: undefined",
+                    account_token_text(t)
+                )
             }
         })
         .collect()
@@ -345,23 +350,23 @@ fn everywhere_lines(everywhere: &Everywhere) -> Vec<String> {
 const GITHUB_TOKENS_PAGE: &str = "https://github.com/settings/tokens";
 
 /// What the registry did with a GitHub token's revocation, as the warning tells it.
-fn registry_answer(revocation: &RevocationOutcome) -> String {
+fn registry_answer(revocation: &Revocation) -> String {
     match revocation {
-        RevocationOutcome::Revoked { status, .. } => {
+        Revocation::Revoked { status, .. } => {
             format!("accepted the revocation (HTTP {status})")
         }
-        RevocationOutcome::AlreadyInvalid { status, .. } => {
+        Revocation::AlreadyInvalid { status, .. } => {
             format!("refused the token (HTTP {status}), and so did GET /-/whoami")
         }
-        RevocationOutcome::Failed { error, .. } => format!("did not revoke it ({})", error.code()),
-        RevocationOutcome::Skipped { .. } => "was not asked to revoke it".into(),
+        Revocation::Failed { error, .. } => format!("did not revoke it ({})", error.code()),
+        Revocation::Skipped { .. } => "was not asked to revoke it".into(),
     }
 }
 
 /// A GitHub token's line in a dry run's plan.
 fn github_plan(github: &GithubToken) -> String {
     match github.revocation {
-        GithubRevocation::NotAsked => format!(
+        GithubTokenOutcome::NotAsked => format!(
             "  the token is a GitHub token ({}…), which lives on GitHub: revoke it at {}, or add \
              --revoke-github-token",
             github.prefix, GITHUB_TOKENS_PAGE
@@ -377,11 +382,11 @@ fn github_plan(github: &GithubToken) -> String {
 /// A GitHub token's lines after the logout: what GitHub did, or where to revoke it.
 fn github_lines(report: &LogoutReport, github: &GithubToken, err: Paint, lines: &mut Lines) {
     match &github.revocation {
-        GithubRevocation::Revoked { status, .. } => lines.out.push(format!(
+        GithubTokenOutcome::Revoked { status, .. } => lines.out.push(format!(
             "  GitHub token ({}…) revoked on GitHub (POST /credentials/revoke answered {status})",
             github.prefix
         )),
-        GithubRevocation::Failed { error, .. } => lines.warn.push(format!(
+        GithubTokenOutcome::Failed { error, .. } => lines.warn.push(format!(
             "{} GitHub did not revoke the GitHub token ({}…) ({}: {}); it is gone from your \
              config: revoke it at {}",
             err.yellow("warning:"),
@@ -390,7 +395,7 @@ fn github_lines(report: &LogoutReport, github: &GithubToken, err: Paint, lines: 
             error.message(),
             GITHUB_TOKENS_PAGE
         )),
-        GithubRevocation::NotAsked | GithubRevocation::Skipped { .. } => {
+        GithubTokenOutcome::NotAsked | GithubTokenOutcome::Skipped { .. } => {
             lines.warn.push(format!(
                 "{} {} {}; the token is a GitHub token ({}…), which lives on GitHub and which \
                  that revocation is not known to reach. It is gone from your config: revoke it \
@@ -410,11 +415,11 @@ fn revoked_on_github(report: &LogoutReport) -> bool {
     report
         .github_token
         .as_ref()
-        .is_some_and(|g| matches!(g.revocation, GithubRevocation::Revoked { .. }))
+        .is_some_and(|g| matches!(g.revocation, GithubTokenOutcome::Revoked { .. }))
 }
 
 /// The lines for one registry's result; `revoke` is the policy the request had.
-pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Paint) -> Lines {
+pub fn describe(report: &LogoutReport, revoke: RevokeMode, out: Paint, err: Paint) -> Lines {
     let mut lines = Lines::default();
     let scope = scope_suffix(report.scope.as_deref());
     let credential = &report.credential;
@@ -424,7 +429,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
             out.bold("Dry run:"),
             report.registry
         ));
-        if credential.kind == CredentialKind::Token && revoke != RevokePolicy::Skip {
+        if credential.kind == CredentialKind::Token && revoke != RevokeMode::Skip {
             lines.out.push(format!(
                 "  revoke the token at {} from {}",
                 credential.key,
@@ -492,7 +497,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
         github_lines(report, github, err, &mut lines);
     }
     // When GitHub revoked the token, the registry's refusal is in the first line only.
-    if let (RevocationOutcome::Failed { error, .. }, false) =
+    if let (Revocation::Failed { error, .. }, false) =
         (&report.revocation, revoked_on_github(report))
     {
         lines.warn.push(format!(
@@ -529,7 +534,7 @@ pub fn describe(report: &LogoutReport, revoke: RevokePolicy, out: Paint, err: Pa
                 !t.current
                     && !matches!(
                         t.outcome,
-                        SessionOutcome::Revoked { .. } | SessionOutcome::Kept
+                        AccountTokenOutcome::Revoked { .. } | AccountTokenOutcome::Kept
                     )
             })
             .count();
@@ -562,7 +567,11 @@ pub fn token_lines(list: &TokenList) -> Vec<String> {
         list.tokens.len(),
         if list.tokens.len() == 1 { "" } else { "s" }
     )];
-    lines.extend(list.tokens.iter().map(|t| format!("  {}", session_text(t))));
+    lines.extend(
+        list.tokens
+            .iter()
+            .map(|t| format!("  {}", account_token_text(t))),
+    );
     lines
 }
 

@@ -7,9 +7,7 @@
 //! Without a URL, the registry npm is configured with. With `--dry-run`, the plan:
 //! nothing is sent and nothing is written.
 
-use registry_logout_core::{
-    run, CancellationToken, Env, LogoutRequest, Outcome, RevocationOutcome,
-};
+use registry_logout_core::{run, CancellationToken, Env, LogoutRequest, Outcome, Revocation};
 
 fn main() -> std::process::ExitCode {
     let mut request = match std::env::current_dir() {
@@ -51,12 +49,12 @@ fn main() -> std::process::ExitCode {
                 report.credential.level.as_str()
             );
             match &report.revocation {
-                RevocationOutcome::Revoked { status, .. } => println!("revoked: HTTP {status}"),
-                RevocationOutcome::Skipped { reason, .. } => {
+                Revocation::Revoked { status, .. } => println!("revoked: HTTP {status}"),
+                Revocation::Skipped { reason, .. } => {
                     println!("not revoked: {}", reason.as_str())
                 }
-                RevocationOutcome::Failed { error, .. } => println!("revocation failed: {error}"),
-                RevocationOutcome::AlreadyInvalid { .. } => {
+                Revocation::Failed { error, .. } => println!("revocation failed: {error}"),
+                Revocation::AlreadyInvalid { .. } => {
                     println!("the token was already invalid (expired or revoked)")
                 }
             }

@@ -10,9 +10,9 @@ use crate::config::{ConfigLevel, FileLevel};
 use crate::credentials::CredentialKind;
 use crate::error::LogoutError;
 use crate::logout::{
-    AllEntry, AllOutcome, CredentialSource, Everywhere, GithubRevocation, GithubToken,
-    ListedCredential, LogoutReport, RevocationOutcome, RevokedVia, SessionOutcome, SessionReport,
-    SkipReason, StoreReport, TokenApiOutcome,
+    AccountToken, AccountTokenOutcome, CredentialSource, Everywhere, GithubToken,
+    GithubTokenOutcome, ListedCredential, LogoutAllEntry, LogoutAllReport, LogoutReport,
+    Revocation, RevokedVia, SkipReason, StoreReport, TokenApiOutcome,
 };
 use crate::store::{FileChange, StoreKind};
 
@@ -84,11 +84,11 @@ impl Serialize for CredentialSource {
     }
 }
 
-impl Serialize for RevocationOutcome {
+impl Serialize for Revocation {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         match self {
-            RevocationOutcome::Revoked {
+            Revocation::Revoked {
                 status,
                 attempts,
                 verification,
@@ -128,7 +128,7 @@ impl Serialize for RevocationOutcome {
                     }
                 }
             }
-            RevocationOutcome::AlreadyInvalid {
+            Revocation::AlreadyInvalid {
                 status,
                 attempts,
                 verification_status,
@@ -136,14 +136,14 @@ impl Serialize for RevocationOutcome {
                 map.serialize_entry("outcome", "already-invalid")?;
                 map.serialize_entry("status", status)?;
                 map.serialize_entry("attempts", attempts)?;
-                map.serialize_entry("verification", "token-rejected")?;
+                map.serialize_entry("verification", crate::revoke::TOKEN_REJECTED)?;
                 map.serialize_entry("verificationStatus", verification_status)?;
             }
-            RevocationOutcome::Skipped { reason } => {
+            Revocation::Skipped { reason } => {
                 map.serialize_entry("outcome", "skipped")?;
                 map.serialize_entry("reason", reason)?;
             }
-            RevocationOutcome::Failed {
+            Revocation::Failed {
                 status,
                 error,
                 attempts,
@@ -223,14 +223,14 @@ impl Serialize for Everywhere {
 }
 
 /// What the registry lists of the token, never the token.
-impl Serialize for SessionReport {
+impl Serialize for AccountToken {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (outcome, status, error) = match &self.outcome {
-            SessionOutcome::Listed => ("listed", None, None),
-            SessionOutcome::Kept => ("kept", None, None),
-            SessionOutcome::Revoked { status } => ("revoked", Some(*status), None),
-            SessionOutcome::StillValid => ("still-valid", None, None),
-            SessionOutcome::Failed { status, error } => ("failed", *status, Some(error)),
+            AccountTokenOutcome::Listed => ("listed", None, None),
+            AccountTokenOutcome::Kept => ("kept", None, None),
+            AccountTokenOutcome::Revoked { status } => ("revoked", Some(*status), None),
+            AccountTokenOutcome::StillValid => ("still-valid", None, None),
+            AccountTokenOutcome::Failed { status, error } => ("failed", *status, Some(error)),
         };
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("key", &self.token.key)?;
@@ -266,16 +266,16 @@ impl Serialize for GithubToken {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("prefix", self.prefix)?;
         match &self.revocation {
-            GithubRevocation::NotAsked => map.serialize_entry("outcome", "not-asked")?,
-            GithubRevocation::Skipped { reason } => {
+            GithubTokenOutcome::NotAsked => map.serialize_entry("outcome", "not-asked")?,
+            GithubTokenOutcome::Skipped { reason } => {
                 map.serialize_entry("outcome", "skipped")?;
                 map.serialize_entry("reason", reason)?;
             }
-            GithubRevocation::Revoked { status } => {
+            GithubTokenOutcome::Revoked { status } => {
                 map.serialize_entry("outcome", "revoked")?;
                 map.serialize_entry("status", status)?;
             }
-            GithubRevocation::Failed { status, error } => {
+            GithubTokenOutcome::Failed { status, error } => {
                 map.serialize_entry("outcome", "failed")?;
                 entry_if(&mut map, "status", *status)?;
                 map.serialize_entry("code", &error.code())?;
@@ -287,7 +287,7 @@ impl Serialize for GithubToken {
 }
 
 /// `{ ok, results }`.
-impl Serialize for AllOutcome {
+impl Serialize for LogoutAllReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(2))?;
         map.serialize_entry("ok", &self.ok)?;
@@ -297,7 +297,7 @@ impl Serialize for AllOutcome {
 }
 
 /// `{ registry, result }` or `{ registry, error }`.
-impl Serialize for AllEntry {
+impl Serialize for LogoutAllEntry {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(2))?;
         map.serialize_entry("registry", &self.registry)?;

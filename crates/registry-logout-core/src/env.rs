@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use indexmap::IndexMap;
+
 use zeroize::Zeroize;
 
 /// The environment a logout runs in. Passed explicitly (not read from the process) so
@@ -11,8 +13,13 @@ use zeroize::Zeroize;
 /// Any variable may hold a credential (`NPM_TOKEN`, a `${VAR}` an `.npmrc` refers to),
 /// so `Debug` shows the names only and the values are zeroed on drop. Reads go through
 /// the map (`Deref`); writes through [`Env::insert`], which zeroes a value it replaces.
+///
+/// The variables keep the order they were given in, as a JavaScript object and the
+/// process's environment block do: npm reads `npm_config_*` in that order, and when two
+/// of them name one key (`npm_config_//${HOST}/:_authToken` and the key it expands to)
+/// the later one wins.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Env(BTreeMap<String, String>);
+pub struct Env(IndexMap<String, String>);
 
 impl Env {
     /// No variables.
@@ -33,7 +40,7 @@ impl Env {
 }
 
 impl std::ops::Deref for Env {
-    type Target = BTreeMap<String, String>;
+    type Target = IndexMap<String, String>;
 
     fn deref(&self) -> &Self::Target {
         &self.0
@@ -73,7 +80,7 @@ impl<const N: usize> From<[(String, String); N]> for Env {
 
 impl From<BTreeMap<String, String>> for Env {
     fn from(map: BTreeMap<String, String>) -> Self {
-        Self(map)
+        Self(map.into_iter().collect())
     }
 }
 
@@ -287,5 +294,19 @@ mod tests {
                 ("fetch-retries".to_string(), "0".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn env_keys_keep_the_order_they_were_given_in() {
+        // Sorted by name, `$` would come before `r`: the order given is what npm reads.
+        let env: Env = [
+            ("npm_config_//r.test/:_authToken", "${UNSET?}"),
+            ("npm_config_//${RHOST}/:_authToken", "${TOK}"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let keys: Vec<String> = config_from_env(&env).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["//r.test/:_authToken", "//${RHOST}/:_authToken"]);
     }
 }

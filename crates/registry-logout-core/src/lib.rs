@@ -30,8 +30,9 @@
 // 11. `revoke`: the `DELETE …/-/user/token/…`, as npm-registry-fetch sends it; `GET
 //     /-/whoami` with the token; the token API (list, revoke by key); GitHub's
 //     credential revocation, for a GitHub Packages token.
-// 12. `logout`: the pipeline (plan, revoke concurrently, edit each file once on the
-//     blocking pool), `--all`, the shared-token guard and `everywhere`'s triage filter.
+// 12. `logout`: the pipeline, a file a stage (plan, revoke concurrently, edit each
+//     file once on the blocking pool, build the reports), `--all`, the shared-token
+//     guard and `everywhere`'s triage filter.
 // 12. `contract`: the reports and errors as data (`serde` feature), the one definition
 //     of the Node API's results and the CLI's `--json`.
 
@@ -70,10 +71,10 @@ pub use env::{expand, Env};
 pub use error::{ErrorKind, LogoutError, Result, SystemCode};
 pub use key_path::KeyPath;
 pub use logout::{
-    check_token_filter, credentials, logout, logout_all, run, tokens, AllEntry, AllOutcome,
-    CredentialSource, Everywhere, GithubRevocation, GithubToken, ListedCredential, LogoutReport,
-    LogoutRequest, Outcome, RevocationOutcome, RevokePolicy, RevokedVia, SessionOutcome,
-    SessionReport, SkipReason, StoreReport, TokenApiOutcome, TokenList,
+    check_token_filter, credentials, logout, logout_all, run, tokens, AccountToken,
+    AccountTokenOutcome, CredentialSource, Everywhere, GithubToken, GithubTokenOutcome,
+    ListedCredential, LogoutAllEntry, LogoutAllReport, LogoutReport, LogoutRequest, Outcome,
+    Revocation, RevokeMode, RevokedVia, SkipReason, StoreReport, TokenApiOutcome, TokenList,
 };
 pub use npmrc::{IniValue, NpmrcDocument, NpmrcEntry};
 pub use revoke::{verify_wait_from_seconds, ListedToken, Verification, DEFAULT_VERIFY_WAIT};
@@ -81,3 +82,25 @@ pub use secret::{ConfigValues, Secret};
 pub use shown_url::shown_url;
 pub use store::{FileChange, StoreKind};
 pub use tokio_util::sync::CancellationToken;
+
+/// The old name of [`RevokeMode`], the `revoke` option's and flag's name.
+#[deprecated(since = "0.2.0", note = "renamed `RevokeMode`")]
+pub type RevokePolicy = RevokeMode;
+/// The old name of [`AccountToken`]: one of the account's tokens, not a session.
+#[deprecated(since = "0.2.0", note = "renamed `AccountToken`")]
+pub type SessionReport = AccountToken;
+/// The old name of [`AccountTokenOutcome`].
+#[deprecated(since = "0.2.0", note = "renamed `AccountTokenOutcome`")]
+pub type SessionOutcome = AccountTokenOutcome;
+/// The old name of [`Revocation`], what a report's `revocation` holds.
+#[deprecated(since = "0.2.0", note = "renamed `Revocation`")]
+pub type RevocationOutcome = Revocation;
+/// The old name of [`GithubTokenOutcome`].
+#[deprecated(since = "0.2.0", note = "renamed `GithubTokenOutcome`")]
+pub type GithubRevocation = GithubTokenOutcome;
+/// The old name of [`LogoutAllReport`].
+#[deprecated(since = "0.2.0", note = "renamed `LogoutAllReport`")]
+pub type AllOutcome = LogoutAllReport;
+/// The old name of [`LogoutAllEntry`].
+#[deprecated(since = "0.2.0", note = "renamed `LogoutAllEntry`")]
+pub type AllEntry = LogoutAllEntry;

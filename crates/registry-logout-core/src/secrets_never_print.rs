@@ -20,8 +20,8 @@ use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, SystemCode};
 use crate::key_path::KeyPath;
 use crate::logout::{
-    credentials, run, Everywhere, LogoutRequest, Outcome, RevokePolicy, SessionOutcome,
-    SessionReport,
+    credentials, run, AccountToken, AccountTokenOutcome, Everywhere, LogoutRequest, Outcome,
+    RevokeMode,
 };
 use crate::nerf_dart::RegistryUrl;
 use crate::npmrc::NpmrcDocument;
@@ -108,7 +108,7 @@ fn request(dir: &Path, env: &Env) -> LogoutRequest {
     request.config = cli_config();
     request.prefix = Some(dir.join("prefix"));
     request.otp = Some(Secret::new(OTP));
-    request.revoke = RevokePolicy::Skip;
+    request.revoke = RevokeMode::Skip;
     request.dry_run = true;
     request
 }
@@ -217,10 +217,10 @@ async fn no_public_type_prints_a_secret() {
     let listed: ListedToken = crate::revoke::listed("k1", FILE_TOKEN);
     assert_redacted("ListedToken", &listed);
     let everywhere = Everywhere {
-        tokens: vec![SessionReport {
+        tokens: vec![AccountToken {
             token: listed,
             current: false,
-            outcome: SessionOutcome::Listed,
+            outcome: AccountTokenOutcome::Listed,
         }],
         error: None,
         filter: None,
@@ -236,7 +236,7 @@ async fn no_public_type_prints_a_secret() {
     // A GitHub token's report holds its prefix only, and GitHub's error.
     let github = crate::logout::GithubToken {
         prefix: "ghp_",
-        revocation: crate::logout::GithubRevocation::Failed {
+        revocation: crate::logout::GithubTokenOutcome::Failed {
             status: Some(422),
             error: LogoutError::new(ErrorKind::Http(422), "422 Unprocessable Entity"),
         },
@@ -251,7 +251,7 @@ async fn no_public_type_prints_a_secret() {
     if let Outcome::One(report) = &one {
         assert_redacted("LogoutReport", &**report);
         assert_redacted("CredentialSource", &report.credential);
-        assert_redacted("RevocationOutcome", &report.revocation);
+        assert_redacted("Revocation", &report.revocation);
         for change in &report.files {
             assert_redacted("FileChange", change);
         }
@@ -269,7 +269,7 @@ async fn no_public_type_prints_a_secret() {
     if let Outcome::All(all) = &all {
         assert!(all.results.len() >= 3, "{all:?}");
         for entry in &all.results {
-            assert_redacted("AllEntry", entry);
+            assert_redacted("LogoutAllEntry", entry);
         }
     }
 

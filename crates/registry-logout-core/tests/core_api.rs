@@ -14,7 +14,7 @@ use std::path::Path;
 
 use registry_logout_core::{
     run, CancellationToken, ConfigLevel, CredentialKind, Env, ErrorKind, FileLevel, LogoutRequest,
-    Outcome, RevocationOutcome, RevokePolicy, SkipReason,
+    Outcome, Revocation, RevokeMode, SkipReason,
 };
 
 /// Where npm finds the home directory: `os.homedir()` reads `HOME` on Unix and
@@ -54,7 +54,7 @@ fn request(dir: &Path, env: Env) -> LogoutRequest {
 async fn a_logout_without_revocation_edits_the_file_on_a_current_thread_runtime() {
     let (dir, env) = sandbox("# mine\n//registry.example/:_authToken=t0k\nfund=false\n");
     let mut req = request(dir.path(), env);
-    req.revoke = RevokePolicy::Skip;
+    req.revoke = RevokeMode::Skip;
     let Outcome::One(report) = run(&req, &CancellationToken::new()).await.unwrap() else {
         panic!("one registry was asked for");
     };
@@ -62,7 +62,7 @@ async fn a_logout_without_revocation_edits_the_file_on_a_current_thread_runtime(
     assert_eq!(report.credential.level, ConfigLevel::User);
     assert!(matches!(
         report.revocation,
-        RevocationOutcome::Skipped {
+        Revocation::Skipped {
             reason: SkipReason::RevokeSkip,
             ..
         }
@@ -89,7 +89,7 @@ async fn a_dry_run_changes_nothing_and_no_credential_is_need_auth() {
     };
     assert!(matches!(
         report.revocation,
-        RevocationOutcome::Skipped {
+        Revocation::Skipped {
             reason: SkipReason::DryRun,
             ..
         }
@@ -104,4 +104,24 @@ async fn a_dry_run_changes_nothing_and_no_credential_is_need_auth() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NeedAuth);
     assert_eq!(err.code(), "ENEEDAUTH");
+}
+
+/// The old names of renamed types stay, deprecated, for code written against them.
+#[test]
+#[allow(deprecated, reason = "the old names are what it checks")]
+fn the_old_names_still_name_the_renamed_types() {
+    use registry_logout_core::{
+        AccountToken, AccountTokenOutcome, GithubTokenOutcome, LogoutAllEntry, LogoutAllReport,
+    };
+    let mode: registry_logout_core::RevokePolicy = RevokeMode::Skip;
+    assert_eq!(mode.as_str(), "skip");
+    let listed: registry_logout_core::SessionOutcome = AccountTokenOutcome::Listed;
+    assert_eq!(listed, AccountTokenOutcome::Listed);
+    let revocation: Option<registry_logout_core::RevocationOutcome> = None::<Revocation>;
+    let github: registry_logout_core::GithubRevocation = GithubTokenOutcome::NotAsked;
+    assert_eq!(github, GithubTokenOutcome::NotAsked);
+    let none: Option<registry_logout_core::SessionReport> = None::<AccountToken>;
+    let all: Option<registry_logout_core::AllOutcome> = None::<LogoutAllReport>;
+    let entry: Option<registry_logout_core::AllEntry> = None::<LogoutAllEntry>;
+    assert!(none.is_none() && all.is_none() && entry.is_none() && revocation.is_none());
 }

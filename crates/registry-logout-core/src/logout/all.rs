@@ -6,14 +6,15 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::{as_configured, execute, plan, LogoutReport, LogoutRequest};
+use super::plan::plan;
+use super::{as_configured, execute, LogoutReport, LogoutRequest};
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::shown_url::shown_url;
 
 /// One registry's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct AllEntry {
+pub struct LogoutAllEntry {
     /// The registry, as a config file's key named it, as shown to a person
     /// ([`crate::shown_url`]).
     pub registry: String,
@@ -24,11 +25,11 @@ pub struct AllEntry {
 /// Every registry's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct AllOutcome {
+pub struct LogoutAllReport {
     /// Whether every registry was logged out of.
     pub ok: bool,
     /// One entry per registry, in the order the stores listed them.
-    pub results: Vec<AllEntry>,
+    pub results: Vec<LogoutAllEntry>,
 }
 
 /// Logs out of every registry that holds a credential. Two registries that share a
@@ -36,7 +37,10 @@ pub struct AllOutcome {
 /// keys two registries share are removed once. A
 /// registry for which no store finds a credential, when others were logged out of, is
 /// left out: its key named it, but the login applies to another registry.
-pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> Result<AllOutcome> {
+pub async fn logout_all(
+    request: &LogoutRequest,
+    cancel: &CancellationToken,
+) -> Result<LogoutAllReport> {
     let (config, stores) = request.load()?;
     let configured = config.configured_registries();
     let mut registries: Vec<String> = Vec::new();
@@ -116,7 +120,7 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
     let any_changed_files = outcomes
         .iter()
         .any(|(_, o)| o.as_ref().is_ok_and(|r| !r.files.is_empty()));
-    let mut results: Vec<AllEntry> = Vec::new();
+    let mut results: Vec<LogoutAllEntry> = Vec::new();
     for (registry, outcome) in outcomes {
         if let Err(e) = &outcome {
             if e.kind() == ErrorKind::Aborted {
@@ -127,12 +131,12 @@ pub async fn logout_all(request: &LogoutRequest, cancel: &CancellationToken) -> 
                 continue;
             }
         }
-        results.push(AllEntry {
+        results.push(LogoutAllEntry {
             registry: shown_url(&registry),
             outcome,
         });
     }
-    Ok(AllOutcome {
+    Ok(LogoutAllReport {
         ok: results.iter().all(|r| r.outcome.is_ok()),
         results,
     })

@@ -3,6 +3,12 @@
 //! plain function of data; this module only sequences them and turns their results into
 //! one report.
 
+// The stages, in the order `execute` runs them.
+mod build_reports;
+mod edit_files;
+mod plan;
+mod revoke_tokens;
+
 mod all;
 mod guard;
 mod report;
@@ -17,10 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{normalize_scope, Config, ConfigInputs, ConfigLevel};
 use crate::credentials::CredentialKind;
-use crate::edit::{self, Apply};
 use crate::env::Env;
 use crate::error::{ErrorKind, LogoutError, Result};
-use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
 use crate::secret::{ConfigValues, Secret};
 use crate::shown_url::shown_url;
@@ -29,17 +33,18 @@ use crate::store::{
     Target, VltStore, YarnStore,
 };
 
-pub use all::{logout_all, AllEntry, AllOutcome};
+pub use all::{logout_all, LogoutAllEntry, LogoutAllReport};
+use plan::{plan, Planned};
 pub use report::{
-    Everywhere, GithubRevocation, GithubToken, RevocationOutcome, RevokedVia, SessionOutcome,
-    SessionReport, SkipReason, TokenApiOutcome,
+    AccountToken, AccountTokenOutcome, Everywhere, GithubToken, GithubTokenOutcome, Revocation,
+    RevokedVia, SkipReason, TokenApiOutcome,
 };
-use revocation::{account_tokens, revoke_token, TokenOutcome};
+use revocation::account_tokens;
 
 /// What to do about the token on the registry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum RevokePolicy {
+pub enum RevokeMode {
     /// Revoke, and change no file if that fails (npm behaviour).
     #[default]
     Required,
@@ -49,27 +54,27 @@ pub enum RevokePolicy {
     Skip,
 }
 
-impl RevokePolicy {
+impl RevokeMode {
     /// The mode as options and flags spell it.
     pub fn as_str(self) -> &'static str {
         match self {
-            RevokePolicy::Required => "required",
-            RevokePolicy::BestEffort => "best-effort",
-            RevokePolicy::Skip => "skip",
+            RevokeMode::Required => "required",
+            RevokeMode::BestEffort => "best-effort",
+            RevokeMode::Skip => "skip",
         }
     }
 }
 
-impl std::str::FromStr for RevokePolicy {
+impl std::str::FromStr for RevokeMode {
     type Err = LogoutError;
 
     /// `required`, `best-effort` or `skip`: the one check of a revoke mode, for every
     /// skin and CLI.
     fn from_str(name: &str) -> Result<Self> {
         [
-            RevokePolicy::Required,
-            RevokePolicy::BestEffort,
-            RevokePolicy::Skip,
+            RevokeMode::Required,
+            RevokeMode::BestEffort,
+            RevokeMode::Skip,
         ]
         .into_iter()
         .find(|p| p.as_str() == name)
@@ -108,7 +113,7 @@ pub struct LogoutRequest {
     /// A one-time password, sent as `npm-otp`.
     pub otp: Option<Secret>,
     /// What to do about the token on the registry.
-    pub revoke: RevokePolicy,
+    pub revoke: RevokeMode,
     /// Say what would happen; send nothing, write nothing.
     pub dry_run: bool,
     /// Revoke even a token that a git-tracked project `.npmrc` shares with a team.
@@ -207,7 +212,7 @@ pub struct StoreReport {
     pub credential: CredentialSource,
     /// What became of its token: one revocation per distinct token, shared by every
     /// store that held it.
-    pub revocation: RevocationOutcome,
+    pub revocation: Revocation,
 }
 
 /// One registry's logout.
@@ -222,7 +227,7 @@ pub struct LogoutReport {
     /// The first store's credential (npm's, when npm holds one).
     pub credential: CredentialSource,
     /// What became of that credential's token.
-    pub revocation: RevocationOutcome,
+    pub revocation: Revocation,
     /// Each store that held a credential, in the order of [`StoreKind::ALL`]; `None`
     /// when the request named no sources.
     pub stores: Option<Vec<StoreReport>>,
@@ -245,7 +250,7 @@ pub enum Outcome {
     /// [`logout`]'s report.
     One(Box<LogoutReport>),
     /// [`logout_all`]'s outcome.
-    All(AllOutcome),
+    All(LogoutAllReport),
 }
 
 /// A credential found by [`credentials`]: where it is, never its value.
@@ -346,97 +351,6 @@ pub(crate) fn target(config: &Config) -> Result<Target> {
     })
 }
 
-/// A credential some store found, with the store that found it.
-struct Found {
-    store: Arc<dyn CredentialStore>,
-    credential: Credential,
-}
-
-/// One registry's logout, planned: what every store holds for it and which keys go
-/// from which files. Nothing has been sent or written yet.
-struct Planned {
-    config: Arc<Config>,
-    stores: Stores,
-    target: Target,
-    found: Vec<Found>,
-    /// The first store's credential: the login the report speaks of.
-    login: Credential,
-    edits: Vec<EditTarget>,
-}
-
-/// Plans one registry's logout. Rejects with `NeedAuth` when no store holds a
-/// credential for it, and before anything is sent when a token is shared (the guard)
-/// or a file that must change cannot be written.
-fn plan(request: &LogoutRequest) -> Result<Planned> {
-    request.token_filter()?;
-    if request.wants_everywhere() && request.revoke == RevokePolicy::Skip {
-        return Err(LogoutError::new(
-            ErrorKind::InvalidArgType,
-            "everywhere revokes tokens on the registry: it cannot be combined with revoke: 'skip'",
-        ));
-    }
-    if request.revoke_github_token && request.revoke == RevokePolicy::Skip {
-        return Err(LogoutError::new(
-            ErrorKind::InvalidArgType,
-            "revokeGithubToken sends the token to GitHub to revoke it: it cannot be combined \
-             with revoke: 'skip'",
-        ));
-    }
-    if let Some(api) = &request.github_api {
-        crate::revoke::github_revocation_endpoint(api)?;
-    }
-    let (config, stores) = request.load()?;
-    let target = target(&config)?;
-    let found: Vec<Found> = stores
-        .iter()
-        .filter_map(|store| {
-            let credential = store.find(&target)?;
-            Some(Found {
-                store: store.clone(),
-                credential,
-            })
-        })
-        .collect();
-    let Some(login) = found.first().map(|f| f.credential.clone()) else {
-        let mut err = LogoutError::need_auth(&target.registry);
-        if let Some(why) = stores.iter().find_map(|s| s.unset_template(&target)) {
-            err = LogoutError::new(ErrorKind::NeedAuth, format!("{} ({why})", err.message()));
-        }
-        return Err(err);
-    };
-    let revokes = request.revoke != RevokePolicy::Skip;
-    if revokes && !request.force {
-        for f in found.iter().filter(|f| f.credential.token.is_some()) {
-            guard::guard_shared_token(&f.credential)?;
-        }
-    }
-    // Which lines go from which files is decided now, from the config as read.
-    let edits: Vec<EditTarget> = found
-        .iter()
-        .flat_map(|f| {
-            f.store
-                .plan_removal(&target, &f.credential)
-                .into_iter()
-                .map(|removal| (f.store.clone(), removal))
-        })
-        .collect();
-    if revokes && !distinct_tokens(&found).is_empty() && !request.dry_run {
-        // A token revoked and then left in a file we cannot write is the worst outcome:
-        // the user is logged out on the registry but not here. Find out first.
-        for (_, removal) in edits.iter().filter(|(_, r)| r.holds_any) {
-            edit::check_writable(&removal.path)?;
-        }
-    }
-    Ok(Planned {
-        config,
-        stores,
-        target,
-        found,
-        login,
-        edits,
-    })
-}
-
 /// Logs out of one registry: the one the request names, else npm's. Rejects with
 /// `NeedAuth` when no store holds a credential for it; a file is changed only once
 /// every token was revoked as the policy requires.
@@ -447,312 +361,28 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
         .unwrap_or_else(|| Err(LogoutError::new(ErrorKind::Internal, "no logout ran")))
 }
 
-/// Runs planned logouts together: every distinct token of each registry revoked once,
-/// concurrently (in batches of [`MAX_CONCURRENT_REVOCATIONS`]), each authenticated by
-/// itself; then each file edited once, with the removals of every logout whose
-/// revocation allows it; then each logout's report. Errs as a whole only on an abort.
-///
-/// A token is revoked per registry: two registries are two servers, and one that was
-/// never asked must not be reported revoked. The same registry reached through two
-/// stores (or named twice, with and without its trailing slash) is one `DELETE`.
+/// Runs planned logouts together: room staged for their edits, then their tokens
+/// revoked ([`revoke_tokens`]), then each file edited once with the removals of every
+/// logout whose revocations allow it ([`edit_files`]), then each logout's report
+/// ([`build_reports`]). Errs as a whole only on an abort.
 async fn execute(
     request: &LogoutRequest,
     planned: Vec<Planned>,
     cancel: &CancellationToken,
 ) -> Result<Vec<Result<LogoutReport>>> {
-    let (staged, refused) = stage_edits(request, &planned).await?;
-    // Each (token, registry) once, revoked with the settings of the first logout of
-    // that registry that holds it. A logout refused the room for its edits sends nothing.
-    let mut revocations: Vec<(&Secret, String, usize)> = Vec::new();
-    for (i, p) in planned.iter().enumerate() {
-        if refused[i].is_some() {
-            continue;
-        }
-        let server = revocation_server(&p.target);
-        for token in distinct_tokens(&p.found) {
-            if !revocations
-                .iter()
-                .any(|(t, s, _)| *t == token && *s == server)
-            {
-                revocations.push((token, server.clone(), i));
-            }
-        }
-    }
-    let mut pending: Vec<Pending<'_, Result<TokenOutcome>>> = Vec::new();
-    for (token, _, i) in &revocations {
-        let p = &planned[*i];
-        pending.push(Box::pin(revoke_token(
-            request, &p.config, &p.target, &p.login, token, cancel,
-        )));
-    }
-    let outcomes = bounded(pending).await;
-    if let Some(Err(e)) = outcomes
-        .iter()
-        .find(|o| o.as_ref().is_err_and(|e| e.kind() == ErrorKind::Aborted))
-    {
-        return Err(e.clone());
-    }
-    if cancel.is_cancelled() {
-        return Err(LogoutError::aborted());
-    }
-    let servers: Vec<String> = planned
-        .iter()
-        .map(|p| revocation_server(&p.target))
-        .collect();
-    // What became of `token` on the registry of the logout at `at`.
-    let outcome_of = |at: usize, token: &Secret| -> Option<&Result<TokenOutcome>> {
-        let server = servers.get(at)?;
-        let i = revocations
-            .iter()
-            .position(|(t, s, _)| *t == token && s == server)?;
-        outcomes.get(i)
-    };
-
-    // A logout whose revocation failed as the policy forbids changes no file: its
-    // first such error, in the order its tokens were found, is its outcome.
-    // A logout refused the room for its edits sent nothing: that is its outcome.
-    let failed: Vec<Option<LogoutError>> = planned
-        .iter()
-        .zip(refused)
-        .enumerate()
-        .map(|(at, (p, refused))| {
-            refused.or_else(|| {
-                distinct_tokens(&p.found)
-                    .into_iter()
-                    .find_map(|t| outcome_of(at, t)?.as_ref().err().cloned())
-            })
-        })
-        .collect();
-
-    // Each file once, with every removal planned for it, in the order first planned.
-    let mut merged: Vec<EditTarget> = Vec::new();
-    for (p, _) in planned.iter().zip(&failed).filter(|(_, f)| f.is_none()) {
-        for (store, removal) in &p.edits {
-            let same = merged
-                .iter_mut()
-                .find(|(s, r)| s.kind() == store.kind() && r.path == removal.path);
-            match same {
-                Some((_, r)) => {
-                    for key in &removal.keys {
-                        if !r.keys.contains(key) {
-                            r.keys.push(key.clone());
-                        }
-                    }
-                    r.holds_any |= removal.holds_any;
-                }
-                None => merged.push((store.clone(), removal.clone())),
-            }
-        }
-    }
-    let edits = merged
-        .into_iter()
-        .map(|(store, removal)| {
-            let how = if request.dry_run {
-                Apply::DryRun
-            } else {
-                match staged.iter().find(|(path, _)| *path == removal.path) {
-                    Some((_, room)) => Apply::WriteStaged(room.clone()),
-                    None => Apply::Write,
-                }
-            };
-            (store, removal, how)
-        })
-        .collect();
-    let changes = apply_edits(edits).await;
+    let (staged, refused) = edit_files::stage_edits(request, &planned).await?;
+    let revocations =
+        revoke_tokens::revoke_per_registry(request, &planned, &refused, cancel).await?;
+    let failed = revocations.failures(&planned, refused);
+    let changes = edit_files::apply_merged(request, &planned, &failed, &staged).await;
     drop(staged);
-
-    let not_a_token = RevocationOutcome::Skipped {
-        reason: SkipReason::NotAToken,
-    };
-    let mut reports = Vec::new();
-    for (at, (p, failure)) in planned.iter().zip(failed).enumerate() {
-        if let Some(e) = failure {
-            reports.push(Err(e));
-            continue;
-        }
-        let changes = match &changes {
-            Ok(c) => c,
-            Err(e) => {
-                let revoked = distinct_tokens(&p.found).into_iter().any(|t| {
-                    let outcome = outcome_of(at, t).and_then(|o| o.as_ref().ok());
-                    outcome
-                        .is_some_and(|o| matches!(o.revocation, RevocationOutcome::Revoked { .. }))
-                });
-                reports.push(Err(if revoked {
-                    revoked_not_removed(e)
-                } else {
-                    e.clone()
-                }));
-                continue;
-            }
-        };
-        let outcome = |c: &Credential| {
-            c.token
-                .as_ref()
-                .and_then(|t| outcome_of(at, t)?.as_ref().ok())
-                .map_or(not_a_token.clone(), |o| o.revocation.clone())
-        };
-        let first = distinct_tokens(&p.found)
-            .first()
-            .and_then(|t| outcome_of(at, t)?.as_ref().ok());
-        let revocation = first.map_or(not_a_token.clone(), |o| o.revocation.clone());
-        let everywhere = first.and_then(|o| o.everywhere.clone());
-        let github_token = first.and_then(|o| o.github.clone());
-        let store_reports: Vec<StoreReport> = p
-            .found
-            .iter()
-            .map(|f| StoreReport {
-                credential: (&f.credential).into(),
-                revocation: outcome(&f.credential),
-            })
-            .collect();
-        let files = own_changes(&p.edits, changes);
-        let still_logged_in = if request.dry_run {
-            None
-        } else {
-            p.stores.iter().find_map(|store| {
-                let own: Vec<FileChange> = files
-                    .iter()
-                    .filter(|c| c.store == store.kind())
-                    .cloned()
-                    .collect();
-                store.still_applies(&p.target, &own)
-            })
-        };
-        reports.push(Ok(LogoutReport {
-            registry: shown_url(&p.target.registry),
-            scope: p.target.scope.clone(),
-            credential: (&p.login).into(),
-            revocation,
-            stores: request.sources.is_some().then_some(store_reports),
-            files,
-            still_logged_in: still_logged_in.as_ref().map(Into::into),
-            dry_run: request.dry_run,
-            everywhere,
-            github_token,
-        }));
-    }
-    Ok(reports)
-}
-
-/// An edit that failed after this logout's token was revoked: the worst outcome, said
-/// as such (`EREVOKEDNOTREMOVED`), never as a bare I/O error. `edit` names the file and
-/// the system's reason, and stays the source.
-fn revoked_not_removed(edit: &LogoutError) -> LogoutError {
-    LogoutError::new(
-        ErrorKind::RevokedNotRemoved,
-        format!(
-            "the token was revoked, but it is still in the file: {} ({}). \
-             Run the logout again to remove it",
-            edit.message(),
-            edit.code()
-        ),
-    )
-    .with_source(edit.clone())
-}
-
-/// One file's removal, with the store that applies it.
-type EditTarget = (Arc<dyn CredentialStore>, crate::store::FileRemoval);
-
-/// The room staged for each file a revocation obliges us to edit, by the path planned.
-type StagedRooms = Vec<(PathBuf, Arc<edit::Staged>)>;
-
-/// Secures, before anything is sent, the room to rewrite every file that holds a
-/// credential of a logout that revokes a token ([`edit::stage`]): on a full disk a
-/// revoked token would otherwise be left in its file. A logout whose file has no room
-/// is refused with the system's code (`ENOSPC`, `EDQUOT`), one entry per planned
-/// logout; each file is staged once, however many logouts edit it. On the blocking
-/// pool, as the edits: staging takes each file's lock.
-async fn stage_edits(
-    request: &LogoutRequest,
-    planned: &[Planned],
-) -> Result<(StagedRooms, Vec<Option<LogoutError>>)> {
-    let revokes = request.revoke != RevokePolicy::Skip && !request.dry_run;
-    let files: Vec<Vec<PathBuf>> = planned
-        .iter()
-        .map(|p| {
-            if !revokes || distinct_tokens(&p.found).is_empty() {
-                return Vec::new();
-            }
-            p.edits
-                .iter()
-                .filter(|(_, r)| r.holds_any)
-                .map(|(_, r)| r.path.clone())
-                .collect()
-        })
-        .collect();
-    let stage_all = move || {
-        let mut staged: StagedRooms = Vec::new();
-        let mut refused = Vec::new();
-        for paths in files {
-            let mut refusal = None;
-            for path in paths {
-                if staged.iter().any(|(p, _)| *p == path) {
-                    continue;
-                }
-                match edit::stage(&path) {
-                    Ok(room) => staged.push((path, Arc::new(room))),
-                    Err(e) => {
-                        refusal = Some(e);
-                        break;
-                    }
-                }
-            }
-            refused.push(refusal);
-        }
-        (staged, refused)
-    };
-    tokio::task::spawn_blocking(stage_all).await.map_err(|e| {
-        LogoutError::new(
-            ErrorKind::Internal,
-            format!("file staging task failed: {e}"),
-        )
-    })
-}
-
-/// Applies every removal, in order, and reports the files that changed.
-///
-/// The edits block: on their reads, writes and fsyncs, and on another process's lock,
-/// which may be held for long. They run on the runtime's blocking pool, whatever the
-/// runtime: a library cannot know what else its caller's workers have to do, so it
-/// never blocks one (no `block_in_place`, which also needs a multi-threaded runtime,
-/// and no process-wide count of calls in flight to guess when blocking is cheap).
-async fn apply_edits(
-    targets: Vec<(Arc<dyn CredentialStore>, crate::store::FileRemoval, Apply)>,
-) -> Result<Vec<FileChange>> {
-    let edit_all = move || -> Result<Vec<FileChange>> {
-        let mut files = Vec::new();
-        for (store, removal, how) in targets {
-            let outcome = store.apply(&removal, how)?;
-            files.extend(FileChange::of(store.kind(), &removal, outcome));
-        }
-        Ok(files)
-    };
-    tokio::task::spawn_blocking(edit_all)
-        .await
-        .map_err(|e| LogoutError::new(ErrorKind::Internal, format!("file edit task failed: {e}")))?
-}
-
-/// One logout's share of the merged edits: its files, with the keys it planned.
-fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> {
-    edits
-        .iter()
-        .filter_map(|(store, removal)| {
-            let change = changes
-                .iter()
-                .find(|c| c.store == store.kind() && c.path == removal.path)?;
-            let removed_keys: Vec<KeyPath> = change
-                .removed_keys
-                .iter()
-                .filter(|k| removal.keys.contains(k))
-                .cloned()
-                .collect();
-            (!removed_keys.is_empty()).then(|| FileChange {
-                removed_keys,
-                ..change.clone()
-            })
-        })
-        .collect()
+    Ok(build_reports::build_reports(
+        request,
+        &planned,
+        &revocations,
+        failed,
+        &changes,
+    ))
 }
 
 /// Every credential the selected stores hold, for `credentials()` and `--list`.
@@ -790,7 +420,7 @@ pub struct TokenList {
     pub credential: CredentialSource,
     /// Each listed token, in the registry's order (outcome `Listed`); `current` marks
     /// the login's own.
-    pub tokens: Vec<SessionReport>,
+    pub tokens: Vec<AccountToken>,
 }
 
 /// Lists the account's tokens on the request's registry with the login's token (`GET
@@ -863,24 +493,6 @@ pub(crate) async fn bounded<T>(futures: Vec<Pending<'_, T>>) -> Vec<T> {
 
 /// How many revocations are in flight at once, per logout and across `--all`.
 pub(crate) const MAX_CONCURRENT_REVOCATIONS: usize = 32;
-
-/// The server a revocation for `target` goes to: its URL as parsed (scheme and host
-/// lowercased, default port dropped) without the trailing slash the revocation URL
-/// drops too.
-fn revocation_server(target: &Target) -> String {
-    target.url.url().as_str().trim_end_matches('/').to_string()
-}
-
-/// Each token once, whichever stores hold it, in the order they were found.
-fn distinct_tokens(found: &[Found]) -> Vec<&Secret> {
-    let mut tokens: Vec<&Secret> = Vec::new();
-    for token in found.iter().filter_map(|f| f.credential.token.as_ref()) {
-        if !tokens.contains(&token) {
-            tokens.push(token);
-        }
-    }
-    tokens
-}
 
 /// A client certificate stored beside the credential (`K:certfile`/`K:keyfile`).
 fn cert_files(config: &Config, credential: &Credential) -> Option<(PathBuf, PathBuf)> {

@@ -10,7 +10,7 @@ use crate::revoke::{ListedToken, Verification};
 /// What became of a token on the registry. Exhaustive on purpose: a new outcome is one
 /// every caller must learn to report; each variant may gain fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RevocationOutcome {
+pub enum Revocation {
     /// The registry accepted a revocation.
     #[non_exhaustive]
     Revoked {
@@ -128,7 +128,7 @@ impl SkipReason {
 #[non_exhaustive]
 pub struct Everywhere {
     /// Each listed token, in the registry's order.
-    pub tokens: Vec<SessionReport>,
+    pub tokens: Vec<AccountToken>,
     /// The list could not be read (the token is dead, the registry has no token API):
     /// no other token was revoked.
     pub error: Option<LogoutError>,
@@ -143,7 +143,9 @@ impl Everywhere {
             && self.tokens.iter().all(|t| {
                 matches!(
                     t.outcome,
-                    SessionOutcome::Revoked { .. } | SessionOutcome::Listed | SessionOutcome::Kept
+                    AccountTokenOutcome::Revoked { .. }
+                        | AccountTokenOutcome::Listed
+                        | AccountTokenOutcome::Kept
                 )
             })
     }
@@ -153,18 +155,18 @@ impl Everywhere {
 /// registry lists of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SessionReport {
+pub struct AccountToken {
     /// The key, masked form, read-only flag and creation date the registry lists.
     pub token: ListedToken,
     /// It is the token this logout removes (its own revocation is the report's).
     pub current: bool,
     /// What became of it.
-    pub outcome: SessionOutcome,
+    pub outcome: AccountTokenOutcome,
 }
 
 /// What became of one listed token.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionOutcome {
+pub enum AccountTokenOutcome {
     /// `dryRun`: listed, not revoked.
     Listed,
     /// The filter did not pick it: not revoked, by request.
@@ -197,12 +199,12 @@ pub struct GithubToken {
     /// `ghr_`): no secret.
     pub prefix: &'static str,
     /// What became of it on GitHub.
-    pub revocation: GithubRevocation,
+    pub revocation: GithubTokenOutcome,
 }
 
 /// What became of a GitHub token on GitHub.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GithubRevocation {
+pub enum GithubTokenOutcome {
     /// Nothing was sent to GitHub: the request did not opt in (`revokeGithubToken`).
     /// It is revoked by hand, on GitHub.
     NotAsked,

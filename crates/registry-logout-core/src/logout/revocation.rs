@@ -8,11 +8,11 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::report::{
-    Everywhere, GithubRevocation, GithubToken, RevocationOutcome, RevokedVia, SessionOutcome,
-    SessionReport, SkipReason, TokenApiOutcome,
+    AccountToken, AccountTokenOutcome, Everywhere, GithubToken, GithubTokenOutcome, Revocation,
+    RevokedVia, SkipReason, TokenApiOutcome,
 };
 use super::triage::{self, TokenFilter};
-use super::{bounded, LogoutRequest, Pending, RevokePolicy};
+use super::{bounded, LogoutRequest, Pending, RevokeMode};
 use crate::config::Config;
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::revoke::{
@@ -24,7 +24,7 @@ use crate::store::{Credential, Target};
 /// One token's revocation and, with `everywhere`, the account's other tokens.
 #[derive(Clone, Debug)]
 pub(super) struct TokenOutcome {
-    pub(super) revocation: RevocationOutcome,
+    pub(super) revocation: Revocation,
     pub(super) everywhere: Option<Everywhere>,
     /// A GitHub token for GitHub Packages: what became of it on GitHub.
     pub(super) github: Option<GithubToken>,
@@ -43,11 +43,11 @@ pub(super) async fn revoke_token(
     let github = revoke::github_prefix(target.url.url().host_str(), token);
     let on_github = |revocation| github.map(|prefix| GithubToken { prefix, revocation });
     let skipped = |reason| TokenOutcome {
-        revocation: RevocationOutcome::Skipped { reason },
+        revocation: Revocation::Skipped { reason },
         everywhere: None,
-        github: on_github(GithubRevocation::NotAsked),
+        github: on_github(GithubTokenOutcome::NotAsked),
     };
-    if request.revoke == RevokePolicy::Skip {
+    if request.revoke == RevokeMode::Skip {
         return Ok(skipped(SkipReason::RevokeSkip));
     }
     let filter = request.token_filter()?;
@@ -69,13 +69,13 @@ pub(super) async fn revoke_token(
                             let current = Some(&t.key) == own.as_ref();
                             // This logout's own token is revoked whatever the filter says.
                             let outcome = if current || matched(filter.as_ref(), &t, today) {
-                                SessionOutcome::Listed
+                                AccountTokenOutcome::Listed
                             } else {
-                                SessionOutcome::Kept
+                                AccountTokenOutcome::Kept
                             };
-                            SessionReport {
+                            AccountToken {
                                 current,
-                                ..session(t, token, outcome)
+                                ..account_token(t, token, outcome)
                             }
                         })
                         .collect();
@@ -91,11 +91,11 @@ pub(super) async fn revoke_token(
             None
         };
         let github = on_github(if request.revoke_github_token {
-            GithubRevocation::Skipped {
+            GithubTokenOutcome::Skipped {
                 reason: SkipReason::DryRun,
             }
         } else {
-            GithubRevocation::NotAsked
+            GithubTokenOutcome::NotAsked
         });
         return Ok(TokenOutcome {
             everywhere,
@@ -110,7 +110,7 @@ pub(super) async fn revoke_token(
     let relaxed;
     let registry_policy = if github_decides {
         relaxed = LogoutRequest {
-            revoke: RevokePolicy::BestEffort,
+            revoke: RevokeMode::BestEffort,
             ..request.clone()
         };
         &relaxed
@@ -121,7 +121,7 @@ pub(super) async fn revoke_token(
     // `everywhere`: the list is read, and every other token revoked, with this token
     // while it still works.
     let mut listed: Option<Vec<ListedToken>> = None;
-    let mut others: Vec<SessionReport> = Vec::new();
+    let mut others: Vec<AccountToken> = Vec::new();
     let mut list_error = None;
     if request.wants_everywhere() {
         match revoke::list_tokens(&req, cancel).await {
@@ -148,7 +148,7 @@ pub(super) async fn revoke_token(
         }),
         other => other.map(|prefix| GithubToken {
             prefix,
-            revocation: GithubRevocation::NotAsked,
+            revocation: GithubTokenOutcome::NotAsked,
         }),
     };
 
@@ -165,9 +165,9 @@ pub(super) async fn revoke_token(
                     .min(tokens.len());
                 tokens.insert(
                     at,
-                    SessionReport {
+                    AccountToken {
                         current: true,
-                        ..session(own.clone(), token, outcome)
+                        ..account_token(own.clone(), token, outcome)
                     },
                 );
             }
@@ -194,7 +194,7 @@ pub(super) async fn account_tokens(
     login: &Credential,
     token: &Secret,
     cancel: &CancellationToken,
-) -> Result<Vec<SessionReport>> {
+) -> Result<Vec<AccountToken>> {
     let req = revoke_request(request, config, target, login, token)?;
     let list = revoke::list_tokens(&req, cancel)
         .await
@@ -202,9 +202,9 @@ pub(super) async fn account_tokens(
     let own = own_key(&list, token);
     Ok(list
         .into_iter()
-        .map(|t| SessionReport {
+        .map(|t| AccountToken {
             current: Some(&t.key) == own.as_ref(),
-            ..session(t, token, SessionOutcome::Listed)
+            ..account_token(t, token, AccountTokenOutcome::Listed)
         })
         .collect())
 }
@@ -217,7 +217,7 @@ async fn revoke_on_github(
     config: &Config,
     token: &Secret,
     cancel: &CancellationToken,
-) -> Result<GithubRevocation> {
+) -> Result<GithubTokenOutcome> {
     let api = request
         .github_api
         .as_deref()
@@ -233,16 +233,16 @@ async fn revoke_on_github(
         settings,
     };
     match revoke::revoke_github_token(&req, &endpoint, cancel).await {
-        Ok(status) => Ok(GithubRevocation::Revoked { status }),
+        Ok(status) => Ok(GithubTokenOutcome::Revoked { status }),
         Err(failure) if failure.error.kind() == ErrorKind::Aborted => Err(failure.error),
-        Err(failure) if request.revoke == RevokePolicy::Required => {
+        Err(failure) if request.revoke == RevokeMode::Required => {
             Err(failure.error.with_note(&format!(
                 "; GitHub did not revoke the token, so it was left in your config (revoke it at \
                  {}, or log out with --revoke=best-effort to remove it anyway)",
                 revoke::GITHUB_TOKENS_PAGE
             )))
         }
-        Err(failure) => Ok(GithubRevocation::Failed {
+        Err(failure) => Ok(GithubTokenOutcome::Failed {
             status: failure.status,
             error: failure.error,
         }),
@@ -256,10 +256,10 @@ async fn own_revocation(
     req: &RevokeRequest,
     listed: Option<&[ListedToken]>,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
+) -> Result<Revocation> {
     let verify = request.verify || request.wants_everywhere();
     Ok(match revoke::revoke(req, cancel).await {
-        Ok(done) if !verify => RevocationOutcome::Revoked {
+        Ok(done) if !verify => Revocation::Revoked {
             status: done.status,
             attempts: done.attempts,
             verification: None,
@@ -273,7 +273,7 @@ async fn own_revocation(
             let outcome = if verification.still_valid() {
                 through_token_api(req, listed, done, verification, cancel).await?
             } else {
-                RevocationOutcome::Revoked {
+                Revocation::Revoked {
                     status: done.status,
                     attempts: done.attempts,
                     verification: Some(verification),
@@ -287,12 +287,12 @@ async fn own_revocation(
         }
         Err(failure) if refused(&failure) => dead_or_kept(request, req, failure, cancel).await?,
         Err(failure)
-            if request.revoke == RevokePolicy::Required
+            if request.revoke == RevokeMode::Required
                 || failure.error.kind() == ErrorKind::Aborted =>
         {
             return Err(failure.error)
         }
-        Err(failure) => RevocationOutcome::Failed {
+        Err(failure) => Revocation::Failed {
             status: failure.status,
             error: failure.error,
             attempts: failure.attempts,
@@ -307,10 +307,10 @@ async fn own_revocation(
 async fn propagated(
     request: &LogoutRequest,
     req: &RevokeRequest,
-    mut outcome: RevocationOutcome,
+    mut outcome: Revocation,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
-    if let RevocationOutcome::Revoked {
+) -> Result<Revocation> {
+    if let Revocation::Revoked {
         verification: Some(verification),
         token_api,
         verification_attempts,
@@ -336,10 +336,10 @@ async fn propagated(
 /// An error that stops an `everywhere` logout after the account's other tokens were
 /// revoked: the report that would have listed them is lost, so the error names them
 /// (by key, which is no secret) rather than leave the user to guess what was done.
-fn others_revoked_first(error: LogoutError, others: &[SessionReport]) -> LogoutError {
+fn others_revoked_first(error: LogoutError, others: &[AccountToken]) -> LogoutError {
     let keys: Vec<&str> = others
         .iter()
-        .filter(|s| matches!(s.outcome, SessionOutcome::Revoked { .. }))
+        .filter(|s| matches!(s.outcome, AccountTokenOutcome::Revoked { .. }))
         .map(|s| s.token.key.as_str())
         .collect();
     if keys.is_empty() {
@@ -377,32 +377,32 @@ async fn revoke_others(
     filter: Option<&TokenFilter>,
     today: i64,
     cancel: &CancellationToken,
-) -> Result<Vec<SessionReport>> {
+) -> Result<Vec<AccountToken>> {
     let own = own_key(list, &req.token);
-    let mut pending: Vec<Pending<'_, SessionReport>> = Vec::new();
+    let mut pending: Vec<Pending<'_, AccountToken>> = Vec::new();
     for t in list.iter().filter(|t| Some(&t.key) != own.as_ref()) {
         if !matched(filter, t, today) {
             pending.push(Box::pin(async move {
-                session(t.clone(), &req.token, SessionOutcome::Kept)
+                account_token(t.clone(), &req.token, AccountTokenOutcome::Kept)
             }));
             continue;
         }
         pending.push(Box::pin(async move {
             let outcome = match revoke::delete_token(req, &t.key, cancel).await {
-                Ok(done) => SessionOutcome::Revoked {
+                Ok(done) => AccountTokenOutcome::Revoked {
                     status: done.status,
                 },
-                Err(failure) => SessionOutcome::Failed {
+                Err(failure) => AccountTokenOutcome::Failed {
                     status: failure.status,
                     error: failure.error,
                 },
             };
-            session(t.clone(), &req.token, outcome)
+            account_token(t.clone(), &req.token, outcome)
         }));
     }
     let others = bounded(pending).await;
     for s in &others {
-        if let SessionOutcome::Failed { error, .. } = &s.outcome {
+        if let AccountTokenOutcome::Failed { error, .. } = &s.outcome {
             if error.kind() == ErrorKind::Aborted {
                 return Err(error.clone());
             }
@@ -438,11 +438,15 @@ fn revoke_request(
 
 /// A listed token as the report shows it. A registry that listed this very token in
 /// full would have it printed: its masked form is then withheld.
-fn session(mut listed: ListedToken, token: &Secret, outcome: SessionOutcome) -> SessionReport {
+fn account_token(
+    mut listed: ListedToken,
+    token: &Secret,
+    outcome: AccountTokenOutcome,
+) -> AccountToken {
     if listed.masked.contains(token.expose()) {
         listed.masked = "***".to_string();
     }
-    SessionReport {
+    AccountToken {
         token: listed,
         current: false,
         outcome,
@@ -462,21 +466,21 @@ fn listing_failed(failure: RevokeFailure, filter: Option<&TokenFilter>) -> Resul
 }
 
 /// The current token's line in the `everywhere` list.
-fn current_outcome(revocation: &RevocationOutcome) -> SessionOutcome {
+fn current_outcome(revocation: &Revocation) -> AccountTokenOutcome {
     match revocation {
-        RevocationOutcome::Revoked {
+        Revocation::Revoked {
             verification: Some(v),
             status,
             ..
-        } if v.rejected() => SessionOutcome::Revoked { status: *status },
-        RevocationOutcome::AlreadyInvalid { status, .. } => {
-            SessionOutcome::Revoked { status: *status }
+        } if v.rejected() => AccountTokenOutcome::Revoked { status: *status },
+        Revocation::AlreadyInvalid { status, .. } => {
+            AccountTokenOutcome::Revoked { status: *status }
         }
-        RevocationOutcome::Failed { status, error, .. } => SessionOutcome::Failed {
+        Revocation::Failed { status, error, .. } => AccountTokenOutcome::Failed {
             status: *status,
             error: error.clone(),
         },
-        _ => SessionOutcome::StillValid,
+        _ => AccountTokenOutcome::StillValid,
     }
 }
 
@@ -495,11 +499,11 @@ async fn dead_or_kept(
     req: &RevokeRequest,
     failure: RevokeFailure,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
+) -> Result<Revocation> {
     let verification = revoke::verify(req, cancel).await?;
     let why = match &verification {
         Verification::TokenRejected { status } => {
-            return Ok(RevocationOutcome::AlreadyInvalid {
+            return Ok(Revocation::AlreadyInvalid {
                 status: failure.status.unwrap_or(401),
                 attempts: failure.attempts,
                 verification_status: *status,
@@ -531,10 +535,10 @@ async fn dead_or_kept(
             failure.error.message()
         ),
     );
-    if request.revoke == RevokePolicy::Required {
+    if request.revoke == RevokeMode::Required {
         return Err(error);
     }
-    Ok(RevocationOutcome::Failed {
+    Ok(Revocation::Failed {
         status: failure.status,
         error,
         attempts: failure.attempts,
@@ -549,8 +553,8 @@ async fn through_token_api(
     first: revoke::Revoked,
     verification: Verification,
     cancel: &CancellationToken,
-) -> Result<RevocationOutcome> {
-    let kept = |token_api| RevocationOutcome::Revoked {
+) -> Result<Revocation> {
+    let kept = |token_api| Revocation::Revoked {
         status: first.status,
         attempts: first.attempts,
         verification: Some(verification.clone()),
@@ -559,7 +563,7 @@ async fn through_token_api(
         verification_attempts: 1,
         verification_waited: Duration::ZERO,
     };
-    let failed = |failure: RevokeFailure| -> Result<RevocationOutcome> {
+    let failed = |failure: RevokeFailure| -> Result<Revocation> {
         if failure.error.kind() == ErrorKind::Aborted {
             return Err(failure.error);
         }
@@ -585,7 +589,7 @@ async fn through_token_api(
         OwnToken::Ambiguous => return Ok(kept(TokenApiOutcome::Ambiguous)),
     };
     match revoke::delete_token(req, &key, cancel).await {
-        Ok(done) => Ok(RevocationOutcome::Revoked {
+        Ok(done) => Ok(Revocation::Revoked {
             status: done.status,
             attempts: first.attempts + done.attempts,
             verification: Some(revoke::verify(req, cancel).await?),
@@ -629,19 +633,23 @@ mod tests {
     #[test]
     fn a_listed_form_holding_the_whole_token_is_withheld() {
         let token = Secret::new("npm_WHOLEtoken");
-        let shown = session(
+        let shown = account_token(
             listed("k", "npm_WHOLEtoken"),
             &token,
-            SessionOutcome::Listed,
+            AccountTokenOutcome::Listed,
         );
         assert_eq!(shown.token.masked, "***");
-        let masked = session(listed("k", "npm_W...token"), &token, SessionOutcome::Listed);
+        let masked = account_token(
+            listed("k", "npm_W...token"),
+            &token,
+            AccountTokenOutcome::Listed,
+        );
         assert_eq!(masked.token.masked, "npm_W...token");
     }
 
     #[test]
     fn the_current_tokens_line_follows_its_revocation() {
-        let revoked = |verification| RevocationOutcome::Revoked {
+        let revoked = |verification| Revocation::Revoked {
             status: 200,
             attempts: 1,
             verification,
@@ -652,21 +660,21 @@ mod tests {
         };
         assert_eq!(
             current_outcome(&revoked(Some(Verification::TokenRejected { status: 403 }))),
-            SessionOutcome::Revoked { status: 200 }
+            AccountTokenOutcome::Revoked { status: 200 }
         );
         assert_eq!(
             current_outcome(&revoked(Some(Verification::TokenStillValid {
                 status: 200
             }))),
-            SessionOutcome::StillValid
+            AccountTokenOutcome::StillValid
         );
         assert_eq!(
-            current_outcome(&RevocationOutcome::AlreadyInvalid {
+            current_outcome(&Revocation::AlreadyInvalid {
                 status: 401,
                 attempts: 1,
                 verification_status: 401
             }),
-            SessionOutcome::Revoked { status: 401 }
+            AccountTokenOutcome::Revoked { status: 401 }
         );
     }
 }

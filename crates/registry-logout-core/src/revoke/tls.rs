@@ -12,9 +12,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::der::{spki_key_bits, subject_public_key};
 use super::node_codes::{
-    spki_key_bits, subject_public_key, unknown_issuer_code, NodeTlsCode, KEY_VALUES_MISMATCH,
-    PEM_NO_START_LINE, UNSUPPORTED_KEY,
+    unknown_issuer_code, NodeTlsCode, KEY_VALUES_MISMATCH, PEM_NO_START_LINE, UNSUPPORTED_KEY,
 };
 use crate::error::{ErrorKind, LogoutError, Result};
 

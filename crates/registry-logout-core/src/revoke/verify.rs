@@ -70,6 +70,10 @@ pub enum Verification {
     },
 }
 
+/// The wire name of a token the registry refuses: a verification's answer, and what an
+/// `already-invalid` revocation reports it was told.
+pub(crate) const TOKEN_REJECTED: &str = "token-rejected";
+
 impl Verification {
     /// The registry refused the token.
     pub fn rejected(&self) -> bool {
@@ -84,7 +88,7 @@ impl Verification {
     /// The answer as results name it: `token-rejected`, `token-still-valid`, `unknown`.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Verification::TokenRejected { .. } => "token-rejected",
+            Verification::TokenRejected { .. } => TOKEN_REJECTED,
             Verification::TokenStillValid { .. } => "token-still-valid",
             Verification::Unknown { .. } => "unknown",
         }

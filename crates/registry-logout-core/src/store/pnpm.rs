@@ -313,46 +313,32 @@ impl CredentialStore for PnpmStore {
             .map(|e| self.ini_file_credential(e, self.npmrc.clone()))
     }
 
-    /// Every entry for the registry and scope, in both files: pnpm would fall back on
-    /// one left behind.
+    /// Every entry for the registry and scope, in each of pnpm's files (config.yaml,
+    /// auth.ini, its user .npmrc): pnpm would fall back on one left behind.
     fn plan_removal(&self, target: &Target, _credential: &Credential) -> Vec<FileRemoval> {
-        let mut plan = Vec::new();
-        let yaml: Vec<KeyPath> = self.yaml_matches(target).map(auth_path).collect();
-        if !yaml.is_empty() {
-            plan.push(FileRemoval {
-                level: FileLevel::User,
-                path: self.yaml_path(),
-                keys: yaml,
-                holds_any: true,
-            });
-        }
-        let ini: Vec<KeyPath> = self
-            .ini_matches(target)
-            .iter()
-            .map(|e| KeyPath::key(e.key.as_str()))
-            .collect();
-        if !ini.is_empty() {
-            plan.push(FileRemoval {
-                level: FileLevel::User,
-                path: self.ini_path(),
-                keys: ini,
-                holds_any: true,
-            });
-        }
-        let npmrc: Vec<KeyPath> = self
-            .npmrc_matches(target)
-            .iter()
-            .map(|e| KeyPath::key(e.key.as_str()))
-            .collect();
-        if !npmrc.is_empty() {
-            plan.push(FileRemoval {
-                level: FileLevel::User,
-                path: self.npmrc.clone(),
-                keys: npmrc,
-                holds_any: true,
-            });
-        }
-        plan
+        let ini_keys = |entries: Vec<&IniEntry>| -> Vec<KeyPath> {
+            entries
+                .iter()
+                .map(|e| KeyPath::key(e.key.as_str()))
+                .collect()
+        };
+        [
+            (
+                self.yaml_path(),
+                self.yaml_matches(target).map(auth_path).collect(),
+            ),
+            (self.ini_path(), ini_keys(self.ini_matches(target))),
+            (self.npmrc.clone(), ini_keys(self.npmrc_matches(target))),
+        ]
+        .into_iter()
+        .filter(|(_, keys): &(PathBuf, Vec<KeyPath>)| !keys.is_empty())
+        .map(|(path, keys)| FileRemoval {
+            level: FileLevel::User,
+            path,
+            keys,
+            holds_any: true,
+        })
+        .collect()
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {

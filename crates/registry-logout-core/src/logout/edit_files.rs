@@ -1,0 +1,159 @@
+//! The third stage: the files. Room to rewrite each one staged before anything is sent;
+//! then each file edited once, with the removals of every logout whose revocations
+//! allow it, on the blocking pool; then each logout's share of the changes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::plan::{distinct_tokens, EditTarget, Planned};
+use super::{LogoutRequest, RevokeMode};
+use crate::edit::{self, Apply};
+use crate::error::{ErrorKind, LogoutError, Result};
+use crate::key_path::KeyPath;
+use crate::store::{CredentialStore, FileChange, FileRemoval};
+
+/// The room staged for each file a revocation obliges us to edit, by the path planned.
+pub(super) type StagedRooms = Vec<(PathBuf, Arc<edit::Staged>)>;
+
+/// Secures, before anything is sent, the room to rewrite every file that holds a
+/// credential of a logout that revokes a token ([`edit::stage`]): on a full disk a
+/// revoked token would otherwise be left in its file. A logout whose file has no room
+/// is refused with the system's code (`ENOSPC`, `EDQUOT`), one entry per planned
+/// logout; each file is staged once, however many logouts edit it. On the blocking
+/// pool, as the edits: staging takes each file's lock.
+pub(super) async fn stage_edits(
+    request: &LogoutRequest,
+    planned: &[Planned],
+) -> Result<(StagedRooms, Vec<Option<LogoutError>>)> {
+    let revokes = request.revoke != RevokeMode::Skip && !request.dry_run;
+    let files: Vec<Vec<PathBuf>> = planned
+        .iter()
+        .map(|p| {
+            if !revokes || distinct_tokens(&p.found).is_empty() {
+                return Vec::new();
+            }
+            p.edits
+                .iter()
+                .filter(|(_, r)| r.holds_any)
+                .map(|(_, r)| r.path.clone())
+                .collect()
+        })
+        .collect();
+    let stage_all = move || {
+        let mut staged: StagedRooms = Vec::new();
+        let mut refused = Vec::new();
+        for paths in files {
+            let mut refusal = None;
+            for path in paths {
+                if staged.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                match edit::stage(&path) {
+                    Ok(room) => staged.push((path, Arc::new(room))),
+                    Err(e) => {
+                        refusal = Some(e);
+                        break;
+                    }
+                }
+            }
+            refused.push(refusal);
+        }
+        (staged, refused)
+    };
+    tokio::task::spawn_blocking(stage_all).await.map_err(|e| {
+        LogoutError::new(
+            ErrorKind::Internal,
+            format!("file staging task failed: {e}"),
+        )
+    })
+}
+
+/// Edits each file once, with every removal planned for it by a logout that did not
+/// fail (`failed`), in the order first planned; in place, when `staged` holds room for
+/// it; only said, in a dry run.
+pub(super) async fn apply_merged(
+    request: &LogoutRequest,
+    planned: &[Planned],
+    failed: &[Option<LogoutError>],
+    staged: &StagedRooms,
+) -> Result<Vec<FileChange>> {
+    let mut merged: Vec<EditTarget> = Vec::new();
+    for (p, _) in planned.iter().zip(failed).filter(|(_, f)| f.is_none()) {
+        for (store, removal) in &p.edits {
+            let same = merged
+                .iter_mut()
+                .find(|(s, r)| s.kind() == store.kind() && r.path == removal.path);
+            match same {
+                Some((_, r)) => {
+                    for key in &removal.keys {
+                        if !r.keys.contains(key) {
+                            r.keys.push(key.clone());
+                        }
+                    }
+                    r.holds_any |= removal.holds_any;
+                }
+                None => merged.push((store.clone(), removal.clone())),
+            }
+        }
+    }
+    let edits = merged
+        .into_iter()
+        .map(|(store, removal)| {
+            let how = if request.dry_run {
+                Apply::DryRun
+            } else {
+                match staged.iter().find(|(path, _)| *path == removal.path) {
+                    Some((_, room)) => Apply::WriteStaged(room.clone()),
+                    None => Apply::Write,
+                }
+            };
+            (store, removal, how)
+        })
+        .collect();
+    apply_edits(edits).await
+}
+
+/// Applies every removal, in order, and reports the files that changed.
+///
+/// The edits block: on their reads, writes and fsyncs, and on another process's lock,
+/// which may be held for long. They run on the runtime's blocking pool, whatever the
+/// runtime: a library cannot know what else its caller's workers have to do, so it
+/// never blocks one (no `block_in_place`, which also needs a multi-threaded runtime,
+/// and no process-wide count of calls in flight to guess when blocking is cheap).
+async fn apply_edits(
+    targets: Vec<(Arc<dyn CredentialStore>, FileRemoval, Apply)>,
+) -> Result<Vec<FileChange>> {
+    let edit_all = move || -> Result<Vec<FileChange>> {
+        let mut files = Vec::new();
+        for (store, removal, how) in targets {
+            let outcome = store.apply(&removal, how)?;
+            files.extend(FileChange::of(store.kind(), &removal, outcome));
+        }
+        Ok(files)
+    };
+    tokio::task::spawn_blocking(edit_all)
+        .await
+        .map_err(|e| LogoutError::new(ErrorKind::Internal, format!("file edit task failed: {e}")))?
+}
+
+/// One logout's share of the merged edits: its files, with the keys it planned.
+pub(super) fn own_changes(edits: &[EditTarget], changes: &[FileChange]) -> Vec<FileChange> {
+    edits
+        .iter()
+        .filter_map(|(store, removal)| {
+            let change = changes
+                .iter()
+                .find(|c| c.store == store.kind() && c.path == removal.path)?;
+            let removed_keys: Vec<KeyPath> = change
+                .removed_keys
+                .iter()
+                .filter(|k| removal.keys.contains(k))
+                .cloned()
+                .collect();
+            (!removed_keys.is_empty()).then(|| FileChange {
+                removed_keys,
+                ..change.clone()
+            })
+        })
+        .collect()
+}
