@@ -208,8 +208,11 @@ test('the main tarball\'s sources build the addon in place, as the NO_BINARY err
   const command = /build it from source \(needs Rust, https:\/\/rustup\.rs\): node "([^"]+)"/.exec(before.stderr)
   assert.ok(command, before.stderr)
 
-  // A user with Rust runs it. (--debug keeps it to a few minutes; its own target dir,
-  // so cargo cannot take the checkout's build of the same crate for this one.)
+  // A user with Rust runs it. (--debug keeps it short, and the checkout's target dir
+  // lends it the dependencies `npm install` built: cargo keys a path crate's artifacts
+  // by its path, so the unpacked sources' own crates are compiled from those sources,
+  // never taken from the checkout's build; the release build running beside it holds
+  // the release profile's lock, not the debug one's.)
   const built = run(process.execPath, [command[1], '--debug'], {
     cwd: dir,
     env: {
@@ -217,7 +220,7 @@ test('the main tarball\'s sources build the addon in place, as the NO_BINARY err
       PATH: process.env.PATH,
       RUSTUP_HOME: process.env.RUSTUP_HOME || path.join(os.homedir(), '.rustup'),
       CARGO_HOME: process.env.CARGO_HOME || path.join(os.homedir(), '.cargo'),
-      CARGO_TARGET_DIR: path.join(work, 'target')
+      CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target')
     },
     timeout: 1800000
   })
