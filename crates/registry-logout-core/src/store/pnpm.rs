@@ -101,17 +101,18 @@ impl PnpmStore {
         }
         let path = self.ini_path();
         if let Some(text) = crate::edit::read_text_file(&path)? {
-            self.ini = read_ini(&text);
-            self.token_helpers.extend(read_token_helpers(&text, &path));
+            let (tokens, helpers) = read_ini_and_helpers(&text, &path);
+            self.ini = tokens;
+            self.token_helpers.extend(helpers);
         }
         if let Some(text) = crate::edit::read_text_file(&self.npmrc)? {
             let all = self.npmrc_is_auth_file;
-            self.npmrc_tokens = read_ini(&text)
+            let (tokens, helpers) = read_ini_and_helpers(&text, &self.npmrc);
+            self.npmrc_tokens = tokens
                 .into_iter()
                 .filter(|e| all || e.scope != "@")
                 .collect();
-            self.token_helpers
-                .extend(read_token_helpers(&text, &self.npmrc));
+            self.token_helpers.extend(helpers);
         }
         Ok(())
     }
@@ -554,61 +555,68 @@ fn npmrc_auth_file(env: &Env, cwd: &Path) -> Option<PathBuf> {
         .map(|v| cwd.join(v))
 }
 
-/// `//host/path/:[@scope:]tokenHelper` keys with a value.
-fn read_token_helpers(text: &str, file: &Path) -> Vec<TokenHelper> {
+/// Each `//registry/[:@scope]:<setting>` key of an `.npmrc` text with a non-empty string
+/// value, as pnpm reads them: `visit(key, registry key, scope ("@" for none), setting,
+/// value)`. One parse and one walk for every setting a caller wants.
+fn visit_registry_settings(text: &str, mut visit: impl FnMut(String, String, String, &str, &str)) {
     let doc = NpmrcDocument::parse(text.to_string());
-    let mut out = Vec::new();
     for prop in doc.ini_object() {
-        let key = prop.key.to_string();
         let IniValue::Str(value) = prop.value else {
             continue;
         };
-        let Some(head) = key.strip_suffix(":tokenHelper") else {
-            continue;
-        };
+        let key = prop.key.to_string();
         if value.is_empty() || !key.starts_with("//") {
             continue;
         }
+        let Some((head, setting)) = key.rsplit_once(':') else {
+            continue;
+        };
         let (reg_key, scope) = match head.rsplit_once(":@") {
             Some((reg, scope)) => (reg.to_string(), format!("@{scope}")),
             None => (head.to_string(), "@".to_string()),
         };
-        out.push(TokenHelper {
+        let setting = setting.to_string();
+        visit(key, reg_key, scope, &setting, value);
+    }
+}
+
+/// A token entry, unless its value is an unexpanded reference (pnpm sends it as written,
+/// which is no login).
+fn token_entry(key: String, reg_key: String, scope: String, value: &str) -> Option<IniEntry> {
+    (!has_reference(value)).then(|| IniEntry {
+        key,
+        reg_key,
+        scope,
+        token: Secret::new(value),
+    })
+}
+
+/// The `//host/path/:[@scope:]_authToken` entries of an `.npmrc`-syntax file.
+pub(super) fn read_ini(text: &str) -> Vec<IniEntry> {
+    let mut tokens = Vec::new();
+    visit_registry_settings(text, |key, reg_key, scope, setting, value| {
+        if setting == "_authToken" {
+            tokens.extend(token_entry(key, reg_key, scope, value));
+        }
+    });
+    tokens
+}
+
+/// [`read_ini`]'s entries and the `//host/path/:[@scope:]tokenHelper` keys of pnpm's
+/// file at `file`, from one parse.
+fn read_ini_and_helpers(text: &str, file: &Path) -> (Vec<IniEntry>, Vec<TokenHelper>) {
+    let (mut tokens, mut helpers) = (Vec::new(), Vec::new());
+    visit_registry_settings(text, |key, reg_key, scope, setting, value| match setting {
+        "_authToken" => tokens.extend(token_entry(key, reg_key, scope, value)),
+        "tokenHelper" => helpers.push(TokenHelper {
             key,
             reg_key,
             scope,
             file: file.to_path_buf(),
-        });
-    }
-    out
-}
-
-pub(super) fn read_ini(text: &str) -> Vec<IniEntry> {
-    let doc = NpmrcDocument::parse(text.to_string());
-    let mut out = Vec::new();
-    for prop in doc.ini_object() {
-        let key = prop.key.to_string();
-        let IniValue::Str(value) = prop.value else {
-            continue;
-        };
-        if value.is_empty() || has_reference(value) || !key.starts_with("//") {
-            continue;
-        }
-        let Some(head) = key.strip_suffix(":_authToken") else {
-            continue;
-        };
-        let (reg_key, scope) = match head.rsplit_once(":@") {
-            Some((reg, scope)) => (reg.to_string(), format!("@{scope}")),
-            None => (head.to_string(), "@".to_string()),
-        };
-        out.push(IniEntry {
-            key,
-            reg_key,
-            scope,
-            token: Secret::new(value),
-        });
-    }
-    out
+        }),
+        _ => {}
+    });
+    (tokens, helpers)
 }
 
 #[cfg(test)]
