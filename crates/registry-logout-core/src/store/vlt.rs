@@ -53,7 +53,7 @@ impl VltStore {
     /// Reads the keychain of the identity in effect, and lists the others. A malformed
     /// keychain or `vlt.json` fails here, before anything is sent or written.
     pub fn load(env: Arc<Env>, home: &Path, cwd: &Path) -> Result<Self> {
-        let auth = data_dir(&env, home, cwd).join("vlt").join("auth");
+        let auth = xdg_dir(&XDG_DATA, &env, home, cwd).join("vlt").join("auth");
         let identity = identity(&env, home, cwd)?;
         let path = keychain_path(&auth, &identity);
         let keychain = Keychain::read(path.clone())?;
@@ -206,40 +206,48 @@ impl CredentialStore for VltStore {
     }
 }
 
-/// vlt's XDG data directory (`@vltpkg/xdg`): `XDG_DATA_HOME` whenever it is set (an
-/// empty or relative one resolves against the working directory, as `path.resolve`
-/// does), else the system's own place.
-fn data_dir(env: &Env, home: &Path, cwd: &Path) -> PathBuf {
-    if let Some(xdg) = env.get("XDG_DATA_HOME") {
-        return cwd.join(xdg);
-    }
-    if cfg!(windows) {
-        let roaming = env
-            .get("APPDATA")
-            .map_or_else(|| home.join("AppData").join("Roaming"), |a| cwd.join(a));
-        return roaming.join("xdg.data");
-    }
-    if cfg!(target_os = "macos") {
-        return home.join("Library/Application Support");
-    }
-    home.join(".local/share")
+/// One kind of vlt's XDG directories (`@vltpkg/xdg`): its variable, and its place on
+/// Windows (under `%APPDATA%`), macOS and elsewhere (under the home directory).
+struct XdgKind {
+    var: &'static str,
+    windows: &'static str,
+    macos: &'static str,
+    other: &'static str,
 }
 
-/// vlt's XDG config directory, where the user's `vlt.json` is.
-fn config_dir(env: &Env, home: &Path, cwd: &Path) -> PathBuf {
-    if let Some(xdg) = env.get("XDG_CONFIG_HOME") {
+/// Where the keychains are.
+const XDG_DATA: XdgKind = XdgKind {
+    var: "XDG_DATA_HOME",
+    windows: "xdg.data",
+    macos: "Library/Application Support",
+    other: ".local/share",
+};
+
+/// Where the user's `vlt.json` is.
+const XDG_CONFIG: XdgKind = XdgKind {
+    var: "XDG_CONFIG_HOME",
+    windows: "xdg.config",
+    macos: "Library/Preferences",
+    other: ".config",
+};
+
+/// vlt's directory of `kind`: its variable whenever it is set (an empty or relative one
+/// resolves against the working directory, as `path.resolve` does), else the system's
+/// own place.
+fn xdg_dir(kind: &XdgKind, env: &Env, home: &Path, cwd: &Path) -> PathBuf {
+    if let Some(xdg) = env.get(kind.var) {
         return cwd.join(xdg);
     }
     if cfg!(windows) {
         let roaming = env
             .get("APPDATA")
             .map_or_else(|| home.join("AppData").join("Roaming"), |a| cwd.join(a));
-        return roaming.join("xdg.config");
+        return roaming.join(kind.windows);
     }
     if cfg!(target_os = "macos") {
-        return home.join("Library/Preferences");
+        return home.join(kind.macos);
     }
-    home.join(".config")
+    home.join(kind.other)
 }
 
 fn keychain_path(auth: &Path, identity: &str) -> PathBuf {
@@ -268,7 +276,9 @@ fn identity(env: &Env, home: &Path, cwd: &Path) -> Result<String> {
         }
         return Ok(id.clone());
     }
-    let user = config_dir(env, home, cwd).join("vlt").join("vlt.json");
+    let user = xdg_dir(&XDG_CONFIG, env, home, cwd)
+        .join("vlt")
+        .join("vlt.json");
     for file in project_vlt_json(cwd, home, &user)
         .into_iter()
         .chain(Some(user.clone()))
