@@ -14,6 +14,7 @@ const { startRegistry, always } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const { runCli: runWith, run, CLIS, NODE_CLI, NATIVE_CLI } = require('./helpers/npm.js')
 const { spawn } = require('node:child_process')
+const { holdDirectoryLock } = require('./helpers/lock.js')
 
 const TOKEN = 'npm_CLItestSECRET9876'
 
@@ -228,6 +229,32 @@ for (const cli of [NODE_CLI, NATIVE_CLI]) {
         }
         assert.equal(sb.read(sb.userconfig), npmrc)
       }
+    })
+
+  // Another program holding the file's lock for long (one stopped with Ctrl-Z holds it
+  // until it goes on): Ctrl-C ends the wait; nothing was sent, nothing is left behind.
+  test(`Ctrl-C while another program holds the file's lock: ABORT_ERR, exit 130, nothing sent [${cli.name} CLI]`,
+    { skip: process.platform !== 'linux' && 'the lock taken here is the directory flock of Linux' }, async (t) => {
+      const { registry, sb, env } = await setup(t)
+      const npmrc = `//${registry.host}/:_authToken=${TOKEN}\nkeep=1\n`
+      sb.write(sb.userconfig, npmrc)
+      const holder = await holdDirectoryLock(t, sb.home)
+      const child = spawn(cli.command, [...cli.args, `--registry=${registry.url}`], { cwd: sb.project, env })
+      const err = []
+      child.stderr.on('data', (c) => err.push(c))
+      const closed = new Promise((resolve) => child.once('close', (code, sig) => resolve({ code, sig })))
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      child.kill('SIGINT')
+      const waited = setTimeout(() => child.kill('SIGKILL'), 5000)
+      const { code, sig } = await closed
+      clearTimeout(waited)
+      assert.equal(sig, null, 'the program ends on SIGINT, not on the SIGKILL sent 5 s later')
+      assert.equal(code, 130, Buffer.concat(err).toString())
+      assert.match(Buffer.concat(err).toString(), /^ABORT_ERR: /)
+      await holder.release()
+      assert.equal(registry.requests.length, 0)
+      assert.equal(sb.read(sb.userconfig), npmrc)
+      assert.deepEqual(fs.readdirSync(sb.home).filter((f) => f.includes('registry-logout')), [])
     })
 }
 

@@ -6,10 +6,12 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
+const { setTimeout: sleep } = require('node:timers/promises')
 
 const { logout, credentials } = require('..')
 const { startRegistry, statusSequence, delay, hang } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
+const { holdDirectoryLock } = require('./helpers/lock.js')
 
 const TOKEN = 'npm_DISTINCTIVEsecret0123456789'
 
@@ -146,6 +148,31 @@ test('abort: rejects with ABORT_ERR, cancels the request, changes no file', asyn
 
   const aborted = AbortSignal.abort()
   await assert.rejects(logout({ ...opts, registry: registry.url }, aborted), { code: 'ABORT_ERR' })
+})
+
+test('abort while another program holds the file\'s lock: rejects with ABORT_ERR at once; nothing is sent, then or once the lock is free', {
+  skip: process.platform !== 'linux' && 'the lock taken here is the directory flock of Linux'
+}, async (t) => {
+  const original = `//HOST/:_authToken=${TOKEN}\nkeep=1\n`
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': original })
+  const holder = await holdDirectoryLock(t, sb.home)
+
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(), 300)
+  const started = Date.now()
+  await assert.rejects(logout({ ...opts, registry: registry.url }, controller.signal), { code: 'ABORT_ERR' })
+  assert.ok(Date.now() - started < 5000)
+
+  // The lock freed, a logout that is not aborted does its work; the aborted one never does.
+  await holder.release()
+  const result = await logout({ ...opts, registry: registry.url })
+  assert.equal(result.revocation.outcome, 'revoked')
+  assert.deepEqual(registry.requests.map((r) => r.method), ['DELETE'])
+  assert.equal(sb.read(sb.userconfig), 'keep=1\n')
+  const leftovers = () => fs.readdirSync(sb.home).filter((f) => f.includes('registry-logout'))
+  for (let i = 0; i < 40 && leftovers().length > 0; i++) await sleep(50)
+  assert.deepEqual(leftovers(), [])
+  assert.equal(registry.requests.length, 1)
 })
 
 test('revoke policies: required keeps the file, best-effort cleans it, skip sends nothing', async (t) => {

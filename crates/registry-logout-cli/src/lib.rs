@@ -390,7 +390,7 @@ where
         .enable_time()
         .build()
         .map_err(LogoutError::runtime_unavailable)?;
-    Ok(runtime.block_on(async {
+    let ran = runtime.block_on(async {
         let (interrupt, watcher) = match signals {
             // Listening before the work starts: a signal from then on aborts it.
             Signals::Listen => {
@@ -408,7 +408,12 @@ where
             outcome,
             signalled: interrupt.signalled(),
         }
-    }))
+    });
+    // The work is over, and what it waited for is done; a blocking thread may still wait
+    // for a lock the work no longer wants (an abort ended that wait). The program does
+    // not wait for it, nor for idle threads to be told to end.
+    runtime.shutdown_background();
+    Ok(ran)
 }
 
 /// Exit statuses for SIGINT and SIGTERM.

@@ -11,6 +11,7 @@ use crate::edit::{self, Apply};
 use crate::error::{ErrorKind, LogoutError, Result};
 use crate::key_path::KeyPath;
 use crate::store::{CredentialStore, FileChange, FileRemoval};
+use crate::CancellationToken;
 
 /// The room staged for each file a revocation obliges us to edit, by the path planned.
 pub(super) type StagedRooms = Vec<(PathBuf, Arc<edit::Staged>)>;
@@ -20,10 +21,14 @@ pub(super) type StagedRooms = Vec<(PathBuf, Arc<edit::Staged>)>;
 /// revoked token would otherwise be left in its file. A logout whose file has no room
 /// is refused with the system's code (`ENOSPC`, `EDQUOT`), one entry per planned
 /// logout; each file is staged once, however many logouts edit it. On the blocking
-/// pool, as the edits: staging takes each file's lock.
+/// pool, as the edits: staging takes each file's lock, which another program may hold
+/// for as long as it likes (one stopped with Ctrl-Z holds it until it goes on). An
+/// abort ends that wait: nothing has been sent yet, and the room staged once the lock
+/// comes is dropped, with its file, unused.
 pub(super) async fn stage_edits(
     request: &LogoutRequest,
     planned: &[Planned],
+    cancel: &CancellationToken,
 ) -> Result<(StagedRooms, Vec<Option<LogoutError>>)> {
     let revokes = request.revoke != RevokeMode::Skip && !request.dry_run;
     let files: Vec<Vec<PathBuf>> = planned
@@ -60,12 +65,17 @@ pub(super) async fn stage_edits(
         }
         (staged, refused)
     };
-    tokio::task::spawn_blocking(stage_all).await.map_err(|e| {
-        LogoutError::new(
-            ErrorKind::Internal,
-            format!("file staging task failed: {e}"),
-        )
-    })
+    let staging = tokio::task::spawn_blocking(stage_all);
+    tokio::select! {
+        biased;
+        staged = staging => staged.map_err(|e| {
+            LogoutError::new(
+                ErrorKind::Internal,
+                format!("file staging task failed: {e}"),
+            )
+        }),
+        () = cancel.cancelled() => Err(LogoutError::aborted()),
+    }
 }
 
 /// Edits each file once, with every removal planned for it by a logout that did not

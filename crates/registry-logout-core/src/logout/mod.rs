@@ -370,7 +370,7 @@ async fn execute(
     planned: Vec<Planned>,
     cancel: &CancellationToken,
 ) -> Result<Vec<Result<LogoutReport>>> {
-    let (staged, refused) = edit_files::stage_edits(request, &planned).await?;
+    let (staged, refused) = edit_files::stage_edits(request, &planned, cancel).await?;
     let revocations =
         revoke_tokens::revoke_per_registry(request, &planned, &refused, cancel).await?;
     let failed = revocations.failures(&planned, refused);

@@ -41,6 +41,7 @@ pub use settings::FetchSettings;
 pub(crate) use token_api::listed;
 pub use token_api::{delete_token, find_own, list_tokens, ListedToken, OwnToken};
 use url::{redact_userinfo, redacted_url, revocation_url, Url};
+#[cfg(feature = "serde")]
 pub(crate) use verify::TOKEN_REJECTED;
 pub use verify::{
     reask_while_valid, verify, verify_wait_from_seconds, Verification, DEFAULT_VERIFY_WAIT,
