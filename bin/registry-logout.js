@@ -17,9 +17,10 @@ try {
 }
 // The program's SIGINT and SIGTERM handler also calls the handler it replaces. Node's
 // own re-raises the signal, and the two would call each other for ever; with these
-// listeners the one replaced is libuv's, which only queues the signal for them, and
-// they run once the program is over, with nothing left to do.
+// listeners the one replaced is libuv's, which only queues the signal for them.
 const afterTheProgram = () => {}
 process.on('SIGINT', afterTheProgram)
 process.on('SIGTERM', afterTheProgram)
-process.exitCode = native.runCli(process.argv.slice(2), process.execPath)
+// The program has written all it writes: nothing is left for Node to do but exit, which
+// process.exit does without tearing down the event loop first.
+process.exit(native.runCli(process.argv.slice(2), process.execPath))
