@@ -365,7 +365,7 @@ fn registry_answer(revocation: &Revocation) -> String {
 
 /// A GitHub token's line in a dry run's plan.
 fn github_plan(github: &GithubToken) -> String {
-    match github.revocation {
+    match github.outcome {
         GithubTokenOutcome::NotAsked => format!(
             "  the token is a GitHub token ({}…), which lives on GitHub: revoke it at {}, or add \
              --revoke-github-token",
@@ -381,7 +381,7 @@ fn github_plan(github: &GithubToken) -> String {
 
 /// A GitHub token's lines after the logout: what GitHub did, or where to revoke it.
 fn github_lines(report: &LogoutReport, github: &GithubToken, err: Paint, lines: &mut Lines) {
-    match &github.revocation {
+    match &github.outcome {
         GithubTokenOutcome::Revoked { status, .. } => lines.out.push(format!(
             "  GitHub token ({}…) revoked on GitHub (POST /credentials/revoke answered {status})",
             github.prefix
@@ -415,7 +415,7 @@ fn revoked_on_github(report: &LogoutReport) -> bool {
     report
         .github_token
         .as_ref()
-        .is_some_and(|g| matches!(g.revocation, GithubTokenOutcome::Revoked { .. }))
+        .is_some_and(|g| matches!(g.outcome, GithubTokenOutcome::Revoked { .. }))
 }
 
 /// The lines for one registry's result; `revoke` is the policy the request had.

@@ -265,7 +265,7 @@ impl Serialize for GithubToken {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("prefix", self.prefix)?;
-        match &self.revocation {
+        match &self.outcome {
             GithubTokenOutcome::NotAsked => map.serialize_entry("outcome", "not-asked")?,
             GithubTokenOutcome::Skipped { reason } => {
                 map.serialize_entry("outcome", "skipped")?;

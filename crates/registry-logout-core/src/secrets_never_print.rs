@@ -236,7 +236,7 @@ async fn no_public_type_prints_a_secret() {
     // A GitHub token's report holds its prefix only, and GitHub's error.
     let github = crate::logout::GithubToken {
         prefix: "ghp_",
-        revocation: crate::logout::GithubTokenOutcome::Failed {
+        outcome: crate::logout::GithubTokenOutcome::Failed {
             status: Some(422),
             error: LogoutError::new(ErrorKind::Http(422), "422 Unprocessable Entity"),
         },

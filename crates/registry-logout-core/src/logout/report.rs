@@ -198,8 +198,8 @@ pub struct GithubToken {
     /// GitHub's prefix for its kind (`ghp_`, `github_pat_`, `gho_`, `ghu_`, `ghs_`,
     /// `ghr_`): no secret.
     pub prefix: &'static str,
-    /// What became of it on GitHub.
-    pub revocation: GithubTokenOutcome,
+    /// What became of it on GitHub (`outcome` in the JSON, as here).
+    pub outcome: GithubTokenOutcome,
 }
 
 /// What became of a GitHub token on GitHub.

@@ -41,7 +41,7 @@ pub(super) async fn revoke_token(
     cancel: &CancellationToken,
 ) -> Result<TokenOutcome> {
     let github = revoke::github_prefix(target.url.url().host_str(), token);
-    let on_github = |revocation| github.map(|prefix| GithubToken { prefix, revocation });
+    let on_github = |outcome| github.map(|prefix| GithubToken { prefix, outcome });
     let skipped = |reason| TokenOutcome {
         revocation: Revocation::Skipped { reason },
         everywhere: None,
@@ -144,11 +144,11 @@ pub(super) async fn revoke_token(
     let github = match github {
         Some(prefix) if github_decides => Some(GithubToken {
             prefix,
-            revocation: revoke_on_github(request, config, token, cancel).await?,
+            outcome: revoke_on_github(request, config, token, cancel).await?,
         }),
         other => other.map(|prefix| GithubToken {
             prefix,
-            revocation: GithubTokenOutcome::NotAsked,
+            outcome: GithubTokenOutcome::NotAsked,
         }),
     };
 
