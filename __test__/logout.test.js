@@ -9,7 +9,7 @@ const fs = require('node:fs')
 const { setTimeout: sleep } = require('node:timers/promises')
 
 const { logout, credentials } = require('..')
-const { startRegistry, statusSequence, delay, hang } = require('./helpers/registry.js')
+const { startRegistry, statusSequence, delay, hang, defaultHandler } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const { holdDirectoryLock } = require('./helpers/lock.js')
 
@@ -173,6 +173,23 @@ test('abort while another program holds the file\'s lock: rejects with ABORT_ERR
   for (let i = 0; i < 40 && leftovers().length > 0; i++) await sleep(50)
   assert.deepEqual(leftovers(), [])
   assert.equal(registry.requests.length, 1)
+})
+
+test('a file changed while the DELETE is in flight: the edit starts from its new text and mode', async (t) => {
+  // The new text is written ahead, while the request is in flight; it must not be the
+  // one renamed when the file changed meanwhile (another program wrote it, without our lock).
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': `a=1\n//HOST/:_authToken=${TOKEN}\n` })
+  fs.chmodSync(sb.userconfig, 0o600)
+  registry.respond(delay(100, (req, res, n) => {
+    fs.writeFileSync(sb.userconfig, `a=1\n//${registry.host}/:_authToken=${TOKEN}\nb=2\n`)
+    fs.chmodSync(sb.userconfig, 0o640)
+    defaultHandler(req, res, n)
+  }))
+  const result = await logout({ ...opts, registry: registry.url })
+  assert.equal(result.revocation.outcome, 'revoked')
+  assert.equal(sb.read(sb.userconfig), 'a=1\nb=2\n')
+  if (process.platform !== 'win32') assert.equal(fs.statSync(sb.userconfig).mode & 0o777, 0o640)
+  assert.deepEqual(fs.readdirSync(sb.home).filter(n => n.startsWith('.npmrc') || n.startsWith('..npmrc')), ['.npmrc'])
 })
 
 test('revoke policies: required keeps the file, best-effort cleans it, skip sends nothing', async (t) => {

@@ -4,13 +4,13 @@
 //! edit was computed from.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use super::lock::Lock;
 use super::paths::temp_path;
 use super::read::ensure_unchanged;
-use super::staged::Staged;
+use super::staged::{write_room, Staged};
 use crate::error::{LogoutError, Result};
 use crate::transient::{may_pass, retried};
 
@@ -41,6 +41,8 @@ fn create_temp_file(path: &Path) -> io::Result<File> {
 
 /// Replaces `target` with `contents`, if it still holds `expected_old`: through the
 /// `staged` file when one was staged for it, else through a temp file created now.
+/// `prepared`: the staged file holds `contents` already, with `meta`'s owner and mode,
+/// synced ([`Staged::prepare`]).
 pub(super) fn write_atomically(
     target: &Path,
     contents: &[u8],
@@ -48,6 +50,7 @@ pub(super) fn write_atomically(
     meta: &fs::Metadata,
     lock: &Lock,
     staged: Option<&Staged>,
+    prepared: bool,
 ) -> Result<()> {
     // The room staged before the revocation, when there is one: written in place, then
     // cut to the new length (never longer than the reserved one unless the file grew).
@@ -57,14 +60,12 @@ pub(super) fn write_atomically(
         _ => temp_path(target),
     };
     let write = || -> io::Result<()> {
-        let mut file = match staged_file {
+        let file = match staged_file {
+            Some(_) if prepared => return Ok(()),
             Some(file) => file,
             None => create_temp_file(&temp_path)?,
         };
-        file.write_all(contents)?;
-        file.set_len(contents.len() as u64)?;
-        copy_owner_and_mode(&file, meta)?;
-        file.sync_all()
+        write_room(&file, contents, meta)
     };
     if let Err(e) = write() {
         // Not a file we created when the name is taken by something else (a directory).
@@ -100,18 +101,4 @@ pub(super) fn delete(target: &Path, expected_old: &str, lock: &Lock) -> Result<(
     lock.sync_dir(target);
     remove_stale_temp_file(target);
     Ok(())
-}
-
-#[cfg(unix)]
-fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    // Ownership first: as root, keep a user's file theirs. Failing to chown (not root)
-    // is expected and harmless: the file is then ours, as it was.
-    let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
-    file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
-}
-
-#[cfg(not(unix))]
-fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
-    file.set_permissions(meta.permissions())
 }

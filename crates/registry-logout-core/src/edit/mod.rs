@@ -5,6 +5,11 @@
 //! function: which entries go, and the text without them), and write the result with a
 //! temp file + fsync + rename + directory fsync, so that a crash at any instant leaves
 //! either the old or the new file. A dry run reads and transforms, and writes nothing.
+//!
+//! When room was staged for the edit before a revocation ([`stage`]), the new text can
+//! be written into it while the request is in flight ([`Apply::Prepare`]): the edit
+//! under the lock then reads the file, finds it holds the text the room was computed
+//! from, and only renames.
 
 mod atomic;
 mod lock;
@@ -57,6 +62,10 @@ pub enum Apply {
     /// Write, as `Write`, into the room staged for the file before its token was
     /// revoked ([`stage`]).
     WriteStaged(std::sync::Arc<Staged>),
+    /// Write the new text into the staged room now, without the lock and without
+    /// touching the file, for a later `WriteStaged` edit to rename if the file has not
+    /// changed by then. Best effort: a failure leaves the room for that edit to write.
+    Prepare(std::sync::Arc<Staged>),
 }
 
 /// What becomes of a file that an edit leaves blank.
@@ -146,6 +155,26 @@ pub fn edit_file(
                 None => FileOutcome::nothing(),
             })
         }
+        Apply::Prepare(room) => {
+            if room.target() != target {
+                return Ok(FileOutcome::nothing());
+            }
+            let Some((text, meta)) = read_text(&target, transform.known_text())? else {
+                return Ok(FileOutcome::nothing());
+            };
+            let Some(removal) = transform.apply(&text)? else {
+                return Ok(FileOutcome::nothing());
+            };
+            if !deletes(&removal) {
+                let emptied = new_text(&removal, emptied).is_empty();
+                let from = match text {
+                    FileText::Known(_) => None,
+                    FileText::Read(text) => Some(text),
+                };
+                room.prepare(from, removal, emptied, meta);
+            }
+            Ok(FileOutcome::nothing())
+        }
         Apply::Write | Apply::WriteStaged(_) => {
             let staged = match &how {
                 Apply::WriteStaged(s) if s.target() == target => Some(&**s),
@@ -154,11 +183,25 @@ pub fn edit_file(
             let lock = Lock::acquire(&target)?;
             remove_abandoned(&target);
             let result = (|| {
-                let Some((text, meta)) = read_text(&target, transform.known_text())? else {
+                let (prepared_from, prepared) = match staged.and_then(Staged::take_prepared) {
+                    Some(mut p) => (p.from.take(), Some(p)),
+                    None => (None, None),
+                };
+                let known = prepared_from.as_deref().map(String::as_str);
+                let known = known.or_else(|| transform.known_text());
+                let Some((text, meta)) = read_text(&target, known)? else {
                     remove_stale_temp_file(&target);
                     return Ok(FileOutcome::nothing());
                 };
-                let Some(removal) = transform.apply(&text)? else {
+                // The room holds the new text when the file still holds what it was
+                // computed from, with the same owner and mode.
+                let (removal, in_room) = match prepared {
+                    Some(p) if matches!(text, FileText::Known(_)) && p.fits(&meta) => {
+                        (Some(p.removal), true)
+                    }
+                    _ => (transform.apply(&text)?, false),
+                };
+                let Some(removal) = removal else {
                     remove_stale_temp_file(&target);
                     return Ok(FileOutcome::nothing());
                 };
@@ -166,9 +209,8 @@ pub fn edit_file(
                 if deleted {
                     delete(&target, &text, &lock)?;
                 } else {
-                    let blank = emptied == Emptied::Deleted && is_blank(&removal.text);
-                    let new_text = if blank { "" } else { removal.text.as_str() };
-                    write_atomically(&target, new_text.as_bytes(), &text, &meta, &lock, staged)?;
+                    let contents = new_text(&removal, emptied).as_bytes();
+                    write_atomically(&target, contents, &text, &meta, &lock, staged, in_room)?;
                 }
                 Ok(FileOutcome {
                     removed: removal.removed,
@@ -178,6 +220,16 @@ pub fn edit_file(
             lock.release();
             result
         }
+    }
+}
+
+/// The text an edit writes for `removal`: nothing, where a file left blank is deleted
+/// but cannot be (a symlink's target).
+fn new_text(removal: &Removal, emptied: Emptied) -> &str {
+    if emptied == Emptied::Deleted && is_blank(&removal.text) {
+        ""
+    } else {
+        removal.text.as_str()
     }
 }
 

@@ -4,6 +4,11 @@
 //! staging, before anything is sent, rather than the write after the revocation. The
 //! edit later writes into this very file and renames it over the config.
 //!
+//! While the token is being revoked, the new text is written into the room already
+//! ([`Staged::prepare`], from the file read without the lock): the edit, under the lock,
+//! then only checks that the file still holds the text it was computed from and renames
+//! the room over it. A file that changed in the meantime is computed and written again.
+//!
 //! Each staged file has a name of its own (concurrent logouts of one file each stage
 //! one) and is locked by its owner while it lives, so that the next logout, under the
 //! edit's lock, removes one whose owner was killed and leaves a live one alone.
@@ -13,8 +18,11 @@ use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use zeroize::Zeroizing;
+
 use super::lock::Lock;
 use super::paths::{dir_of, staged_path, staged_prefix};
+use super::removal::Removal;
 use crate::error::{LogoutError, Result};
 
 /// A staged temp file; removed when dropped unless an edit renamed it over its config.
@@ -25,6 +33,45 @@ pub struct Staged {
     path: PathBuf,
     /// Open, and locked, until the edit takes it.
     file: Mutex<Option<File>>,
+    /// What the room holds, when it was written ahead of the edit.
+    prepared: Mutex<Option<Prepared>>,
+}
+
+/// The new text, written into the room before the edit took the lock, and what it was
+/// computed from.
+pub(super) struct Prepared {
+    /// The config's text it was computed from; `None` when that was the caller's own
+    /// ([`super::Transform::known_text`]), which is then not copied.
+    pub(super) from: Option<Zeroizing<String>>,
+    /// The transform's result on that text: the room holds its text.
+    pub(super) removal: Removal,
+    /// The config's metadata then: the room has its owner and mode.
+    meta: fs::Metadata,
+}
+
+impl Prepared {
+    /// Whether the room's owner and mode are still those of the config, as `meta` (read
+    /// under the lock) gives them.
+    pub(super) fn fits(&self, meta: &fs::Metadata) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if (self.meta.uid(), self.meta.gid()) != (meta.uid(), meta.gid()) {
+                return false;
+            }
+        }
+        self.meta.permissions() == meta.permissions()
+    }
+}
+
+impl std::fmt::Debug for Prepared {
+    // The texts hold the file's other credentials: their sizes only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("from_bytes", &self.from.as_ref().map(|t| t.len()))
+            .field("removal", &self.removal)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Staged {
@@ -41,6 +88,72 @@ impl Staged {
     pub(super) fn take(&self) -> Option<File> {
         self.file.lock().ok()?.take()
     }
+
+    /// Writes `removal`'s text (nothing, when `emptied`: a file left blank that is
+    /// kept) into the room, with the owner and mode of the config read as `meta`, and
+    /// keeps what it was computed from for the edit ([`Staged::take_prepared`]). A
+    /// failure leaves the room unprepared: the edit writes it again, and reports the
+    /// error.
+    pub(super) fn prepare(
+        &self,
+        from: Option<Zeroizing<String>>,
+        removal: Removal,
+        emptied: bool,
+        meta: fs::Metadata,
+    ) {
+        let Ok(file) = self.file.lock() else {
+            return;
+        };
+        let Some(file) = file.as_ref() else {
+            return;
+        };
+        let contents = if emptied { "" } else { removal.text.as_str() };
+        if write_room(file, contents.as_bytes(), &meta).is_err() {
+            return;
+        }
+        if let Ok(mut slot) = self.prepared.lock() {
+            *slot = Some(Prepared {
+                from,
+                removal,
+                meta,
+            });
+        }
+    }
+
+    /// What [`Staged::prepare`] wrote, for the edit to check; `None` when nothing was.
+    pub(super) fn take_prepared(&self) -> Option<Prepared> {
+        self.prepared.lock().ok()?.take()
+    }
+
+    /// Forgets what was prepared: the edit will not be the one it was prepared for.
+    pub fn discard_prepared(&self) {
+        drop(self.take_prepared());
+    }
+}
+
+/// Writes `contents` over an open room from its start, cuts it to that length, gives it
+/// the owner and mode of the config read as `meta`, and syncs it.
+pub(super) fn write_room(file: &File, contents: &[u8], meta: &fs::Metadata) -> io::Result<()> {
+    let mut writer = file;
+    writer.rewind()?;
+    writer.write_all(contents)?;
+    file.set_len(contents.len() as u64)?;
+    copy_owner_and_mode(file, meta)?;
+    file.sync_all()
+}
+
+#[cfg(unix)]
+fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // Ownership first: as root, keep a user's file theirs. Failing to chown (not root)
+    // is expected and harmless: the file is then ours, as it was.
+    let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+    file.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777))
+}
+
+#[cfg(not(unix))]
+fn copy_owner_and_mode(file: &File, meta: &fs::Metadata) -> io::Result<()> {
+    file.set_permissions(meta.permissions())
 }
 
 impl Drop for Staged {
@@ -87,6 +200,7 @@ fn create(target: &Path) -> Result<Staged> {
         target: target.to_path_buf(),
         path,
         file: Mutex::new(None),
+        prepared: Mutex::new(None),
     };
     let reserve = || -> io::Result<()> {
         file.lock()?;

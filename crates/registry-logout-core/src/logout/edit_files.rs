@@ -1,6 +1,7 @@
-//! The third stage: the files. Room to rewrite each one staged before anything is sent;
-//! then each file edited once, with the removals of every logout whose revocations
-//! allow it, on the blocking pool; then each logout's share of the changes.
+//! The third stage: the files. Room to rewrite each one staged before anything is sent,
+//! and the new text written into it while the tokens are being revoked; then each file
+//! edited once, with the removals of every logout whose revocations allow it, on the
+//! blocking pool; then each logout's share of the changes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -78,6 +79,35 @@ pub(super) async fn stage_edits(
     }
 }
 
+/// Writes, on the blocking pool, the new text of each file into its staged room while
+/// the tokens are being revoked ([`Apply::Prepare`]), as the edit would if every logout
+/// is allowed to edit: the edit then finds it done, unless the file changed meanwhile
+/// or a logout failed. `None` when nothing was staged. Awaiting the handle waits for
+/// it; its failures are the edit's to meet and report.
+pub(super) fn prepare_edits(
+    planned: &[Planned],
+    staged: &StagedRooms,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if staged.is_empty() {
+        return None;
+    }
+    let mut edits: Vec<(Arc<dyn CredentialStore>, FileRemoval, Arc<edit::Staged>)> = Vec::new();
+    for (store, removal) in merge(planned, &vec![None; planned.len()]) {
+        // A room serves the first edit of its file (two stores may edit one file).
+        if edits.iter().any(|(_, r, _)| r.path == removal.path) {
+            continue;
+        }
+        if let Some((_, room)) = staged.iter().find(|(path, _)| *path == removal.path) {
+            edits.push((store, removal, room.clone()));
+        }
+    }
+    Some(tokio::task::spawn_blocking(move || {
+        for (store, removal, room) in edits {
+            let _ = store.apply(&removal, Apply::Prepare(room));
+        }
+    }))
+}
+
 /// Edits each file once, with every removal planned for it by a logout that did not
 /// fail (`failed`), in the order first planned; in place, when `staged` holds room for
 /// it; only said, in a dry run.
@@ -87,6 +117,32 @@ pub(super) async fn apply_merged(
     failed: &[Option<LogoutError>],
     staged: &StagedRooms,
 ) -> Result<Vec<FileChange>> {
+    if failed.iter().any(Option::is_some) {
+        // The rooms were prepared for every logout's removals.
+        for (_, room) in staged {
+            room.discard_prepared();
+        }
+    }
+    let edits = merge(planned, failed)
+        .into_iter()
+        .map(|(store, removal)| {
+            let how = if request.dry_run {
+                Apply::DryRun
+            } else {
+                match staged.iter().find(|(path, _)| *path == removal.path) {
+                    Some((_, room)) => Apply::WriteStaged(room.clone()),
+                    None => Apply::Write,
+                }
+            };
+            (store, removal, how)
+        })
+        .collect();
+    apply_edits(edits).await
+}
+
+/// Each file's removals, once per store and file, from every logout that did not fail
+/// (`failed`), in the order first planned.
+fn merge(planned: &[Planned], failed: &[Option<LogoutError>]) -> Vec<EditTarget> {
     let mut merged: Vec<EditTarget> = Vec::new();
     for (p, _) in planned.iter().zip(failed).filter(|(_, f)| f.is_none()) {
         for (store, removal) in &p.edits {
@@ -106,21 +162,7 @@ pub(super) async fn apply_merged(
             }
         }
     }
-    let edits = merged
-        .into_iter()
-        .map(|(store, removal)| {
-            let how = if request.dry_run {
-                Apply::DryRun
-            } else {
-                match staged.iter().find(|(path, _)| *path == removal.path) {
-                    Some((_, room)) => Apply::WriteStaged(room.clone()),
-                    None => Apply::Write,
-                }
-            };
-            (store, removal, how)
-        })
-        .collect();
-    apply_edits(edits).await
+    merged
 }
 
 /// Applies every removal, in order, and reports the files that changed.

@@ -362,7 +362,7 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 }
 
 /// Runs planned logouts together: room staged for their edits, then their tokens
-/// revoked ([`revoke_tokens`]), then each file edited once with the removals of every
+/// revoked ([`revoke_tokens`]) while the new texts are written into that room, then each file edited once with the removals of every
 /// logout whose revocations allow it ([`edit_files`]), then each logout's report
 /// ([`build_reports`]). Errs as a whole only on an abort.
 async fn execute(
@@ -371,8 +371,13 @@ async fn execute(
     cancel: &CancellationToken,
 ) -> Result<Vec<Result<LogoutReport>>> {
     let (staged, refused) = edit_files::stage_edits(request, &planned, cancel).await?;
-    let revocations =
-        revoke_tokens::revoke_per_registry(request, &planned, &refused, cancel).await?;
+    let prepared = edit_files::prepare_edits(&planned, &staged);
+    let revocations = revoke_tokens::revoke_per_registry(request, &planned, &refused, cancel).await;
+    if let Some(prepared) = prepared {
+        // Even after an abort: the rooms are then dropped, with their files, at once.
+        let _ = prepared.await;
+    }
+    let revocations = revocations?;
     let failed = revocations.failures(&planned, refused);
     let changes = edit_files::apply_merged(request, &planned, &failed, &staged).await;
     drop(staged);
