@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const { logout } = require('..')
 const path = require('node:path')
 
-const { startRegistry, statusSequence, isTokenDelete, bearer, sendJson } = require('./helpers/registry.js')
+const { startRegistry, statusSequence, isTokenDelete, bearer, revoking } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
 
@@ -68,22 +68,6 @@ for (const command of CLIS) {
 
     await assert.rejects(logout({ all: true, cwd: sb.project, env: isolatedEnv(makeSandbox()) }), { code: 'ENEEDAUTH' })
   })
-}
-
-// A registry that revokes for real: a DELETE'd token is then refused by GET /-/whoami.
-function revoking () {
-  const revoked = new Set()
-  return (req, res) => {
-    const token = bearer(req)
-    if (isTokenDelete(req.method, req.url)) {
-      revoked.add(token)
-      return sendJson(res, 200, { ok: true })
-    }
-    if (req.method === 'GET' && req.url === '/-/whoami') {
-      return revoked.has(token) ? sendJson(res, 401, { error: 'revoked' }) : sendJson(res, 200, { username: 'alice' })
-    }
-    sendJson(res, 404, { error: 'Not found' })
-  }
 }
 
 // The one token three registries share is revoked on each of them: one DELETE per

@@ -14,7 +14,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const { logout, credentials, tokens } = require('..')
-const { startRegistry, sendJson, isTokenDelete, bearer, always } = require('./helpers/registry.js')
+const { startRegistry, sendJson, isTokenDelete, always, tokenAccount } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
 
@@ -30,31 +30,8 @@ const GITHUB_REGISTRY = 'http://npm.pkg.github.com/'
 // A registry with a token API: `tokens` are the account's; a revocation by key really
 // revokes; `deleteKeeps` keeps a token valid after its DELETE /-/user/token/….
 function account ({ tokens = [TOKEN, OTHER], deleteKeeps = false, listed = true } = {}) {
-  const revoked = new Set()
-  const mask = (t) => `${t.slice(0, 5)}...${t.slice(-5)}`
-  const entries = tokens.map((token, i) => ({ token, key: `key-${i}`, created: `2026-01-0${i + 1}T00:00:00.000Z`, readonly: i === 1 }))
-  return (req, res) => {
-    const token = bearer(req)
-    const entry = entries.find((e) => e.token === token)
-    const live = entry && !revoked.has(entry.key)
-    if (isTokenDelete(req.method, req.url)) {
-      if (!deleteKeeps && entry) revoked.add(entry.key)
-      return sendJson(res, 200, { ok: 'Logged out' })
-    }
-    if (req.url === '/-/whoami') return live ? sendJson(res, 200, { username: 'alice' }) : sendJson(res, 401, {})
-    if (!live) return sendJson(res, 401, { error: 'unauthorized' })
-    if (req.method === 'GET' && req.url === '/-/npm/v1/tokens') {
-      const objects = entries.filter((e) => listed && !revoked.has(e.key))
-        .map((e) => ({ token: mask(e.token), key: e.key, readonly: e.readonly, created: e.created }))
-      return sendJson(res, 200, { objects, urls: {} })
-    }
-    const m = /^\/-\/npm\/v1\/tokens\/token\/(.+)$/.exec(req.url)
-    if (req.method === 'DELETE' && m) {
-      revoked.add(decodeURIComponent(m[1]))
-      return sendJson(res, 200, {})
-    }
-    sendJson(res, 404, { error: 'not found' })
-  }
+  const entries = tokens.map((token, i) => ({ token, key: `key-${i}`, readonly: i === 1, created: `2026-01-0${i + 1}T00:00:00.000Z` }))
+  return tokenAccount(entries, { deleteKeeps, listed }).handler
 }
 
 // The DELETE answers `status`; GET /-/whoami answers `whoami`.

@@ -7,13 +7,12 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const path = require('node:path')
 
 const { logout, credentials } = require('..')
 const { startRegistry, sendJson, isTokenDelete, closedPort } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
-const { CLIS } = require('./helpers/npm.js')
+const { CLIS, run: spawnAndCollect } = require('./helpers/npm.js')
 
 const BIN = path.join(__dirname, '..', 'node_modules', '.bin')
 const YARN = path.join(__dirname, '..', 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js')
@@ -65,17 +64,8 @@ async function setup (t) {
   return { registry, sb, env, xdg, tokensDeleted }
 }
 
-// Asynchronous: the registry answers from this process's event loop.
-function run (cmd, args, { env, cwd }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd, timeout: 60_000 })
-    let out = ''
-    child.stdout.on('data', (d) => { out += d })
-    child.stderr.on('data', (d) => { out += d })
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, out }))
-  })
-}
+// Asynchronous (the registry answers from this process's event loop); `out` is both streams.
+const run = async (cmd, args, opts) => { const r = await spawnAndCollect(cmd, args, opts); return { ...r, out: r.stdout + r.stderr } }
 
 // As `pnpm login` writes it (research sample 01/02), with a hand comment.
 function pnpmConfig (url) {
@@ -221,7 +211,7 @@ test('Yarn: yarn config get reads the edited .yarnrc.yml, finds no token for the
   assert.equal(sb.read(file), yarnrc(registry.url).replace(`    npmAuthToken: "${YARN_TOKEN}"   # alice\n`, ''))
   const yarn = await run(process.execPath, [YARN, 'config', 'get', 'npmRegistries', '--json', '--no-redacted'], { env, cwd: sb.home })
   assert.equal(yarn.status, 0, yarn.out)
-  const entry = JSON.parse(yarn.out.trim())[registry.url.slice(0, -1)]
+  const entry = JSON.parse(yarn.stdout.trim())[registry.url.slice(0, -1)]
   assert.equal(entry.npmAlwaysAuth, true)
   assert.ok(!entry.npmAuthToken, 'no token left for the registry')
   assert.ok(sb.read(file).includes('# the local registry'))
@@ -337,7 +327,7 @@ test("sources: ['all'] cleans five stores, revokes a shared token once, and --li
     const list = await run(cli.command, [...cli.args, '--list', '--sources=all', '--json'], { env, cwd: sb.project })
     assert.equal(list.status, 0, list.out)
     assert.ok(!list.out.includes('SECRET'))
-    const listed = JSON.parse(list.out).credentials
+    const listed = JSON.parse(list.stdout).credentials
     assert.deepEqual([...new Set(listed.map((c) => c.store))].sort(), ['bun', 'npm', 'pnpm', 'vlt', 'yarn'], cli.name)
     // Bun reads ~/.npmrc too (no XDG .npmrc here), but it is npm's file: listed once.
     assert.deepEqual(listed.filter((c) => c.path === sb.userconfig).map((c) => c.store), ['npm'], cli.name)

@@ -11,7 +11,7 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { logout, tokens } = require('..')
-const { startRegistry, sendJson, isTokenDelete, bearer } = require('./helpers/registry.js')
+const { startRegistry, tokenAccount } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
 
@@ -26,32 +26,7 @@ function assertNoToken (tokenList, ...outputs) {
 // The account: `fields(i)` gives each token's listed fields beyond key and masked form.
 // The DELETE /-/user/token/… really revokes, as does a revocation by key.
 function account (tokenList, fields) {
-  const revoked = new Set()
-  const mask = (t) => `${t.slice(0, 5)}...${t.slice(-5)}`
-  const entries = tokenList.map((token, i) => ({ token, key: `key-${i}`, ...fields(i) }))
-  return {
-    revoked,
-    handler (req, res) {
-      const entry = entries.find((e) => e.token === bearer(req))
-      const live = entry && !revoked.has(entry.key)
-      if (isTokenDelete(req.method, req.url)) {
-        if (entry) revoked.add(entry.key)
-        return sendJson(res, 200, { ok: true })
-      }
-      if (req.url === '/-/whoami') return live ? sendJson(res, 200, { username: 'alice' }) : sendJson(res, 401, {})
-      if (!live) return sendJson(res, 401, { error: 'unauthorized' })
-      if (req.method === 'GET' && req.url === '/-/npm/v1/tokens') {
-        const objects = entries.filter((e) => !revoked.has(e.key)).map(({ token, ...rest }) => ({ token: mask(token), ...rest }))
-        return sendJson(res, 200, { objects, urls: {} })
-      }
-      const m = /^\/-\/npm\/v1\/tokens\/token\/(.+)$/.exec(req.url)
-      if (req.method === 'DELETE' && m) {
-        revoked.add(decodeURIComponent(m[1]))
-        return sendJson(res, 200, {})
-      }
-      sendJson(res, 404, { error: 'not found' })
-    }
-  }
+  return tokenAccount(tokenList.map((token, i) => ({ token, key: `key-${i}`, ...fields(i) })))
 }
 
 const A = 'npm_TRIAGEcanaryA000aaaa'

@@ -10,7 +10,7 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { logout } = require('..')
-const { startRegistry, sendJson, isTokenDelete, destroySocket, bearer } = require('./helpers/registry.js')
+const { startRegistry, sendJson, isTokenDelete, destroySocket, revoking } = require('./helpers/registry.js')
 const { startVerdaccio } = require('./helpers/verdaccio.js')
 const { makeSandbox, isolatedEnv, npmrcWith } = require('./helpers/sandbox.js')
 const { runCli, CLIS } = require('./helpers/npm.js')
@@ -36,22 +36,6 @@ function propagating (afterMs) {
 }
 
 const whoamis = (timeline) => timeline.filter((r) => r.url === '/-/whoami')
-
-// A registry that revokes for real: a revoked token is refused afterwards.
-function revoking () {
-  const revoked = new Set()
-  return (req, res) => {
-    const token = bearer(req)
-    if (isTokenDelete(req.method, req.url)) {
-      revoked.add(token)
-      return sendJson(res, 200, { ok: true })
-    }
-    if (req.method === 'GET' && req.url === '/-/whoami') {
-      return revoked.has(token) ? sendJson(res, 401, { error: 'unauthorized' }) : sendJson(res, 200, { username: 'me' })
-    }
-    sendJson(res, 404, { error: 'not found' })
-  }
-}
 
 for (const command of CLIS) {
   test(`Verdaccio keeps a revoked login token valid and does not list it: verification says so, the CLI warns and exits 3, the file is cleaned [${command.name} CLI]`, async (t) => {

@@ -6,13 +6,12 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const path = require('node:path')
 
 const { logout, credentials } = require('..')
 const { startRegistry, sendJson, isTokenDelete } = require('./helpers/registry.js')
 const { makeSandbox, isolatedEnv } = require('./helpers/sandbox.js')
-const { CLIS } = require('./helpers/npm.js')
+const { CLIS, run: spawnAndCollect } = require('./helpers/npm.js')
 
 const TOKEN = 'vltSECRETtoken0001'
 const ORIGIN_TOKEN = 'vltSECRETorigin0002'
@@ -48,16 +47,8 @@ async function setup (t, extra = {}) {
 // As vlt's Keychain#save writes it: `JSON.stringify(data) + '\n'`.
 const vltJson = (data) => JSON.stringify(data) + '\n'
 
-function run (cmd, args, { env, cwd }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd, timeout: 60_000 })
-    let out = ''
-    child.stdout.on('data', (d) => { out += d })
-    child.stderr.on('data', (d) => { out += d })
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, out }))
-  })
-}
+// Asynchronous (the registry answers from this process's event loop); `out` is both streams.
+const run = async (cmd, args, opts) => { const r = await spawnAndCollect(cmd, args, opts); return { ...r, out: r.stdout + r.stderr } }
 
 test('vlt: the registry\'s member of the keychain is revoked and removed; every other byte stays', async (t) => {
   const { registry, sb, env, keychain, key, tokensDeleted } = await setup(t)
@@ -176,7 +167,7 @@ test('vlt: a dry run and --list change nothing and print no secret, from both CL
     const list = await run(cli.command, [...cli.args, '--list', '--sources=vlt', '--json'], { env, cwd: sb.project })
     assert.equal(list.status, 0, list.out)
     assert.ok(!list.out.includes('SECRET'))
-    assert.deepEqual(JSON.parse(list.out).credentials.map((c) => [c.store, c.key, c.path]), [['vlt', key, file]], cli.name)
+    assert.deepEqual(JSON.parse(list.stdout).credentials.map((c) => [c.store, c.key, c.path]), [['vlt', key, file]], cli.name)
   }
   assert.equal(sb.read(file), text)
 })

@@ -112,6 +112,55 @@ function liveWhoami (inner = defaultHandler) {
   }
 }
 
+// A registry that revokes for real: a DELETE'd token is refused afterwards by
+// `GET /-/whoami` (401), which accepts every other token (`{"username":"alice"}`).
+function revoking () {
+  const revoked = new Set()
+  return (req, res) => {
+    const token = bearer(req)
+    if (isTokenDelete(req.method, req.url)) {
+      revoked.add(token)
+      return sendJson(res, 200, { ok: true })
+    }
+    if (req.method === 'GET' && req.url === '/-/whoami') {
+      return revoked.has(token) ? sendJson(res, 401, { error: 'revoked' }) : sendJson(res, 200, { username: 'alice' })
+    }
+    sendJson(res, 404, { error: 'Not found' })
+  }
+}
+
+// An account with a token API. `entries` are its tokens, `{ token, key, ...fields }`,
+// listed by `GET /-/npm/v1/tokens` (masked, with their fields) unless `listed` is false;
+// a revocation by key revokes, as does `DELETE /-/user/token/…` unless `deleteKeeps`.
+// A revoked or unknown token is refused everywhere (401). `revoked` holds the keys.
+function tokenAccount (entries, { deleteKeeps = false, listed = true } = {}) {
+  const revoked = new Set()
+  const mask = (t) => `${t.slice(0, 5)}...${t.slice(-5)}`
+  return {
+    revoked,
+    handler (req, res) {
+      const entry = entries.find((e) => e.token === bearer(req))
+      const live = entry && !revoked.has(entry.key)
+      if (isTokenDelete(req.method, req.url)) {
+        if (!deleteKeeps && entry) revoked.add(entry.key)
+        return sendJson(res, 200, { ok: true })
+      }
+      if (req.url === '/-/whoami') return live ? sendJson(res, 200, { username: 'alice' }) : sendJson(res, 401, {})
+      if (!live) return sendJson(res, 401, { error: 'unauthorized' })
+      if (req.method === 'GET' && req.url === '/-/npm/v1/tokens') {
+        const objects = entries.filter((e) => listed && !revoked.has(e.key)).map(({ token, ...rest }) => ({ token: mask(token), ...rest }))
+        return sendJson(res, 200, { objects, urls: {} })
+      }
+      const m = /^\/-\/npm\/v1\/tokens\/token\/(.+)$/.exec(req.url)
+      if (req.method === 'DELETE' && m) {
+        revoked.add(decodeURIComponent(m[1]))
+        return sendJson(res, 200, {})
+      }
+      sendJson(res, 404, { error: 'not found' })
+    },
+  }
+}
+
 // -----------------------------------------------------------------------------
 
 // Listens on 127.0.0.1 (any free port) and returns the port and an idempotent close()
@@ -216,5 +265,7 @@ module.exports = {
   destroySocket,
   redirect,
   liveWhoami,
+  revoking,
+  tokenAccount,
   closedPort,
 }
