@@ -312,6 +312,23 @@ test('faults: coded error, file intact, no token in any message', async (t) => {
   })
 })
 
+test('a full disk: a file the logout deletes needs no room; the token is revoked and the file deleted', async (t) => {
+  const ctx = await setup(t)
+  const { registry, sb } = ctx
+  const disk = fullDisk(t)
+  if (!disk) return
+  const userconfig = path.join(disk.dir, '.npmrc')
+  fs.writeFileSync(userconfig, `//${registry.host}/:_authToken=${token(9)}\n\n`)
+  disk.fill()
+
+  const sentBefore = registry.requests.length
+  const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url, userconfig })
+  assert.equal(report.revocation.outcome, 'revoked')
+  assert.equal(registry.requests.length, sentBefore + 1)
+  assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[userconfig, true]])
+  assert.deepEqual(fs.readdirSync(disk.dir), ['filler'])
+})
+
 // A size-limited tmpfs of our own (root only: CI runs as root; elsewhere skipped, but
 // never under CI=true), holding the user config and filled to the last page.
 function fullDisk (t) {

@@ -192,6 +192,25 @@ test('a file changed while the DELETE is in flight: the edit starts from its new
   assert.deepEqual(fs.readdirSync(sb.home).filter(n => n.startsWith('.npmrc') || n.startsWith('..npmrc')), ['.npmrc'])
 })
 
+test('a file the logout deletes has no room staged beside it; a line added during the DELETE stays', async (t) => {
+  // Deleting a file needs no room on the disk: nothing is created beside it. Should the
+  // file gain a line meanwhile, the edit rewrites it without the room.
+  const { registry, sb, opts } = await setup(t, { 'home/.npmrc': `//HOST/:_authToken=${TOKEN}\n` })
+  const beside = () => fs.readdirSync(sb.home).filter(n => n.startsWith('.npmrc') || n.startsWith('..npmrc'))
+  let during
+  registry.respond(delay(50, (req, res, n) => {
+    during = beside()
+    fs.appendFileSync(sb.userconfig, 'b=2\n')
+    defaultHandler(req, res, n)
+  }))
+  const result = await logout({ ...opts, registry: registry.url })
+  assert.equal(result.revocation.outcome, 'revoked')
+  assert.deepEqual(during, ['.npmrc'], 'a room was staged for a file the logout deletes')
+  assert.equal(sb.read(sb.userconfig), 'b=2\n')
+  assert.deepEqual(beside(), ['.npmrc'])
+  assert.deepEqual(result.files.map((f) => [f.path, f.deleted]), [[sb.userconfig, false]])
+})
+
 test('revoke policies: required keeps the file, best-effort cleans it, skip sends nothing', async (t) => {
   const original = `//HOST/:_authToken=${TOKEN}\nkeep=1\n`
   const { registry, sb, opts } = await setup(t, { 'home/.npmrc': original })

@@ -30,6 +30,7 @@ use atomic::{delete, remove_stale_temp_file, write_atomically};
 use lock::Lock;
 use read::{read_text, FileText};
 use removal::is_blank;
+pub(crate) use removal::leaves_blank;
 pub use removal::{remove_keys, Removal};
 use staged::remove_abandoned;
 pub use staged::{stage, Staged};

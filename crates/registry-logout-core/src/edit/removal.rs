@@ -1,6 +1,7 @@
 //! The pure part of the edit: which lines go, and the text without them.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::env::{expand, has_reference, Env};
 use crate::js::js_trim;
@@ -33,6 +34,35 @@ impl std::fmt::Debug for Removal {
 /// the mark stays, unless keeping it would change how the next line reads (npm reads
 /// `\u{feff}[s]` as a key, not as a section header).
 pub fn remove_keys<K: AsRef<str>>(doc: &NpmrcDocument, env: &Env, keys: &[K]) -> Removal {
+    let (spans, mut removed) = removed_spans(doc, env, keys);
+    removed.sort_by_key(|k| keys.iter().position(|x| x.as_ref() == *k));
+    let mut text = Zeroizing::new(doc.without(&spans));
+    if doc.text().starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
+        let with_bom = Zeroizing::new(format!("{BOM}{}", *text));
+        if reads_the_same(&with_bom, &text) {
+            text = with_bom;
+        }
+    }
+    Removal {
+        text,
+        removed: removed.into_iter().map(KeyPath::key).collect(),
+    }
+}
+
+/// Whether removing `keys` (as [`remove_keys`] would) leaves `doc` blank, so that a
+/// store that deletes an emptied file would delete it: found without building the text.
+pub(crate) fn leaves_blank<K: AsRef<str>>(doc: &NpmrcDocument, env: &Env, keys: &[K]) -> bool {
+    let (spans, removed) = removed_spans(doc, env, keys);
+    !removed.is_empty() && doc.blank_without(&spans)
+}
+
+/// The spans of the top-level lines whose key (after `${VAR}` expansion) is one of
+/// `keys`, and those of `keys` that were found.
+fn removed_spans<'k, K: AsRef<str>>(
+    doc: &NpmrcDocument,
+    env: &Env,
+    keys: &'k [K],
+) -> (Vec<Range<usize>>, Vec<&'k str>) {
     let mut spans = Vec::new();
     let mut removed: Vec<&str> = Vec::new();
     if doc.mentions_reference() {
@@ -62,18 +92,7 @@ pub fn remove_keys<K: AsRef<str>>(doc: &NpmrcDocument, env: &Env, keys: &[K]) ->
             }
         }
     }
-    removed.sort_by_key(|k| keys.iter().position(|x| x.as_ref() == *k));
-    let mut text = Zeroizing::new(doc.without(&spans));
-    if doc.text().starts_with(BOM) && spans.iter().any(|s| s.start == 0) {
-        let with_bom = Zeroizing::new(format!("{BOM}{}", *text));
-        if reads_the_same(&with_bom, &text) {
-            text = with_bom;
-        }
-    }
-    Removal {
-        text,
-        removed: removed.into_iter().map(KeyPath::key).collect(),
-    }
+    (spans, removed)
 }
 
 pub(super) const BOM: char = '\u{feff}';
@@ -128,6 +147,45 @@ mod tests {
             found.sort_by_key(|k| wanted.iter().position(|w| w == k));
             found.dedup();
             assert_eq!(removal.removed, found, "{text:?}");
+        }
+    }
+
+    /// What the plan predicts (the file will be deleted, so no room is staged) must be
+    /// what the edit then finds: `leaves_blank` agrees with `is_blank` of the text
+    /// `remove_keys` builds, for every subset of the keys.
+    #[test]
+    fn leaves_blank_agrees_with_the_removal_s_text() {
+        let env: Env = [("H".into(), "h".into())].into();
+        let texts = [
+            "//h/:_authToken=t\n",
+            "//h/:_authToken=t",
+            "\u{feff}//h/:_authToken=t\r\n\r\n",
+            "\n\n//h/:_authToken=t\n  \t\n//h/:email=e\n",
+            "; mine\n//h/:_authToken=t\n",
+            "//h/:_authToken=t\nregistry=x\n",
+            "//${H}/:_authToken=t\n",
+            "//h/:_authToken=a\n//h/:_authToken=b\n",
+            "//h/:_authToken=t\n[s]\n",
+            "[s]\n//h/:_authToken=t\n",
+            "\u{a0}\u{2028}//h/:_authToken=t\u{3000}",
+            "",
+        ];
+        let all = keys(&["//h/:_authToken", "//h/:email", "registry"]);
+        for text in texts {
+            let doc = NpmrcDocument::parse(text.to_string());
+            for mask in 0..(1 << all.len()) {
+                let wanted: Vec<_> = (0..all.len())
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| all[i].clone())
+                    .collect();
+                let removal = remove_keys(&doc, &env, &wanted);
+                let expected = !removal.removed.is_empty() && is_blank(&removal.text);
+                assert_eq!(
+                    leaves_blank(&doc, &env, &wanted),
+                    expected,
+                    "{text:?} {wanted:?}"
+                );
+            }
         }
     }
 

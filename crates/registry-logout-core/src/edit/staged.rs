@@ -171,14 +171,22 @@ impl Drop for Staged {
 /// removes staged files whose owners died, then creates this one (0600) and allocates
 /// as many bytes as `target` holds. Fails with the system's code (`ENOSPC`, `EDQUOT`)
 /// when there is no room, leaving nothing behind.
-pub fn stage(path: &Path) -> Result<Staged> {
-    let (target, _) = super::resolve_symlink(path)?;
+///
+/// `None` when the edit will delete the file (`empties`, as read, and not a symlink,
+/// whose target is emptied instead): a deletion needs no room, and a full disk must
+/// not refuse it. Should the file gain lines before the edit, the edit writes them
+/// without a staged room.
+pub fn stage(path: &Path, empties: bool) -> Result<Option<Staged>> {
+    let (target, is_symlink) = super::resolve_symlink(path)?;
+    if empties && !is_symlink {
+        return Ok(None);
+    }
     let target = target.as_path();
     let lock = Lock::acquire(target)?;
     remove_abandoned(target);
     let staged = create(target);
     lock.release();
-    staged
+    staged.map(Some)
 }
 
 fn create(target: &Path) -> Result<Staged> {
@@ -269,7 +277,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join(".npmrc");
         fs::write(&target, "//h/:_authToken=t\n").unwrap();
-        let staged = stage(&target).unwrap();
+        let staged = stage(&target, false).unwrap().unwrap();
         assert_eq!(fs::metadata(staged.path()).unwrap().len(), 18);
         assert_eq!(names_in(dir.path()).len(), 2);
         drop(staged);
@@ -284,11 +292,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join(".npmrc");
         fs::write(&target, "a=1\n").unwrap();
-        let live = stage(&target).unwrap();
+        let live = stage(&target, false).unwrap().unwrap();
         // A killed run's file: nobody holds its lock.
         let abandoned = staged_path(&target);
         fs::write(&abandoned, "a=").unwrap();
-        let other = stage(&target).unwrap();
+        let other = stage(&target, false).unwrap().unwrap();
         assert!(!abandoned.exists());
         assert!(live.path().exists());
         assert!(other.path().exists());

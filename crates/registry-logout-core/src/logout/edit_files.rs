@@ -21,7 +21,8 @@ pub(super) type StagedRooms = Vec<(PathBuf, Arc<edit::Staged>)>;
 /// credential of a logout that revokes a token ([`edit::stage`]): on a full disk a
 /// revoked token would otherwise be left in its file. A logout whose file has no room
 /// is refused with the system's code (`ENOSPC`, `EDQUOT`), one entry per planned
-/// logout; each file is staged once, however many logouts edit it. On the blocking
+/// logout; each file is staged once, however many logouts edit it, and a file the edit
+/// will delete is not staged (it needs no room). On the blocking
 /// pool, as the edits: staging takes each file's lock, which another program may hold
 /// for as long as it likes (one stopped with Ctrl-Z holds it until it goes on). An
 /// abort ends that wait: nothing has been sent yet, and the room staged once the lock
@@ -32,7 +33,7 @@ pub(super) async fn stage_edits(
     cancel: &CancellationToken,
 ) -> Result<(StagedRooms, Vec<Option<LogoutError>>)> {
     let revokes = request.revoke != RevokeMode::Skip && !request.dry_run;
-    let files: Vec<Vec<PathBuf>> = planned
+    let files: Vec<Vec<(PathBuf, bool)>> = planned
         .iter()
         .map(|p| {
             if !revokes || distinct_tokens(&p.found).is_empty() {
@@ -41,7 +42,7 @@ pub(super) async fn stage_edits(
             p.edits
                 .iter()
                 .filter(|(_, r)| r.holds_any)
-                .map(|(_, r)| r.path.clone())
+                .map(|(_, r)| (r.path.clone(), r.empties))
                 .collect()
         })
         .collect();
@@ -50,12 +51,13 @@ pub(super) async fn stage_edits(
         let mut refused = Vec::new();
         for paths in files {
             let mut refusal = None;
-            for path in paths {
+            for (path, empties) in paths {
                 if staged.iter().any(|(p, _)| *p == path) {
                     continue;
                 }
-                match edit::stage(&path) {
-                    Ok(room) => staged.push((path, Arc::new(room))),
+                match edit::stage(&path, empties) {
+                    Ok(Some(room)) => staged.push((path, Arc::new(room))),
+                    Ok(None) => {}
                     Err(e) => {
                         refusal = Some(e);
                         break;

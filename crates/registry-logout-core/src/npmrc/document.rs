@@ -209,18 +209,37 @@ impl NpmrcDocument {
     /// The text with the given byte ranges removed. Ranges must be entry spans of this
     /// document; overlapping or repeated ranges are tolerated.
     pub(crate) fn without(&self, spans: &[Range<usize>]) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        self.kept_parts(spans).for_each(|part| out.push_str(part));
+        out
+    }
+
+    /// Whether [`without`](Self::without) would leave only JavaScript whitespace, found
+    /// without building that text: it stops at the first other character.
+    pub(crate) fn blank_without(&self, spans: &[Range<usize>]) -> bool {
+        self.kept_parts(spans)
+            .all(|part| part.chars().all(crate::js::is_js_whitespace))
+    }
+
+    /// The parts of the text between the given ranges, in order.
+    fn kept_parts<'a>(&'a self, spans: &[Range<usize>]) -> impl Iterator<Item = &'a str> + 'a {
         let mut spans: Vec<Range<usize>> = spans.to_vec();
         spans.sort_by_key(|s| s.start);
-        let mut out = String::with_capacity(self.text.len());
+        let text = self.text.as_str();
         let mut pos = 0;
-        for span in spans {
-            if span.start > pos {
-                out.push_str(&self.text[pos..span.start]);
+        let mut spans = spans.into_iter();
+        std::iter::from_fn(move || {
+            for span in spans.by_ref() {
+                let start = pos;
+                pos = pos.max(span.end);
+                if span.start > start {
+                    return Some(&text[start..span.start]);
+                }
             }
-            pos = pos.max(span.end);
-        }
-        out.push_str(&self.text[pos.min(self.text.len())..]);
-        out
+            let rest = &text[pos.min(text.len())..];
+            pos = usize::MAX;
+            (!rest.is_empty()).then_some(rest)
+        })
     }
 }
 

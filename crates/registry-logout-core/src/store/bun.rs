@@ -210,6 +210,7 @@ impl CredentialStore for BunStore {
             path: self.npmrc.clone(),
             keys: npmrc_keys,
             holds_any: true,
+            empties: false,
         });
         self.files
             .iter()
@@ -224,6 +225,7 @@ impl CredentialStore for BunStore {
                     path: f.path.clone(),
                     keys,
                     holds_any: true,
+                    empties: false,
                 })
             })
             .chain(npmrc)

@@ -178,6 +178,9 @@ pub struct FileRemoval {
     /// Whether the file, as read, defines any of them: only such a file must be writable
     /// before a token is revoked.
     pub holds_any: bool,
+    /// Whether removing them from the file as read leaves it blank, so that the edit
+    /// deletes it (npm's `.npmrc`): a deletion needs no room on the disk.
+    pub empties: bool,
 }
 
 /// A file a logout changed (or, in a dry run, would change).

@@ -338,6 +338,7 @@ impl CredentialStore for PnpmStore {
             path,
             keys,
             holds_any: true,
+            empties: false,
         })
         .collect()
     }

@@ -171,6 +171,7 @@ impl CredentialStore for VltStore {
             path: self.keychain.path.clone(),
             keys: vec![credential.key_path.clone()],
             holds_any: true,
+            empties: false,
         }]
     }
 

@@ -260,6 +260,7 @@ impl CredentialStore for YarnStore {
             path: file.path.clone(),
             keys,
             holds_any: true,
+            empties: false,
         }]
     }
 
