@@ -15,7 +15,7 @@ use registry_logout_core::{
 use zeroize::Zeroize;
 
 // The TypeScript type of `revoke`. The value itself is read as a string and checked by
-// the core (`RevokeMode::from_str`), as both CLIs check theirs.
+// the core (`RevokeMode::from_str`), as the CLI checks its `--revoke`.
 #[napi(string_enum = "kebab-case")]
 pub enum RevokeMode {
     /// Revoke the token; if that fails, change no file (npm behaviour).

@@ -1,4 +1,4 @@
-//! What the CLI tells a person, line for line as the Node CLI's `bin/report.js`: one
+//! What the CLI tells a person (the Node shim and the native binary alike): one
 //! line per registry logged out of (stdout), a warning for whatever still logs them in
 //! (stderr), and the plan of a dry run. Keys, levels and paths only: a value from a
 //! config file never reaches this text.
