@@ -327,6 +327,19 @@ test('a full disk: a file the logout deletes needs no room; the token is revoked
   assert.equal(registry.requests.length, sentBefore + 1)
   assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[userconfig, true]])
   assert.deepEqual(fs.readdirSync(disk.dir), ['filler'])
+
+  // pnpm's auth.ini, as `pnpm login` writes it: the same.
+  const authIni = path.join(disk.dir, 'pnpm', 'auth.ini')
+  disk.free(1)
+  fs.mkdirSync(path.dirname(authIni))
+  fs.writeFileSync(authIni, `//${registry.host}/:_authToken=${token(10)}\n`)
+  disk.fill()
+  const env = { ...ctx.env, XDG_CONFIG_HOME: disk.dir }
+  const pnpm = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['pnpm'] })
+  assert.equal(pnpm.revocation.outcome, 'revoked')
+  assert.equal(registry.requests.length, sentBefore + 2)
+  assert.deepEqual(pnpm.files.map((f) => [f.path, f.deleted]), [[authIni, true]])
+  assert.deepEqual(fs.readdirSync(path.dirname(authIni)), [])
 })
 
 // A size-limited tmpfs of our own (root only: CI runs as root; elsewhere skipped, but

@@ -30,7 +30,7 @@ use atomic::{delete, remove_stale_temp_file, write_atomically};
 use lock::Lock;
 use read::{read_text, FileText};
 use removal::is_blank;
-pub(crate) use removal::leaves_blank;
+use removal::leaves_blank;
 pub use removal::{remove_keys, Removal};
 use staged::remove_abandoned;
 pub use staged::{stage, Staged};
@@ -111,13 +111,26 @@ pub struct NpmrcRemoval<'a> {
     pub known: Option<&'a NpmrcDocument>,
 }
 
+impl NpmrcRemoval<'_> {
+    /// Whether it leaves the known document blank, so that a store that deletes an
+    /// emptied file will delete it (as the edit finds it, unless the file changes).
+    pub(crate) fn empties_known(&self) -> bool {
+        self.known
+            .is_some_and(|doc| leaves_blank(doc, self.env, &self.npmrc_keys()))
+    }
+
+    fn npmrc_keys(&self) -> Vec<&str> {
+        self.keys.iter().filter_map(|k| k.as_key()).collect()
+    }
+}
+
 impl Transform for NpmrcRemoval<'_> {
     fn known_text(&self) -> Option<&str> {
         self.known.map(NpmrcDocument::text)
     }
 
     fn apply(&self, text: &str) -> Result<Option<Removal>> {
-        let keys: Vec<&str> = self.keys.iter().filter_map(|k| k.as_key()).collect();
+        let keys = self.npmrc_keys();
         let removal = match self.known {
             Some(doc) if std::ptr::eq(doc.text(), text) => remove_keys(doc, self.env, &keys),
             _ => {

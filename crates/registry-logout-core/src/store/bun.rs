@@ -21,6 +21,7 @@ use crate::env::Env;
 use crate::error::Result;
 use crate::key_path::KeyPath;
 use crate::nerf_dart::RegistryUrl;
+use crate::npmrc::NpmrcDocument;
 use crate::secret::Secret;
 
 const SECRET_FIELDS: [&str; 3] = ["token", "username", "password"];
@@ -34,6 +35,8 @@ pub struct BunStore {
     /// names a credential for the registry.
     npmrc: PathBuf,
     npmrc_entries: Vec<IniEntry>,
+    /// `npmrc` as read: a logout that leaves it blank deletes it, and needs no room.
+    npmrc_doc: Option<NpmrcDocument>,
     /// To find the user `.npmrc` again after an edit (a deleted XDG one falls back).
     home: PathBuf,
     /// The files npm's store reads in the same logout ([`BunStore::leave_to_npm`]), as
@@ -87,18 +90,27 @@ impl BunStore {
             }
         }
         let npmrc = user_npmrc(&env, home);
-        let npmrc_entries = match crate::edit::read_text_file(&npmrc)? {
-            Some(text) => read_ini(&text),
-            None => Vec::new(),
-        };
+        let npmrc_doc =
+            crate::edit::read_text_file(&npmrc)?.map(|text| NpmrcDocument::parse(text.to_string()));
+        let npmrc_entries = npmrc_doc.as_ref().map(read_ini).unwrap_or_default();
         Ok(Self {
             env,
             files,
             npmrc,
             npmrc_entries,
+            npmrc_doc,
             home: home.to_path_buf(),
             npm_files: Vec::new(),
         })
+    }
+
+    /// The `.npmrc`-syntax edit of the user `.npmrc`, with the file as read.
+    fn npmrc_removal<'a>(&'a self, keys: &'a [KeyPath]) -> NpmrcRemoval<'a> {
+        NpmrcRemoval {
+            env: &self.env,
+            keys,
+            known: self.npmrc_doc.as_ref(),
+        }
     }
 
     /// With npm's store in the same logout or list: a user `.npmrc` that npm reads too
@@ -208,9 +220,9 @@ impl CredentialStore for BunStore {
         let npmrc = (!npmrc_keys.is_empty()).then(|| FileRemoval {
             level: FileLevel::User,
             path: self.npmrc.clone(),
+            empties: self.npmrc_removal(&npmrc_keys).empties_known(),
             keys: npmrc_keys,
             holds_any: true,
-            empties: false,
         });
         self.files
             .iter()
@@ -235,11 +247,7 @@ impl CredentialStore for BunStore {
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let path = &removal.path;
         if *path == self.npmrc {
-            let transform = NpmrcRemoval {
-                env: &self.env,
-                keys: &removal.keys,
-                known: None,
-            };
+            let transform = self.npmrc_removal(&removal.keys);
             return crate::edit::edit_file(path, how, &transform, Emptied::Deleted);
         }
         let transform = |text: &str| remove_paths(path, text, &removal.keys);
@@ -269,12 +277,13 @@ impl CredentialStore for BunStore {
             files: Vec::new(),
             npmrc: user_npmrc(&self.env, &self.home),
             npmrc_entries: Vec::new(),
+            npmrc_doc: None,
             home: self.home.clone(),
             npm_files: self.npm_files.clone(),
         };
         if !fresh.is_npms(&fresh.npmrc) {
             if let Ok(Some(text)) = crate::edit::read_text_file(&fresh.npmrc) {
-                fresh.npmrc_entries = read_ini(&text);
+                fresh.npmrc_entries = read_ini(&NpmrcDocument::parse(text.to_string()));
             }
         }
         for f in &self.files {
@@ -584,6 +593,9 @@ mod tests {
         let c = store.find(&t).unwrap();
         assert_eq!(c.token.as_ref().unwrap().expose(), "from-xdg");
         assert_eq!(c.file.as_deref(), Some(xdg.join(".npmrc").as_path()));
+        // The plan knows the edit will delete it: no room is staged for it.
+        let plan = store.plan_removal(&t, &c);
+        assert_eq!(plan.iter().map(|r| r.empties).collect::<Vec<_>>(), [true]);
         let changes = super::super::test_support::logout(&store, &t);
         assert_eq!(changes.len(), 1);
         assert!(changes[0].deleted);

@@ -95,16 +95,18 @@ impl CredentialStore for NpmrcStore {
                 let level = level.file_level()?;
                 let path = layer.path()?.to_path_buf();
                 let holds_any = keys.iter().any(|k| !layer.spans_of(k).is_empty());
+                let keys: Vec<KeyPath> = keys.into_iter().map(KeyPath::key).collect();
                 let empties = holds_any
-                    && layer
-                        .file
-                        .as_ref()
-                        .and_then(|f| f.document.as_ref())
-                        .is_some_and(|doc| edit::leaves_blank(doc, &config.env, &keys));
+                    && NpmrcRemoval {
+                        env: &config.env,
+                        keys: &keys,
+                        known: layer.file.as_ref().and_then(|f| f.document.as_ref()),
+                    }
+                    .empties_known();
                 Some(FileRemoval {
                     level,
                     path,
-                    keys: keys.into_iter().map(KeyPath::key).collect(),
+                    keys,
                     holds_any,
                     empties,
                 })

@@ -24,6 +24,8 @@ pub struct PnpmStore {
     env: Arc<Env>,
     yaml: Vec<AuthEntry>,
     ini: Vec<IniEntry>,
+    /// `auth.ini` as read: a logout that leaves it blank deletes it, and needs no room.
+    ini_doc: Option<NpmrcDocument>,
     /// pnpm's user-level `.npmrc`: `PNPM_CONFIG_NPMRC_AUTH_FILE` when set, else
     /// `~/.npmrc`, which npm reads too.
     npmrc: PathBuf,
@@ -34,6 +36,8 @@ pub struct PnpmStore {
     /// scope-specific ones (`//host/:@scope:_authToken`, pnpm 11.7 and later), since
     /// npm does not know that key (its unscoped ones are npm's store's).
     npmrc_tokens: Vec<IniEntry>,
+    /// `npmrc` as read.
+    npmrc_doc: Option<NpmrcDocument>,
     /// `//host/path/:[@scope:]tokenHelper` of `auth.ini` and `npmrc`: commands pnpm
     /// runs for a token. Never run, never removed; reported while they apply.
     token_helpers: Vec<TokenHelper>,
@@ -72,18 +76,26 @@ impl PnpmStore {
         let dir = config_dir(&env, home, cwd);
         let home_npmrc = home.join(".npmrc");
         let npmrc = npmrc_auth_file(&env, cwd).unwrap_or_else(|| home_npmrc.clone());
-        let mut store = Self {
-            dir,
-            yaml: Vec::new(),
-            ini: Vec::new(),
-            npmrc_is_auth_file: npmrc != home_npmrc,
-            npmrc,
-            npmrc_tokens: Vec::new(),
-            token_helpers: Vec::new(),
-            env,
-        };
+        let npmrc_is_auth_file = npmrc != home_npmrc;
+        let mut store = Self::unread(dir, env, npmrc, npmrc_is_auth_file);
         store.read()?;
         Ok(store)
+    }
+
+    /// The store of these files before [`read`](Self::read) fills it.
+    fn unread(dir: PathBuf, env: Arc<Env>, npmrc: PathBuf, npmrc_is_auth_file: bool) -> Self {
+        Self {
+            dir,
+            env,
+            yaml: Vec::new(),
+            ini: Vec::new(),
+            ini_doc: None,
+            npmrc,
+            npmrc_is_auth_file,
+            npmrc_tokens: Vec::new(),
+            npmrc_doc: None,
+            token_helpers: Vec::new(),
+        }
     }
 
     fn yaml_path(&self) -> PathBuf {
@@ -94,6 +106,23 @@ impl PnpmStore {
         self.dir.join("auth.ini")
     }
 
+    /// The `.npmrc`-syntax edit of `auth.ini` or the user `.npmrc`, with the file as
+    /// read; `None` for `config.yaml`.
+    fn ini_removal<'a>(&'a self, path: &Path, keys: &'a [KeyPath]) -> Option<NpmrcRemoval<'a>> {
+        let known = if *path == self.ini_path() {
+            self.ini_doc.as_ref()
+        } else if *path == self.npmrc {
+            self.npmrc_doc.as_ref()
+        } else {
+            return None;
+        };
+        Some(NpmrcRemoval {
+            env: &self.env,
+            keys,
+            known,
+        })
+    }
+
     fn read(&mut self) -> Result<()> {
         let path = self.yaml_path();
         if let Some(text) = crate::edit::read_text_file(&path)? {
@@ -101,17 +130,21 @@ impl PnpmStore {
         }
         let path = self.ini_path();
         if let Some(text) = crate::edit::read_text_file(&path)? {
-            let (tokens, helpers) = read_ini_and_helpers(&text, &path);
+            let doc = NpmrcDocument::parse(text.to_string());
+            let (tokens, helpers) = read_ini_and_helpers(&doc, &path);
             self.ini = tokens;
+            self.ini_doc = Some(doc);
             self.token_helpers.extend(helpers);
         }
         if let Some(text) = crate::edit::read_text_file(&self.npmrc)? {
             let all = self.npmrc_is_auth_file;
-            let (tokens, helpers) = read_ini_and_helpers(&text, &self.npmrc);
+            let doc = NpmrcDocument::parse(text.to_string());
+            let (tokens, helpers) = read_ini_and_helpers(&doc, &self.npmrc);
             self.npmrc_tokens = tokens
                 .into_iter()
                 .filter(|e| all || e.scope != "@")
                 .collect();
+            self.npmrc_doc = Some(doc);
             self.token_helpers.extend(helpers);
         }
         Ok(())
@@ -333,24 +366,24 @@ impl CredentialStore for PnpmStore {
         ]
         .into_iter()
         .filter(|(_, keys): &(PathBuf, Vec<KeyPath>)| !keys.is_empty())
-        .map(|(path, keys)| FileRemoval {
-            level: FileLevel::User,
-            path,
-            keys,
-            holds_any: true,
-            empties: false,
+        .map(|(path, keys)| {
+            let empties = self
+                .ini_removal(&path, &keys)
+                .is_some_and(|r| r.empties_known());
+            FileRemoval {
+                level: FileLevel::User,
+                path,
+                keys,
+                holds_any: true,
+                empties,
+            }
         })
         .collect()
     }
 
     fn apply(&self, removal: &FileRemoval, how: Apply) -> Result<FileOutcome> {
         let path = &removal.path;
-        if *path == self.ini_path() || *path == self.npmrc {
-            let transform = NpmrcRemoval {
-                env: &self.env,
-                keys: &removal.keys,
-                known: None,
-            };
+        if let Some(transform) = self.ini_removal(path, &removal.keys) {
             return edit::edit_file(path, how, &transform, Emptied::Deleted);
         }
         let transform = |text: &str| {
@@ -363,16 +396,12 @@ impl CredentialStore for PnpmStore {
 
     /// Read again from disk (the files are small), then the environment's JSON.
     fn still_applies(&self, target: &Target, _removed: &[FileChange]) -> Option<Credential> {
-        let mut fresh = Self {
-            dir: self.dir.clone(),
-            env: self.env.clone(),
-            yaml: Vec::new(),
-            ini: Vec::new(),
-            npmrc: self.npmrc.clone(),
-            npmrc_is_auth_file: self.npmrc_is_auth_file,
-            npmrc_tokens: Vec::new(),
-            token_helpers: Vec::new(),
-        };
+        let mut fresh = Self::unread(
+            self.dir.clone(),
+            self.env.clone(),
+            self.npmrc.clone(),
+            self.npmrc_is_auth_file,
+        );
         fresh.read().ok()?;
         fresh
             .token_helper(target)
@@ -556,11 +585,13 @@ fn npmrc_auth_file(env: &Env, cwd: &Path) -> Option<PathBuf> {
         .map(|v| cwd.join(v))
 }
 
-/// Each `//registry/[:@scope]:<setting>` key of an `.npmrc` text with a non-empty string
+/// Each `//registry/[:@scope]:<setting>` key of an `.npmrc` document with a non-empty string
 /// value, as pnpm reads them: `visit(key, registry key, scope ("@" for none), setting,
 /// value)`. One parse and one walk for every setting a caller wants.
-fn visit_registry_settings(text: &str, mut visit: impl FnMut(String, String, String, &str, &str)) {
-    let doc = NpmrcDocument::parse(text.to_string());
+fn visit_registry_settings(
+    doc: &NpmrcDocument,
+    mut visit: impl FnMut(String, String, String, &str, &str),
+) {
     for prop in doc.ini_object() {
         let IniValue::Str(value) = prop.value else {
             continue;
@@ -593,9 +624,9 @@ fn token_entry(key: String, reg_key: String, scope: String, value: &str) -> Opti
 }
 
 /// The `//host/path/:[@scope:]_authToken` entries of an `.npmrc`-syntax file.
-pub(super) fn read_ini(text: &str) -> Vec<IniEntry> {
+pub(super) fn read_ini(doc: &NpmrcDocument) -> Vec<IniEntry> {
     let mut tokens = Vec::new();
-    visit_registry_settings(text, |key, reg_key, scope, setting, value| {
+    visit_registry_settings(doc, |key, reg_key, scope, setting, value| {
         if setting == "_authToken" {
             tokens.extend(token_entry(key, reg_key, scope, value));
         }
@@ -605,9 +636,9 @@ pub(super) fn read_ini(text: &str) -> Vec<IniEntry> {
 
 /// [`read_ini`]'s entries and the `//host/path/:[@scope:]tokenHelper` keys of pnpm's
 /// file at `file`, from one parse.
-fn read_ini_and_helpers(text: &str, file: &Path) -> (Vec<IniEntry>, Vec<TokenHelper>) {
+fn read_ini_and_helpers(doc: &NpmrcDocument, file: &Path) -> (Vec<IniEntry>, Vec<TokenHelper>) {
     let (mut tokens, mut helpers) = (Vec::new(), Vec::new());
-    visit_registry_settings(text, |key, reg_key, scope, setting, value| match setting {
+    visit_registry_settings(doc, |key, reg_key, scope, setting, value| match setting {
         "_authToken" => tokens.extend(token_entry(key, reg_key, scope, value)),
         "tokenHelper" => helpers.push(TokenHelper {
             key,
@@ -690,6 +721,39 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(cfg.join("auth.ini")).unwrap(),
             "; pnpm 11\n//other/:_authToken=keep\n"
+        );
+    }
+
+    /// The plan knows which files the edit will delete (no room is staged for them):
+    /// `auth.ini` holding only the registry's lines; never `config.yaml`, which is kept.
+    #[test]
+    fn the_plan_says_which_files_the_removal_empties() {
+        let empties = |yaml: Option<&str>, ini: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let store = store_in(dir.path(), yaml, Some(ini)).unwrap();
+            let t = target("http://h.test/", None);
+            let c = store.find(&t).unwrap();
+            store
+                .plan_removal(&t, &c)
+                .iter()
+                .map(|r| {
+                    let name = r.path.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, r.empties)
+                })
+                .collect::<Vec<_>>()
+        };
+        let yaml = "_auth:\n  http://h.test/:\n    '@':\n      authToken: y\n";
+        assert_eq!(
+            empties(Some(yaml), "//h.test/:_authToken=a\n\n"),
+            [("config.yaml".into(), false), ("auth.ini".into(), true)]
+        );
+        assert_eq!(
+            empties(None, "; mine\n//h.test/:_authToken=a\n"),
+            [("auth.ini".into(), false)]
+        );
+        assert_eq!(
+            empties(None, "//h.test/:_authToken=a\n//other/:_authToken=b\n"),
+            [("auth.ini".into(), false)]
         );
     }
 
