@@ -342,6 +342,57 @@ test('a full disk: a file the logout deletes needs no room; the token is revoked
   assert.deepEqual(fs.readdirSync(path.dirname(authIni)), [])
 })
 
+// A file bind-mounted over the user config, as `docker run -v ~/.npmrc:/root/.npmrc`
+// mounts it (root only: CI runs as root; elsewhere skipped, but never under CI=true).
+function bindMounted (t, sb, text) {
+  const source = path.join(sb.root, 'host.npmrc')
+  fs.writeFileSync(source, text)
+  fs.writeFileSync(sb.userconfig, '')
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  const mounted = isRoot && spawnSync('mount', ['--bind', source, sb.userconfig], { stdio: 'ignore' }).status === 0
+  if (!mounted) {
+    assert.notEqual(process.env.CI, 'true', 'CI must run this as root, with mount')
+    t.skip('needs root to bind-mount a file')
+    return null
+  }
+  // Unmounted before the sandbox's own cleanup, which an after-hook would follow.
+  return { source, unmount: () => spawnSync('umount', [sb.userconfig], { stdio: 'ignore' }) }
+}
+
+test('a bind-mounted .npmrc (a container\'s -v file), which cannot be replaced: rewritten in place, after the revocation', async (t) => {
+  const ctx = await setup(t)
+  const { registry, sb } = ctx
+  const mount = bindMounted(t, sb, `; host file\n//${registry.host}/:_authToken=${token(11)}\nfund=false\n`)
+  if (!mount) return
+  try {
+    fs.chmodSync(mount.source, 0o640)
+    const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url })
+    assert.equal(report.revocation.outcome, 'revoked')
+    assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[sb.userconfig, false]])
+    assert.equal(fs.readFileSync(mount.source, 'utf8'), '; host file\nfund=false\n', 'the host\'s file')
+    assert.equal(fs.statSync(mount.source).mode & 0o777, 0o640)
+    assert.deepEqual(leftovers(sb.home), [])
+  } finally {
+    mount.unmount()
+  }
+})
+
+test('a bind-mounted .npmrc left blank is emptied, not deleted (it cannot be)', async (t) => {
+  const ctx = await setup(t)
+  const { registry, sb } = ctx
+  const mount = bindMounted(t, sb, `//${registry.host}/:_authToken=${token(12)}\n`)
+  if (!mount) return
+  try {
+    const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url })
+    assert.equal(report.revocation.outcome, 'revoked')
+    assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[sb.userconfig, false]])
+    assert.equal(fs.readFileSync(mount.source, 'utf8'), '')
+    assert.deepEqual(leftovers(sb.home), [])
+  } finally {
+    mount.unmount()
+  }
+})
+
 // A size-limited tmpfs of our own (root only: CI runs as root; elsewhere skipped, but
 // never under CI=true), holding the user config and filled to the last page.
 function fullDisk (t) {

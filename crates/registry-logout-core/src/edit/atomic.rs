@@ -2,9 +2,17 @@
 //! and mode, renamed over it, and the directory fsynced; and the delete of a file left
 //! blank. Both refuse, changing nothing, when the file no longer holds the text the
 //! edit was computed from.
+//!
+//! A file that is a mount point (a file bind-mounted into a container, as Docker's
+//! `-v ~/.npmrc:/root/.npmrc` does) can be neither replaced nor deleted: Linux refuses
+//! with `EBUSY`, which for a regular file means nothing else. Such a file is rewritten
+//! in place instead (the new text written from its start, the file cut to its length,
+//! then synced: a crash between leaves a tail of the old text, never less of it), and
+//! one left blank is emptied. Found when the rename or the delete is refused, after the
+//! token is revoked: the edit then still succeeds, as npm's in-place write does.
 
 use std::fs::{self, File, OpenOptions};
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use super::lock::Lock;
@@ -80,10 +88,29 @@ pub(super) fn write_atomically(
     }
     if let Err(e) = replace(&temp_path, target) {
         let _ = fs::remove_file(&temp_path);
+        if is_mount_point(&e) {
+            return rewrite_in_place(target, contents)
+                .map_err(|e| LogoutError::io("cannot write", target, e));
+        }
         return Err(LogoutError::io("cannot replace", target, e));
     }
     lock.sync_dir(target);
     Ok(())
+}
+
+/// Whether a rename or delete of a regular file was refused because the file is a
+/// mount point.
+fn is_mount_point(e: &io::Error) -> bool {
+    cfg!(target_os = "linux") && e.kind() == io::ErrorKind::ResourceBusy
+}
+
+/// Writes `contents` over the file itself, from its start, then cuts it to that length
+/// and syncs it: for a file that cannot be replaced.
+fn rewrite_in_place(target: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).open(target)?;
+    file.write_all(contents)?;
+    file.set_len(contents.len() as u64)?;
+    file.sync_all()
 }
 
 /// The one step that puts the new file in place of the old; on Windows, retried while
@@ -93,12 +120,19 @@ fn replace(temp_path: &Path, target: &Path) -> io::Result<()> {
 }
 
 /// Deletes `target`, if it still holds `expected_old` (npm deletes a config file that an
-/// edit leaves blank).
-pub(super) fn delete(target: &Path, expected_old: &str, lock: &Lock) -> Result<()> {
+/// edit leaves blank); a mount point, which cannot be deleted, is emptied. Whether it
+/// was deleted.
+pub(super) fn delete(target: &Path, expected_old: &str, lock: &Lock) -> Result<bool> {
     ensure_unchanged(target, expected_old)?;
-    retried(may_pass, || fs::remove_file(target))
-        .map_err(|e| LogoutError::io("cannot remove", target, e))?;
-    lock.sync_dir(target);
     remove_stale_temp_file(target);
-    Ok(())
+    match retried(may_pass, || fs::remove_file(target)) {
+        Ok(()) => {
+            lock.sync_dir(target);
+            Ok(true)
+        }
+        Err(e) if is_mount_point(&e) => rewrite_in_place(target, b"")
+            .map(|()| false)
+            .map_err(|e| LogoutError::io("cannot write", target, e)),
+        Err(e) => Err(LogoutError::io("cannot remove", target, e)),
+    }
 }

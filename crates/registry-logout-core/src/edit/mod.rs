@@ -219,9 +219,9 @@ pub fn edit_file(
                     remove_stale_temp_file(&target);
                     return Ok(FileOutcome::nothing());
                 };
-                let deleted = deletes(&removal);
+                let mut deleted = deletes(&removal);
                 if deleted {
-                    delete(&target, &text, &lock)?;
+                    deleted = delete(&target, &text, &lock)?;
                 } else {
                     let contents = new_text(&removal, emptied).as_bytes();
                     write_atomically(&target, contents, &text, &meta, &lock, staged, in_room)?;
