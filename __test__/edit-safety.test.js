@@ -342,6 +342,26 @@ test('a full disk: a file the logout deletes needs no room; the token is revoked
   assert.deepEqual(fs.readdirSync(path.dirname(authIni)), [])
 })
 
+test('a hard-linked .npmrc (a dotfiles copy linked to it): rewritten in place, so every name loses the token; a blank one is emptied, not unlinked', { skip: process.platform === 'win32' }, async (t) => {
+  const ctx = await setup(t)
+  const { registry, sb } = ctx
+  const copy = path.join(sb.root, 'dotfiles.npmrc')
+  for (const [text, after] of [
+    [`; mine\n//${registry.host}/:_authToken=${token(13)}\nfund=false\n`, '; mine\nfund=false\n'],
+    [`//${registry.host}/:_authToken=${token(14)}\n`, ''],
+  ]) {
+    fs.rmSync(sb.userconfig, { force: true })
+    fs.writeFileSync(copy, text)
+    fs.linkSync(copy, sb.userconfig)
+    const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url })
+    assert.equal(report.revocation.outcome, 'revoked')
+    assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[sb.userconfig, false]])
+    assert.equal(fs.readFileSync(copy, 'utf8'), after, 'the other name')
+    assert.equal(fs.statSync(sb.userconfig).ino, fs.statSync(copy).ino, 'still one file')
+    assert.deepEqual(leftovers(sb.home), [])
+  }
+})
+
 // A file bind-mounted over the user config, as `docker run -v ~/.npmrc:/root/.npmrc`
 // mounts it (root only: CI runs as root; elsewhere skipped, but never under CI=true).
 function bindMounted (t, sb, text) {

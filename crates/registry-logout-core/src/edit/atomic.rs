@@ -10,6 +10,10 @@
 //! then synced: a crash between leaves a tail of the old text, never less of it), and
 //! one left blank is emptied. Found when the rename or the delete is refused, after the
 //! token is revoked: the edit then still succeeds, as npm's in-place write does.
+//!
+//! A file with other hard links (a dotfiles repository's copy linked to `~/.npmrc`) is
+//! rewritten in place the same way: a rename would give this name a new file and leave
+//! the token in every other one, and a delete would remove only this name.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -60,6 +64,11 @@ pub(super) fn write_atomically(
     staged: Option<&Staged>,
     prepared: bool,
 ) -> Result<()> {
+    if has_other_links(meta) {
+        ensure_unchanged(target, expected_old)?;
+        return rewrite_in_place(target, contents)
+            .map_err(|e| LogoutError::io("cannot write", target, e));
+    }
     // The room staged before the revocation, when there is one: written in place, then
     // cut to the new length (never longer than the reserved one unless the file grew).
     let staged_file = staged.and_then(Staged::take);
@@ -98,6 +107,19 @@ pub(super) fn write_atomically(
     Ok(())
 }
 
+/// Whether the file, as `meta` describes it, has names other than this one.
+fn has_other_links(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::nlink(meta) > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
 /// Whether a rename or delete of a regular file was refused because the file is a
 /// mount point.
 fn is_mount_point(e: &io::Error) -> bool {
@@ -120,11 +142,22 @@ fn replace(temp_path: &Path, target: &Path) -> io::Result<()> {
 }
 
 /// Deletes `target`, if it still holds `expected_old` (npm deletes a config file that an
-/// edit leaves blank); a mount point, which cannot be deleted, is emptied. Whether it
-/// was deleted.
-pub(super) fn delete(target: &Path, expected_old: &str, lock: &Lock) -> Result<bool> {
+/// edit leaves blank); a mount point, which cannot be deleted, and a file with other
+/// hard links, whose other names would keep the text, are emptied. Whether it was
+/// deleted.
+pub(super) fn delete(
+    target: &Path,
+    expected_old: &str,
+    meta: &fs::Metadata,
+    lock: &Lock,
+) -> Result<bool> {
     ensure_unchanged(target, expected_old)?;
     remove_stale_temp_file(target);
+    if has_other_links(meta) {
+        return rewrite_in_place(target, b"")
+            .map(|()| false)
+            .map_err(|e| LogoutError::io("cannot write", target, e));
+    }
     match retried(may_pass, || fs::remove_file(target)) {
         Ok(()) => {
             lock.sync_dir(target);

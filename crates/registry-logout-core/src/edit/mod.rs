@@ -221,7 +221,7 @@ pub fn edit_file(
                 };
                 let mut deleted = deletes(&removal);
                 if deleted {
-                    deleted = delete(&target, &text, &lock)?;
+                    deleted = delete(&target, &text, &meta, &lock)?;
                 } else {
                     let contents = new_text(&removal, emptied).as_bytes();
                     write_atomically(&target, contents, &text, &meta, &lock, staged, in_room)?;
