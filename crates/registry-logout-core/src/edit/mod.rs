@@ -73,7 +73,8 @@ pub enum Apply {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Emptied {
     /// It is deleted, as npm deletes an `.npmrc` left with nothing but whitespace (a
-    /// symlink's target is emptied instead, and the link stays).
+    /// symlink's target is emptied instead, and the link stays; so are a mount point
+    /// and a file with other hard links, which a delete would not clean).
     Deleted,
     /// It is written as the transform left it: an empty YAML or TOML file is still a
     /// valid config, and its tool may have made it.
