@@ -312,36 +312,6 @@ test('faults: coded error, file intact, no token in any message', async (t) => {
   })
 })
 
-test('a full disk: a file the logout deletes needs no room; the token is revoked and the file deleted', async (t) => {
-  const ctx = await setup(t)
-  const { registry, sb } = ctx
-  const disk = fullDisk(t)
-  if (!disk) return
-  const userconfig = path.join(disk.dir, '.npmrc')
-  fs.writeFileSync(userconfig, `//${registry.host}/:_authToken=${token(9)}\n\n`)
-  disk.fill()
-
-  const sentBefore = registry.requests.length
-  const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url, userconfig })
-  assert.equal(report.revocation.outcome, 'revoked')
-  assert.equal(registry.requests.length, sentBefore + 1)
-  assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[userconfig, true]])
-  assert.deepEqual(fs.readdirSync(disk.dir), ['filler'])
-
-  // pnpm's auth.ini, as `pnpm login` writes it: the same.
-  const authIni = path.join(disk.dir, 'pnpm', 'auth.ini')
-  disk.free(1)
-  fs.mkdirSync(path.dirname(authIni))
-  fs.writeFileSync(authIni, `//${registry.host}/:_authToken=${token(10)}\n`)
-  disk.fill()
-  const env = { ...ctx.env, XDG_CONFIG_HOME: disk.dir }
-  const pnpm = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['pnpm'] })
-  assert.equal(pnpm.revocation.outcome, 'revoked')
-  assert.equal(registry.requests.length, sentBefore + 2)
-  assert.deepEqual(pnpm.files.map((f) => [f.path, f.deleted]), [[authIni, true]])
-  assert.deepEqual(fs.readdirSync(path.dirname(authIni)), [])
-})
-
 test('a hard-linked .npmrc (a dotfiles copy linked to it): rewritten in place, so every name loses the token; a blank one is emptied, not unlinked', { skip: process.platform === 'win32' }, async (t) => {
   const ctx = await setup(t)
   const { registry, sb } = ctx
@@ -445,22 +415,26 @@ function fullDisk (t) {
   }
   // Frees `pages` pages of the filler (4 KiB each: tmpfs counts whole pages).
   const free = (pages) => fs.truncateSync(filler, Math.max(0, fs.statSync(filler).size - pages * 4096))
-  return { dir, fill, free }
+  return { dir, userconfig: path.join(dir, '.npmrc'), fill, free }
+}
+
+// The user config on a full disk, holding `textFor(registry host)`.
+async function onFullDisk (t, textFor) {
+  const ctx = await setup(t)
+  const disk = fullDisk(t)
+  if (!disk) return null
+  const text = textFor(ctx.registry.host)
+  fs.writeFileSync(disk.userconfig, text)
+  disk.fill()
+  return { ...ctx, disk, userconfig: disk.userconfig, text, sentBefore: ctx.registry.requests.length }
 }
 
 test('a full disk: nothing is sent, ENOSPC, nothing changed; a copy\'s room is enough', async (t) => {
-  const ctx = await setup(t)
-  const { registry, sb } = ctx
-  const disk = fullDisk(t)
-  if (!disk) return
-  const userconfig = path.join(disk.dir, '.npmrc')
   // Two pages: the rewrite needs room for a second copy of the file beside it.
   const padding = Array.from({ length: 80 }, (_, i) => `; padding line ${i} ${'x'.repeat(60)}\n`).join('')
-  const original = `; mine\n//${registry.host}/:_authToken=${token(8)}\n${padding}fund=false\n`
-  fs.writeFileSync(userconfig, original)
-  disk.fill()
-
-  const sentBefore = registry.requests.length
+  const ctx = await onFullDisk(t, (host) => `; mine\n//${host}/:_authToken=${token(8)}\n${padding}fund=false\n`)
+  if (!ctx) return
+  const { registry, sb, disk, userconfig, sentBefore, text: original } = ctx
   await expectFault(ctx, { userconfig }, ['ENOSPC'], [userconfig])
   assert.equal(registry.requests.length, sentBefore, 'a revocation was sent, then the token was left in the file')
   assert.deepEqual(fs.readdirSync(disk.dir).sort(), ['.npmrc', 'filler'], 'a staged file was left')
@@ -474,4 +448,28 @@ test('a full disk: nothing is sent, ENOSPC, nothing changed; a copy\'s room is e
   assert.equal(registry.requests.length, sentBefore + 1)
   assert.equal(fs.readFileSync(userconfig, 'utf8'), `; mine\n${padding}fund=false\n`)
   assert.deepEqual(fs.readdirSync(disk.dir).sort(), ['.npmrc', 'filler'], 'a staged file was left')
+})
+
+test('a full disk: a file the logout deletes needs no room; the token is revoked and the file deleted', async (t) => {
+  const ctx = await onFullDisk(t, (host) => `//${host}/:_authToken=${token(9)}\n\n`)
+  if (!ctx) return
+  const { registry, sb, disk, userconfig, sentBefore } = ctx
+  const report = await logout({ cwd: sb.project, env: ctx.env, registry: registry.url, userconfig })
+  assert.equal(report.revocation.outcome, 'revoked')
+  assert.equal(registry.requests.length, sentBefore + 1)
+  assert.deepEqual(report.files.map((f) => [f.path, f.deleted]), [[userconfig, true]])
+  assert.deepEqual(fs.readdirSync(disk.dir), ['filler'])
+
+  // pnpm's auth.ini, as `pnpm login` writes it: the same.
+  const authIni = path.join(disk.dir, 'pnpm', 'auth.ini')
+  disk.free(1)
+  fs.mkdirSync(path.dirname(authIni))
+  fs.writeFileSync(authIni, `//${registry.host}/:_authToken=${token(10)}\n`)
+  disk.fill()
+  const env = { ...ctx.env, XDG_CONFIG_HOME: disk.dir }
+  const pnpm = await logout({ cwd: sb.project, env, registry: registry.url, sources: ['pnpm'] })
+  assert.equal(pnpm.revocation.outcome, 'revoked')
+  assert.equal(registry.requests.length, sentBefore + 2)
+  assert.deepEqual(pnpm.files.map((f) => [f.path, f.deleted]), [[authIni, true]])
+  assert.deepEqual(fs.readdirSync(path.dirname(authIni)), [])
 })
