@@ -66,8 +66,7 @@ pub(super) fn write_atomically(
 ) -> Result<()> {
     if has_other_links(meta) {
         ensure_unchanged(target, expected_old)?;
-        return rewrite_in_place(target, contents)
-            .map_err(|e| LogoutError::io("cannot write", target, e));
+        return rewrite_in_place(target, contents);
     }
     // The room staged before the revocation, when there is one: written in place, then
     // cut to the new length (never longer than the reserved one unless the file grew).
@@ -98,8 +97,7 @@ pub(super) fn write_atomically(
     if let Err(e) = replace(&temp_path, target) {
         let _ = fs::remove_file(&temp_path);
         if is_mount_point(&e) {
-            return rewrite_in_place(target, contents)
-                .map_err(|e| LogoutError::io("cannot write", target, e));
+            return rewrite_in_place(target, contents);
         }
         return Err(LogoutError::io("cannot replace", target, e));
     }
@@ -128,11 +126,14 @@ fn is_mount_point(e: &io::Error) -> bool {
 
 /// Writes `contents` over the file itself, from its start, then cuts it to that length
 /// and syncs it: for a file that cannot be replaced.
-fn rewrite_in_place(target: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).open(target)?;
-    file.write_all(contents)?;
-    file.set_len(contents.len() as u64)?;
-    file.sync_all()
+fn rewrite_in_place(target: &Path, contents: &[u8]) -> Result<()> {
+    let rewrite = || -> io::Result<()> {
+        let mut file = OpenOptions::new().write(true).open(target)?;
+        file.write_all(contents)?;
+        file.set_len(contents.len() as u64)?;
+        file.sync_all()
+    };
+    rewrite().map_err(|e| LogoutError::io("cannot write", target, e))
 }
 
 /// The one step that puts the new file in place of the old; on Windows, retried while
@@ -154,18 +155,14 @@ pub(super) fn delete(
     ensure_unchanged(target, expected_old)?;
     remove_stale_temp_file(target);
     if has_other_links(meta) {
-        return rewrite_in_place(target, b"")
-            .map(|()| false)
-            .map_err(|e| LogoutError::io("cannot write", target, e));
+        return rewrite_in_place(target, b"").map(|()| false);
     }
     match retried(may_pass, || fs::remove_file(target)) {
         Ok(()) => {
             lock.sync_dir(target);
             Ok(true)
         }
-        Err(e) if is_mount_point(&e) => rewrite_in_place(target, b"")
-            .map(|()| false)
-            .map_err(|e| LogoutError::io("cannot write", target, e)),
+        Err(e) if is_mount_point(&e) => rewrite_in_place(target, b"").map(|()| false),
         Err(e) => Err(LogoutError::io("cannot remove", target, e)),
     }
 }

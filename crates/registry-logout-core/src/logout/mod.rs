@@ -362,9 +362,10 @@ pub async fn logout(request: &LogoutRequest, cancel: &CancellationToken) -> Resu
 }
 
 /// Runs planned logouts together: room staged for their edits, then their tokens
-/// revoked ([`revoke_tokens`]) while the new texts are written into that room, then each file edited once with the removals of every
-/// logout whose revocations allow it ([`edit_files`]), then each logout's report
-/// ([`build_reports`]). Errs as a whole only on an abort.
+/// revoked ([`revoke_tokens`]) while the new texts are written into that room, then
+/// each file edited once with the removals of every logout whose revocations allow it
+/// ([`edit_files`]), then each logout's report ([`build_reports`]). Errs as a whole
+/// only on an abort.
 async fn execute(
     request: &LogoutRequest,
     planned: Vec<Planned>,
